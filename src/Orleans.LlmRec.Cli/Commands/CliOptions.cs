@@ -1,0 +1,75 @@
+using System.CommandLine;
+using Orleans.LlmRec.Recommendation.Models;
+using Orleans.LlmRec.Recommendation.Training;
+
+namespace Orleans.LlmRec.Cli.Commands;
+
+/// <summary>Options shared by several commands, built fresh per command (an option belongs to one parent).</summary>
+internal static class CliOptions
+{
+    public static readonly string[] Formats = ["movielens", "ml-latest-small", "ml-100k", "ml-1m", "csv"];
+
+    public static Option<string> Data() => new("--data")
+    {
+        Description = "Data set: a MovieLens folder (ml-latest-small, ml-100k, ml-1m) or a user,item,rating,timestamp CSV file.",
+        Required = true,
+    };
+
+    public static Option<string> Format()
+    {
+        var option = new Option<string>("--format")
+        {
+            Description = "Data format; 'movielens' detects the MovieLens variant from the files present.",
+            DefaultValueFactory = _ => "movielens",
+        };
+        option.AcceptOnlyFromAmong(Formats);
+        return option;
+    }
+
+    public static Option<int> Seed() => new("--seed") { Description = "Random seed for splits and training.", DefaultValueFactory = _ => 42 };
+
+    public static Option<int?> Factors() => new("--factors") { Description = "Embedding dimension (default: the model's tuned default)." };
+    public static Option<int?> Epochs() => new("--epochs") { Description = "Maximum training epochs (default: the model's tuned default)." };
+    public static Option<double?> LearningRate() => new("--lr") { Description = "Learning rate." };
+    public static Option<double?> Regularization() => new("--reg") { Description = "L2 regularisation." };
+    public static Option<int?> Layers() => new("--layers") { Description = "LightGCN propagation layers." };
+
+    /// <summary>The hyper-parameter options as a group, so train and eval accept the same ones.</summary>
+    public sealed class TrainerOptionSet
+    {
+        public Option<int> Seed { get; } = CliOptions.Seed();
+        public Option<int?> Factors { get; } = CliOptions.Factors();
+        public Option<int?> Epochs { get; } = CliOptions.Epochs();
+        public Option<double?> LearningRate { get; } = CliOptions.LearningRate();
+        public Option<double?> Regularization { get; } = CliOptions.Regularization();
+        public Option<int?> Layers { get; } = CliOptions.Layers();
+
+        public void AddTo(Command command)
+        {
+            command.Options.Add(Seed);
+            command.Options.Add(Factors);
+            command.Options.Add(Epochs);
+            command.Options.Add(LearningRate);
+            command.Options.Add(Regularization);
+            command.Options.Add(Layers);
+        }
+
+        public TrainerSettings Read(ParseResult result) => new()
+        {
+            Seed = result.GetValue(Seed),
+            Factors = result.GetValue(Factors),
+            Epochs = result.GetValue(Epochs),
+            LearningRate = result.GetValue(LearningRate),
+            Regularization = result.GetValue(Regularization),
+            Layers = result.GetValue(Layers),
+        };
+    }
+
+    public static ModelKind ParseModel(string name) =>
+        ModelKindNames.TryParse(name, out var kind)
+            ? kind
+            : throw new CliUsageException($"Unknown model '{name}'. Expected one of: pop, svd, svdpp, bpr, lightgcn.");
+}
+
+/// <summary>A mistake in how the command was called: printed without a stack trace, exit code 2.</summary>
+internal sealed class CliUsageException(string message) : Exception(message);

@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using Orleans.LlmRec.Recommendation.Data;
+using Orleans.LlmRec.Recommendation.Models;
+using Orleans.LlmRec.Recommendation.Training;
+using Spectre.Console;
+
+namespace Orleans.LlmRec.Cli.Commands;
+
+/// <summary>How every command talks to a person: progress bars on long work, one-line errors without stack traces.</summary>
+internal static class ConsoleUi
+{
+    /// <summary>Runs a command body; expected failures (bad input, bad files) become a red line and a non-zero exit code.</summary>
+    public static async Task<int> RunAsync(Func<CancellationToken, Task<int>> body, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await body(cancellationToken);
+        }
+        catch (CliUsageException e)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+            return 2;
+        }
+        catch (Exception e) when (e is InvalidDataException or FormatException or FileNotFoundException or DirectoryNotFoundException or ArgumentException or NotSupportedException)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+            return 1;
+        }
+        catch (OperationCanceledException)
+        {
+            AnsiConsole.MarkupLine("[yellow]cancelled[/]");
+            return 130;
+        }
+    }
+
+    public static RatingsDataset LoadDataset(string path, string format)
+    {
+        var watch = Stopwatch.StartNew();
+        RatingsDataset dataset = null!;
+        AnsiConsole.Status().Start($"Loading {path} ...", _ => dataset = DatasetLoader.Load(path, format));
+        AnsiConsole.MarkupLineInterpolated($"Loaded [bold]{dataset.Name}[/]: {dataset.UserCount:N0} users, {dataset.ItemCount:N0} items, {dataset.Interactions.Length:N0} interactions ({watch.Elapsed.TotalSeconds:F2} s)");
+        return dataset;
+    }
+
+    /// <summary>Trains with a progress bar that advances per epoch and shows the loss and validation figure.</summary>
+    public static (EmbeddingModel Model, double Seconds) Train(IModelTrainer trainer, RatingsDataset train, CancellationToken cancellationToken)
+    {
+        EmbeddingModel model = null!;
+        var watch = Stopwatch.StartNew();
+        AnsiConsole.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .Start(context =>
+            {
+                var task = context.AddTask($"train {trainer.Kind.ToName()}", maxValue: 1);
+                var progress = new SynchronousProgress<TrainingProgress>(p =>
+                {
+                    task.MaxValue = Math.Max(1, p.TotalEpochs);
+                    task.Value = p.Epoch;
+                    var validation = p.Validation is { } v ? $" val {v:F4}" : "";
+                    task.Description = $"train {trainer.Kind.ToName()} epoch {p.Epoch}/{p.TotalEpochs} loss {p.Loss:F4}{validation}";
+                });
+                model = trainer.Train(train, progress, cancellationToken);
+                task.Value = task.MaxValue;
+            });
+        return (model, watch.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>IProgress that reports on the caller's thread (Progress&lt;T&gt; would post to the thread pool and lag).</summary>
+    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}

@@ -1,0 +1,164 @@
+using System.CommandLine;
+using System.Text.Json;
+using Orleans.LlmRec.Recommendation.Data;
+using Orleans.LlmRec.Recommendation.Evaluation;
+using Orleans.LlmRec.Recommendation.Models;
+using Orleans.LlmRec.Recommendation.Training;
+using Spectre.Console;
+
+namespace Orleans.LlmRec.Cli.Commands;
+
+/// <summary>One row of <c>llmrec eval</c>'s JSON output.</summary>
+internal sealed record EvaluationRecord
+{
+    public required string Dataset { get; init; }
+    public required string Protocol { get; init; }
+    public required string Model { get; init; }
+    public required int K { get; init; }
+    public required int Seed { get; init; }
+    public required Dictionary<string, double> Metrics { get; init; }
+    public required double TrainingSeconds { get; init; }
+    public int EvaluatedUsers { get; init; }
+    public int TrainInteractions { get; init; }
+    public int TestInteractions { get; init; }
+    public Dictionary<string, double> Parameters { get; init; } = [];
+    public DateTimeOffset CreatedAt { get; init; } = DateTimeOffset.UtcNow;
+    public string Machine { get; init; } = $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}";
+}
+
+/// <summary><c>llmrec eval</c>: train each model on a protocol's train split and measure it on the test split.</summary>
+internal static class EvalCommand
+{
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    public static Command Create()
+    {
+        var data = CliOptions.Data();
+        var format = CliOptions.Format();
+        var models = new Option<string>("--model")
+        {
+            Description = "Comma-separated models to compare: pop, svd, svdpp, bpr, lightgcn.",
+            DefaultValueFactory = _ => "pop,bpr,lightgcn",
+        };
+        var protocol = new Option<string>("--protocol")
+        {
+            Description = "microsoft (stratified by item 75/25, all test ratings relevant), user-stratified, random, loo (leave latest out), temporal (80/20 by time), cv (k-fold RMSE/MAE).",
+            DefaultValueFactory = _ => "microsoft",
+        };
+        protocol.AcceptOnlyFromAmong(EvaluationProtocols.Names);
+        var k = new Option<int[]>("--k") { Description = "Cut-offs; the first is the one tabulated.", DefaultValueFactory = _ => [10], AllowMultipleArgumentsPerToken = true };
+        var folds = new Option<int>("--folds") { Description = "Folds for --protocol cv.", DefaultValueFactory = _ => 5 };
+        var threshold = new Option<float?>("--relevant-from") { Description = "Only test ratings at or above this are relevant (default: all)." };
+        var output = new Option<string?>("--out") { Description = "Write the results as JSON to this file." };
+        var trainerOptions = new CliOptions.TrainerOptionSet();
+        var command = new Command("eval", "Compare models on a data set with a standard protocol; prints a table and optionally writes JSON.")
+        {
+            data, format, models, protocol, k, folds, threshold, output,
+        };
+        trainerOptions.AddTo(command);
+        command.SetAction((result, cancellationToken) => ConsoleUi.RunAsync(async ct =>
+        {
+            var kinds = result.GetValue(models)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(CliOptions.ParseModel).ToList();
+            var ks = result.GetValue(k)!;
+            if (ks.Length == 0 || ks.Any(x => x <= 0)) throw new CliUsageException("--k must be positive.");
+            var settings = trainerOptions.Read(result);
+            var chosen = EvaluationProtocols.Parse(result.GetValue(protocol)!);
+            var dataset = ConsoleUi.LoadDataset(result.GetValue(data)!, result.GetValue(format)!);
+            var records = chosen == EvaluationProtocol.CrossValidation
+                ? CrossValidate(dataset, kinds, settings, result.GetValue(folds), ct)
+                : Evaluate(dataset, chosen, kinds, settings, ks, result.GetValue(threshold), ct);
+            ResultsTable.Print(dataset.Name, chosen.ToName(), records.Select(r => (r.Model, (IReadOnlyDictionary<string, double>)r.Metrics, r.TrainingSeconds)), ks[0]);
+            if (result.GetValue(output) is { } path)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+                await File.WriteAllTextAsync(path, JsonSerializer.Serialize(records, Json), ct);
+                AnsiConsole.MarkupLineInterpolated($"Wrote {records.Count} result(s) to {path}");
+            }
+            return 0;
+        }, cancellationToken));
+        return command;
+    }
+
+    private static List<EvaluationRecord> Evaluate(RatingsDataset dataset, EvaluationProtocol protocol, List<ModelKind> kinds, TrainerSettings settings, int[] ks, float? threshold, CancellationToken ct)
+    {
+        var split = protocol.Split(dataset.Interactions, settings.Seed);
+        var train = dataset.WithInteractions(split.Train);
+        var matrix = train.ToMatrix();
+        AnsiConsole.MarkupLineInterpolated($"Split {protocol.ToName()}: {split.Train.Length:N0} train, {split.Test.Length:N0} test interactions");
+        var records = new List<EvaluationRecord>();
+        foreach (var kind in kinds)
+        {
+            ct.ThrowIfCancellationRequested();
+            var (model, seconds) = ConsoleUi.Train(TrainerCatalog.Create(kind, settings), train, ct);
+            var report = RankingEvaluator.Evaluate(model, matrix, split.Test, new RankingEvaluationOptions
+            {
+                Ks = ks,
+                RelevanceThreshold = threshold ?? float.NegativeInfinity,
+            });
+            var metrics = report.ToDictionary();
+            if (kind.PredictsRatings())
+            {
+                var (rmse, mae) = RatingAccuracy(model, split.Train, split.Test);
+                metrics["rmse"] = rmse;
+                metrics["mae"] = mae;
+            }
+            records.Add(new EvaluationRecord
+            {
+                Dataset = dataset.Name,
+                Protocol = protocol.ToName(),
+                Model = kind.ToName(),
+                K = ks[0],
+                Seed = settings.Seed,
+                Metrics = metrics,
+                TrainingSeconds = seconds,
+                EvaluatedUsers = report.EvaluatedUsers,
+                TrainInteractions = split.Train.Length,
+                TestInteractions = split.Test.Length,
+                Parameters = new Dictionary<string, double>(model.Parameters),
+            });
+        }
+        return records;
+    }
+
+    // Predictions clipped to the training rating range, as Surprise does before computing RMSE.
+    private static (double Rmse, double Mae) RatingAccuracy(EmbeddingModel model, Interaction[] train, Interaction[] test)
+    {
+        var (low, high) = (train.Min(x => x.Rating), train.Max(x => x.Rating));
+        var pairs = test.Select(x => ((double)x.Rating, (double)Math.Clamp(model.Score(x.User, x.Item), low, high))).ToList();
+        return (RatingMetrics.Rmse(pairs), RatingMetrics.Mae(pairs));
+    }
+
+    private static List<EvaluationRecord> CrossValidate(RatingsDataset dataset, List<ModelKind> kinds, TrainerSettings settings, int folds, CancellationToken ct)
+    {
+        if (folds < 2) throw new CliUsageException("--folds must be at least 2.");
+        var records = new List<EvaluationRecord>();
+        foreach (var kind in kinds)
+        {
+            if (!kind.PredictsRatings()) throw new CliUsageException($"--protocol cv measures rating prediction; '{kind.ToName()}' does not predict ratings (use svd or svdpp).");
+            var trainer = TrainerCatalog.Create(kind, settings);
+            CrossValidationResult cv = null!;
+            AnsiConsole.Progress().AutoClear(false).Start(context =>
+            {
+                var task = context.AddTask($"{folds}-fold CV {kind.ToName()}", maxValue: folds);
+                cv = CrossValidation.Run(dataset, trainer, folds, settings.Seed, onFoldDone: _ => task.Increment(1), cancellationToken: ct);
+            });
+            var metrics = new Dictionary<string, double> { ["rmse"] = cv.MeanRmse, ["mae"] = cv.MeanMae };
+            for (var f = 0; f < cv.Folds.Count; f++)
+            {
+                metrics[$"rmse_fold{f + 1}"] = cv.Folds[f].Rmse;
+            }
+            records.Add(new EvaluationRecord
+            {
+                Dataset = dataset.Name,
+                Protocol = $"cv{folds}",
+                Model = kind.ToName(),
+                K = 0,
+                Seed = settings.Seed,
+                Metrics = metrics,
+                TrainingSeconds = cv.TotalSeconds,
+                TrainInteractions = dataset.Interactions.Length,
+            });
+        }
+        return records;
+    }
+}

@@ -1,0 +1,63 @@
+using System.CommandLine;
+using Orleans.LlmRec.Recommendation.Evaluation;
+using Orleans.LlmRec.Recommendation.Models;
+using Orleans.LlmRec.Recommendation.Training;
+using Spectre.Console;
+
+namespace Orleans.LlmRec.Cli.Commands;
+
+/// <summary><c>llmrec train</c>: trains one model and writes a model directory the scorer and exporter read.</summary>
+internal static class TrainCommand
+{
+    public static Command Create()
+    {
+        var data = CliOptions.Data();
+        var format = CliOptions.Format();
+        var model = new Option<string>("--model") { Description = "Model: pop, svd, svdpp, bpr, lightgcn.", Required = true };
+        var output = new Option<string>("--out") { Description = "Model directory to write (replaced if it exists).", DefaultValueFactory = _ => Path.Combine("onnx", "models", "current") };
+        var holdout = new Option<string?>("--holdout")
+        {
+            Description = "Hold out a test split with this protocol, evaluate on it and record the metrics in the manifest; by default the model trains on all data.",
+        };
+        holdout.AcceptOnlyFromAmong([.. EvaluationProtocols.Names.Where(n => n != "cv")]);
+        var k = new Option<int>("--k") { Description = "K for the recorded metrics.", DefaultValueFactory = _ => 10 };
+        var trainerOptions = new CliOptions.TrainerOptionSet();
+
+        var command = new Command("train", "Train a model and save it as a model directory (manifest.json, items.txt, users.txt, weights.bin).")
+        {
+            data, format, model, output, holdout, k,
+        };
+        trainerOptions.AddTo(command);
+        command.SetAction((result, cancellationToken) => ConsoleUi.RunAsync(_ =>
+        {
+            var kind = CliOptions.ParseModel(result.GetValue(model)!);
+            var settings = trainerOptions.Read(result);
+            var dataset = ConsoleUi.LoadDataset(result.GetValue(data)!, result.GetValue(format)!);
+            var train = dataset;
+            Dictionary<string, double>? metrics = null;
+            var protocolName = result.GetValue(holdout);
+            EvaluationProtocol? protocol = protocolName is null ? null : EvaluationProtocols.Parse(protocolName);
+            Recommendation.Data.DataSplit? split = null;
+            if (protocol is { } p)
+            {
+                split = p.Split(dataset.Interactions, settings.Seed);
+                train = dataset.WithInteractions(split.Train);
+            }
+            var trainer = TrainerCatalog.Create(kind, settings);
+            var (trained, seconds) = ConsoleUi.Train(trainer, train, cancellationToken);
+            if (split is not null)
+            {
+                var report = RankingEvaluator.Evaluate(trained, train.ToMatrix(), split.Test, new RankingEvaluationOptions { Ks = [result.GetValue(k)] });
+                metrics = report.ToDictionary();
+                metrics["evaluated_users"] = report.EvaluatedUsers;
+                ResultsTable.Print(dataset.Name, protocol!.Value.ToName(), [(kind.ToName(), metrics, seconds)], result.GetValue(k));
+            }
+            var directory = result.GetValue(output)!;
+            var manifest = ModelDirectory.CreateManifest(trained, dataset.Users, dataset.Items, dataset.Name, settings.Seed, seconds, metrics);
+            ModelDirectory.Save(directory, trained, dataset.Users, dataset.Items, manifest);
+            AnsiConsole.MarkupLineInterpolated($"Saved [bold]{kind.ToName()}[/] version [bold]{manifest.Version}[/] to {Path.GetFullPath(directory)} ({seconds:F1} s of training)");
+            return Task.FromResult(0);
+        }, cancellationToken));
+        return command;
+    }
+}
