@@ -20,9 +20,9 @@ public sealed record PlainCsvOptions
 /// <summary>
 /// Loads interactions from a plain CSV: <c>user,item[,rating[,timestamp]]</c>.
 /// <list type="bullet">
-/// <item>Header: the first record is a header when its first two fields name the user and item columns
-/// (user/userId/user_id, item/itemId/item_id/movieId/...); columns are then found by name, in any order, and
-/// others are ignored. Without a header the columns are positional and the first record decides which exist.</item>
+/// <item>Header: the first record is a header when it names both a user column (user/userId/user_id/uid) and an
+/// item column (item/itemId/item_id/movieId/...); columns are then found by name, in any order, and others are
+/// ignored. Without a header the columns are positional and the first record decides which exist.</item>
 /// <item>Rating: when the file has no rating column every event counts as 1 (implicit feedback). When it has one,
 /// an empty or non-numeric rating is an error rather than a silent default.</item>
 /// <item>Timestamp: Unix seconds, or an ISO 8601 date/time (UTC unless it says otherwise); 0 when the file
@@ -51,7 +51,7 @@ public static class PlainCsvLoader
             int user = 0, item = 1;
             int? rating, timestamp;
             string userName = "user", itemName = "item", ratingName = "rating", timestampName = "timestamp";
-            var hasHeader = reader.Fields.Count >= 2 && IsOneOf(reader.Fields[0], UserNames) && IsOneOf(reader.Fields[1], ItemNames);
+            var hasHeader = reader.Fields.Any(f => IsOneOf(f, UserNames)) && reader.Fields.Any(f => IsOneOf(f, ItemNames));
             if (hasHeader)
             {
                 reader.UseCurrentRecordAsHeader();

@@ -53,9 +53,15 @@ public abstract class RecordReader : IDisposable
     public void UseCurrentRecordAsHeader() => _header = _fields.ToArray();
 
     /// <summary>Index of the first header column whose name matches one of <paramref name="names"/> (case-insensitive).</summary>
-    public int Column(params string[] names) =>
-        OptionalColumn(names) ?? throw new DataFormatException(FilePath, 1, names[0],
-            $"header has no such column (columns: {string.Join(", ", _header)})");
+    public int Column(params string[] names)
+    {
+        if (OptionalColumn(names) is { } index)
+        {
+            return index;
+        }
+        var hint = _header.Count == 1 ? $"; is the separator {SeparatorDescription}?" : "";
+        throw new DataFormatException(FilePath, Line, names[0], $"header has no such column (columns: {string.Join(", ", _header)}{hint})");
+    }
 
     public int? OptionalColumn(params string[] names)
     {
