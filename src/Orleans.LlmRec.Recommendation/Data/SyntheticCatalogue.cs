@@ -131,11 +131,14 @@ public static class SyntheticCatalogue
             popularity[rank[k]] = Math.Pow(k + 1, -options.PopularityExponent);
         }
         var overall = new WeightedSampler(Enumerable.Range(0, itemCount).ToArray(), popularity);
-        var byGenre = Enumerable.Range(0, Genres.Count).Select(g =>
+        var members = Enumerable.Range(0, Genres.Count).Select(_ => new List<int>()).ToArray();
+        for (var i = 0; i < itemCount; i++)
         {
-            var members = Enumerable.Range(0, itemCount).Where(i => itemGenres[i].Contains(g)).ToArray();
-            return members.Length == 0 ? null : new WeightedSampler(members, members.Select(i => popularity[i]).ToArray());
-        }).ToArray();
+            foreach (var g in itemGenres[i]) members[g].Add(i);
+        }
+        var byGenre = members
+            .Select(m => m.Count == 0 ? null : new WeightedSampler(m.ToArray(), m.Select(i => popularity[i]).ToArray()))
+            .ToArray();
 
         // Users and their interactions.
         var sigma = 0.8;
