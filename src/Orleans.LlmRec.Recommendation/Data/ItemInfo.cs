@@ -9,6 +9,12 @@ public sealed record ItemInfo(string ExternalId, string Title, int? Year, IReadO
     /// <summary>Longer free text when a source has it (plot description, overview).</summary>
     public string? Description { get; init; }
 
+    /// <summary>IMDb id as the source writes it (ml-latest links.csv: "0114709"), for joining other catalogues.</summary>
+    public string? ImdbId { get; init; }
+
+    /// <summary>TMDB id (ml-latest links.csv), the key of the TMDB 5000 overviews.</summary>
+    public string? TmdbId { get; init; }
+
     /// <summary>One line for a prompt: title, year, genres and tags.</summary>
     public string ToPromptLine()
     {
