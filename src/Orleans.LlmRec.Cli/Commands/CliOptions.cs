@@ -7,7 +7,7 @@ namespace Orleans.LlmRec.Cli.Commands;
 /// <summary>Options shared by several commands, built fresh per command (an option belongs to one parent).</summary>
 internal static class CliOptions
 {
-    public static readonly string[] Formats = ["movielens", "ml-latest-small", "ml-100k", "ml-1m", "csv"];
+    public static readonly string[] Formats = [.. Recommendation.Data.DatasetLoader.Formats];
 
     public static Option<string> Data() => new("--data")
     {

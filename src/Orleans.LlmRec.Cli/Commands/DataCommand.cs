@@ -23,11 +23,31 @@ internal static class DataCommand
             var dataset = ConsoleUi.LoadDataset(result.GetValue(data)!, result.GetValue(format)!);
             var stats = DatasetStatistics.Compute(dataset);
             var table = new Table().Title(dataset.Name).Border(TableBorder.Rounded).AddColumn("statistic").AddColumn(new TableColumn("value").RightAligned());
-            foreach (var (name, value) in stats.ToRows()) table.AddRow(Markup.Escape(name), Markup.Escape(value));
+            foreach (var (name, value) in Rows(stats)) table.AddRow(Markup.Escape(name), Markup.Escape(value));
             AnsiConsole.Write(table);
+            var histogram = new BarChart().Label("ratings").Width(60);
+            foreach (var bin in stats.RatingHistogram)
+            {
+                var label = bin.Lower == bin.Upper ? $"{bin.Lower:0.#}" : $"{bin.Lower:0.#}–{bin.Upper:0.#}";
+                histogram.AddItem(label, bin.Count, Color.SteelBlue);
+            }
+            AnsiConsole.Write(histogram);
             return Task.FromResult(0);
         }, cancellationToken));
         return command;
+    }
+
+    private static IEnumerable<(string Name, string Value)> Rows(DatasetStatistics s)
+    {
+        static string Time(long unix) => DateTimeOffset.FromUnixTimeSeconds(unix).ToString("yyyy-MM-dd");
+        yield return ("users", s.Users.ToString("N0"));
+        yield return ("items (rated)", $"{s.Items:N0} ({s.RatedItems:N0})");
+        yield return ("interactions", s.Interactions.ToString("N0"));
+        yield return ("density", s.Density.ToString("P3"));
+        yield return ("rating min / mean / max", $"{s.MinRating:0.##} / {s.MeanRating:0.###} / {s.MaxRating:0.##}");
+        yield return ("per user min / median / mean / max", $"{s.PerUser.Min} / {s.PerUser.Median:0.#} / {s.PerUser.Mean:0.#} / {s.PerUser.Max}");
+        yield return ("per item min / median / mean / max", $"{s.PerItem.Min} / {s.PerItem.Median:0.#} / {s.PerItem.Mean:0.#} / {s.PerItem.Max}");
+        yield return ("time range", $"{Time(s.MinTimestamp)} … {Time(s.MaxTimestamp)}");
     }
 
     private static Command CreateSynth()
@@ -42,9 +62,9 @@ internal static class DataCommand
         {
             var options = new SyntheticCatalogueOptions
             {
-                Users = result.GetValue(users),
-                Items = result.GetValue(items),
-                InteractionsPerUser = result.GetValue(perUser),
+                UserCount = result.GetValue(users),
+                ItemCount = result.GetValue(items),
+                MeanInteractionsPerUser = result.GetValue(perUser),
                 Seed = result.GetValue(seed),
             };
             var dataset = SyntheticCatalogue.Generate(options);

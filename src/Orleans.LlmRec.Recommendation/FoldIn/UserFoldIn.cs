@@ -1,0 +1,160 @@
+using System.Numerics.Tensors;
+using Orleans.LlmRec.Recommendation.Models;
+
+namespace Orleans.LlmRec.Recommendation.FoldIn;
+
+/// <summary>
+/// One interaction fed to fold-in. <see cref="Value"/> is the rating for rating models (SVD, SVD++) and a confidence
+/// weight for the ranking models (BPR, LightGCN); <see cref="Negative"/> marks a dislike.
+/// </summary>
+public readonly record struct FoldInInteraction(int Item, float Value, bool Negative = false);
+
+/// <summary>A user vector and bias computed from interactions, scored exactly like a trained user's row.</summary>
+public sealed record FoldedUser(float[] Vector, float Bias, int UsedInteractions);
+
+/// <summary>
+/// Computes a user's embedding from their current interactions without retraining, so a click changes the next
+/// feed at once. One instance per model (it precomputes per-model constants); thread-safe.
+/// <list type="bullet">
+/// <item>SVD: ridge regression of the residual ratings r − μ − b_i on the item factors, with the user bias solved
+/// jointly and the trainer's per-rating regularisation (λ·n), as the SGD objective implies.</item>
+/// <item>SVD++: the implicit sum |N(u)|^−½ Σ y_j over the interacted items, plus the ridge solve of the explicit part
+/// against the ratings left after that sum.</item>
+/// <item>BPR-MF: ridge regression of a target of 1 for liked items and 0 for disliked ones on the item factors
+/// (the implicit-feedback least-squares fold-in).</item>
+/// <item>LightGCN: the normalised neighbour aggregation e_u^(l+1) = Σ_i e_i^(l) / √(|N(u)|·deg(i)) over the exported
+/// item layer embeddings, averaged over layers like the trained model. The user's own ego embedding is unknown and
+/// taken as zero; dislikes are left out of the graph (they are still filtered from the feed).</item>
+/// <item>Popularity: no vector; every user ranks by popularity.</item>
+/// </list>
+/// Item indexes outside the model are ignored.
+/// </summary>
+public sealed class UserFoldIn
+{
+    /// <summary>Extra tensor names the LightGCN trainer writes for fold-in.</summary>
+    public const string LightGcnItemLayers = "lightgcn.item_layers";
+    public const string LightGcnItemDegree = "lightgcn.item_degree";
+
+    private readonly EmbeddingModel _model;
+    private readonly double _regularization;
+
+    public UserFoldIn(EmbeddingModel model)
+    {
+        _model = model;
+        _regularization = model.Parameters.TryGetValue("reg", out var reg) && reg > 0 ? reg : 0.02;
+    }
+
+    public EmbeddingModel Model => _model;
+
+    public FoldedUser Compute(ReadOnlySpan<FoldInInteraction> interactions)
+    {
+        var valid = new List<FoldInInteraction>(interactions.Length);
+        foreach (var x in interactions)
+        {
+            if ((uint)x.Item < (uint)_model.ItemCount) valid.Add(x);
+        }
+        if (_model.Dimension == 0 || valid.Count == 0)
+        {
+            return new FoldedUser(new float[_model.Dimension], 0f, valid.Count);
+        }
+        return _model.Kind switch
+        {
+            ModelKind.Svd => RatingRidge(valid, implicitSum: null),
+            ModelKind.SvdPlusPlus => SvdPlusPlus(valid),
+            ModelKind.LightGcn when _model.Extras.ContainsKey(LightGcnItemLayers) && _model.Extras.ContainsKey(LightGcnItemDegree) => LightGcn(valid),
+            _ => ImplicitRidge(valid),
+        };
+    }
+
+    private FoldedUser RatingRidge(List<FoldInInteraction> interactions, float[]? implicitSum)
+    {
+        // Unknowns: the d user factors and the user bias (last). Per-rating regularisation, as in the SGD objective.
+        var d = _model.Dimension;
+        var n = d + 1;
+        var a = new double[n * n];
+        var b = new double[n];
+        var lambda = _regularization * interactions.Count;
+        var row = new double[n];
+        foreach (var x in interactions)
+        {
+            var q = _model.ItemVector(x.Item);
+            for (var j = 0; j < d; j++) row[j] = q[j];
+            row[d] = 1;
+            var target = (double)x.Value - _model.GlobalBias - _model.ItemBias[x.Item];
+            if (implicitSum is not null) target -= TensorPrimitives.Dot<float>(q, implicitSum);
+            Accumulate(a, b, row, target, weight: 1, n);
+        }
+        for (var j = 0; j < n; j++) a[j * n + j] += lambda;
+        DenseSolver.SolveSymmetricPositiveDefinite(a, b, n);
+        var vector = new float[d];
+        for (var j = 0; j < d; j++) vector[j] = (float)b[j];
+        if (implicitSum is not null) TensorPrimitives.Add(vector, implicitSum, vector);
+        return new FoldedUser(vector, (float)b[d], interactions.Count);
+    }
+
+    private FoldedUser SvdPlusPlus(List<FoldInInteraction> interactions)
+    {
+        var d = _model.Dimension;
+        var sum = new float[d];
+        if (_model.Extras.TryGetValue("svdpp.implicit", out var y))
+        {
+            foreach (var x in interactions) TensorPrimitives.Add(sum, y.AsSpan(x.Item * d, d), sum);
+            TensorPrimitives.Multiply(sum, 1f / MathF.Sqrt(interactions.Count), sum);
+        }
+        return RatingRidge(interactions, sum);
+    }
+
+    private FoldedUser ImplicitRidge(List<FoldInInteraction> interactions)
+    {
+        var d = _model.Dimension;
+        var a = new double[d * d];
+        var b = new double[d];
+        var row = new double[d];
+        foreach (var x in interactions)
+        {
+            var q = _model.ItemVector(x.Item);
+            for (var j = 0; j < d; j++) row[j] = q[j];
+            Accumulate(a, b, row, x.Negative ? 0 : 1, Math.Max(1e-3, Math.Abs(x.Value)), d);
+        }
+        var lambda = Math.Max(_regularization, 1e-2) * interactions.Count;
+        for (var j = 0; j < d; j++) a[j * d + j] += lambda;
+        DenseSolver.SolveSymmetricPositiveDefinite(a, b, d);
+        var vector = new float[d];
+        for (var j = 0; j < d; j++) vector[j] = (float)b[j];
+        return new FoldedUser(vector, 0f, interactions.Count);
+    }
+
+    private FoldedUser LightGcn(List<FoldInInteraction> interactions)
+    {
+        var d = _model.Dimension;
+        var layers = _model.Extras[LightGcnItemLayers];
+        var degree = _model.Extras[LightGcnItemDegree];
+        var layerCount = layers.Length / (_model.ItemCount * d);
+        var positives = interactions.Where(x => !x.Negative).Select(x => x.Item).Distinct().ToList();
+        var vector = new float[d];
+        if (positives.Count == 0) return new FoldedUser(vector, 0f, 0);
+        var userNorm = 1f / MathF.Sqrt(positives.Count);
+        // Layer l+1 of the user aggregates layer l of its items; the mean runs over layers 0..L with layer 0 (ego) zero.
+        for (var l = 0; l < layerCount; l++)
+        {
+            var layer = layers.AsSpan(l * _model.ItemCount * d, _model.ItemCount * d);
+            foreach (var item in positives)
+            {
+                var weight = userNorm / MathF.Sqrt(Math.Max(1f, degree[item]));
+                TensorPrimitives.MultiplyAdd(layer.Slice(item * d, d), weight, vector, vector);
+            }
+        }
+        TensorPrimitives.Multiply(vector, 1f / (layerCount + 1), vector);
+        return new FoldedUser(vector, 0f, positives.Count);
+    }
+
+    private static void Accumulate(double[] a, double[] b, double[] row, double target, double weight, int n)
+    {
+        for (var i = 0; i < n; i++)
+        {
+            var wi = weight * row[i];
+            b[i] += wi * target;
+            for (var j = 0; j < n; j++) a[i * n + j] += wi * row[j];
+        }
+    }
+}
