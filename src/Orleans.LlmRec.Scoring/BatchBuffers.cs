@@ -85,12 +85,12 @@ internal sealed class BatchBuffers : IDisposable
     private int FillCandidates(IReadOnlyList<ScoringRequest> requests)
     {
         var width = 1;
-        foreach (var request in requests) width = Math.Max(width, request.Candidates!.Value.Length);
+        foreach (var request in requests) width = Math.Max(width, request.Candidates!.Length);
         Grow(ref _candidates, requests.Count * width);
         Grow(ref _mask, requests.Count * width);
         for (var r = 0; r < requests.Count; r++)
         {
-            var candidates = requests[r].Candidates!.Value.Span;
+            ReadOnlySpan<int> candidates = requests[r].Candidates;
             var excluded = requests[r].ExcludedItems;
             HashSet<int>? excludedSet = excluded.Length > 0 ? [.. excluded.Span] : null;
             var row = _candidates.AsSpan(r * width, width);

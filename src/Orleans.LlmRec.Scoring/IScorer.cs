@@ -41,8 +41,12 @@ public sealed class ScoringRequest
     /// <summary>Dense item indexes never to return (already seen, filtered out).</summary>
     public ReadOnlyMemory<int> ExcludedItems { get; init; }
 
-    /// <summary>When set, only these dense item indexes are scored instead of the whole catalogue. Duplicates are scored twice.</summary>
-    public ReadOnlyMemory<int>? Candidates { get; init; }
+    /// <summary>
+    /// When not null, only these dense item indexes are scored instead of the whole catalogue (an empty list scores
+    /// nothing). Duplicates are scored twice. An array rather than a memory, so that "no list" cannot be confused
+    /// with "an empty list".
+    /// </summary>
+    public int[]? Candidates { get; init; }
 }
 
 /// <summary>An item and its score.</summary>

@@ -224,7 +224,7 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
             {
                 throw new NotSupportedException($"Model {model.Info.Version} was loaded without a candidate graph ({OnnxContract.CandidatesPathFor(model.Path)}).");
             }
-            CheckItems(candidates.Span, model, "candidate");
+            CheckItems(candidates, model, "candidate");
         }
     }
 
@@ -306,20 +306,24 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
                 if (seen == largest) break;
                 largest = seen;
             }
+            ScoredItem[][]? results = null;
+            Exception? failure = null;
             try
             {
                 var session = candidates ? model.Candidates! : model.FullCatalogue;
-                var results = buffers.Run(session, model.Info, requests.ConvertAll(p => p.Request), candidates);
-                for (var i = 0; i < requests.Count; i++) requests[i].Completion.TrySetResult(new ScoringResult(results[i], model.Info.Version));
+                results = buffers.Run(session, model.Info, requests.ConvertAll(p => p.Request), candidates);
             }
             catch (Exception e)
             {
                 Log.BatchFailed(_logger, e, requests.Count);
-                foreach (var pending in requests) pending.Completion.TrySetException(e);
+                failure = e;
             }
-            finally
+            // Model references go before results: a caller that sees its result may rely on a retired model being gone.
+            foreach (var pending in requests) pending.Finish();
+            for (var i = 0; i < requests.Count; i++)
             {
-                foreach (var pending in requests) pending.Finish();
+                if (failure is null) requests[i].Completion.TrySetResult(new ScoringResult(results![i], model.Info.Version));
+                else requests[i].Completion.TrySetException(failure);
             }
         }
     }

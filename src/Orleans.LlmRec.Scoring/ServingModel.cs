@@ -236,7 +236,7 @@ internal sealed class ServingModel
         try
         {
             using var buffers = new BatchBuffers();
-            var request = new ScoringRequest(new float[info.Dimension], 0f, 1) { Candidates = candidates ? new[] { 0 } : null };
+            var request = new ScoringRequest(new float[info.Dimension], 0f, 1) { Candidates = candidates ? [0] : null };
             var results = buffers.Run(session, info, [request], candidates);
             if (results[0].Length != 1 || results[0][0].Item is var item && (item < 0 || item >= info.ItemCount))
             {

@@ -128,10 +128,10 @@ public sealed class OnnxScorerTests : IDisposable
         var wrongLength = await Assert.ThrowsAsync<ArgumentException>(() => scorer.ScoreAsync(new ScoringRequest(new float[4], 0f, 3)));
         Assert.Contains("dimension 3", wrongLength.Message);
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => scorer.ScoreAsync(new ScoringRequest(new float[3], 0f, 3) { ExcludedItems = new[] { 10 } }));
-        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => scorer.ScoreAsync(new ScoringRequest(new float[3], 0f, 3) { Candidates = new[] { -1 } }));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => scorer.ScoreAsync(new ScoringRequest(new float[3], 0f, 3) { Candidates = [-1] }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new ScoringRequest(new float[3], 0f, 0));
 
-        var empty = await scorer.ScoreAsync(new ScoringRequest(new float[3], 0f, 3) { Candidates = Array.Empty<int>() });
+        var empty = await scorer.ScoreAsync(new ScoringRequest(new float[3], 0f, 3) { Candidates = [] });
         Assert.Empty(empty.Items);
         // The refused requests must not have leaked references that would keep a swapped-out model alive.
         var serving = scorer.CurrentServingModel;
@@ -148,7 +148,7 @@ public sealed class OnnxScorerTests : IDisposable
         await using var scorer = OnnxScorer.Load(path);
 
         Assert.False(scorer.SupportsCandidates);
-        await Assert.ThrowsAsync<NotSupportedException>(() => scorer.ScoreAsync(new ScoringRequest(new float[3], 0f, 3) { Candidates = new[] { 1 } }));
+        await Assert.ThrowsAsync<NotSupportedException>(() => scorer.ScoreAsync(new ScoringRequest(new float[3], 0f, 3) { Candidates = [1] }));
         Assert.Single((await scorer.ScoreAsync(new ScoringRequest(new float[3], 0f, 1))).Items);
     }
 
