@@ -165,7 +165,7 @@ public sealed class OnnxScorerTests : IDisposable
     }
 
     [Fact]
-    public async Task CudaFallsBackToCpuWithAWarningWhenThisBuildHasNoCuda()
+    public async Task CudaIsUsedWhenAvailableAndOtherwiseFallsBackToCpuWithAWarning()
     {
         var model = TestModels.Random(users: 2, items: 10, dimension: 3, seed: 5);
         var logger = new ListLogger();
@@ -173,15 +173,17 @@ public sealed class OnnxScorerTests : IDisposable
         await using var scorer = OnnxScorer.Load(TestModels.Export(model, _folder.Path), options, logger);
 
         var available = Microsoft.ML.OnnxRuntime.OrtEnv.Instance().GetAvailableProviders();
-        if (available.Contains("CUDAExecutionProvider"))
+        if (!available.Contains("CUDAExecutionProvider"))
         {
-            // A GPU build (-p:OnnxRuntimeGpu=true) on a machine with CUDA: it must actually run there.
-            Assert.Equal("CUDAExecutionProvider", scorer.ExecutionProvider);
-        }
-        else
-        {
+            // The default CPU package: CUDA must not even be tried (the CPU package throws instead of falling back).
             Assert.Equal("CPUExecutionProvider", scorer.ExecutionProvider);
-            Assert.Contains(logger.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("CPUExecutionProvider", StringComparison.Ordinal));
+            Assert.Contains(logger.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("offers only", StringComparison.Ordinal));
+        }
+        else if (scorer.ExecutionProvider != "CUDAExecutionProvider")
+        {
+            // A GPU build (-p:OnnxRuntimeGpu=true) on a machine whose CUDA cannot be used: it must say so and run on CPU.
+            Assert.Equal("CPUExecutionProvider", scorer.ExecutionProvider);
+            Assert.Contains(logger.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("could not be used", StringComparison.Ordinal));
         }
         Assert.Contains(logger.Entries, e => e.Level == LogLevel.Information && e.Message.Contains($"runs on {scorer.ExecutionProvider}", StringComparison.Ordinal));
         Assert.Equal(3, (await scorer.ScoreAsync(new ScoringRequest(model.UserVector(0).ToArray(), 0f, 3))).Items.Count);
