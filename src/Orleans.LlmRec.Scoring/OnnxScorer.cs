@@ -1,0 +1,373 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Orleans.LlmRec.Recommendation.Onnx;
+
+namespace Orleans.LlmRec.Scoring;
+
+/// <summary>
+/// Serves one exported model (see onnx/README.md) with ONNX Runtime. Concurrent requests are gathered through a
+/// bounded channel into batches of up to <see cref="ScorerOptions.MaxBatchSize"/>, each scored by a single
+/// <c>InferenceSession.Run</c>. <see cref="SwapAsync"/> loads a new model beside the current one and switches to it
+/// atomically: requests already queued finish on the model they started with, and the old sessions are disposed
+/// when the last of them completes. A file that fails any load check is refused and the current model keeps serving.
+/// </summary>
+public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
+{
+    private readonly ScorerOptions _options;
+    private readonly ILogger _logger;
+    private readonly ModelExpectation? _expectation;
+    private readonly Channel<PendingRequest> _queue;
+    private readonly Task[] _batchLoops;
+    private readonly SemaphoreSlim _swapLock = new(1, 1);
+    private ServingModel _current;
+    private int _disposed;
+    private long _requests;
+    private long _batches;
+    private int _largestBatch;
+    private long _swaps;
+
+    private OnnxScorer(ServingModel initial, ScorerOptions options, ModelExpectation? expectation, ILogger logger)
+    {
+        _current = initial;
+        _options = options;
+        _expectation = expectation;
+        _logger = logger;
+        _queue = Channel.CreateBounded<PendingRequest>(new BoundedChannelOptions(options.QueueCapacity)
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            // Not SingleReader: a batch loop may leave a WaitToReadAsync pending when its wait for more requests times out.
+            SingleReader = false,
+        });
+        _batchLoops = new Task[options.ConcurrentBatches];
+        for (var i = 0; i < _batchLoops.Length; i++) _batchLoops[i] = Task.Run(RunBatchLoopAsync);
+    }
+
+    /// <summary>
+    /// Loads the model at <paramref name="path"/> (and its <c>.candidates.onnx</c> sibling when present).
+    /// <paramref name="expectation"/> is checked at this load and at every swap that does not bring its own.
+    /// </summary>
+    /// <exception cref="ScoringModelException">The file is missing, malformed, truncated or not the expected model.</exception>
+    public static OnnxScorer Load(string path, ScorerOptions? options = null, ILogger? logger = null, ModelExpectation? expectation = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        options ??= new ScorerOptions();
+        options.Validate();
+        logger ??= NullLogger.Instance;
+        var model = ServingModel.Load(path, options, expectation, logger);
+        return new OnnxScorer(model, options, expectation, logger);
+    }
+
+    public OnnxModelInfo Model => Volatile.Read(ref _current).Info;
+
+    /// <summary>The execution provider the current model runs on, e.g. <c>CPUExecutionProvider</c>.</summary>
+    public string ExecutionProvider => Volatile.Read(ref _current).ExecutionProvider;
+
+    public bool SupportsCandidates => Volatile.Read(ref _current).Candidates is not null;
+
+    public ScorerStatistics Statistics => new(
+        Interlocked.Read(ref _requests), Interlocked.Read(ref _batches), Volatile.Read(ref _largestBatch), Interlocked.Read(ref _swaps));
+
+    /// <summary>The model now serving, for tests that watch disposal of swapped-out models.</summary>
+    internal ServingModel CurrentServingModel => Volatile.Read(ref _current);
+
+    public async Task<ScoringResult> ScoreAsync(ScoringRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var pending = Enqueue(request, cancellationToken, out var writeTask);
+        if (writeTask is { } write) await write.ConfigureAwait(false);
+        return await pending.ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<ScoringResult>> ScoreBatchAsync(IReadOnlyList<ScoringRequest> requests, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        var results = new Task<ScoringResult>[requests.Count];
+        for (var i = 0; i < requests.Count; i++)
+        {
+            ArgumentNullException.ThrowIfNull(requests[i]);
+            results[i] = Enqueue(requests[i], cancellationToken, out var writeTask);
+            if (writeTask is { } write) await write.ConfigureAwait(false);
+        }
+        return await Task.WhenAll(results).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Loads <paramref name="path"/> beside the current model and, if every check passes, makes it current.
+    /// On failure the current model keeps serving and the <see cref="ScoringModelException"/> is rethrown.
+    /// </summary>
+    public async Task<OnnxModelInfo> SwapAsync(string path, ModelExpectation? expectation = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        await _swapLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ServingModel loaded;
+            try
+            {
+                loaded = await Task.Run(() => ServingModel.Load(path, _options, expectation ?? _expectation, _logger), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                Log.SwapRefused(_logger, e, path, Model.Version);
+                throw;
+            }
+            if (Volatile.Read(ref _disposed) != 0)
+            {
+                loaded.Release();
+                throw new ObjectDisposedException(nameof(OnnxScorer));
+            }
+            var previous = Interlocked.Exchange(ref _current, loaded);
+            Interlocked.Increment(ref _swaps);
+            Log.ModelSwapped(_logger, previous.Info.Version, loaded.Info.Version);
+            previous.Release();
+            return loaded.Info;
+        }
+        finally
+        {
+            _swapLock.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        // Requests already queued are still scored; new ones are refused.
+        _queue.Writer.TryComplete();
+        await Task.WhenAll(_batchLoops).ConfigureAwait(false);
+        await _swapLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            Volatile.Read(ref _current).Release();
+        }
+        finally
+        {
+            _swapLock.Release();
+        }
+        _swapLock.Dispose();
+    }
+
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    /// <summary>
+    /// Validates the request against the current model, takes a reference on that model for the request's lifetime
+    /// and queues it. Returns the task of the result; <paramref name="writeTask"/> is set only when the queue is full.
+    /// </summary>
+    private Task<ScoringResult> Enqueue(ScoringRequest request, CancellationToken cancellationToken, out Task? writeTask)
+    {
+        writeTask = null;
+        cancellationToken.ThrowIfCancellationRequested();
+        var model = AcquireCurrent();
+        PendingRequest pending;
+        try
+        {
+            Validate(request, model);
+            if (request.Candidates is { Length: 0 })
+            {
+                model.Release();
+                return Task.FromResult(new ScoringResult([], model.Info.Version));
+            }
+            pending = new PendingRequest(request, model, cancellationToken);
+        }
+        catch
+        {
+            model.Release();
+            throw;
+        }
+        if (!_queue.Writer.TryWrite(pending))
+        {
+            writeTask = WriteSlowAsync(pending, cancellationToken);
+        }
+        return pending.Completion.Task;
+    }
+
+    private async Task WriteSlowAsync(PendingRequest pending, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _queue.Writer.WriteAsync(pending, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            pending.Abandon(null, cancellationToken);
+        }
+        catch (ChannelClosedException)
+        {
+            pending.Abandon(new ObjectDisposedException(nameof(OnnxScorer)), cancellationToken);
+        }
+    }
+
+    private ServingModel AcquireCurrent()
+    {
+        while (true)
+        {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+            var model = Volatile.Read(ref _current);
+            // Fails only if a swap has just retired and disposed this model; the next read sees its successor.
+            if (model.TryAcquire()) return model;
+        }
+    }
+
+    private static void Validate(ScoringRequest request, ServingModel model)
+    {
+        if (request.UserVector.Length != model.Dimension)
+        {
+            throw new ArgumentException(
+                $"The user vector has {request.UserVector.Length} values; model {model.Info.Version} has dimension {model.Dimension}.", nameof(request));
+        }
+        CheckItems(request.ExcludedItems.Span, model, "excluded item");
+        if (request.Candidates is { } candidates)
+        {
+            if (model.Candidates is null)
+            {
+                throw new NotSupportedException($"Model {model.Info.Version} was loaded without a candidate graph ({OnnxContract.CandidatesPathFor(model.Path)}).");
+            }
+            CheckItems(candidates, model, "candidate");
+        }
+    }
+
+    private static void CheckItems(ReadOnlySpan<int> items, ServingModel model, string what)
+    {
+        foreach (var item in items)
+        {
+            if ((uint)item >= (uint)model.ItemCount)
+            {
+                throw new ArgumentOutOfRangeException(nameof(items), item, $"A {what} index must be in [0, {model.ItemCount}).");
+            }
+        }
+    }
+
+    private async Task RunBatchLoopAsync()
+    {
+        using var buffers = new BatchBuffers();
+        var batch = new List<PendingRequest>(_options.MaxBatchSize);
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            await CollectBatchAsync(reader, batch).ConfigureAwait(false);
+            if (batch.Count > 0) Execute(batch, buffers);
+            batch.Clear();
+        }
+    }
+
+    private async Task CollectBatchAsync(ChannelReader<PendingRequest> reader, List<PendingRequest> batch)
+    {
+        var max = _options.MaxBatchSize;
+        while (batch.Count < max && reader.TryRead(out var first)) batch.Add(first);
+        if (batch.Count == 0 || batch.Count >= max || _options.MaxBatchWait <= TimeSpan.Zero) return;
+        var started = Stopwatch.GetTimestamp();
+        while (batch.Count < max)
+        {
+            if (reader.TryRead(out var next))
+            {
+                batch.Add(next);
+                continue;
+            }
+            var remaining = _options.MaxBatchWait - Stopwatch.GetElapsedTime(started);
+            if (remaining <= TimeSpan.Zero) return;
+            var more = reader.WaitToReadAsync().AsTask();
+            if (await Task.WhenAny(more, Task.Delay(remaining)).ConfigureAwait(false) != more || !await more.ConfigureAwait(false)) return;
+        }
+    }
+
+    private void Execute(List<PendingRequest> batch, BatchBuffers buffers)
+    {
+        // A batch can straddle a swap or mix full-catalogue and candidate requests: each group runs on its own
+        // session, and every request on the model it took a reference on when it was queued.
+        var groups = new List<(ServingModel Model, bool Candidates, List<PendingRequest> Requests)>(1);
+        foreach (var pending in batch)
+        {
+            if (pending.Completion.Task.IsCompleted)
+            {
+                // Cancelled while queued.
+                pending.Finish();
+                continue;
+            }
+            var candidates = pending.Request.Candidates is not null;
+            var index = groups.FindIndex(g => ReferenceEquals(g.Model, pending.Model) && g.Candidates == candidates);
+            if (index < 0)
+            {
+                groups.Add((pending.Model, candidates, []));
+                index = groups.Count - 1;
+            }
+            groups[index].Requests.Add(pending);
+        }
+        foreach (var (model, candidates, requests) in groups)
+        {
+            // Counted before results are handed out, so a caller that has its result also sees it counted.
+            Interlocked.Increment(ref _batches);
+            Interlocked.Add(ref _requests, requests.Count);
+            var largest = Volatile.Read(ref _largestBatch);
+            while (requests.Count > largest)
+            {
+                var seen = Interlocked.CompareExchange(ref _largestBatch, requests.Count, largest);
+                if (seen == largest) break;
+                largest = seen;
+            }
+            ScoredItem[][]? results = null;
+            Exception? failure = null;
+            try
+            {
+                var session = candidates ? model.Candidates! : model.FullCatalogue;
+                results = buffers.Run(session, model.Info, requests.ConvertAll(p => p.Request), candidates);
+            }
+            catch (Exception e)
+            {
+                Log.BatchFailed(_logger, e, requests.Count);
+                failure = e;
+            }
+            // Model references go before results: a caller that sees its result may rely on a retired model being gone.
+            foreach (var pending in requests) pending.Finish();
+            for (var i = 0; i < requests.Count; i++)
+            {
+                if (failure is null) requests[i].Completion.TrySetResult(new ScoringResult(results![i], model.Info.Version));
+                else requests[i].Completion.TrySetException(failure);
+            }
+        }
+    }
+
+    /// <summary>A queued request: what to score, the model it holds a reference on, and where its result goes.</summary>
+    private sealed class PendingRequest
+    {
+        private readonly CancellationTokenRegistration _cancellation;
+        private int _finished;
+
+        public PendingRequest(ScoringRequest request, ServingModel model, CancellationToken cancellationToken)
+        {
+            Request = request;
+            Model = model;
+            // Continuations must not run on the batch loop, or one slow caller would stall every batch behind it.
+            Completion = new TaskCompletionSource<ScoringResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (cancellationToken.CanBeCanceled)
+            {
+                _cancellation = cancellationToken.Register(static state =>
+                {
+                    var (completion, token) = ((TaskCompletionSource<ScoringResult>, CancellationToken))state!;
+                    completion.TrySetCanceled(token);
+                }, (Completion, cancellationToken));
+            }
+        }
+
+        public ScoringRequest Request { get; }
+        public ServingModel Model { get; }
+        public TaskCompletionSource<ScoringResult> Completion { get; }
+
+        /// <summary>The request never reached the queue: cancel or fail it and drop its model reference.</summary>
+        public void Abandon(Exception? reason, CancellationToken cancellationToken)
+        {
+            if (reason is null) Completion.TrySetCanceled(cancellationToken);
+            else Completion.TrySetException(reason);
+            Finish();
+        }
+
+        /// <summary>Releases the model reference exactly once.</summary>
+        public void Finish()
+        {
+            if (Interlocked.Exchange(ref _finished, 1) != 0) return;
+            _cancellation.Dispose();
+            Model.Release();
+        }
+    }
+}

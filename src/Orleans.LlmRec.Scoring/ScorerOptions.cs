@@ -1,0 +1,82 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace Orleans.LlmRec.Scoring;
+
+/// <summary>Where ONNX Runtime runs the scoring graphs.</summary>
+public enum ScoringExecutionProvider
+{
+    Cpu,
+
+    /// <summary>CUDA when the ONNX Runtime build has it (the <c>OnnxRuntimeGpu</c> build); otherwise CPU, with a warning.</summary>
+    Cuda,
+}
+
+/// <summary>How <see cref="OnnxScorer"/> builds its sessions and batches requests.</summary>
+public sealed class ScorerOptions
+{
+    /// <summary>Threads one inference may use; 0 lets ONNX Runtime choose (one per physical core).</summary>
+    public int IntraOpThreads { get; set; }
+
+    /// <summary>Threads for running independent graph nodes in parallel; 0 lets ONNX Runtime choose.</summary>
+    public int InterOpThreads { get; set; }
+
+    public GraphOptimizationLevel GraphOptimizationLevel { get; set; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
+
+    public ScoringExecutionProvider ExecutionProvider { get; set; } = ScoringExecutionProvider.Cpu;
+
+    public int CudaDeviceId { get; set; }
+
+    /// <summary>The most requests one inference run scores together.</summary>
+    public int MaxBatchSize { get; set; } = 64;
+
+    /// <summary>
+    /// How long a batch that is not yet full waits for more requests after its first one arrived. Trades a little
+    /// latency under light load for far fewer inference runs under heavy load.
+    /// </summary>
+    public TimeSpan MaxBatchWait { get; set; } = TimeSpan.FromMilliseconds(1);
+
+    /// <summary>Requests that may wait for a batch; callers beyond that wait to enqueue (back-pressure).</summary>
+    public int QueueCapacity { get; set; } = 4096;
+
+    /// <summary>Batches run at the same time (each on its own buffers); sessions are shared and thread-safe.</summary>
+    public int ConcurrentBatches { get; set; } = 1;
+
+    internal void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(IntraOpThreads);
+        ArgumentOutOfRangeException.ThrowIfNegative(InterOpThreads);
+        ArgumentOutOfRangeException.ThrowIfNegative(CudaDeviceId);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxBatchSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxBatchWait, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(QueueCapacity, MaxBatchSize);
+        ArgumentOutOfRangeException.ThrowIfLessThan(ConcurrentBatches, 1);
+    }
+}
+
+/// <summary>
+/// What the serving side knows a model must match: the item catalogue it maps indexes back to ids with.
+/// A file that disagrees is refused at load, so a model trained on another catalogue can never be swapped in unnoticed.
+/// </summary>
+public sealed record ModelExpectation
+{
+    public int? ItemCount { get; init; }
+    public string? ItemIdChecksum { get; init; }
+    public int? Dimension { get; init; }
+}
+
+/// <summary>A model file the scorer refuses to serve: unreadable, truncated, not a scoring graph, or not the expected one.</summary>
+public sealed class ScoringModelException : Exception
+{
+    public ScoringModelException(string path, string reason, Exception? innerException = null)
+        : base($"Refusing scoring model '{path}': {reason}", innerException)
+    {
+        ModelPath = path;
+        Reason = reason;
+    }
+
+    public string ModelPath { get; }
+    public string Reason { get; }
+}
+
+/// <summary>Counters since the scorer started.</summary>
+public readonly record struct ScorerStatistics(long Requests, long Batches, int LargestBatch, long Swaps);
