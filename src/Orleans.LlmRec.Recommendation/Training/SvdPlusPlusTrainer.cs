@@ -53,9 +53,10 @@ public sealed record SvdPlusPlusOptions
 /// </para>
 /// <para>
 /// The epoch itself is sequential (users in a seeded order). Every user's implicit sum must see the y updates of
-/// the users before it: training users in parallel with y changes deferred (DSGD strata, y merged per epoch or per
-/// stratum) measured 0.919–0.934 RMSE on ml-100k against 0.918 for this exact order, and was slower because of the
-/// merges. Only the final effective-vector pass runs in parallel.
+/// the users before it. Training users in parallel with the y changes deferred (DSGD strata, y merged once per
+/// epoch or once per stratum) was tried: with Surprise's defaults it measured 0.919–0.934 RMSE on ml-100k against
+/// 0.918 for this exact order, and was slower because of the merges. Only the final effective-vector pass runs in
+/// parallel.
 /// </para>
 /// The served model's user vectors are the effective ones, p_u + |N(u)|^-½ Σ y_j, so the generic scorer is exact;
 /// p_u and y are kept in <see cref="EmbeddingModel.Extras"/> for fold-in.
@@ -181,7 +182,7 @@ public sealed class SvdPlusPlusTrainer : IModelTrainer
     }
 
     /// <summary>One user's ratings, in a shuffled order, with the implicit term carried forward exactly (see the class remarks).</summary>
-    private sealed class UserPass
+    internal sealed class UserPass
     {
         private readonly EmbeddingModel _model;
         private readonly float[] _userFactors;
@@ -220,15 +221,18 @@ public sealed class SvdPlusPlusTrainer : IModelTrainer
             _step = new float[d];
         }
 
-        /// <summary>Trains on all of <paramref name="u"/>'s ratings; returns their summed squared (clipped) error.</summary>
-        public double TrainUser(int u, Random random)
+        /// <summary>
+        /// Trains on all of <paramref name="u"/>'s ratings, reshuffled with <paramref name="visitOrder"/> (null keeps the
+        /// current order, item order at first); returns their summed squared (clipped) error.
+        /// </summary>
+        public double TrainUser(int u, Random? visitOrder)
         {
             var d = _model.Dimension;
             var start = _matrix.UserOffsets[u];
             var end = _matrix.UserOffsets[u + 1];
-            for (var k = end - 1; k > start; k--)
+            for (var k = end - 1; visitOrder is not null && k > start; k--)
             {
-                var swap = random.Next(start, k + 1);
+                var swap = visitOrder.Next(start, k + 1);
                 (_visitItems[k], _visitItems[swap]) = (_visitItems[swap], _visitItems[k]);
                 (_visitRatings[k], _visitRatings[swap]) = (_visitRatings[swap], _visitRatings[k]);
             }
