@@ -25,7 +25,27 @@ public static class TrainerCatalog
         return kind switch
         {
             ModelKind.Popularity => new PopularityTrainer(),
+            ModelKind.Svd => new SvdTrainer(Apply(new SvdOptions(), settings)),
+            ModelKind.SvdPlusPlus => new SvdPlusPlusTrainer(Apply(new SvdPlusPlusOptions(), settings)),
             _ => throw new NotSupportedException($"No trainer for '{kind.ToName()}' yet."),
         };
     }
+
+    private static SvdOptions Apply(SvdOptions o, TrainerSettings s) => o with
+    {
+        Seed = s.Seed,
+        Factors = s.Factors ?? o.Factors,
+        Epochs = s.Epochs ?? o.Epochs,
+        LearningRate = s.LearningRate ?? o.LearningRate,
+        Regularization = s.Regularization ?? o.Regularization,
+    };
+
+    private static SvdPlusPlusOptions Apply(SvdPlusPlusOptions o, TrainerSettings s) => o with
+    {
+        Seed = s.Seed,
+        Factors = s.Factors ?? o.Factors,
+        Epochs = s.Epochs ?? o.Epochs,
+        LearningRate = s.LearningRate ?? o.LearningRate,
+        Regularization = s.Regularization ?? o.Regularization,
+    };
 }
