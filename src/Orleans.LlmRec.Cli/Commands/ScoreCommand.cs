@@ -45,7 +45,7 @@ internal static class ScoreCommand
                 foreach (var id in itemIds.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                 {
                     if (!itemMap.TryGetIndex(id, out var index)) throw new CliUsageException($"--items: item '{id}' is not in the model's catalogue.");
-                    interactions.Add(new FoldInInteraction(index, trained.Kind.PredictsRatings() ? 5f : 1f));
+                    interactions.Add(new FoldInInteraction(index, 1f));
                     excluded.Add(index);
                 }
                 var folded = new UserFoldIn(trained).Compute(interactions.ToArray());

@@ -19,6 +19,9 @@ public sealed record TrainerSettings
 /// <summary>The one place that knows which trainer class serves which <see cref="ModelKind"/>.</summary>
 public static class TrainerCatalog
 {
+    /// <summary>The model kinds that learn per-user vectors (everything but popularity) and have a trainer.</summary>
+    public static IReadOnlyList<ModelKind> PersonalisedKinds { get; } = [ModelKind.Svd, ModelKind.SvdPlusPlus];
+
     public static IModelTrainer Create(ModelKind kind, TrainerSettings? settings = null)
     {
         settings ??= new TrainerSettings();
