@@ -12,23 +12,27 @@ public enum ValidationMetric
     Recall,
 }
 
-/// <summary>Hyper-parameters of <see cref="LightGcnTrainer"/>.</summary>
+/// <summary>
+/// Hyper-parameters of <see cref="LightGcnTrainer"/>. The defaults were chosen on a validation split carved from the
+/// ml-100k training data (never its test set); compared with the paper's (64 factors, lr 1e-3, decay 1e-4) they
+/// learn faster and regularise harder, which suits small, dense MovieLens graphs.
+/// </summary>
 public sealed record LightGcnOptions
 {
-    public int Factors { get; init; } = 64;
+    public int Factors { get; init; } = 128;
 
     /// <summary>Propagation layers L; the final embedding is the mean of layers 0..L.</summary>
     public int Layers { get; init; } = 3;
 
-    public float LearningRate { get; init; } = 0.001f;
+    public float LearningRate { get; init; } = 0.005f;
 
     /// <summary>L2 weight on the batch's layer-0 embeddings: decay · Σ‖e⁰‖² / 2 / batch, as the reference code does.</summary>
-    public float Decay { get; init; } = 1e-4f;
+    public float Decay { get; init; } = 1e-3f;
 
     public int BatchSize { get; init; } = 2048;
 
     /// <summary>Upper bound on epochs; one epoch draws as many triples as there are training interactions.</summary>
-    public int MaxEpochs { get; init; } = 400;
+    public int MaxEpochs { get; init; } = 300;
 
     /// <summary>Standard deviation of the normal initialisation of the layer-0 embeddings.</summary>
     public float InitStd { get; init; } = 0.1f;
