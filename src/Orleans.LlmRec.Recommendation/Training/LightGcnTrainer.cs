@@ -97,6 +97,32 @@ public sealed class LightGcnTrainer(LightGcnOptions? options = null) : IModelTra
     public const string UserEgoExtra = "lightgcn.user_ego";
     public const string ItemEgoExtra = "lightgcn.item_ego";
 
+    /// <summary>
+    /// Stores what folding a new user in needs (see <see cref="FoldIn.UserFoldIn"/>): the item rows of layers
+    /// 0..L−1, stacked [L, items, d], and each item's training degree.
+    /// </summary>
+    private static void AddFoldInLayers(EmbeddingModel model, NormalizedAdjacency adjacency, float[] ego, InteractionMatrix matrix, int d, int layers, ParallelOptions parallel)
+    {
+        var itemLength = model.ItemCount * d;
+        var userLength = model.UserCount * d;
+        var stacked = new float[layers * itemLength];
+        var current = (float[])ego.Clone();
+        var next = new float[ego.Length];
+        for (var l = 0; l < layers; l++)
+        {
+            current.AsSpan(userLength, itemLength).CopyTo(stacked.AsSpan(l * itemLength, itemLength));
+            if (l + 1 < layers)
+            {
+                adjacency.Multiply(current, next, d, parallel);
+                (current, next) = (next, current);
+            }
+        }
+        var degree = new float[model.ItemCount];
+        for (var i = 0; i < degree.Length; i++) degree[i] = matrix.ItemDegree(i);
+        model.Extras[FoldIn.UserFoldIn.LightGcnItemLayers] = stacked;
+        model.Extras[FoldIn.UserFoldIn.LightGcnItemDegree] = degree;
+    }
+
     public LightGcnOptions Options { get; } = options ?? new LightGcnOptions();
 
     public ModelKind Kind => ModelKind.LightGcn;
@@ -139,6 +165,7 @@ public sealed class LightGcnTrainer(LightGcnOptions? options = null) : IModelTra
         final.AsSpan(userLength).CopyTo(model.ItemVectors);
         model.Extras[UserEgoExtra] = ego[..userLength];
         model.Extras[ItemEgoExtra] = ego[userLength..];
+        AddFoldInLayers(model, adjacency, ego, full, d, o.Layers, parallel);
         model.Parameters["lightgcn.layers"] = o.Layers;
         model.Parameters["factors"] = d;
         model.Parameters["lr"] = o.LearningRate;

@@ -20,7 +20,7 @@ public sealed record TrainerSettings
 public static class TrainerCatalog
 {
     /// <summary>The model kinds that learn per-user vectors (everything but popularity) and have a trainer.</summary>
-    public static IReadOnlyList<ModelKind> PersonalisedKinds { get; } = [ModelKind.Svd, ModelKind.SvdPlusPlus];
+    public static IReadOnlyList<ModelKind> PersonalisedKinds { get; } = [ModelKind.Svd, ModelKind.SvdPlusPlus, ModelKind.Bpr, ModelKind.LightGcn];
 
     public static IModelTrainer Create(ModelKind kind, TrainerSettings? settings = null)
     {
@@ -30,7 +30,9 @@ public static class TrainerCatalog
             ModelKind.Popularity => new PopularityTrainer(),
             ModelKind.Svd => new SvdTrainer(Apply(new SvdOptions(), settings)),
             ModelKind.SvdPlusPlus => new SvdPlusPlusTrainer(Apply(new SvdPlusPlusOptions(), settings)),
-            _ => throw new NotSupportedException($"No trainer for '{kind.ToName()}' yet."),
+            ModelKind.Bpr => new BprTrainer(Apply(new BprOptions(), settings)),
+            ModelKind.LightGcn => new LightGcnTrainer(Apply(new LightGcnOptions(), settings)),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown model kind."),
         };
     }
 
@@ -50,5 +52,24 @@ public static class TrainerCatalog
         Epochs = s.Epochs ?? o.Epochs,
         LearningRate = s.LearningRate ?? o.LearningRate,
         Regularization = s.Regularization ?? o.Regularization,
+    };
+
+    private static BprOptions Apply(BprOptions o, TrainerSettings s) => o with
+    {
+        Seed = s.Seed,
+        Factors = s.Factors ?? o.Factors,
+        Epochs = s.Epochs ?? o.Epochs,
+        LearningRate = (float?)s.LearningRate ?? o.LearningRate,
+        Regularization = (float?)s.Regularization ?? o.Regularization,
+    };
+
+    private static LightGcnOptions Apply(LightGcnOptions o, TrainerSettings s) => o with
+    {
+        Seed = s.Seed,
+        Factors = s.Factors ?? o.Factors,
+        MaxEpochs = s.Epochs ?? o.MaxEpochs,
+        LearningRate = (float?)s.LearningRate ?? o.LearningRate,
+        Decay = (float?)s.Regularization ?? o.Decay,
+        Layers = s.Layers ?? o.Layers,
     };
 }
