@@ -3,6 +3,7 @@ using Orleans.LlmRec.Abstractions;
 using Orleans.LlmRec.Grains.Catalogue;
 using Orleans.LlmRec.Grains.Serving;
 using Orleans.LlmRec.Grains.Users;
+using Orleans.LlmRec.Recommendation.Models;
 
 namespace Orleans.LlmRec.Grains.Feeds;
 
@@ -25,11 +26,11 @@ public static class FeedExplainer
         var score = item.ModelScore.ToString("0.###", CultureInfo.InvariantCulture);
         if (!catalogue.TryGetIndex(item.ItemId, out var index))
         {
-            return $"{model.Kind} model score {score}";
+            return $"{model.Kind.ToName()} model score {score}";
         }
         if (!model.HasItemVectors || positiveItems.Count == 0)
         {
-            return $"{model.Kind} model score {score}; {FeedFallback.PopularReason(catalogue, index)}";
+            return $"{model.Kind.ToName()} model score {score}; {FeedFallback.PopularReason(catalogue, index)}";
         }
         var nearest = -1;
         var best = float.NegativeInfinity;
@@ -43,6 +44,6 @@ public static class FeedExplainer
             }
         }
         var title = catalogue.TitleOf(nearest) ?? catalogue.ItemIdOf(nearest);
-        return $"{model.Kind} model score {score}; closest to '{title}' you liked (similarity {best.ToString("0.00", CultureInfo.InvariantCulture)})";
+        return $"{model.Kind.ToName()} model score {score}; closest to '{title}' you liked (similarity {best.ToString("0.00", CultureInfo.InvariantCulture)})";
     }
 }
