@@ -121,12 +121,8 @@ internal static class EvalCommand
     }
 
     // Predictions clipped to the training rating range, as Surprise does before computing RMSE.
-    private static (double Rmse, double Mae) RatingAccuracy(EmbeddingModel model, Interaction[] train, Interaction[] test)
-    {
-        var (low, high) = (train.Min(x => x.Rating), train.Max(x => x.Rating));
-        var pairs = test.Select(x => ((double)x.Rating, (double)Math.Clamp(model.Score(x.User, x.Item), low, high))).ToList();
-        return (RatingMetrics.Rmse(pairs), RatingMetrics.Mae(pairs));
-    }
+    private static (double Rmse, double Mae) RatingAccuracy(EmbeddingModel model, Interaction[] train, Interaction[] test) =>
+        RatingMetrics.Evaluate(model, test, train.Min(x => x.Rating), train.Max(x => x.Rating));
 
     private static List<EvaluationRecord> CrossValidate(RatingsDataset dataset, List<ModelKind> kinds, TrainerSettings settings, int folds, CancellationToken ct)
     {
@@ -136,13 +132,23 @@ internal static class EvalCommand
         {
             if (!kind.PredictsRatings()) throw new CliUsageException($"--protocol cv measures rating prediction; '{kind.ToName()}' does not predict ratings (use svd or svdpp).");
             var trainer = TrainerCatalog.Create(kind, settings);
-            CrossValidationResult cv = null!;
+            RatingCrossValidationResult cv = null!;
             AnsiConsole.Progress().AutoClear(false).Start(context =>
             {
                 var task = context.AddTask($"{folds}-fold CV {kind.ToName()}", maxValue: folds);
-                cv = CrossValidation.Run(dataset, trainer, folds, settings.Seed, onFoldDone: _ => task.Increment(1), cancellationToken: ct);
+                var progress = new SynchronousProgress<RatingFoldResult>(fold =>
+                {
+                    task.Increment(1);
+                    task.Description = $"{folds}-fold CV {kind.ToName()}: fold {fold.Fold + 1} RMSE {fold.Rmse:F4}";
+                });
+                cv = CrossValidation.EvaluateRatings(dataset, trainer, folds, settings.Seed, progress, ct);
             });
-            var metrics = new Dictionary<string, double> { ["rmse"] = cv.MeanRmse, ["mae"] = cv.MeanMae };
+            var metrics = new Dictionary<string, double>
+            {
+                ["rmse"] = cv.MeanRmse,
+                ["mae"] = cv.MeanMae,
+                ["rmse_std"] = cv.RmseStandardDeviation,
+            };
             for (var f = 0; f < cv.Folds.Count; f++)
             {
                 metrics[$"rmse_fold{f + 1}"] = cv.Folds[f].Rmse;

@@ -7,7 +7,7 @@ internal static class ResultsTable
 {
     public static void Print(string dataset, string protocol, IEnumerable<(string Model, IReadOnlyDictionary<string, double> Metrics, double Seconds)> rows, int k)
     {
-        var table = new Table().Title($"{dataset} · protocol {protocol} · K={k}").Border(TableBorder.Rounded);
+        var table = new Table().Title(protocol.StartsWith("cv", StringComparison.Ordinal) ? $"{dataset} · protocol {protocol}" : $"{dataset} · protocol {protocol} · K={k}").Border(TableBorder.Rounded);
         string[] keys = [$"precision@{k}", $"recall@{k}", $"ndcg@{k}", $"map@{k}", $"hitrate@{k}", $"coverage@{k}", "rmse", "mae"];
         string[] headers = [$"P@{k}", $"R@{k}", $"NDCG@{k}", $"MAP@{k}", $"HR@{k}", "coverage", "RMSE", "MAE"];
         var materialised = rows.ToList();

@@ -4,10 +4,11 @@ using Orleans.LlmRec.Recommendation.Models;
 namespace Orleans.LlmRec.Recommendation.FoldIn;
 
 /// <summary>
-/// One interaction fed to fold-in. <see cref="Value"/> is the rating for rating models (SVD, SVD++) and a confidence
-/// weight for the ranking models (BPR, LightGCN); <see cref="Negative"/> marks a dislike.
+/// One interaction fed to fold-in. With <see cref="IsRating"/>, <see cref="Value"/> is an explicit star rating;
+/// otherwise the interaction is implicit (click, view, like) and <see cref="Value"/> is its confidence weight.
+/// <see cref="Negative"/> marks a dislike.
 /// </summary>
-public readonly record struct FoldInInteraction(int Item, float Value, bool Negative = false);
+public readonly record struct FoldInInteraction(int Item, float Value, bool Negative = false, bool IsRating = false);
 
 /// <summary>A user vector and bias computed from interactions, scored exactly like a trained user's row.</summary>
 public sealed record FoldedUser(float[] Vector, float Bias, int UsedInteractions);
@@ -17,7 +18,9 @@ public sealed record FoldedUser(float[] Vector, float Bias, int UsedInteractions
 /// feed at once. One instance per model (it precomputes per-model constants); thread-safe.
 /// <list type="bullet">
 /// <item>SVD: ridge regression of the residual ratings r − μ − b_i on the item factors, with the user bias solved
-/// jointly and the trainer's per-rating regularisation (λ·n), as the SGD objective implies.</item>
+/// jointly and the trainer's per-rating regularisation (λ·n), as the SGD objective implies. Implicit interactions
+/// count as the top rating (a dislike as the lowest); when there is no explicit rating at all the user bias is not
+/// solved, because a constant "everything I click is a 5" would be absorbed by the bias and move nothing.</item>
 /// <item>SVD++: the implicit sum |N(u)|^−½ Σ y_j over the interacted items, plus the ridge solve of the explicit part
 /// against the ratings left after that sum.</item>
 /// <item>BPR-MF: ridge regression of a target of 1 for liked items and 0 for disliked ones on the item factors
@@ -70,17 +73,21 @@ public sealed class UserFoldIn
     {
         // Unknowns: the d user factors and the user bias (last). Per-rating regularisation, as in the SGD objective.
         var d = _model.Dimension;
-        var n = d + 1;
+        var solveBias = interactions.Any(x => x.IsRating);
+        var n = solveBias ? d + 1 : d;
         var a = new double[n * n];
         var b = new double[n];
         var lambda = _regularization * interactions.Count;
         var row = new double[n];
+        var top = _model.Parameters.TryGetValue("rating_max", out var max) ? max : 5.0;
+        var bottom = _model.Parameters.TryGetValue("rating_min", out var min) ? min : 1.0;
         foreach (var x in interactions)
         {
             var q = _model.ItemVector(x.Item);
             for (var j = 0; j < d; j++) row[j] = q[j];
-            row[d] = 1;
-            var target = (double)x.Value - _model.GlobalBias - _model.ItemBias[x.Item];
+            if (solveBias) row[d] = 1;
+            var rating = x.IsRating ? x.Value : x.Negative ? bottom : top;
+            var target = rating - _model.GlobalBias - _model.ItemBias[x.Item];
             if (implicitSum is not null) target -= TensorPrimitives.Dot<float>(q, implicitSum);
             Accumulate(a, b, row, target, weight: 1, n);
         }
@@ -89,7 +96,7 @@ public sealed class UserFoldIn
         var vector = new float[d];
         for (var j = 0; j < d; j++) vector[j] = (float)b[j];
         if (implicitSum is not null) TensorPrimitives.Add(vector, implicitSum, vector);
-        return new FoldedUser(vector, (float)b[d], interactions.Count);
+        return new FoldedUser(vector, solveBias ? (float)b[d] : 0f, interactions.Count);
     }
 
     private FoldedUser SvdPlusPlus(List<FoldInInteraction> interactions)

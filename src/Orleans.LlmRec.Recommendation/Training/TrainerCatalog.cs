@@ -19,13 +19,36 @@ public sealed record TrainerSettings
 /// <summary>The one place that knows which trainer class serves which <see cref="ModelKind"/>.</summary>
 public static class TrainerCatalog
 {
+    /// <summary>The model kinds that learn per-user vectors (everything but popularity) and have a trainer.</summary>
+    public static IReadOnlyList<ModelKind> PersonalisedKinds { get; } = [ModelKind.Svd, ModelKind.SvdPlusPlus];
+
     public static IModelTrainer Create(ModelKind kind, TrainerSettings? settings = null)
     {
         settings ??= new TrainerSettings();
         return kind switch
         {
             ModelKind.Popularity => new PopularityTrainer(),
+            ModelKind.Svd => new SvdTrainer(Apply(new SvdOptions(), settings)),
+            ModelKind.SvdPlusPlus => new SvdPlusPlusTrainer(Apply(new SvdPlusPlusOptions(), settings)),
             _ => throw new NotSupportedException($"No trainer for '{kind.ToName()}' yet."),
         };
     }
+
+    private static SvdOptions Apply(SvdOptions o, TrainerSettings s) => o with
+    {
+        Seed = s.Seed,
+        Factors = s.Factors ?? o.Factors,
+        Epochs = s.Epochs ?? o.Epochs,
+        LearningRate = s.LearningRate ?? o.LearningRate,
+        Regularization = s.Regularization ?? o.Regularization,
+    };
+
+    private static SvdPlusPlusOptions Apply(SvdPlusPlusOptions o, TrainerSettings s) => o with
+    {
+        Seed = s.Seed,
+        Factors = s.Factors ?? o.Factors,
+        Epochs = s.Epochs ?? o.Epochs,
+        LearningRate = s.LearningRate ?? o.LearningRate,
+        Regularization = s.Regularization ?? o.Regularization,
+    };
 }
