@@ -4,7 +4,7 @@ namespace Orleans.LlmRec.Grains.Users;
 
 /// <summary>
 /// What <see cref="UserGrain"/> persists. Every collection is bounded by a named constant, so a user's state stays a
-/// few kilobytes however active they are (README: "State size"). The rules that change it live here, next to the
+/// few kilobytes however active they are (src/Orleans.LlmRec.Silo/README.md, "State size"). The rules that change it live here, next to the
 /// data, so they are tested without a cluster.
 /// </summary>
 [GenerateSerializer, Alias("llmrec.UserState")]

@@ -1,6 +1,9 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
+using Orleans.Persistence.Redis;
 using Orleans.Runtime;
+using Orleans.Storage;
+using StackExchange.Redis;
 
 namespace Orleans.LlmRec.Silo.Apis;
 
@@ -19,6 +22,8 @@ public sealed partial class ApiExceptionHandler(IProblemDetailsService problems,
                 "The service did not answer in time; the request may or may not have been applied. Retrying is safe: events are de-duplicated by id."),
             SiloUnavailableException or OrleansMessageRejectionException => (StatusCodes.Status503ServiceUnavailable, "Service unavailable",
                 "The service is starting, stopping or rebalancing; retry shortly."),
+            InconsistentStateException or RedisException or RedisStorageException => (StatusCodes.Status503ServiceUnavailable, "Storage unavailable",
+                "User state could not be stored; nothing of this request for the affected user was kept. Retrying is safe."),
             _ => (StatusCodes.Status500InternalServerError, "Internal error", "An unexpected error occurred; it has been logged."),
         };
         if (status >= 500)

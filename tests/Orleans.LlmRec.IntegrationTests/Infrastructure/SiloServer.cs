@@ -34,7 +34,15 @@ public sealed class SiloServer : IAsyncDisposable
         builder.AddLlmRecServices();
         var app = builder.Build();
         app.MapLlmRecApis();
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
         return new SiloServer(app, address);
     }
 
