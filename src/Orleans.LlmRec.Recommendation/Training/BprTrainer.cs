@@ -1,0 +1,160 @@
+using System.Numerics.Tensors;
+using Orleans.LlmRec.Recommendation.Data;
+using Orleans.LlmRec.Recommendation.Models;
+
+namespace Orleans.LlmRec.Recommendation.Training;
+
+/// <summary>
+/// Hyper-parameters of <see cref="BprTrainer"/>. The defaults were chosen on a validation split carved from the
+/// ml-100k training data (never its test set): a slow learning rate run long, fairly strong L2, and user-uniform
+/// sampling (so light users get as many updates as heavy ones, which is what a per-user ranking metric rewards).
+/// </summary>
+public sealed record BprOptions
+{
+    public int Factors { get; init; } = 64;
+    public int Epochs { get; init; } = 600;
+    public float LearningRate { get; init; } = 0.01f;
+
+    /// <summary>L2 weight λ applied to the rows a triple touches, per update (as in Rendle's LearnBPR).</summary>
+    public float Regularization { get; init; } = 0.02f;
+
+    /// <summary>Adds a learned item bias b_i to x_ui (Cornac's BPR does).</summary>
+    public bool UseItemBias { get; init; } = true;
+
+    /// <summary>
+    /// Triples whose gradients are computed in parallel from the same parameters and then applied in triple order.
+    /// Small enough that this stays close to plain SGD; large enough to keep the cores busy.
+    /// </summary>
+    public int BatchSize { get; init; } = 256;
+
+    /// <summary>Standard deviation of the normal initialisation of the factors.</summary>
+    public float InitStd { get; init; } = 0.01f;
+
+    public BprSampling Sampling { get; init; } = BprSampling.Users;
+    public int Seed { get; init; } = 42;
+    public int? MaxDegreeOfParallelism { get; init; }
+
+    internal void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(Factors, 1, nameof(Factors));
+        ArgumentOutOfRangeException.ThrowIfLessThan(Epochs, 1, nameof(Epochs));
+        ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));
+        if (!(LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "Must be positive.");
+        if (!(Regularization >= 0)) throw new ArgumentOutOfRangeException(nameof(Regularization), Regularization, "Must be non-negative.");
+        if (!(InitStd >= 0)) throw new ArgumentOutOfRangeException(nameof(InitStd), InitStd, "Must be non-negative.");
+    }
+}
+
+/// <summary>
+/// BPR-MF (Rendle et al. 2009): every training interaction is a positive; for triples (u, i, j) with j an item u has
+/// not interacted with, maximise ln σ(x_ui − x_uj) − λ‖Θ‖², x_ui = b_i + ⟨p_u, q_i⟩, by stochastic gradient ascent.
+/// Parallel without Hogwild races: a mini-batch's gradients are computed concurrently from the same parameters, then
+/// added row by row in triple order, and each batch draws from its own seeded generator, so a seed fixes the weights.
+/// </summary>
+public sealed class BprTrainer(BprOptions? options = null) : IModelTrainer
+{
+    public BprOptions Options { get; } = options ?? new BprOptions();
+
+    public ModelKind Kind => ModelKind.Bpr;
+
+    public EmbeddingModel Train(RatingsDataset train, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var o = Options;
+        o.Validate();
+        var matrix = train.ToMatrix();
+        var sampler = new BprTripleSampler(matrix);
+        var d = o.Factors;
+        var model = new EmbeddingModel(ModelKind.Bpr, train.UserCount, train.ItemCount, d);
+        var userFactors = model.UserVectors;
+        var itemFactors = model.ItemVectors;
+        var itemBias = model.ItemBias;
+        var init = SplitMixRandom.ForStream(o.Seed, -1, -1);
+        init.FillGaussian(userFactors, o.InitStd);
+        init.FillGaussian(itemFactors, o.InitStd);
+
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = o.MaxDegreeOfParallelism ?? Environment.ProcessorCount, CancellationToken = cancellationToken };
+        var batch = o.BatchSize;
+        var users = new int[batch];
+        var positives = new int[batch];
+        var negatives = new int[batch];
+        var itemRows = new int[2 * batch];
+        var userGradients = new float[batch * d];
+        var itemGradients = new float[2 * batch * d];
+        var biasGradients = new float[2 * batch];
+        var losses = new double[batch];
+        var userScatter = new RowGradientScatter();
+        var itemScatter = new RowGradientScatter();
+        var lr = o.LearningRate;
+        var reg = o.Regularization;
+        var useBias = o.UseItemBias;
+        var pairs = sampler.PairCount;
+        var batchesPerEpoch = Math.Max(1, (pairs + batch - 1) / batch);
+
+        for (var epoch = 1; epoch <= o.Epochs && pairs > 0; epoch++)
+        {
+            var order = o.Sampling == BprSampling.Interactions ? sampler.ShuffledPairs(o.Seed, epoch) : null;
+            var epochLoss = 0.0;
+            for (var b = 0; b < batchesPerEpoch; b++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var start = b * batch;
+                var size = Math.Min(batch, pairs - start);
+                var rng = SplitMixRandom.ForStream(o.Seed, epoch, b);
+                sampler.Fill(o.Sampling, order, start, ref rng, users.AsSpan(0, size), positives.AsSpan(0, size), negatives.AsSpan(0, size));
+
+                Parallel.For(0, size, parallel, t =>
+                {
+                    var pu = userFactors.AsSpan(users[t] * d, d);
+                    var qi = itemFactors.AsSpan(positives[t] * d, d);
+                    var qj = itemFactors.AsSpan(negatives[t] * d, d);
+                    var gu = userGradients.AsSpan(t * d, d);
+                    var gi = itemGradients.AsSpan(2 * t * d, d);
+                    var gj = itemGradients.AsSpan((2 * t + 1) * d, d);
+                    var bi = useBias ? itemBias[positives[t]] : 0f;
+                    var bj = useBias ? itemBias[negatives[t]] : 0f;
+                    var x = bi - bj + TensorPrimitives.Dot<float>(pu, qi) - TensorPrimitives.Dot<float>(pu, qj);
+                    // ∂/∂x ln σ(x) = σ(−x)
+                    var z = (float)(1.0 / (1.0 + Math.Exp(x)));
+                    losses[t] = Softplus(-x);
+                    // gu = z(qi − qj) − λ pu ; gi = z pu − λ qi ; gj = −z pu − λ qj
+                    TensorPrimitives.Subtract(qi, qj, gu);
+                    TensorPrimitives.Multiply(gu, z, gu);
+                    TensorPrimitives.MultiplyAdd(pu, -reg, gu, gu);
+                    TensorPrimitives.Multiply(pu, z, gi);
+                    TensorPrimitives.MultiplyAdd(qi, -reg, gi, gi);
+                    TensorPrimitives.Multiply(pu, -z, gj);
+                    TensorPrimitives.MultiplyAdd(qj, -reg, gj, gj);
+                    biasGradients[2 * t] = z - reg * bi;
+                    biasGradients[2 * t + 1] = -z - reg * bj;
+                });
+                for (var t = 0; t < size; t++)
+                {
+                    itemRows[2 * t] = positives[t];
+                    itemRows[2 * t + 1] = negatives[t];
+                    epochLoss += losses[t];
+                }
+                userScatter.Group(users.AsSpan(0, size));
+                itemScatter.Group(itemRows.AsSpan(0, 2 * size));
+                userScatter.AddInto(userGradients, userFactors, d, lr, parallel);
+                itemScatter.AddInto(itemGradients, itemFactors, d, lr, parallel);
+                if (useBias)
+                {
+                    for (var s = 0; s < 2 * size; s++) itemBias[itemRows[s]] += lr * biasGradients[s];
+                }
+            }
+            progress?.Report(new TrainingProgress(epoch, o.Epochs, epochLoss / pairs));
+        }
+
+        model.Parameters["factors"] = d;
+        model.Parameters["epochs"] = o.Epochs;
+        model.Parameters["lr"] = o.LearningRate;
+        model.Parameters["reg"] = o.Regularization;
+        model.Parameters["item_bias"] = o.UseItemBias ? 1 : 0;
+        model.Parameters["batch_size"] = o.BatchSize;
+        model.Parameters["init_std"] = o.InitStd;
+        model.Parameters["seed"] = o.Seed;
+        return model;
+    }
+
+    internal static double Softplus(double x) => x > 0 ? x + double.LogP1(Math.Exp(-x)) : double.LogP1(Math.Exp(x));
+}
