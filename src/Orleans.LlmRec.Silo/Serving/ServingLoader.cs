@@ -25,6 +25,7 @@ public sealed partial class ServingLoader : IAsyncDisposable
     private readonly ILogger<ServingLoader> _logger;
     private readonly Lazy<ModelServing> _serving;
     private readonly List<string> _exportedFiles = [];
+    private string? _temporaryFolder;
     private OnnxScorer? _onnxScorer;
 
     public ServingLoader(IOptions<CatalogueOptions> catalogue, IOptions<ModelOptions> model, IOptions<ScorerOptions> scorer, ILoggerFactory loggers)
@@ -46,7 +47,7 @@ public sealed partial class ServingLoader : IAsyncDisposable
         var (model, manifest, items) = _model.Directory is { } directory ? LoadModel(directory, dataset) : TrainModel(dataset);
         var catalogue = ItemCatalogue.Build(dataset, items, _catalogue.TrainingHistoryPerUser);
 
-        var folder = _model.OnnxFolder ?? Path.Combine(Path.GetTempPath(), "llmrec-onnx", $"{Environment.ProcessId}-{Guid.NewGuid():N}");
+        var folder = _model.OnnxFolder ?? (_temporaryFolder = Path.Combine(Path.GetTempPath(), "llmrec-onnx", $"{Environment.ProcessId}-{Guid.NewGuid():N}"));
         var export = OnnxExporter.Export(model, manifest, OnnxExporter.DefaultPath(manifest, folder));
         _exportedFiles.AddRange([export.FullCataloguePath, export.CandidatesPath]);
         _onnxScorer = OnnxScorer.Load(export.FullCataloguePath, _scorer, _loggers.CreateLogger<OnnxScorer>(),
@@ -119,16 +120,14 @@ public sealed partial class ServingLoader : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (_onnxScorer is not null) await _onnxScorer.DisposeAsync();
-        foreach (var file in _exportedFiles)
+        try
         {
-            try
-            {
-                File.Delete(file);
-            }
-            catch (IOException)
-            {
-                // A leftover file in the temp folder is harmless.
-            }
+            foreach (var file in _exportedFiles) File.Delete(file);
+            if (_temporaryFolder is not null && Directory.Exists(_temporaryFolder)) Directory.Delete(_temporaryFolder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover file in the temp folder is harmless.
         }
     }
 
