@@ -43,6 +43,12 @@ public sealed record UserView
     [Id(3)] public string? Profile { get; init; }
     [Id(4)] public DateTimeOffset? ProfileUpdatedAt { get; init; }
     [Id(5)] public int TotalInteractions { get; init; }
+
+    /// <summary>Version of the model the user's embedding was last folded in with; null before any interaction.</summary>
+    [Id(6)] public string? EmbeddingModelVersion { get; init; }
+
+    /// <summary>Items the user disliked: never shown in the feed.</summary>
+    [Id(7)] public IReadOnlyList<string> DislikedItems { get; init; } = [];
 }
 
 [GenerateSerializer, Immutable, Alias("llmrec.RecentInteraction")]

@@ -20,6 +20,9 @@ public sealed record FeedExplanation
     [Id(0)] public float ModelScore { get; init; }
     [Id(1)] public float? RerankScore { get; init; }
     [Id(2)] public string Reason { get; init; } = "";
+
+    /// <summary>The stage that placed the item: model, reranked, or the fallback rung (last-good-feed, popular).</summary>
+    [Id(3)] public string Stage { get; init; } = "";
 }
 
 [GenerateSerializer, Immutable, Alias("llmrec.FeedItem")]

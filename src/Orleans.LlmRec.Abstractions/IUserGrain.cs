@@ -4,19 +4,38 @@ namespace Orleans.LlmRec.Abstractions;
 /// One user: recent interactions, folded-in embedding, profile and cached feed. Keyed by the external user id.
 /// The feed path is: ingest → user grain → candidates → score → re-rank → feed.
 /// </summary>
+/// <remarks>
+/// Response timeouts are short on purpose (Orleans' default is 30 s): a feed that is not ready in a few seconds is
+/// worth less than an error the caller can retry, and a timeout only means "outcome unknown", never a resend.
+/// </remarks>
 [Alias("llmrec.IUserGrain")]
 public interface IUserGrain : IGrainWithStringKey
 {
     /// <summary>Applies events (already validated) in order; events whose id was seen before are skipped.</summary>
     [Alias("ApplyEvents")]
+    [ResponseTimeout(UserGrainTimeouts.Write)]
     Task<ApplyResult> ApplyEventsAsync(IReadOnlyList<UserEvent> events);
 
     [Alias("GetFeed")]
+    [ResponseTimeout(UserGrainTimeouts.Feed)]
     Task<Feed> GetFeedAsync(FeedRequest request);
 
     [Alias("GetUser")]
+    [ResponseTimeout(UserGrainTimeouts.Read)]
     Task<UserView> GetUserAsync();
 
     [Alias("SetPreferences")]
-    Task SetPreferencesAsync(string? preferences);
+    [ResponseTimeout(UserGrainTimeouts.Write)]
+    Task<UserView> SetPreferencesAsync(string? preferences);
+}
+
+/// <summary>Response timeouts of <see cref="IUserGrain"/> calls (TimeSpan text, as attributes need constants).</summary>
+public static class UserGrainTimeouts
+{
+    /// <summary>A feed is scored within a budget of tens of milliseconds and falls back otherwise; 3 s covers activation and a storage read.</summary>
+    public const string Feed = "00:00:03";
+    public const string Read = "00:00:03";
+
+    /// <summary>Writes wait for the storage round trip, retried once on a write conflict.</summary>
+    public const string Write = "00:00:10";
 }

@@ -1,0 +1,49 @@
+using System.Globalization;
+using Orleans.LlmRec.Abstractions;
+using Orleans.LlmRec.Grains.Catalogue;
+using Orleans.LlmRec.Grains.Serving;
+using Orleans.LlmRec.Grains.Users;
+using Orleans.LlmRec.Recommendation.Models;
+
+namespace Orleans.LlmRec.Grains.Feeds;
+
+/// <summary>
+/// Says why an item holds its place in a feed (<c>?explain=true</c>): the re-ranker's or fallback rung's own reason
+/// when it gave one, otherwise for model items the liked item nearest to it in the model's item space.
+/// </summary>
+public static class FeedExplainer
+{
+    public static FeedExplanation Explain(StoredFeedItem item, ServedModel model, ItemCatalogue catalogue, IReadOnlyList<int> positiveItems) => new()
+    {
+        ModelScore = item.ModelScore,
+        RerankScore = item.RerankScore,
+        Stage = item.Stage,
+        Reason = item.Reason ?? ModelReason(item, model, catalogue, positiveItems),
+    };
+
+    private static string ModelReason(StoredFeedItem item, ServedModel model, ItemCatalogue catalogue, IReadOnlyList<int> positiveItems)
+    {
+        var score = item.ModelScore.ToString("0.###", CultureInfo.InvariantCulture);
+        if (!catalogue.TryGetIndex(item.ItemId, out var index))
+        {
+            return $"{model.Kind.ToName()} model score {score}";
+        }
+        if (!model.HasItemVectors || positiveItems.Count == 0)
+        {
+            return $"{model.Kind.ToName()} model score {score}; {FeedFallback.PopularReason(catalogue, index)}";
+        }
+        var nearest = -1;
+        var best = float.NegativeInfinity;
+        foreach (var liked in positiveItems)
+        {
+            var similarity = model.Similarity(index, liked);
+            if (similarity > best)
+            {
+                best = similarity;
+                nearest = liked;
+            }
+        }
+        var title = catalogue.TitleOf(nearest) ?? catalogue.ItemIdOf(nearest);
+        return $"{model.Kind.ToName()} model score {score}; closest to '{title}' you liked (similarity {best.ToString("0.00", CultureInfo.InvariantCulture)})";
+    }
+}

@@ -1,0 +1,44 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Orleans.LlmRec.Grains.Feeds;
+
+/// <summary>How feeds are built and served (configuration section <c>Feed</c>).</summary>
+public sealed class FeedOptions
+{
+    public const string SectionName = "Feed";
+
+    [Range(1, 1_000, ErrorMessage = "Feed:DefaultK must lie in [1, 1000].")]
+    public int DefaultK { get; set; } = 20;
+
+    /// <summary>The largest k a request may ask for; larger is a 400.</summary>
+    [Range(1, 1_000, ErrorMessage = "Feed:MaxK must lie in [1, 1000].")]
+    public int MaxK { get; set; } = 100;
+
+    /// <summary>The most item ids one request may exclude.</summary>
+    [Range(0, 10_000, ErrorMessage = "Feed:MaxExclude must lie in [0, 10000].")]
+    public int MaxExclude { get; set; } = 500;
+
+    /// <summary>Items kept in the cached feed, so requests with small exclusions are served without scoring again.</summary>
+    [Range(1, 1_000, ErrorMessage = "Feed:CacheDepth must lie in [1, 1000].")]
+    public int CacheDepth { get; set; } = 50;
+
+    /// <summary>
+    /// Time the score stage may take before the feed falls back (last good feed, then popular items). Generous enough
+    /// for a batched ONNX run under load, short enough that a stuck scorer never holds a feed request.
+    /// </summary>
+    [Range(1, 60_000, ErrorMessage = "Feed:ScoringBudgetMs must lie in [1, 60000].")]
+    public int ScoringBudgetMs { get; set; } = 50;
+
+    /// <summary>Candidates handed to the re-ranker; 0 = the feed depth (the identity re-ranker needs no more).</summary>
+    [Range(0, 1_000, ErrorMessage = "Feed:ReRankPoolSize must lie in [0, 1000].")]
+    public int ReRankPoolSize { get; set; }
+
+    [Range(0, 100_000, ErrorMessage = "Feed:MaxPreferencesLength must lie in [0, 100000].")]
+    public int MaxPreferencesLength { get; set; } = 1_000;
+
+    /// <summary>Attempts at a state write that meets a conflicting write (re-read and re-apply in between).</summary>
+    [Range(1, 10, ErrorMessage = "Feed:MaxWriteAttempts must lie in [1, 10].")]
+    public int MaxWriteAttempts { get; set; } = 3;
+
+    public TimeSpan ScoringBudget => TimeSpan.FromMilliseconds(ScoringBudgetMs);
+}

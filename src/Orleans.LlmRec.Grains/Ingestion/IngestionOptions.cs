@@ -1,0 +1,29 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Orleans.LlmRec.Grains.Ingestion;
+
+/// <summary>Limits on ingested events (configuration section <c>Ingestion</c>).</summary>
+public sealed class IngestionOptions
+{
+    public const string SectionName = "Ingestion";
+
+    /// <summary>Events one batch may hold; a larger batch is refused whole (413).</summary>
+    [Range(1, 100_000, ErrorMessage = "Ingestion:MaxBatchSize must lie in [1, 100000].")]
+    public int MaxBatchSize { get; set; } = 1_000;
+
+    /// <summary>Request body limit of <c>POST /v1/events</c>, below Kestrel's 30 MB default.</summary>
+    [Range(1_024, 100 * 1_024 * 1_024, ErrorMessage = "Ingestion:MaxBodyBytes must lie in [1 KiB, 100 MiB].")]
+    public long MaxBodyBytes { get; set; } = 1_024 * 1_024;
+
+    /// <summary>How far in the future a timestamp may lie (clock skew between clients and the service).</summary>
+    [Range(0, 86_400, ErrorMessage = "Ingestion:MaxFutureSkewSeconds must lie in [0, 86400].")]
+    public int MaxFutureSkewSeconds { get; set; } = 300;
+
+    [Range(1, 1_024, ErrorMessage = "Ingestion:MaxIdLength must lie in [1, 1024].")]
+    public int MaxIdLength { get; set; } = 128;
+
+    public float MinRating { get; set; } = 0.5f;
+    public float MaxRating { get; set; } = 5f;
+
+    public TimeSpan MaxFutureSkew => TimeSpan.FromSeconds(MaxFutureSkewSeconds);
+}

@@ -1,0 +1,37 @@
+using Orleans.LlmRec.Grains.Catalogue;
+using Orleans.LlmRec.Scoring;
+
+namespace Orleans.LlmRec.Grains.Serving;
+
+/// <summary>
+/// One per silo: the catalogue, the model grains fold users in with, and the scorer (one ONNX session per model per
+/// silo) that ranks items for them. The scorer must serve the same model version as <see cref="Current"/>.
+/// </summary>
+public sealed class ModelServing
+{
+    private ServedModel _current;
+
+    public ModelServing(ItemCatalogue catalogue, ServedModel model, IScorer scorer)
+    {
+        ArgumentNullException.ThrowIfNull(catalogue);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(scorer);
+        if (model.ItemCount != catalogue.Count)
+        {
+            throw new ArgumentException($"The model has {model.ItemCount} items, the catalogue {catalogue.Count}: they must share one item map.", nameof(model));
+        }
+        if (scorer.Model.ItemIdChecksum != catalogue.Checksum)
+        {
+            throw new ArgumentException($"The scorer's model ({scorer.Model.Version}) was exported for another item map than the catalogue's.", nameof(scorer));
+        }
+        Catalogue = catalogue;
+        Scorer = scorer;
+        _current = model;
+    }
+
+    public ItemCatalogue Catalogue { get; }
+    public IScorer Scorer { get; }
+
+    /// <summary>The model new requests use; read it once per request and keep the reference.</summary>
+    public ServedModel Current => Volatile.Read(ref _current);
+}

@@ -1,0 +1,255 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.LlmRec.Abstractions;
+using Orleans.LlmRec.Grains.Catalogue;
+using Orleans.LlmRec.Grains.Feeds;
+using Orleans.LlmRec.Grains.Serving;
+
+namespace Orleans.LlmRec.Grains.Users;
+
+/// <summary>
+/// The user grain of the feed path (ingest → <b>user grain</b> → candidates → score → re-rank → feed): keeps the
+/// user's bounded history, folds it into an embedding on every change, and serves the feed from its cache or
+/// through <see cref="FeedPipeline"/>. Not reentrant: one call at a time, so state never interleaves across awaits.
+/// Idle activations are collected after the silo's collection age (configured by the host).
+/// </summary>
+public sealed partial class UserGrain(
+    [PersistentState(UserGrain.StateName, UserGrain.StorageName)] IPersistentState<UserState> state,
+    ModelServing serving,
+    FeedPipeline pipeline,
+    IOptions<FeedOptions> options,
+    ILogger<UserGrain> logger) : Grain, IUserGrain
+{
+    /// <summary>The grain storage the host must register (memory in development, Redis in production).</summary>
+    public const string StorageName = "users";
+    public const string StateName = "user";
+
+    private readonly FeedOptions _options = options.Value;
+
+    private string UserId => this.GetPrimaryKeyString();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (!state.RecordExists)
+        {
+            // A user of the training data set starts from their training history, so their first feed is personal.
+            // Kept in memory only; the first real write persists it.
+            var training = serving.Catalogue.TrainingHistoryOf(UserId);
+            if (training.Count > 0)
+            {
+                foreach (var x in training.TakeLast(UserState.HistoryCapacity))
+                {
+                    state.State.AddInteraction(new InteractionRecord { ItemId = x.ItemId, Type = x.Type, Value = x.Value, Timestamp = x.Timestamp });
+                }
+                state.State.SeededFromTrainingData = true;
+                state.State.Embedding = Fold(state.State, serving.Current, serving.Catalogue);
+            }
+        }
+        return Task.CompletedTask;
+    }
+
+    public async Task<ApplyResult> ApplyEventsAsync(IReadOnlyList<UserEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        var result = new ApplyResult();
+        await UpdateAsync(s =>
+        {
+            result = Apply(s, events, serving.Current, serving.Catalogue);
+            return result.Applied > 0;
+        });
+        return result;
+    }
+
+    public async Task<Feed> GetFeedAsync(FeedRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var model = serving.Current;
+        var s = state.State;
+        if (s.Embedding is { } e && e.ModelVersion != model.Version)
+        {
+            // A newer model was swapped in: re-fold in memory; the next write persists it.
+            s.Embedding = Fold(s, model, serving.Catalogue);
+            s.InvalidateFeed();
+        }
+
+        var requestExcluded = request.Exclude.ToHashSet(StringComparer.Ordinal);
+        if (s.FeedIsCurrent && s.LastGoodFeed is { } cached && cached.ModelVersion == model.Version
+            && cached.Items.Count(i => !requestExcluded.Contains(i.ItemId)) >= Math.Min(request.K, cached.Items.Count))
+        {
+            return ToFeed(cached, request, requestExcluded, model, degraded: false, note: null);
+        }
+
+        var excluded = s.ExcludedItemIds();
+        var depth = Math.Min(Math.Max(_options.CacheDepth, request.K + requestExcluded.Count), serving.Catalogue.Count);
+        var outcome = await pipeline.BuildAsync(new FeedInput
+        {
+            UserId = UserId,
+            Model = model,
+            Embedding = s.Embedding,
+            ExcludedItemIds = excluded,
+            RecentItemIds = s.History.Select(h => h.ItemId).Reverse().Distinct().Take(50).ToList(),
+            Preferences = s.Preferences,
+            Profile = s.Profile,
+            LastGoodFeed = s.LastGoodFeed,
+            Depth = depth,
+        });
+
+        if (outcome.Personalised)
+        {
+            await CacheFeedAsync(outcome.Feed);
+        }
+        return ToFeed(outcome.Feed, request, requestExcluded, model, outcome.Degraded, outcome.Note);
+    }
+
+    public Task<UserView> GetUserAsync() => Task.FromResult(ToView(state.State));
+
+    public async Task<UserView> SetPreferencesAsync(string? preferences)
+    {
+        if (preferences is { Length: var length } && length > _options.MaxPreferencesLength)
+        {
+            throw new ArgumentException($"Preferences are {length} characters long; at most {_options.MaxPreferencesLength} are allowed.", nameof(preferences));
+        }
+        var text = string.IsNullOrWhiteSpace(preferences) ? null : preferences.Trim();
+        await UpdateAsync(s =>
+        {
+            if (s.Preferences == text) return false;
+            s.Preferences = text;
+            // Preferences steer the re-ranker, so the cached order may no longer be right.
+            s.InvalidateFeed();
+            return true;
+        });
+        return ToView(state.State);
+    }
+
+    /// <summary>Applies a batch to a state: de-duplicates by event id, records, re-folds, invalidates the feed.</summary>
+    internal static ApplyResult Apply(UserState s, IReadOnlyList<UserEvent> events, ServedModel model, ItemCatalogue catalogue)
+    {
+        var applied = 0;
+        var duplicates = 0;
+        foreach (var e in events)
+        {
+            if (s.TryRecord(e)) applied++;
+            else duplicates++;
+        }
+        if (applied > 0)
+        {
+            // One fold-in per batch gives the same embedding as one per event, at a fraction of the cost.
+            s.Embedding = Fold(s, model, catalogue);
+            s.InvalidateFeed();
+        }
+        return new ApplyResult { Applied = applied, Duplicates = duplicates };
+    }
+
+    internal static FoldedEmbedding Fold(UserState s, ServedModel model, ItemCatalogue catalogue)
+    {
+        var interactions = InteractionSignals.ToFoldIn(s.History, s.DislikedItems, catalogue, model.Kind);
+        var folded = model.FoldIn.Compute(interactions);
+        var positives = interactions.Count(x => !x.Negative);
+        return new FoldedEmbedding
+        {
+            Vector = folded.Vector,
+            Bias = folded.Bias,
+            ModelVersion = model.Version,
+            // Only dislikes are no basis for a personal ranking: such a user is still cold.
+            UsedInteractions = positives == 0 ? 0 : folded.UsedInteractions,
+        };
+    }
+
+    private Feed ToFeed(StoredFeed stored, FeedRequest request, HashSet<string> requestExcluded, ServedModel model, bool degraded, string? note)
+    {
+        var positives = request.Explain ? PositiveItems(state.State) : [];
+        var items = stored.Items
+            .Where(i => !requestExcluded.Contains(i.ItemId))
+            .Take(request.K)
+            .Select(i => new FeedItem
+            {
+                ItemId = i.ItemId,
+                Score = i.RerankScore ?? i.ModelScore,
+                Title = serving.Catalogue.TitleOf(i.ItemId),
+                Explanation = request.Explain ? FeedExplainer.Explain(i, model, serving.Catalogue, positives) : null,
+            })
+            .ToList();
+        return new Feed
+        {
+            UserId = UserId,
+            Items = items,
+            Source = stored.Source,
+            Degraded = degraded,
+            ModelVersion = stored.ModelVersion,
+            GeneratedAt = stored.GeneratedAt,
+            Note = note,
+        };
+    }
+
+    private List<int> PositiveItems(UserState s)
+    {
+        var positives = new List<int>();
+        var disliked = s.DislikedItems.ToHashSet(StringComparer.Ordinal);
+        foreach (var record in s.History)
+        {
+            if (InteractionSignals.IsPositive(record) && !disliked.Contains(record.ItemId)
+                && serving.Catalogue.TryGetIndex(record.ItemId, out var index) && !positives.Contains(index))
+            {
+                positives.Add(index);
+            }
+        }
+        return positives;
+    }
+
+    private UserView ToView(UserState s) => new()
+    {
+        UserId = UserId,
+        RecentInteractions = s.History.AsEnumerable().Reverse()
+            .Select(h => new RecentInteraction { ItemId = h.ItemId, Type = h.Type, Value = h.Value, Timestamp = h.Timestamp })
+            .ToList(),
+        Preferences = s.Preferences,
+        Profile = s.Profile,
+        ProfileUpdatedAt = s.ProfileUpdatedAt,
+        TotalInteractions = s.TotalInteractions,
+        EmbeddingModelVersion = s.Embedding?.ModelVersion,
+        DislikedItems = s.DislikedItems.ToList(),
+    };
+
+    private async Task CacheFeedAsync(StoredFeed feed)
+    {
+        try
+        {
+            await UpdateAsync(s =>
+            {
+                s.LastGoodFeed = feed;
+                s.FeedIsCurrent = true;
+                return true;
+            },
+            reapply: s =>
+            {
+                // Another writer got in first; its changes may make this feed stale. Keep it as the fallback only.
+                s.LastGoodFeed = feed;
+                s.FeedIsCurrent = false;
+                return true;
+            });
+        }
+        catch (Exception e)
+        {
+            // The feed itself is fine; failing to cache it must not fail the request.
+            LogCacheWriteFailed(logger, e, UserId);
+        }
+    }
+
+    private async Task UpdateAsync(Func<UserState, bool> mutate, Func<UserState, bool>? reapply = null)
+    {
+        try
+        {
+            await StateWriter.UpdateAsync(state, mutate, reapply ?? mutate, _options.MaxWriteAttempts, logger, UserId);
+        }
+        catch
+        {
+            // Memory now holds changes storage does not (event ids among them: a retry would count its events as
+            // duplicates and lose them). A fresh activation reads what was really stored.
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not cache the feed of user {UserId}; it is served anyway")]
+    private static partial void LogCacheWriteFailed(ILogger logger, Exception exception, string userId);
+}

@@ -1,0 +1,44 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+using Orleans.Persistence.Redis;
+using Orleans.Runtime;
+using Orleans.Storage;
+using StackExchange.Redis;
+
+namespace Orleans.LlmRec.Silo.Apis;
+
+/// <summary>
+/// Turns exceptions into ProblemDetails: binding failures are the caller's (400/413, naming the parameter), timeouts
+/// and unavailable silos are transient (503, safe to retry), anything else is ours (500, no internals leaked).
+/// </summary>
+public sealed partial class ApiExceptionHandler(IProblemDetailsService problems, ILogger<ApiExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        var (status, title, detail) = exception switch
+        {
+            BadHttpRequestException e => (e.StatusCode, "Bad request", e.InnerException is { } inner ? $"{e.Message} {inner.Message}" : e.Message),
+            TimeoutException => (StatusCodes.Status503ServiceUnavailable, "Timed out",
+                "The service did not answer in time; the request may or may not have been applied. Retrying is safe: events are de-duplicated by id."),
+            SiloUnavailableException or OrleansMessageRejectionException => (StatusCodes.Status503ServiceUnavailable, "Service unavailable",
+                "The service is starting, stopping or rebalancing; retry shortly."),
+            InconsistentStateException or RedisException or RedisStorageException => (StatusCodes.Status503ServiceUnavailable, "Storage unavailable",
+                "User state could not be stored; nothing of this request for the affected user was kept. Retrying is safe."),
+            _ => (StatusCodes.Status500InternalServerError, "Internal error", "An unexpected error occurred; it has been logged."),
+        };
+        if (status >= 500)
+        {
+            LogFailure(logger, exception, httpContext.Request.Method, httpContext.Request.Path);
+        }
+        httpContext.Response.StatusCode = status;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            Exception = exception,
+            ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail },
+        });
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Method} {Path} failed")]
+    private static partial void LogFailure(ILogger logger, Exception exception, string method, string path);
+}

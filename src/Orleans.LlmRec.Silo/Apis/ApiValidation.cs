@@ -1,0 +1,23 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Orleans.LlmRec.Silo.Apis;
+
+/// <summary>Checks shared by the endpoints; each failure names the field, as clients fix requests field by field.</summary>
+internal static class ApiValidation
+{
+    /// <summary>The longest user or item id accepted in a path (the same bound as ingested ids).</summary>
+    public const int MaxIdLength = 128;
+
+    public static ValidationProblem Invalid(string field, string message) =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, title: "The request is invalid.");
+
+    public static ValidationProblem? CheckId(string id, string field)
+    {
+        if (string.IsNullOrWhiteSpace(id)) return Invalid(field, "must not be empty");
+        if (id.Length > MaxIdLength) return Invalid(field, $"is {id.Length} characters long; at most {MaxIdLength} are allowed");
+        return null;
+    }
+
+    public static ValidationProblem? CheckK(int k, int max) =>
+        k < 1 || k > max ? Invalid("k", $"{k} is outside [1, {max}]") : null;
+}

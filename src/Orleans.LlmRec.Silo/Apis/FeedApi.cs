@@ -1,0 +1,40 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Orleans.LlmRec.Abstractions;
+using Orleans.LlmRec.Grains.Feeds;
+
+namespace Orleans.LlmRec.Silo.Apis;
+
+public static class FeedApi
+{
+    public static IEndpointRouteBuilder MapFeedApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/v1/users/{userId}/feed", GetFeedAsync)
+            .WithName("GetFeed")
+            .WithSummary("A user's feed: the best items for them now")
+            .WithDescription(
+                "Ranks items through ingest → user grain → candidates → score → re-rank → feed. Seen and disliked items never " +
+                "appear. `source` says which stage produced the order (model, reranked, fallback); `degraded` is true when " +
+                "scoring failed or ran over its budget and the last good feed or popular items were served. An unknown user " +
+                "is a cold start (popular items, source fallback, not degraded). `exclude` is a comma-separated list of item ids.")
+            .WithTags("Feed")
+            .ProducesValidationProblem();
+        return app;
+    }
+
+    private static async Task<Results<Ok<Feed>, ValidationProblem>> GetFeedAsync(
+        string userId, int? k, string? exclude, bool? explain, IGrainFactory grains, IOptions<FeedOptions> options)
+    {
+        var feedOptions = options.Value;
+        var count = k ?? feedOptions.DefaultK;
+        if (ApiValidation.CheckId(userId, "userId") is { } badUser) return badUser;
+        if (ApiValidation.CheckK(count, feedOptions.MaxK) is { } badK) return badK;
+        var excluded = (exclude ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal).ToList();
+        if (excluded.Count > feedOptions.MaxExclude)
+        {
+            return ApiValidation.Invalid("exclude", $"lists {excluded.Count} items; at most {feedOptions.MaxExclude} are allowed");
+        }
+        var feed = await grains.GetGrain<IUserGrain>(userId).GetFeedAsync(new FeedRequest { K = count, Exclude = excluded, Explain = explain ?? false });
+        return TypedResults.Ok(feed);
+    }
+}

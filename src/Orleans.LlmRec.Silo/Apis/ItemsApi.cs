@@ -1,0 +1,37 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Orleans.LlmRec.Abstractions;
+using Orleans.LlmRec.Grains.Feeds;
+using Orleans.LlmRec.Grains.Serving;
+
+namespace Orleans.LlmRec.Silo.Apis;
+
+public static class ItemsApi
+{
+    public const int DefaultSimilarCount = 10;
+
+    public static IEndpointRouteBuilder MapItemsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/v1/items/{itemId}/similar", GetSimilar)
+            .WithName("GetSimilarItems")
+            .WithSummary("Items closest to an item in the model's item space")
+            .WithDescription("Cosine similarity of the served model's item vectors. A model without vectors (popularity) answers with popular items, source fallback.")
+            .WithTags("Items")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        return app;
+    }
+
+    private static Results<Ok<SimilarItemsResponse>, ValidationProblem, ProblemHttpResult> GetSimilar(
+        string itemId, int? k, ModelServing serving, IOptions<FeedOptions> options)
+    {
+        var count = k ?? DefaultSimilarCount;
+        if (ApiValidation.CheckId(itemId, "itemId") is { } badItem) return badItem;
+        if (ApiValidation.CheckK(count, options.Value.MaxK) is { } badK) return badK;
+        if (!serving.Catalogue.TryGetIndex(itemId, out var index))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown item", detail: $"unknown item '{itemId}'");
+        }
+        return TypedResults.Ok(SimilarItemsFinder.Find(serving.Current, serving.Catalogue, index, count));
+    }
+}

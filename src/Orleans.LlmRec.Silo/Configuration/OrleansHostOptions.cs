@@ -1,0 +1,70 @@
+using System.ComponentModel.DataAnnotations;
+using System.Net;
+
+namespace Orleans.LlmRec.Silo.Configuration;
+
+public enum ClusteringMode
+{
+    /// <summary>One silo on this machine (development, tests).</summary>
+    Localhost,
+
+    /// <summary>Membership in Redis, so several silos form one cluster.</summary>
+    Redis,
+}
+
+public enum GrainStorageMode
+{
+    /// <summary>State lives in silo memory and is lost on restart (development, tests).</summary>
+    Memory,
+    Redis,
+}
+
+/// <summary>How the silo joins a cluster and where grain state lives (configuration section <c>Silo</c>).</summary>
+public sealed class OrleansHostOptions : IValidatableObject
+{
+    // Not "Orleans": Orleans binds that section itself (Orleans:Clustering:ProviderType...).
+    public const string SectionName = "Silo";
+
+    public ClusteringMode Clustering { get; set; } = ClusteringMode.Localhost;
+    public GrainStorageMode Storage { get; set; } = GrainStorageMode.Memory;
+
+    /// <summary>StackExchange.Redis configuration string, e.g. <c>localhost:6379</c>; required when clustering or storage is Redis.</summary>
+    public string? RedisConnectionString { get; set; }
+
+    [Required(AllowEmptyStrings = false, ErrorMessage = "Silo:ClusterId must be set.")]
+    public string ClusterId { get; set; } = "llmrec";
+
+    [Required(AllowEmptyStrings = false, ErrorMessage = "Silo:ServiceId must be set (grain state keys include it).")]
+    public string ServiceId { get; set; } = "llmrec";
+
+    [Range(1, 65_535, ErrorMessage = "Silo:SiloPort must lie in [1, 65535].")]
+    public int SiloPort { get; set; } = 11_111;
+
+    [Range(1, 65_535, ErrorMessage = "Silo:GatewayPort must lie in [1, 65535].")]
+    public int GatewayPort { get; set; } = 30_000;
+
+    /// <summary>The address other silos reach this one at (Redis clustering); unset = this host's address.</summary>
+    public string? AdvertisedAddress { get; set; }
+
+    /// <summary>Idle user grains are deactivated after this long; their state stays in storage.</summary>
+    [Range(1, 24 * 60, ErrorMessage = "Silo:IdleDeactivationMinutes must lie in [1, 1440].")]
+    public int IdleDeactivationMinutes { get; set; } = 15;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if ((Clustering == ClusteringMode.Redis || Storage == GrainStorageMode.Redis) && string.IsNullOrWhiteSpace(RedisConnectionString))
+        {
+            yield return new ValidationResult(
+                $"Silo:RedisConnectionString is required when Silo:Clustering is {Clustering} and Silo:Storage is {Storage} (e.g. \"localhost:6379\").",
+                [nameof(RedisConnectionString)]);
+        }
+        if (SiloPort == GatewayPort)
+        {
+            yield return new ValidationResult($"Silo:SiloPort and Silo:GatewayPort must differ (both are {SiloPort}).", [nameof(SiloPort), nameof(GatewayPort)]);
+        }
+        if (AdvertisedAddress is { } address && !IPAddress.TryParse(address, out _))
+        {
+            yield return new ValidationResult($"Silo:AdvertisedAddress '{address}' is not an IP address.", [nameof(AdvertisedAddress)]);
+        }
+    }
+}

@@ -1,0 +1,72 @@
+using System.Net;
+using Orleans.Configuration;
+using Orleans.LlmRec.Grains.Users;
+using Orleans.LlmRec.Silo.Configuration;
+using Orleans.Serialization;
+using Orleans.Storage;
+using StackExchange.Redis;
+
+namespace Orleans.LlmRec.Silo.Extensions;
+
+public static class OrleansExtensions
+{
+    /// <summary>
+    /// The co-hosted silo: localhost clustering and memory storage by default; Redis membership and Redis grain
+    /// storage when configured. Grains never see which.
+    /// </summary>
+    public static IHostApplicationBuilder UseLlmRecOrleans(this IHostApplicationBuilder builder)
+    {
+        var options = builder.Configuration.GetValidated<OrleansHostOptions>(OrleansHostOptions.SectionName);
+        builder.UseOrleans(silo =>
+        {
+            if (options.Clustering == ClusteringMode.Redis)
+            {
+                silo.UseRedisClustering(o => o.ConfigurationOptions = RedisConfiguration(options));
+                silo.Configure<ClusterOptions>(o =>
+                {
+                    o.ClusterId = options.ClusterId;
+                    o.ServiceId = options.ServiceId;
+                });
+                if (options.AdvertisedAddress is { } address)
+                {
+                    silo.ConfigureEndpoints(IPAddress.Parse(address), options.SiloPort, options.GatewayPort);
+                }
+                else
+                {
+                    silo.ConfigureEndpoints(options.SiloPort, options.GatewayPort);
+                }
+            }
+            else
+            {
+                silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: options.ServiceId, clusterId: options.ClusterId);
+            }
+
+            if (options.Storage == GrainStorageMode.Redis)
+            {
+                // No EntryExpiry: an expiring entry could let a second activation of a user start from empty state.
+                // Orleans' binary serializer instead of the default JSON: a user at every bound is ~25 KB instead of
+                // ~60 KB, and the [Id] fields keep it version-tolerant (src/Orleans.LlmRec.Silo/README.md, "State size").
+                silo.AddRedisGrainStorage(UserGrain.StorageName, storage => storage.Configure<Serializer>((o, serializer) =>
+                {
+                    o.ConfigurationOptions = RedisConfiguration(options);
+                    o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
+                }));
+            }
+            else
+            {
+                silo.AddMemoryGrainStorage(UserGrain.StorageName);
+            }
+
+            silo.Configure<GrainCollectionOptions>(o => o.CollectionAge = TimeSpan.FromMinutes(options.IdleDeactivationMinutes));
+        });
+        return builder;
+    }
+
+    private static ConfigurationOptions RedisConfiguration(OrleansHostOptions options)
+    {
+        var configuration = ConfigurationOptions.Parse(options.RedisConnectionString!);
+        // Keep retrying while Redis restarts instead of failing the silo at start.
+        configuration.AbortOnConnectFail = false;
+        return configuration;
+    }
+}

@@ -1,0 +1,74 @@
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Orleans.LlmRec.Grains.Feeds;
+using Orleans.LlmRec.Grains.Ingestion;
+using Orleans.LlmRec.Grains.Serving;
+using Orleans.LlmRec.Scoring;
+using Orleans.LlmRec.Silo.Apis;
+using Orleans.LlmRec.Silo.Configuration;
+using Orleans.LlmRec.Silo.Serving;
+
+namespace Orleans.LlmRec.Silo.Extensions;
+
+public static class ServiceExtensions
+{
+    /// <summary>Everything the service needs: options, catalogue and model, feed pipeline, ingestion, Orleans, HTTP plumbing.</summary>
+    public static IHostApplicationBuilder AddLlmRecServices(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        AddValidatedOptions<FeedOptions>(services, FeedOptions.SectionName);
+        AddValidatedOptions<IngestionOptions>(services, IngestionOptions.SectionName);
+        AddValidatedOptions<CatalogueOptions>(services, CatalogueOptions.SectionName);
+        AddValidatedOptions<ModelOptions>(services, ModelOptions.SectionName);
+        AddValidatedOptions<OrleansHostOptions>(services, OrleansHostOptions.SectionName);
+        services.AddOptions<ScorerOptions>().BindConfiguration("Scoring");
+
+        // One catalogue, one model and one scorer per silo, loaded before the silo starts (ServingStartup is
+        // registered ahead of UseOrleans, and hosted services start in registration order).
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<ServingLoader>();
+        services.AddSingleton(sp => sp.GetRequiredService<ServingLoader>().Serving);
+        services.AddSingleton(sp => sp.GetRequiredService<ModelServing>().Catalogue);
+        services.AddHostedService<ServingStartup>();
+        services.TryAddSingleton<IReRanker, IdentityReRanker>();
+        services.AddSingleton<FeedPipeline>();
+        services.AddSingleton<IEventIngestor, EventIngestor>();
+
+        builder.UseLlmRecOrleans();
+
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ApiExceptionHandler>();
+        // Binding failures (k=abc, malformed JSON bodies) become exceptions the handler turns into 400 ProblemDetails
+        // naming the parameter, instead of bare 400s.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+            o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        });
+        services.AddOpenApi();
+        services.AddHealthChecks().AddCheck<ServingHealthCheck>("serving");
+        return builder;
+    }
+
+    private static void AddValidatedOptions<T>(IServiceCollection services, string section) where T : class =>
+        services.AddOptions<T>().BindConfiguration(section).ValidateDataAnnotations().ValidateOnStart();
+
+    /// <summary>
+    /// Binds and validates a section now, for settings needed while the host is still being configured (which
+    /// providers Orleans uses); throws with every problem listed.
+    /// </summary>
+    internal static T GetValidated<T>(this IConfiguration configuration, string section) where T : class, new()
+    {
+        var options = configuration.GetSection(section).Get<T>() ?? new T();
+        var results = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true))
+        {
+            throw new OptionsValidationException(section, typeof(T), results.Select(r => r.ErrorMessage ?? $"{section} is invalid."));
+        }
+        return options;
+    }
+}

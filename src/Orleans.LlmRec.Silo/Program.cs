@@ -1,0 +1,8 @@
+using Orleans.LlmRec.Silo.Extensions;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddLlmRecServices();
+
+var app = builder.Build();
+app.MapLlmRecApis();
+app.Run();

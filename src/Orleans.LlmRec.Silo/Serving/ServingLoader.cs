@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Options;
+using Orleans.LlmRec.Grains.Catalogue;
+using Orleans.LlmRec.Grains.Serving;
+using Orleans.LlmRec.Recommendation.Data;
+using Orleans.LlmRec.Recommendation.Models;
+using Orleans.LlmRec.Recommendation.Onnx;
+using Orleans.LlmRec.Recommendation.Training;
+using Orleans.LlmRec.Scoring;
+using Orleans.LlmRec.Silo.Configuration;
+
+namespace Orleans.LlmRec.Silo.Serving;
+
+/// <summary>
+/// Builds what a silo serves, once: the data set (loaded or synthetic), the model (loaded from a model directory or
+/// trained at start), the catalogue over the model's item map, and the ONNX export the scorer runs.
+/// <see cref="ServingStartup"/> forces it before the silo and Kestrel start.
+/// </summary>
+public sealed partial class ServingLoader : IAsyncDisposable
+{
+    private readonly CatalogueOptions _catalogue;
+    private readonly ModelOptions _model;
+    private readonly ScorerOptions _scorer;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger<ServingLoader> _logger;
+    private readonly Lazy<ModelServing> _serving;
+    private readonly List<string> _exportedFiles = [];
+    private string? _temporaryFolder;
+    private OnnxScorer? _onnxScorer;
+
+    public ServingLoader(IOptions<CatalogueOptions> catalogue, IOptions<ModelOptions> model, IOptions<ScorerOptions> scorer, ILoggerFactory loggers)
+    {
+        _catalogue = catalogue.Value;
+        _model = model.Value;
+        _scorer = scorer.Value;
+        _loggers = loggers;
+        _logger = loggers.CreateLogger<ServingLoader>();
+        _serving = new Lazy<ModelServing>(Load, LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    public ModelServing Serving => _serving.Value;
+
+    private ModelServing Load()
+    {
+        var dataset = LoadDataset();
+        // The model's item map fixes the dense indexes the scorer returns; the data set adds text and popularity.
+        var (model, manifest, items) = _model.Directory is { } directory ? LoadModel(directory, dataset) : TrainModel(dataset);
+        var catalogue = ItemCatalogue.Build(dataset, items, _catalogue.TrainingHistoryPerUser);
+
+        var folder = _model.OnnxFolder ?? (_temporaryFolder = Path.Combine(Path.GetTempPath(), "llmrec-onnx", $"{Environment.ProcessId}-{Guid.NewGuid():N}"));
+        var export = OnnxExporter.Export(model, manifest, OnnxExporter.DefaultPath(manifest, folder));
+        _exportedFiles.AddRange([export.FullCataloguePath, export.CandidatesPath]);
+        _onnxScorer = OnnxScorer.Load(export.FullCataloguePath, _scorer, _loggers.CreateLogger<OnnxScorer>(),
+            new ModelExpectation { ItemCount = catalogue.Count, ItemIdChecksum = catalogue.Checksum, Dimension = model.Dimension });
+        LogServing(_logger, manifest.Kind, manifest.Version, catalogue.Count, model.Dimension, catalogue.Name, export.FullCataloguePath);
+        return new ModelServing(catalogue, new ServedModel(model, manifest.Version), _onnxScorer);
+    }
+
+    private RatingsDataset LoadDataset()
+    {
+        if (_catalogue.DatasetPath is { } path)
+        {
+            var loaded = DatasetLoader.Load(path, _catalogue.Format);
+            LogDataset(_logger, loaded.Name, loaded.UserCount, loaded.ItemCount, loaded.Interactions.Length);
+            return loaded;
+        }
+        var synthetic = SyntheticCatalogue.Generate(new SyntheticCatalogueOptions
+        {
+            UserCount = _catalogue.SyntheticUsers,
+            ItemCount = _catalogue.SyntheticItems,
+            Seed = _catalogue.SyntheticSeed,
+            MeanInteractionsPerUser = Math.Min(50, _catalogue.SyntheticItems / 4.0),
+        });
+        LogDataset(_logger, synthetic.Name, synthetic.UserCount, synthetic.ItemCount, synthetic.Interactions.Length);
+        return synthetic;
+    }
+
+    private static (EmbeddingModel, ModelManifest, IdMap) LoadModel(string directory, RatingsDataset dataset)
+    {
+        var (model, _, items, manifest) = ModelDirectory.Load(directory);
+        var known = items.ExternalIds.Count(id => dataset.Items.TryGetIndex(id, out _));
+        if (known == 0)
+        {
+            throw new InvalidOperationException(
+                $"Model:Directory '{directory}' shares no item id with the catalogue '{dataset.Name}': set Catalogue:DatasetPath to the data set the model was trained on.");
+        }
+        return (model, manifest, items);
+    }
+
+    private (EmbeddingModel, ModelManifest, IdMap) TrainModel(RatingsDataset dataset)
+    {
+        ModelKindNames.TryParse(_model.Kind, out var kind);
+        var settings = new TrainerSettings
+        {
+            Seed = _model.Seed,
+            Factors = _model.Factors,
+            Epochs = _model.Epochs,
+            LearningRate = _model.LearningRate,
+            Regularization = _model.Regularization,
+            Layers = _model.Layers,
+        };
+        IModelTrainer trainer;
+        try
+        {
+            trainer = TrainerCatalog.Create(kind, settings);
+        }
+        catch (NotSupportedException e)
+        {
+            // The service still starts and serves, on the baseline every model must beat.
+            LogTrainerMissing(_logger, kind.ToName(), e.Message);
+            trainer = TrainerCatalog.Create(ModelKind.Popularity, settings);
+        }
+        var clock = Stopwatch.StartNew();
+        var model = trainer.Train(dataset);
+        var manifest = ModelDirectory.CreateManifest(model, dataset.Users, dataset.Items, dataset.Name, _model.Seed, clock.Elapsed.TotalSeconds);
+        LogTrained(_logger, manifest.Kind, dataset.Name, clock.Elapsed.TotalSeconds);
+        return (model, manifest, dataset.Items);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_onnxScorer is not null) await _onnxScorer.DisposeAsync();
+        try
+        {
+            foreach (var file in _exportedFiles) File.Delete(file);
+            if (_temporaryFolder is not null && Directory.Exists(_temporaryFolder)) Directory.Delete(_temporaryFolder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover file in the temp folder is harmless.
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Catalogue data set {Name}: {Users} users, {Items} items, {Interactions} interactions")]
+    private static partial void LogDataset(ILogger logger, string name, int users, int items, int interactions);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No trainer for model kind '{Kind}' in this build ({Reason}); training popularity instead")]
+    private static partial void LogTrainerMissing(ILogger logger, string kind, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Trained {Kind} on {Dataset} in {Seconds:0.0} s")]
+    private static partial void LogTrained(ILogger logger, string kind, string dataset, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Serving {Kind} model {Version}: {Items} items, dimension {Dimension}, catalogue {Catalogue}, ONNX {Path}")]
+    private static partial void LogServing(ILogger logger, string kind, string version, int items, int dimension, string catalogue, string path);
+}

@@ -1,0 +1,96 @@
+using Orleans.LlmRec.Abstractions;
+using Orleans.LlmRec.Grains.Ingestion;
+
+namespace Orleans.LlmRec.Grains.UnitTests;
+
+public class EventBatchValidatorTests
+{
+    private static readonly DateTimeOffset Now = new(2025, 6, 7, 8, 9, 10, TimeSpan.Zero);
+    private static readonly IngestionOptions Options = new();
+
+    private static IncomingEvent Valid(int i = 0) => new()
+    {
+        EventId = $"e{i}",
+        UserId = "alice",
+        ItemId = "3",
+        Type = "click",
+        Timestamp = Now.AddMinutes(-1),
+    };
+
+    private static EventBatchValidation Validate(params IncomingEvent?[] batch) =>
+        EventBatchValidator.Validate(batch, TestWorld.Catalogue(), Options, Now);
+
+    [Fact]
+    public void A_valid_batch_becomes_user_events_in_order()
+    {
+        var result = Validate(Valid(0), Valid(1) with { Type = "Rating", Value = 4f, UserId = "bob" }, Valid(2) with { Type = "DISLIKE" });
+        Assert.True(result.IsValid);
+        Assert.Equal(["e0", "e1", "e2"], result.Events.Select(e => e.EventId));
+        Assert.Equal(UserEventType.Rating, result.Events[1].Type);
+        Assert.Equal(4f, result.Events[1].Value);
+        Assert.Equal(UserEventType.Dislike, result.Events[2].Type);
+    }
+
+    [Fact]
+    public void Unknown_users_are_fine_and_values_of_non_ratings_are_dropped()
+    {
+        var result = Validate(Valid() with { UserId = "never-seen-before", Value = 2f });
+        Assert.True(result.IsValid);
+        Assert.Null(result.Events[0].Value);
+    }
+
+    public static TheoryData<IncomingEvent, string, string> BadEvents => new()
+    {
+        { Valid() with { ItemId = "999" }, "events[1].itemId", "unknown item '999'" },
+        { Valid() with { ItemId = null }, "events[1].itemId", "required" },
+        { Valid() with { EventId = " " }, "events[1].eventId", "required" },
+        { Valid() with { UserId = null }, "events[1].userId", "required" },
+        { Valid() with { UserId = new string('u', 129) }, "events[1].userId", "at most 128" },
+        { Valid() with { Type = null }, "events[1].type", "required" },
+        { Valid() with { Type = "purchase" }, "events[1].type", "'purchase' is not one of" },
+        { Valid() with { Type = "1" }, "events[1].type", "is not one of" },
+        { Valid() with { Type = "rating" }, "events[1].value", "required for a rating" },
+        { Valid() with { Type = "rating", Value = 7f }, "events[1].value", "outside [0.5, 5]" },
+        { Valid() with { Value = float.NaN }, "events[1].value", "finite" },
+        { Valid() with { Timestamp = null }, "events[1].timestamp", "required" },
+        { Valid() with { Timestamp = Now.AddHours(1) }, "events[1].timestamp", "in the future" },
+        { Valid() with { Timestamp = DateTimeOffset.UnixEpoch.AddDays(-1) }, "events[1].timestamp", "before 1970" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadEvents))]
+    public void A_bad_event_refuses_the_whole_batch_and_names_its_field(IncomingEvent bad, string field, string message)
+    {
+        var result = Validate(Valid(0), bad, Valid(2));
+        Assert.False(result.IsValid);
+        Assert.Empty(result.Events);
+        var errors = Assert.Single(result.Errors);
+        Assert.Equal(field, errors.Key);
+        Assert.Contains(message, Assert.Single(errors.Value), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_timestamp_within_the_allowed_clock_skew_is_accepted()
+    {
+        Assert.True(Validate(Valid() with { Timestamp = Now.AddSeconds(Options.MaxFutureSkewSeconds - 1) }).IsValid);
+    }
+
+    [Fact]
+    public void Null_events_empty_and_missing_batches_are_refused()
+    {
+        Assert.Equal("events[0]", Assert.Single(Validate([null]).Errors).Key);
+        Assert.Equal("events", Assert.Single(Validate([]).Errors).Key);
+        Assert.Equal("events", Assert.Single(EventBatchValidator.Validate(null, TestWorld.Catalogue(), Options, Now).Errors).Key);
+    }
+
+    [Fact]
+    public void Every_problem_of_an_event_is_reported_but_the_list_is_capped()
+    {
+        var several = Validate(new IncomingEvent());
+        Assert.Equal(["events[0].eventId", "events[0].itemId", "events[0].timestamp", "events[0].type", "events[0].userId"], several.Errors.Keys.Order());
+
+        var many = Validate(Enumerable.Range(0, 200).Select(i => Valid(i) with { ItemId = "nope" }).ToArray());
+        Assert.Equal(EventBatchValidator.MaxReportedErrors + 1, many.Errors.Count);
+        Assert.Contains("150 more error(s)", Assert.Single(many.Errors["$"]), StringComparison.Ordinal);
+    }
+}

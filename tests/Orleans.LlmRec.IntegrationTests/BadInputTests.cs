@@ -1,0 +1,105 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Orleans.LlmRec.IntegrationTests.Infrastructure;
+
+namespace Orleans.LlmRec.IntegrationTests;
+
+/// <summary>
+/// Every kind of bad input gets a 4xx ProblemDetails that says what was wrong, never a 500, and leaves what was
+/// already stored untouched. All bad batches below are about one user who already has history.
+/// </summary>
+[Collection(ServiceOverRedis.Name)]
+public class BadInputTests(ServiceFixture service)
+{
+    private const string Victim = "victim-of-bad-input";
+
+    public sealed record BadRequest(string Name, HttpMethod Method, string Path, string? Body, string ContentType, HttpStatusCode Status, string? Field)
+    {
+        public override string ToString() => Name;
+    }
+
+    private static string Events(params string[] events) => "[" + string.Join(',', events) + "]";
+
+    private static string Event(string eventId = "bad-1", string itemId = "1", string type = "click", string? timestamp = null, string userId = Victim, string? extra = null) =>
+        $$"""{"eventId":"{{eventId}}","userId":"{{userId}}","itemId":"{{itemId}}","type":"{{type}}","timestamp":"{{timestamp ?? DateTimeOffset.UtcNow.AddMinutes(-1).ToString("O")}}"{{extra}}}""";
+
+    public static TheoryData<BadRequest> Cases()
+    {
+        var victimFeed = $"/v1/users/{Victim}/feed";
+        var valid = Event("fresh-valid-event", "2");
+        return
+        [
+            new("unknown item", HttpMethod.Post, "/v1/events", Events(valid, Event(itemId: "no-such-item")), "application/json", HttpStatusCode.BadRequest, "events[1].itemId"),
+            new("malformed JSON", HttpMethod.Post, "/v1/events", "[{\"eventId\": \"x\",", "application/json", HttpStatusCode.BadRequest, "events[0]"),
+            new("not an array", HttpMethod.Post, "/v1/events", "{\"eventId\": \"x\"}", "application/json", HttpStatusCode.BadRequest, "events"),
+            new("null body", HttpMethod.Post, "/v1/events", "null", "application/json", HttpStatusCode.BadRequest, "events"),
+            new("empty batch", HttpMethod.Post, "/v1/events", "[]", "application/json", HttpStatusCode.BadRequest, "events"),
+            new("missing event id", HttpMethod.Post, "/v1/events", Events(valid, """{"userId":"victim-of-bad-input","itemId":"1","type":"click","timestamp":"2024-01-01T00:00:00Z"}"""), "application/json", HttpStatusCode.BadRequest, "events[1].eventId"),
+            new("missing timestamp", HttpMethod.Post, "/v1/events", Events(valid, """{"eventId":"e","userId":"victim-of-bad-input","itemId":"1","type":"click"}"""), "application/json", HttpStatusCode.BadRequest, "events[1].timestamp"),
+            new("timestamp far in the future", HttpMethod.Post, "/v1/events", Events(valid, Event(timestamp: "2999-01-01T00:00:00Z")), "application/json", HttpStatusCode.BadRequest, "events[1].timestamp"),
+            new("timestamp not a date", HttpMethod.Post, "/v1/events", Events(valid, Event(timestamp: "yesterday")), "application/json", HttpStatusCode.BadRequest, "events[1].timestamp"),
+            new("bad type", HttpMethod.Post, "/v1/events", Events(valid, Event(type: "purchase")), "application/json", HttpStatusCode.BadRequest, "events[1].type"),
+            new("rating without value", HttpMethod.Post, "/v1/events", Events(valid, Event(type: "rating")), "application/json", HttpStatusCode.BadRequest, "events[1].value"),
+            new("value not a number", HttpMethod.Post, "/v1/events", Events(valid, Event(type: "rating", extra: ",\"value\":\"five\"")), "application/json", HttpStatusCode.BadRequest, "events[1].value"),
+            new("oversized batch", HttpMethod.Post, "/v1/events", Events(Enumerable.Range(0, ServiceFixture.MaxBatchSize + 1).Select(i => Event($"big-{i}")).ToArray()), "application/json", HttpStatusCode.RequestEntityTooLarge, null),
+            new("body over the size limit", HttpMethod.Post, "/v1/events", Events(Event(eventId: new string('x', ServiceFixture.MaxBodyBytes))), "application/json", HttpStatusCode.RequestEntityTooLarge, null),
+            new("not JSON", HttpMethod.Post, "/v1/events", Events(valid), "text/plain", HttpStatusCode.UnsupportedMediaType, null),
+            new("k zero", HttpMethod.Get, $"{victimFeed}?k=0", null, "", HttpStatusCode.BadRequest, "k"),
+            new("k too large", HttpMethod.Get, $"{victimFeed}?k=101", null, "", HttpStatusCode.BadRequest, "k"),
+            new("k not a number", HttpMethod.Get, $"{victimFeed}?k=lots", null, "", HttpStatusCode.BadRequest, null),
+            new("explain not a boolean", HttpMethod.Get, $"{victimFeed}?explain=maybe", null, "", HttpStatusCode.BadRequest, null),
+            new("too many exclusions", HttpMethod.Get, $"{victimFeed}?exclude={string.Join(',', Enumerable.Range(0, 501))}", null, "", HttpStatusCode.BadRequest, "exclude"),
+            new("user id too long", HttpMethod.Get, $"/v1/users/{new string('u', 129)}/feed", null, "", HttpStatusCode.BadRequest, "userId"),
+            new("preferences too long", HttpMethod.Put, $"/v1/users/{Victim}/preferences", $$"""{"preferences":"{{new string('p', 1001)}}"}""", "application/json", HttpStatusCode.BadRequest, "preferences"),
+            new("preferences malformed", HttpMethod.Put, $"/v1/users/{Victim}/preferences", """{"preferences":""", "application/json", HttpStatusCode.BadRequest, null),
+            new("similar to an unknown item", HttpMethod.Get, "/v1/items/no-such-item/similar", null, "", HttpStatusCode.NotFound, null),
+            new("similar with k zero", HttpMethod.Get, "/v1/items/1/similar?k=0", null, "", HttpStatusCode.BadRequest, "k"),
+        ];
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task Bad_input_is_a_4xx_problem_and_loses_nothing(BadRequest bad)
+    {
+        await EnsureVictimHasHistoryAsync();
+        var before = await SnapshotAsync();
+
+        using var request = new HttpRequestMessage(bad.Method, bad.Path);
+        if (bad.Body is not null) request.Content = new StringContent(bad.Body, Encoding.UTF8, bad.ContentType);
+        using var response = await service.Client.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.True(response.StatusCode == bad.Status, $"{bad.Name}: expected {(int)bad.Status}, got {(int)response.StatusCode}: {body}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using var problem = JsonDocument.Parse(body);
+        Assert.Equal((int)bad.Status, problem.RootElement.GetProperty("status").GetInt32());
+        Assert.False(string.IsNullOrEmpty(problem.RootElement.GetProperty("title").GetString()));
+        if (bad.Field is not null)
+        {
+            Assert.True(problem.RootElement.GetProperty("errors").TryGetProperty(bad.Field, out var messages), $"{bad.Name}: no error for {bad.Field} in {body}");
+            Assert.NotEqual(0, messages.GetArrayLength());
+        }
+        else if (bad.Status != HttpStatusCode.UnsupportedMediaType)
+        {
+            // 415 comes from routing (the endpoint declares it accepts JSON); its title says it all.
+            Assert.True(problem.RootElement.TryGetProperty("detail", out _) || problem.RootElement.TryGetProperty("errors", out _), $"{bad.Name}: the problem says nothing: {body}");
+        }
+
+        Assert.Equal(before, await SnapshotAsync());
+    }
+
+    private async Task EnsureVictimHasHistoryAsync()
+    {
+        var items = service.World.PopularItems();
+        await service.PostEventsAsync(
+            ServiceFixture.Event("victim-1", Victim, items[0], "like"),
+            ServiceFixture.Event("victim-2", Victim, items[1], "dislike"));
+        using var put = await service.Client.PutAsJsonAsync($"/v1/users/{Victim}/preferences", new { preferences = "documentaries" });
+        put.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>Everything the user grain shows about the victim, as JSON, so any change is visible.</summary>
+    private async Task<string> SnapshotAsync() => await service.Client.GetStringAsync($"/v1/users/{Victim}");
+}

@@ -1,0 +1,46 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+using Orleans.LlmRec.IntegrationTests.Infrastructure;
+
+namespace Orleans.LlmRec.IntegrationTests;
+
+/// <summary>A misconfigured host refuses to start and says which setting is wrong.</summary>
+public class ConfigurationTests
+{
+    private static Dictionary<string, string> WithPorts(Dictionary<string, string> settings)
+    {
+        var ports = FreePorts.Take(2);
+        settings["Silo:SiloPort"] = ports[0].ToString(CultureInfo.InvariantCulture);
+        settings["Silo:GatewayPort"] = ports[1].ToString(CultureInfo.InvariantCulture);
+        settings["Logging:LogLevel:Default"] = "None";
+        return settings;
+    }
+
+    [Fact]
+    public async Task Redis_storage_without_a_connection_string_is_refused_by_name()
+    {
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() =>
+            SiloServer.StartAsync(FreePorts.Take(1)[0], WithPorts(new() { ["Silo:Storage"] = "Redis" })));
+        Assert.Contains("Silo:RedisConnectionString is required", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_missing_model_directory_and_an_unknown_model_kind_are_refused_by_name()
+    {
+        var missing = await Assert.ThrowsAsync<OptionsValidationException>(() =>
+            SiloServer.StartAsync(FreePorts.Take(1)[0], WithPorts(new() { ["Model:Directory"] = "/nonexistent/model" })));
+        Assert.Contains("Model:Directory '/nonexistent/model' does not exist", missing.Message, StringComparison.Ordinal);
+
+        var kind = await Assert.ThrowsAsync<OptionsValidationException>(() =>
+            SiloServer.StartAsync(FreePorts.Take(1)[0], WithPorts(new() { ["Model:Kind"] = "transformer" })));
+        Assert.Contains("Model:Kind 'transformer'", kind.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Out_of_range_feed_settings_are_refused_by_name()
+    {
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() =>
+            SiloServer.StartAsync(FreePorts.Take(1)[0], WithPorts(new() { ["Feed:ScoringBudgetMs"] = "0" })));
+        Assert.Contains("Feed:ScoringBudgetMs must lie in [1, 60000]", error.Message, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,64 @@
+using System.Net.Http.Json;
+using Orleans.LlmRec.IntegrationTests.Infrastructure;
+
+namespace Orleans.LlmRec.IntegrationTests;
+
+[Collection(ServiceOverRedis.Name)]
+public class EventsTests(ServiceFixture service)
+{
+    [Fact]
+    public async Task An_event_id_is_applied_once_however_often_it_is_sent()
+    {
+        var userId = $"dup-{Guid.NewGuid():N}";
+        var items = service.World.PopularItems();
+        var batch = new[]
+        {
+            ServiceFixture.Event("a", userId, items[0]),
+            ServiceFixture.Event("b", userId, items[1], "view"),
+            ServiceFixture.Event("c", userId, items[2], "rating", 4.5f),
+        };
+        var first = await service.PostEventsAsync(batch);
+        Assert.Equal((3, 0, 1), (first.Accepted, first.Duplicates, first.Users));
+
+        var again = await service.PostEventsAsync(batch);
+        Assert.Equal((0, 3), (again.Accepted, again.Duplicates));
+
+        var withinBatch = await service.PostEventsAsync(ServiceFixture.Event("d", userId, items[3]), ServiceFixture.Event("d", userId, items[4]));
+        Assert.Equal((1, 1), (withinBatch.Accepted, withinBatch.Duplicates));
+
+        var user = await service.GetUserAsync(userId);
+        Assert.Equal(4, user.TotalInteractions);
+        Assert.Equal([items[3], items[2], items[1], items[0]], user.RecentInteractions.Select(i => i.ItemId));
+        Assert.Equal(4.5f, user.RecentInteractions[1].Value);
+    }
+
+    [Fact]
+    public async Task A_batch_is_grouped_per_user_and_each_user_gets_their_own_events()
+    {
+        var alice = $"alice-{Guid.NewGuid():N}";
+        var bob = $"bob-{Guid.NewGuid():N}";
+        var items = service.World.PopularItems();
+        var result = await service.PostEventsAsync(
+            ServiceFixture.Event("1", alice, items[0]),
+            ServiceFixture.Event("1", bob, items[1]),
+            ServiceFixture.Event("2", alice, items[2], "like"));
+        // Ids are de-duplicated per user: the same id for two users is two events.
+        Assert.Equal((3, 0, 2), (result.Accepted, result.Duplicates, result.Users));
+        Assert.Equal([items[2], items[0]], (await service.GetUserAsync(alice)).RecentInteractions.Select(i => i.ItemId));
+        Assert.Equal([items[1]], (await service.GetUserAsync(bob)).RecentInteractions.Select(i => i.ItemId));
+    }
+
+    [Fact]
+    public async Task Health_and_the_OpenAPI_document_are_served()
+    {
+        Assert.Equal("Healthy", await service.Client.GetStringAsync("/health"));
+
+        using var document = System.Text.Json.JsonDocument.Parse(await service.Client.GetStringAsync("/openapi/v1.json"));
+        var paths = document.RootElement.GetProperty("paths");
+        foreach (var path in new[] { "/v1/users/{userId}/feed", "/v1/events", "/v1/users/{userId}", "/v1/users/{userId}/preferences", "/v1/items/{itemId}/similar" })
+        {
+            Assert.True(paths.TryGetProperty(path, out _), $"OpenAPI document lacks {path}");
+        }
+        Assert.Equal("GetFeed", paths.GetProperty("/v1/users/{userId}/feed").GetProperty("get").GetProperty("operationId").GetString());
+    }
+}
