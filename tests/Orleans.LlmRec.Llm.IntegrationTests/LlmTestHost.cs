@@ -36,7 +36,7 @@ internal sealed class LlmTestHost : IAsyncDisposable
     public T Get<T>()
         where T : notnull => Services.GetRequiredService<T>();
 
-    public static LlmTestHost Create(ScriptedOpenAiServer? server, IDictionary<string, string?>? overrides = null)
+    public static LlmTestHost Create(ScriptedOpenAiServer? server, IDictionary<string, string?>? overrides = null, int registrations = 1)
     {
         var apiKeyVariable = $"LLMREC_TEST_KEY_{Guid.NewGuid():N}";
         var settings = new Dictionary<string, string?>
@@ -60,7 +60,10 @@ internal sealed class LlmTestHost : IAsyncDisposable
         var logs = new CapturingLoggerProvider();
         var services = new ServiceCollection();
         services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Debug).AddProvider(logs));
-        services.AddLlmRecLlm(configuration);
+        for (var i = 0; i < registrations; i++)
+        {
+            services.AddLlmRecLlm(configuration);
+        }
         return new LlmTestHost(services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true }), logs, apiKeyVariable);
     }
 

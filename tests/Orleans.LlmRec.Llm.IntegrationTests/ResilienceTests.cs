@@ -42,6 +42,17 @@ public sealed class ResilienceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Registering_the_layer_twice_does_not_stack_retries()
+    {
+        await using var host = LlmTestHost.Create(_server, new Dictionary<string, string?> { ["Llm:Resilience:MaxRetries"] = "1" }, registrations: 2);
+        _server.Fallback = _ => ScriptedReply.ServerError();
+
+        await host.Get<IReRanker>().RerankAsync(FiveCandidates());
+
+        Assert.Equal(2, _server.RequestCount);
+    }
+
+    [Fact]
     public async Task A_client_error_is_not_retried()
     {
         await using var host = LlmTestHost.Create(_server);

@@ -43,6 +43,11 @@ public static class LlmServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
+        // Twice would add a second resilience handler to the HTTP client (retries of retries): the first call wins.
+        if (services.Any(d => d.ServiceType == typeof(LlmCircuitBreakerState)))
+        {
+            return services;
+        }
         var section = configuration.GetSection(LlmOptions.SectionName);
         services.AddOptions<LlmOptions>().Bind(section).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LlmOptions>, LlmOptionsValidator>());

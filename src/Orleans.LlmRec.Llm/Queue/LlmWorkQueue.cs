@@ -38,7 +38,7 @@ public enum LlmEnqueueResult
 /// Results, including failures and sheds, go to each job's callback; callbacks run on the thread pool and their
 /// exceptions are logged, never rethrown.
 /// </summary>
-public sealed class LlmWorkQueue : IAsyncDisposable
+public sealed class LlmWorkQueue : IAsyncDisposable, IDisposable
 {
     private readonly IProfileWriter _profileWriter;
     private readonly IReRanker _reRanker;
@@ -118,6 +118,8 @@ public sealed class LlmWorkQueue : IAsyncDisposable
     public LlmEnqueueResult Enqueue(LlmJob job)
     {
         ArgumentNullException.ThrowIfNull(job);
+        // Estimated once, outside the lock: it builds the prompt, which is not free for 50 candidates.
+        var estimate = job.EstimateTokens(_profileWriter, _reRanker);
         Entry? shed = null;
         LlmEnqueueResult result;
         lock (_gate)
@@ -129,7 +131,7 @@ public sealed class LlmWorkQueue : IAsyncDisposable
             var key = (job.UserId, job.Kind);
             if (_waiting.TryGetValue(key, out var existing))
             {
-                Replace(existing, job);
+                Replace(existing, job, estimate);
                 result = LlmEnqueueResult.Replaced;
             }
             else
@@ -140,7 +142,7 @@ public sealed class LlmWorkQueue : IAsyncDisposable
                     var victim = _background.First ?? (job.Priority == LlmJobPriority.ActiveUser ? _active.First : null);
                     if (victim is null)
                     {
-                        shed = new Entry(job, _timeProvider.GetUtcNow());
+                        shed = new Entry(job, estimate, _timeProvider.GetUtcNow());
                         result = LlmEnqueueResult.Shed;
                     }
                     else
@@ -152,7 +154,7 @@ public sealed class LlmWorkQueue : IAsyncDisposable
                 }
                 if (result != LlmEnqueueResult.Shed)
                 {
-                    var node = ListFor(job.Priority).AddLast(new Entry(job, _timeProvider.GetUtcNow()));
+                    var node = ListFor(job.Priority).AddLast(new Entry(job, estimate, _timeProvider.GetUtcNow()));
                     _waiting.Add(key, node);
                 }
             }
@@ -216,6 +218,9 @@ public sealed class LlmWorkQueue : IAsyncDisposable
         // the token, and none of them holds an OS handle unless its wait handle is asked for, which this class never does.
     }
 
+    /// <summary>For containers and hosts that dispose synchronously; blocks until running jobs have stopped.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
     private async Task DispatchAsync()
     {
         var stopping = _stoppingToken;
@@ -264,14 +269,13 @@ public sealed class LlmWorkQueue : IAsyncDisposable
         {
             return (null, 0, TimeSpan.Zero);
         }
-        var estimate = node.Value.Job.EstimateTokens(_profileWriter, _reRanker);
-        var wait = _budget.TryReserve(estimate);
+        var wait = _budget.TryReserve(node.Value.EstimatedTokens);
         if (wait > TimeSpan.Zero)
         {
             return (null, 0, wait);
         }
         Remove(node);
-        return (node.Value, estimate, TimeSpan.Zero);
+        return (node.Value, node.Value.EstimatedTokens, TimeSpan.Zero);
     }
 
     private async Task RunAsync(LlmJob job, int reserved)
@@ -327,9 +331,9 @@ public sealed class LlmWorkQueue : IAsyncDisposable
         }
     }
 
-    private void Replace(LinkedListNode<Entry> existing, LlmJob job)
+    private void Replace(LinkedListNode<Entry> existing, LlmJob job, int estimate)
     {
-        var entry = existing.Value with { Job = job };
+        var entry = existing.Value with { Job = job, EstimatedTokens = estimate };
         if (job.Priority == LlmJobPriority.ActiveUser && existing.List == _background)
         {
             // Promoted: it joins the active group at the back, as a new active job would.
@@ -377,5 +381,5 @@ public sealed class LlmWorkQueue : IAsyncDisposable
         return source;
     }
 
-    private readonly record struct Entry(LlmJob Job, DateTimeOffset EnqueuedAt);
+    private readonly record struct Entry(LlmJob Job, int EstimatedTokens, DateTimeOffset EnqueuedAt);
 }
