@@ -73,7 +73,8 @@ public sealed class ResilienceTests : IAsyncLifetime
             ["Llm:Resilience:CircuitMinimumThroughput"] = "3",
             ["Llm:Resilience:CircuitFailureRatio"] = "0.5",
             ["Llm:Resilience:CircuitSamplingDuration"] = "00:00:30",
-            ["Llm:Resilience:CircuitBreakDuration"] = "00:00:00.500",
+            // Long enough that a busy CI machine cannot let the break pass before the fail-fast call below.
+            ["Llm:Resilience:CircuitBreakDuration"] = "00:00:03",
         });
         var status = host.Get<ILlmStatus>();
         var reRanker = host.Get<IReRanker>();
@@ -138,7 +139,8 @@ public sealed class ResilienceTests : IAsyncLifetime
         await using var host = LlmTestHost.Create(_server, new Dictionary<string, string?>
         {
             ["Llm:Resilience:MaxRetries"] = "1",
-            ["Llm:Resilience:AttemptTimeout"] = "00:00:00.300",
+            // The second attempt answers at once; the margin is for busy CI machines.
+            ["Llm:Resilience:AttemptTimeout"] = "00:00:03",
             ["Llm:Resilience:TotalTimeout"] = "00:00:20",
         });
         _server.Enqueue(ScriptedReply.Text("too late").After(TimeSpan.FromMinutes(5)), ScriptedReply.Text("The user likes heists."));
