@@ -5,8 +5,10 @@ using Polly.Timeout;
 
 namespace Orleans.LlmRec.Llm;
 
-/// <summary>Names the reason an LLM call failed, for metrics and logs (the caller only sees "failed").</summary>
-internal static class LlmFailure
+/// <summary>
+/// Why an LLM call failed: the <c>Error</c> of failed results and the <c>reason</c> tag of <c>llmrec.llm.errors</c>.
+/// </summary>
+public static class LlmFailure
 {
     public const string CircuitOpen = "circuit_open";
     public const string Timeout = "timeout";
@@ -23,7 +25,7 @@ internal static class LlmFailure
     /// The HTTP stack wraps exceptions at several layers (Polly inside HttpClient inside System.ClientModel), so the
     /// whole chain is searched for the most telling cause.
     /// </summary>
-    public static string Classify(Exception exception)
+    internal static string Classify(Exception exception)
     {
         for (var current = exception; current is not null; current = current.InnerException)
         {
