@@ -1,0 +1,22 @@
+using Orleans.LlmRec.Llm.Prompts;
+
+namespace Orleans.LlmRec.Llm.Profiles;
+
+/// <summary>
+/// The profile writer when the LLM is off: the user's own preference text is their profile (the first paper lets
+/// users write their profile themselves). Users without one get no profile; the TF-IDF re-ranker then reads their
+/// recent items instead.
+/// </summary>
+public sealed class PreferencesProfileWriter(LlmOptions options) : IProfileWriter
+{
+    public int EstimateTokens(ProfileRequest request) => 0;
+
+    public Task<ProfileResult> WriteProfileAsync(ProfileRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var text = ProfilePrompt.Clean(request.Preferences, options.ProfileMaxWords);
+        return Task.FromResult(text is null
+            ? ProfileResult.Skipped(ProfileSource.Preferences, "The LLM is off and the user stated no preferences.")
+            : new ProfileResult(LlmResultStatus.Succeeded, text, ProfileSource.Preferences, LlmUsage.None));
+    }
+}

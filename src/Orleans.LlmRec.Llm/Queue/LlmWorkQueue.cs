@@ -1,0 +1,385 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Orleans.LlmRec.Llm.Profiles;
+using Orleans.LlmRec.Llm.Reranking;
+
+namespace Orleans.LlmRec.Llm.Queue;
+
+/// <summary>What <see cref="LlmWorkQueue.Enqueue"/> did with a job.</summary>
+public enum LlmEnqueueResult
+{
+    /// <summary>Queued.</summary>
+    Queued,
+
+    /// <summary>Took the place of the same user's waiting job of the same kind (whose callback will not be called).</summary>
+    Replaced,
+
+    /// <summary>Queued after shedding an older job to stay within capacity.</summary>
+    QueuedAfterShedding,
+
+    /// <summary>Not queued: the queue is full of jobs of higher priority. Its callback receives a shed result.</summary>
+    Shed,
+
+    /// <summary>Not queued: the queue is shutting down.</summary>
+    Stopped,
+}
+
+/// <summary>
+/// The one LLM work queue of a silo. It keeps LLM calls off the request path and within bounds:
+/// <list type="bullet">
+/// <item>at most one waiting job per user and kind: a newer job replaces the older in its place in line (it carries
+/// newer data; the user does not lose their turn), and moves to the front group if its priority is higher;</item>
+/// <item><see cref="LlmJobPriority.ActiveUser"/> jobs run before <see cref="LlmJobPriority.Background"/> ones, oldest first within each;</item>
+/// <item>never more than <see cref="LlmOptions.QueueCapacity"/> waiting jobs: when full, the oldest background job is
+/// shed, or, if all are active-user jobs, the oldest of those, or the new job itself if it is background work;</item>
+/// <item>at most <see cref="LlmOptions.MaxConcurrency"/> calls at once, and no job starts before the
+/// <see cref="LlmOptions.TokensPerMinute"/> budget holds its estimated cost.</item>
+/// </list>
+/// Results, including failures and sheds, go to each job's callback; callbacks run on the thread pool and their
+/// exceptions are logged, never rethrown.
+/// </summary>
+public sealed class LlmWorkQueue : IAsyncDisposable, IDisposable
+{
+    private readonly IProfileWriter _profileWriter;
+    private readonly IReRanker _reRanker;
+    private readonly LlmMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _timeProvider;
+    private readonly int _capacity;
+    private readonly Lock _gate = new();
+    private readonly LinkedList<Entry> _active = new();
+    private readonly LinkedList<Entry> _background = new();
+    private readonly Dictionary<(string UserId, LlmJobKind Kind), LinkedListNode<Entry>> _waiting = [];
+    private readonly HashSet<Task> _running = [];
+    private readonly TokenBudget _budget;
+    private readonly SemaphoreSlim _slots;
+    private readonly SemaphoreSlim _jobArrived = new(0, 1);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationToken _stoppingToken;
+    private readonly Task _dispatcher;
+    private TaskCompletionSource _idle = NewIdleSource(completed: true);
+    private int _runningCount;
+    private bool _stopped;
+
+    public LlmWorkQueue(
+        IProfileWriter profileWriter,
+        IReRanker reRanker,
+        LlmOptions options,
+        LlmMetrics metrics,
+        ILogger<LlmWorkQueue>? logger = null,
+        TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(profileWriter);
+        ArgumentNullException.ThrowIfNull(reRanker);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(metrics);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.QueueCapacity, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxConcurrency, 1);
+        _profileWriter = profileWriter;
+        _reRanker = reRanker;
+        _metrics = metrics;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        _capacity = options.QueueCapacity;
+        _budget = new TokenBudget(options.TokensPerMinute, _timeProvider);
+        _slots = new SemaphoreSlim(options.MaxConcurrency, options.MaxConcurrency);
+        _stoppingToken = _stopping.Token;
+        metrics.ObserveQueueDepth(() => Count);
+        _dispatcher = Task.Run(DispatchAsync);
+    }
+
+    public int Capacity => _capacity;
+
+    /// <summary>Jobs waiting (not those running).</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _waiting.Count;
+            }
+        }
+    }
+
+    /// <summary>Jobs running now.</summary>
+    public int RunningCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _runningCount;
+            }
+        }
+    }
+
+    /// <summary>Adds a job; never blocks and never grows the queue past its capacity.</summary>
+    public LlmEnqueueResult Enqueue(LlmJob job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        // Estimated once, outside the lock: it builds the prompt, which is not free for 50 candidates.
+        var estimate = job.EstimateTokens(_profileWriter, _reRanker);
+        Entry? shed = null;
+        LlmEnqueueResult result;
+        lock (_gate)
+        {
+            if (_stopped)
+            {
+                return LlmEnqueueResult.Stopped;
+            }
+            var key = (job.UserId, job.Kind);
+            if (_waiting.TryGetValue(key, out var existing))
+            {
+                Replace(existing, job, estimate);
+                result = LlmEnqueueResult.Replaced;
+            }
+            else
+            {
+                result = LlmEnqueueResult.Queued;
+                if (_waiting.Count >= _capacity)
+                {
+                    var victim = _background.First ?? (job.Priority == LlmJobPriority.ActiveUser ? _active.First : null);
+                    if (victim is null)
+                    {
+                        shed = new Entry(job, estimate, _timeProvider.GetUtcNow());
+                        result = LlmEnqueueResult.Shed;
+                    }
+                    else
+                    {
+                        Remove(victim);
+                        shed = victim.Value;
+                        result = LlmEnqueueResult.QueuedAfterShedding;
+                    }
+                }
+                if (result != LlmEnqueueResult.Shed)
+                {
+                    var node = ListFor(job.Priority).AddLast(new Entry(job, estimate, _timeProvider.GetUtcNow()));
+                    _waiting.Add(key, node);
+                }
+            }
+            if (result != LlmEnqueueResult.Shed && _idle.Task.IsCompleted)
+            {
+                _idle = NewIdleSource(completed: false);
+            }
+        }
+
+        if (result != LlmEnqueueResult.Shed)
+        {
+            SignalJobArrived();
+        }
+        if (shed is { } dropped)
+        {
+            _metrics.RecordShed(dropped.Job.Kind.ToString());
+            Log.JobShed(_logger, _capacity, dropped.Job.Kind.ToString(), dropped.Job.UserId, dropped.EnqueuedAt);
+            dropped.Job.MarkShed();
+            _ = Task.Run(() => DeliverAsync(dropped.Job));
+        }
+        return result;
+    }
+
+    /// <summary>Completes when no job is waiting or running (for batch use and tests; new jobs start a new wait).</summary>
+    public Task WhenIdleAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return _idle.Task.WaitAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Stops taking jobs, cancels running ones and waits for them; waiting jobs are dropped without callbacks.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        Task[] running;
+        lock (_gate)
+        {
+            if (_stopped)
+            {
+                return;
+            }
+            _stopped = true;
+            _active.Clear();
+            _background.Clear();
+            _waiting.Clear();
+            running = [.. _running];
+        }
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _dispatcher.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The dispatcher ends by cancellation.
+        }
+        await Task.WhenAll(running).ConfigureAwait(false);
+        _metrics.ObserveQueueDepth(static () => 0);
+        // The token source and semaphores are left undisposed on purpose: shed-job callbacks may still be reading
+        // the token, and none of them holds an OS handle unless its wait handle is asked for, which this class never does.
+    }
+
+    /// <summary>For containers and hosts that dispose synchronously; blocks until running jobs have stopped.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    private async Task DispatchAsync()
+    {
+        var stopping = _stoppingToken;
+        while (!stopping.IsCancellationRequested)
+        {
+            await _slots.WaitAsync(stopping).ConfigureAwait(false);
+            Entry? next = null;
+            var reserved = 0;
+            while (next is null)
+            {
+                TimeSpan wait;
+                lock (_gate)
+                {
+                    (next, reserved, wait) = TryTakeNext();
+                    if (next is not null)
+                    {
+                        _runningCount++;
+                        _running.RemoveWhere(static t => t.IsCompleted);
+                        _running.Add(RunAsync(next.Value.Job, reserved));
+                        break;
+                    }
+                }
+                if (wait > TimeSpan.Zero)
+                {
+                    // The budget is short: sleep until it refills, but wake early if a job arrives (it may be cheaper).
+                    using var wake = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+                    var delay = Task.Delay(wait, _timeProvider, wake.Token);
+                    var arrived = _jobArrived.WaitAsync(wake.Token);
+                    await Task.WhenAny(delay, arrived).ConfigureAwait(false);
+                    await wake.CancelAsync().ConfigureAwait(false);
+                    stopping.ThrowIfCancellationRequested();
+                }
+                else
+                {
+                    await _jobArrived.WaitAsync(stopping).ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    // Called under the lock: the first waiting job if the budget can pay for it, else how long until it can.
+    private (Entry? Entry, int Reserved, TimeSpan Wait) TryTakeNext()
+    {
+        var node = _active.First ?? _background.First;
+        if (node is null)
+        {
+            return (null, 0, TimeSpan.Zero);
+        }
+        var wait = _budget.TryReserve(node.Value.EstimatedTokens);
+        if (wait > TimeSpan.Zero)
+        {
+            return (null, 0, wait);
+        }
+        Remove(node);
+        return (node.Value, node.Value.EstimatedTokens, TimeSpan.Zero);
+    }
+
+    private async Task RunAsync(LlmJob job, int reserved)
+    {
+        // Leave the dispatcher's lock and thread before doing any work.
+        await Task.Yield();
+        var usage = LlmUsage.None;
+        var ran = false;
+        try
+        {
+            usage = await job.RunAsync(_profileWriter, _reRanker, _stoppingToken).ConfigureAwait(false);
+            ran = true;
+        }
+        catch (OperationCanceledException) when (_stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
+        catch (Exception exception)
+        {
+            // Writers and re-rankers report failures as results; an exception here is a bug, kept from killing the queue.
+            Log.JobFailed(_logger, exception, job.Kind.ToString(), job.UserId);
+        }
+
+        lock (_gate)
+        {
+            _budget.Settle(reserved, usage.SpentTokens);
+        }
+        if (ran)
+        {
+            await DeliverAsync(job).ConfigureAwait(false);
+        }
+
+        lock (_gate)
+        {
+            _runningCount--;
+            if (_waiting.Count == 0 && _runningCount == 0)
+            {
+                _idle.TrySetResult();
+            }
+        }
+        _slots.Release();
+    }
+
+    private async Task DeliverAsync(LlmJob job)
+    {
+        try
+        {
+            await job.DeliverAsync(_stoppingToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !_stoppingToken.IsCancellationRequested)
+        {
+            Log.CallbackFailed(_logger, exception, job.Kind.ToString(), job.UserId);
+        }
+    }
+
+    private void Replace(LinkedListNode<Entry> existing, LlmJob job, int estimate)
+    {
+        var entry = existing.Value with { Job = job, EstimatedTokens = estimate };
+        if (job.Priority == LlmJobPriority.ActiveUser && existing.List == _background)
+        {
+            // Promoted: it joins the active group at the back, as a new active job would.
+            _background.Remove(existing);
+            _waiting[(job.UserId, job.Kind)] = _active.AddLast(entry);
+        }
+        else
+        {
+            // Same place in line; an active job stays active even if the newer request is background work.
+            existing.Value = entry;
+        }
+    }
+
+    private void Remove(LinkedListNode<Entry> node)
+    {
+        node.List!.Remove(node);
+        _waiting.Remove((node.Value.Job.UserId, node.Value.Job.Kind));
+    }
+
+    private LinkedList<Entry> ListFor(LlmJobPriority priority) => priority == LlmJobPriority.ActiveUser ? _active : _background;
+
+    private void SignalJobArrived()
+    {
+        // One pending signal is enough to wake the dispatcher; more would only make it spin through an empty queue.
+        if (_jobArrived.CurrentCount == 0)
+        {
+            try
+            {
+                _jobArrived.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // Another enqueue signalled between the check and the release; one signal is all the dispatcher needs.
+            }
+        }
+    }
+
+    private static TaskCompletionSource NewIdleSource(bool completed)
+    {
+        var source = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (completed)
+        {
+            source.SetResult();
+        }
+        return source;
+    }
+
+    private readonly record struct Entry(LlmJob Job, int EstimatedTokens, DateTimeOffset EnqueuedAt);
+}
