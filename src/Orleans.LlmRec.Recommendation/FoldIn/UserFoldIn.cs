@@ -24,7 +24,7 @@ public sealed record FoldedUser(float[] Vector, float Bias, int UsedInteractions
 /// <item>SVD++: the implicit sum |N(u)|^−½ Σ y_j over the interacted items, plus the ridge solve of the explicit part
 /// against the ratings left after that sum.</item>
 /// <item>BPR-MF (and LightGCN models saved without layer embeddings): the implicit-feedback sum of the interacted
-/// items' vectors (a dislike subtracts), scaled to a typical trained user's length. An implicit-ALS least-squares
+/// items' vectors (a dislike subtracts at half weight), scaled to a typical trained user's length. An implicit-ALS least-squares
 /// solve was tried first and ranked a clicked genre lower than this sum on synthetic data.</item>
 /// <item>LightGCN: the normalised neighbour aggregation e_u^(l+1) = Σ_i e_i^(l) / √(|N(u)|·deg(i)) over the exported
 /// item layer embeddings, averaged over layers like the trained model. The user's own ego embedding is unknown and
@@ -38,6 +38,9 @@ public sealed class UserFoldIn
     /// <summary>Extra tensor names the LightGCN trainer writes for fold-in.</summary>
     public const string LightGcnItemLayers = "lightgcn.item_layers";
     public const string LightGcnItemDegree = "lightgcn.item_degree";
+
+    /// <summary>How much a dislike pulls the implicit-feedback sum away, relative to a click's pull towards.</summary>
+    public const float DislikeWeight = 0.5f;
 
     private readonly EmbeddingModel _model;
     private readonly double _regularization;
@@ -116,13 +119,14 @@ public sealed class UserFoldIn
 
     private FoldedUser ImplicitSum(List<FoldInInteraction> interactions)
     {
-        // The sum of the interacted items' vectors (a dislike subtracts), weighted by confidence: the direction that
-        // scores those items, and items near them, highest.
+        // The sum of the interacted items' vectors weighted by confidence: the direction that scores those items, and
+        // items near them, highest. A dislike subtracts at half weight: it rejects that item (the feed filters it out
+        // anyway) more than everything that resembles it, so one dislike does not cancel a click on a neighbour.
         var d = _model.Dimension;
         var vector = new float[d];
         foreach (var x in interactions)
         {
-            var weight = Math.Max(1e-3f, Math.Abs(x.Value)) * (x.Negative ? -1f : 1f);
+            var weight = Math.Max(1e-3f, Math.Abs(x.Value)) * (x.Negative ? -DislikeWeight : 1f);
             TensorPrimitives.MultiplyAdd(_model.ItemVector(x.Item), weight, vector, vector);
         }
         // The sum fixes the direction but not the scale BPR learned against its item biases; give the vector the length
