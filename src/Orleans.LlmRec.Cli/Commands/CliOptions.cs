@@ -33,6 +33,7 @@ internal static class CliOptions
     public static Option<double?> LearningRate() => new("--lr") { Description = "Learning rate." };
     public static Option<double?> Regularization() => new("--reg") { Description = "L2 regularisation." };
     public static Option<int?> Layers() => new("--layers") { Description = "LightGCN propagation layers." };
+    public static Option<double?> ValidationFraction() => new("--validation-fraction") { Description = "LightGCN: share of each user's training items held out for early stopping; 0 trains exactly --epochs epochs." };
 
     /// <summary>The hyper-parameter options as a group, so train and eval accept the same ones.</summary>
     public sealed class TrainerOptionSet
@@ -43,6 +44,7 @@ internal static class CliOptions
         public Option<double?> LearningRate { get; } = CliOptions.LearningRate();
         public Option<double?> Regularization { get; } = CliOptions.Regularization();
         public Option<int?> Layers { get; } = CliOptions.Layers();
+        public Option<double?> ValidationFraction { get; } = CliOptions.ValidationFraction();
 
         public void AddTo(Command command)
         {
@@ -52,6 +54,7 @@ internal static class CliOptions
             command.Options.Add(LearningRate);
             command.Options.Add(Regularization);
             command.Options.Add(Layers);
+            command.Options.Add(ValidationFraction);
         }
 
         public TrainerSettings Read(ParseResult result) => new()
@@ -62,6 +65,7 @@ internal static class CliOptions
             LearningRate = result.GetValue(LearningRate),
             Regularization = result.GetValue(Regularization),
             Layers = result.GetValue(Layers),
+            ValidationFraction = result.GetValue(ValidationFraction),
         };
     }
 

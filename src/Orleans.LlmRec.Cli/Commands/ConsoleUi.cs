@@ -47,6 +47,7 @@ internal static class ConsoleUi
     {
         EmbeddingModel model = null!;
         var watch = Stopwatch.StartNew();
+        var epochs = 0;
         AnsiConsole.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
@@ -55,6 +56,7 @@ internal static class ConsoleUi
                 var task = context.AddTask($"train {trainer.Kind.ToName()}", maxValue: 1);
                 var progress = new SynchronousProgress<TrainingProgress>(p =>
                 {
+                    epochs++;
                     task.MaxValue = Math.Max(1, p.TotalEpochs);
                     task.Value = p.Epoch;
                     var validation = p.Validation is { } v ? $" val {v:F4}" : "";
@@ -63,7 +65,10 @@ internal static class ConsoleUi
                 model = trainer.Train(train, progress, cancellationToken);
                 task.Value = task.MaxValue;
             });
-        return (model, watch.Elapsed.TotalSeconds);
+        var seconds = watch.Elapsed.TotalSeconds;
+        // Epochs reported, validation passes and refits included: the figure a capacity plan needs.
+        AnsiConsole.MarkupLineInterpolated($"Trained {trainer.Kind.ToName()} on {train.Interactions.Length:N0} interactions: {epochs} epoch(s) in {seconds:F1} s ({seconds / Math.Max(1, epochs):F3} s per epoch)");
+        return (model, seconds);
     }
 
 }

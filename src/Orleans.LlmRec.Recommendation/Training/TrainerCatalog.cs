@@ -14,6 +14,9 @@ public sealed record TrainerSettings
     public double? LearningRate { get; init; }
     public double? Regularization { get; init; }
     public int? Layers { get; init; }
+
+    /// <summary>Share of each user's training items held out for early stopping (LightGCN); 0 trains a fixed epoch count.</summary>
+    public double? ValidationFraction { get; init; }
 }
 
 /// <summary>The one place that knows which trainer class serves which <see cref="ModelKind"/>.</summary>
@@ -71,5 +74,6 @@ public static class TrainerCatalog
         LearningRate = (float?)s.LearningRate ?? o.LearningRate,
         Decay = (float?)s.Regularization ?? o.Decay,
         Layers = s.Layers ?? o.Layers,
+        ValidationFraction = s.ValidationFraction ?? o.ValidationFraction,
     };
 }
