@@ -26,7 +26,11 @@ public sealed class DirectSession : IDisposable
     /// <param name="intraOpThreads">ONNX Runtime intra-op threads (0 = one per core).</param>
     /// <param name="profilePrefix">When set, ONNX Runtime writes a per-node profile with this file name prefix.</param>
     /// <param name="fetchScores">Also copy the [batch, items] <c>scores</c> output out, which the scorer does not.</param>
-    public DirectSession(string path, int intraOpThreads, string? profilePrefix = null, bool fetchScores = false)
+    /// <param name="allowSpinning">
+    /// ONNX Runtime's default lets idle intra-op threads spin for work; off, they sleep, which matters when the cores
+    /// are shared with other processes. <c>OnnxScorer</c> keeps the default.
+    /// </param>
+    public DirectSession(string path, int intraOpThreads, string? profilePrefix = null, bool fetchScores = false, bool allowSpinning = true)
     {
         using var options = new SessionOptions
         {
@@ -34,6 +38,7 @@ public sealed class DirectSession : IDisposable
             IntraOpNumThreads = intraOpThreads,
             InterOpNumThreads = 1,
         };
+        if (!allowSpinning) options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         if (profilePrefix is not null)
         {
             options.EnableProfiling = true;

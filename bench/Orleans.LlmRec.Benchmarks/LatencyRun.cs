@@ -50,6 +50,18 @@ public static class LatencyRun
                         }).ConfigureAwait(false);
                         Print(items, threads, "ONNX session.Run direct", samples);
                     }
+                    if (threads > 1)
+                    {
+                        using var session = new DirectSession(catalogue.OnnxPath, threads, allowSpinning: false);
+                        var single = new ScoringRequest[1];
+                        var samples = await MeasureAsync(requests, i =>
+                        {
+                            single[0] = pool[i % pool.Length];
+                            session.Run(single);
+                            return Task.CompletedTask;
+                        }).ConfigureAwait(false);
+                        Print(items, threads, "ONNX session.Run direct, no spinning", samples);
+                    }
                     var scores = new float[items];
                     var baselineSamples = await MeasureAsync(requests, i =>
                     {
