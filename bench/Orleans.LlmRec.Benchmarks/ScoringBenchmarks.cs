@@ -41,6 +41,12 @@ public class ScoringBenchmarks
     [GlobalCleanup]
     public void CleanUp()
     {
+        if (_scorer is not null)
+        {
+            // Shows that a batch call really was one inference: requests / batches should equal the batch size.
+            var statistics = _scorer.Statistics;
+            Console.WriteLine($"// OnnxScorer: {statistics.Requests} requests in {statistics.Batches} inference runs, largest batch {statistics.LargestBatch}");
+        }
         _scorer?.Dispose();
         _scorer = null;
     }
