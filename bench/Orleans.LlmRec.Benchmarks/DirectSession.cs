@@ -41,8 +41,9 @@ public sealed class DirectSession : IDisposable
         if (!allowSpinning) options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         if (profilePrefix is not null)
         {
-            options.EnableProfiling = true;
+            // The prefix first: the EnableProfiling setter hands ONNX Runtime the prefix set at that moment.
             options.ProfileOutputPathPrefix = profilePrefix;
+            options.EnableProfiling = true;
         }
         _session = new InferenceSession(path, options);
         var info = OnnxModelInfo.FromMetadata(_session.ModelMetadata.CustomMetadataMap);

@@ -41,7 +41,9 @@ public static class ProfileRun
                         var started = Stopwatch.GetTimestamp();
                         for (var i = 0; i < runs; i++) session.Run(requests);
                         var wall = Stopwatch.GetElapsedTime(started).TotalMicroseconds / runs;
-                        var byOperator = SumNodeTimes(session.EndProfiling(), warmUpRuns: 3);
+                        var profilePath = session.EndProfiling();
+                        var byOperator = SumNodeTimes(profilePath, warmUpRuns: 3);
+                        File.Delete(profilePath);
                         var breakdown = string.Join(", ", byOperator.OrderByDescending(p => p.Value)
                             .Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value:F0} ({p.Value / wall:P0})")));
                         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {items:N0} | {threads} | {batch} | {wall:F0} | {breakdown} |"));
