@@ -89,6 +89,16 @@ public class LlmFeedReRankerTests
     }
 
     [Fact]
+    public async Task With_the_LLM_off_a_user_who_wrote_nothing_keeps_the_model_order()
+    {
+        var candidates = Candidates("1", "2", "3");
+        var result = await ReRanker(enabled: false, alpha: 0.9f).ReRankAsync(Context(), candidates, CancellationToken.None);
+        Assert.False(result.Reordered);
+        Assert.Null(result.DegradedNote);
+        Assert.Equal(["1", "2", "3"], result.Items.Select(i => _catalogue.ItemIdOf(i.Item)));
+    }
+
+    [Fact]
     public async Task The_pipeline_stores_fused_scores_and_the_reranked_source()
     {
         var state = new UserState();

@@ -12,8 +12,9 @@ namespace Orleans.LlmRec.Grains.Llm;
 /// The re-rank stage when the LLM layer is wired. It never calls an LLM: with the LLM on, it fuses the model's scores
 /// with the re-rank scores the user grain already holds from earlier answers
 /// (<c>final = (1-α)·norm(model) + α·llm</c>, <see cref="RerankFusion"/>); the grain asks for new ones off the request
-/// path. With the LLM off, it runs the TF-IDF fallback inline (CPU only, tens of microseconds for 50 candidates) and
-/// fuses that the same way, labelled <c>tfidf fallback</c>.
+/// path. With the LLM off, it runs the TF-IDF fallback inline (CPU only, well under a millisecond for 50 candidates)
+/// on the user's profile and stated preferences, and fuses that the same way, labelled <c>tfidf fallback</c>; a user
+/// who wrote nothing keeps the model order.
 /// </summary>
 public sealed class LlmFeedReRanker : IFeedReRanker
 {
@@ -44,9 +45,12 @@ public sealed class LlmFeedReRanker : IFeedReRanker
                 : ModelOrder(candidates, context.RerankUnavailable is { } reason ? $"{reason}; model order served" : null);
         }
 
+        // With the LLM off the profile is the user's own words. Without any, TF-IDF would only compare candidates with
+        // the user's recent items, which the collaborative model already does better: the model order stands.
+        if (string.IsNullOrWhiteSpace(context.Profile) && string.IsNullOrWhiteSpace(context.Preferences)) return ModelOrder(candidates, note: null);
         var request = new RerankRequest(
             context.UserId,
-            new RerankUserContext(context.Profile, context.Preferences, RecentItems(context)),
+            new RerankUserContext(context.Profile, context.Preferences, []),
             LlmRequests.TopByModelScore(candidates, _options.RerankCandidates)
                 .Select(c => new RerankCandidate(context.Catalogue.InfoOf(c.Item) ?? new ItemInfo(context.Catalogue.ItemIdOf(c.Item), "", null, []), c.ModelScore))
                 .ToList());
@@ -85,17 +89,6 @@ public sealed class LlmFeedReRanker : IFeedReRanker
 
     private static ReRankResult ModelOrder(IReadOnlyList<ScoredCandidate> candidates, string? note) =>
         new(candidates.Select(c => new ReRankedCandidate(c.Item, c.ModelScore, null, null)).ToList(), Reordered: false) { DegradedNote = note };
-
-    private List<ItemInfo> RecentItems(ReRankContext context)
-    {
-        var items = new List<ItemInfo>();
-        foreach (var itemId in context.RecentItemIds)
-        {
-            if (items.Count == _options.ProfileMaxItems) break;
-            if (context.Catalogue.TryGetIndex(itemId, out var index) && context.Catalogue.InfoOf(index) is { } info) items.Add(info);
-        }
-        return items;
-    }
 
     private static string Format(float value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
 }
