@@ -49,6 +49,12 @@ public sealed record UserView
 
     /// <summary>Items the user disliked: never shown in the feed.</summary>
     [Id(7)] public IReadOnlyList<string> DislikedItems { get; init; } = [];
+
+    /// <summary>Who wrote <see cref="Profile"/>: <c>llm</c>, or <c>preferences</c> (the user's own words, with the LLM off).</summary>
+    [Id(8)] public string? ProfileSource { get; init; }
+
+    /// <summary>When re-rank scores were last stored for this user; null before the first.</summary>
+    [Id(9)] public DateTimeOffset? RerankUpdatedAt { get; init; }
 }
 
 [GenerateSerializer, Immutable, Alias("llmrec.RecentInteraction")]

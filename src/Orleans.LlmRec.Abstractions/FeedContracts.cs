@@ -49,6 +49,12 @@ public sealed record Feed
 
     /// <summary>Why the feed is degraded or which fallback served it.</summary>
     [Id(6)] public string? Note { get; init; }
+
+    /// <summary>With <c>explain</c>: the profile the re-ranker read (LLM-written, or the user's own words with the LLM off).</summary>
+    [Id(7)] public string? Profile { get; init; }
+
+    /// <summary>With <c>explain</c>: when <see cref="Profile"/> was written.</summary>
+    [Id(8)] public DateTimeOffset? ProfileUpdatedAt { get; init; }
 }
 
 /// <summary>What the caller asks of a feed.</summary>

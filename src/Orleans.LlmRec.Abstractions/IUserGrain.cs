@@ -27,6 +27,22 @@ public interface IUserGrain : IGrainWithStringKey
     [Alias("SetPreferences")]
     [ResponseTimeout(UserGrainTimeouts.Write)]
     Task<UserView> SetPreferencesAsync(string? preferences);
+
+    /// <summary>
+    /// Stores a profile the LLM layer wrote off the request path (the silo's work queue calls this when the job ends,
+    /// whatever the outcome). Older versions than the stored one are ignored.
+    /// </summary>
+    [Alias("ApplyProfile")]
+    [ResponseTimeout(UserGrainTimeouts.Write)]
+    Task ApplyProfileAsync(ProfileUpdate update);
+
+    /// <summary>
+    /// Stores re-rank scores the LLM layer produced off the request path, merged with earlier ones by item id (a newer
+    /// version wins per item); the next feed fuses them with the model's scores. Failures are remembered for labelling.
+    /// </summary>
+    [Alias("ApplyRerank")]
+    [ResponseTimeout(UserGrainTimeouts.Write)]
+    Task ApplyRerankAsync(RerankUpdate update);
 }
 
 /// <summary>Response timeouts of <see cref="IUserGrain"/> calls (TimeSpan text, as attributes need constants).</summary>

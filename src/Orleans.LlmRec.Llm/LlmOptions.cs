@@ -73,6 +73,16 @@ public sealed class LlmOptions
     /// <summary>Never refresh more often than this, however many interactions arrive.</summary>
     public TimeSpan ProfileMinRefreshInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// Re-rank a user's candidates again once this share of the top <see cref="RerankCandidates"/> has no re-rank score
+    /// (items the user saw drop out, new ones come in). Below it, the stored scores still cover the feed well enough
+    /// that a new call would buy little; a new profile or new preferences always trigger one.
+    /// </summary>
+    public double RerankRefreshUnscoredShare { get; set; } = 0.2;
+
+    /// <summary>A user who asked for a feed within this window is active: their LLM jobs run before background ones.</summary>
+    public TimeSpan ActiveUserWindow { get; set; } = TimeSpan.FromMinutes(5);
+
     public LlmResilienceOptions Resilience { get; set; } = new();
 
     public LlmCacheOptions Cache { get; set; } = new();

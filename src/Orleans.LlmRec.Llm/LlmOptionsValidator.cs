@@ -63,6 +63,14 @@ public sealed class LlmOptionsValidator : IValidateOptions<LlmOptions>
         {
             errors.Add("Llm:ProfileRefreshInterval must be positive and Llm:ProfileMinRefreshInterval not negative.");
         }
+        if (double.IsNaN(options.RerankRefreshUnscoredShare) || options.RerankRefreshUnscoredShare is <= 0 or > 1)
+        {
+            errors.Add("Llm:RerankRefreshUnscoredShare must be within (0, 1].");
+        }
+        if (options.ActiveUserWindow <= TimeSpan.Zero)
+        {
+            errors.Add("Llm:ActiveUserWindow must be positive.");
+        }
 
         ValidateResilience(options.Resilience, errors);
         ValidateCache(options.Cache, errors);

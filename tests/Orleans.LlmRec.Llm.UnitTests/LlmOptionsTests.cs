@@ -54,6 +54,25 @@ public class LlmOptionsTests
         }
     }
 
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(1.5)]
+    [InlineData(double.NaN)]
+    public void Refuses_an_unscored_share_outside_zero_to_one(double share)
+    {
+        var result = Validate(new LlmOptions { RerankRefreshUnscoredShare = share });
+        Assert.True(result.Failed);
+        Assert.Contains("Llm:RerankRefreshUnscoredShare", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Refuses_an_active_user_window_that_is_not_positive()
+    {
+        var result = Validate(new LlmOptions { ActiveUserWindow = TimeSpan.Zero });
+        Assert.True(result.Failed);
+        Assert.Contains("Llm:ActiveUserWindow", result.FailureMessage, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void The_api_key_comes_from_the_named_environment_variable()
     {

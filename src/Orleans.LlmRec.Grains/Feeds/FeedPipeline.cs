@@ -22,6 +22,14 @@ public sealed record FeedInput
     public StoredFeed? LastGoodFeed { get; init; }
     public required int Depth { get; init; }
 
+    /// <summary>Re-rank scores the grain holds from earlier LLM answers, by item id (empty when none).</summary>
+    public IReadOnlyDictionary<string, float> RerankScores { get; init; } = EmptyScores;
+
+    /// <summary>Why the LLM cannot re-rank now (its last job for this user failed, or its circuit is open); null when it can.</summary>
+    public string? RerankUnavailable { get; init; }
+
+    private static readonly IReadOnlyDictionary<string, float> EmptyScores = new Dictionary<string, float>(StringComparer.Ordinal);
+
     /// <summary>A user with nothing the model can fold in (no history, or only unknown items).</summary>
     public bool IsColdStart => Embedding is null || Embedding.UsedInteractions == 0;
 }
@@ -30,7 +38,11 @@ public sealed record FeedInput
 /// <param name="Personalised">True when the full pipeline produced it: worth caching as the user's last good feed.</param>
 /// <param name="Degraded">True when it is not what the full pipeline would give (a fallback rung, or the re-ranker failed).</param>
 /// <param name="Note">Why it is degraded or which fallback served it.</param>
-public sealed record FeedOutcome(StoredFeed Feed, bool Personalised, bool Degraded, string? Note);
+public sealed record FeedOutcome(StoredFeed Feed, bool Personalised, bool Degraded, string? Note)
+{
+    /// <summary>The score stage's candidates in model order (empty when scoring did not run): what an LLM re-rank is asked about.</summary>
+    public IReadOnlyList<ScoredCandidate> Scored { get; init; } = [];
+}
 
 /// <summary>The candidates stage's answer: what to score for a user.</summary>
 /// <param name="Excluded">Dense indexes never to return.</param>
@@ -99,7 +111,7 @@ public sealed partial class FeedPipeline
 
         var (reRanked, reordered, reRankNote) = await ReRankAsync(input, scored, cancellationToken);
         var feed = AssembleFeed(reRanked, reordered, scoredVersion, now, input.Depth);
-        return new FeedOutcome(feed, Personalised: reRankNote is null, Degraded: reRankNote is not null, reRankNote);
+        return new FeedOutcome(feed, Personalised: reRankNote is null, Degraded: reRankNote is not null, reRankNote) { Scored = scored };
     }
 
     /// <summary>Stage <b>candidates</b>: the whole catalogue minus what the user has seen or disliked.</summary>
@@ -150,7 +162,11 @@ public sealed partial class FeedPipeline
     /// <summary>Stage <b>re-rank</b>: the configured <see cref="IReRanker"/>; on failure the model order stands and the note says why.</summary>
     public async Task<(IReadOnlyList<ReRankedCandidate> Items, bool Reordered, string? Note)> ReRankAsync(FeedInput input, IReadOnlyList<ScoredCandidate> scored, CancellationToken cancellationToken)
     {
-        var context = new ReRankContext(input.UserId, input.Preferences, input.Profile, input.RecentItemIds, Catalogue, input.Depth);
+        var context = new ReRankContext(input.UserId, input.Preferences, input.Profile, input.RecentItemIds, Catalogue, input.Depth)
+        {
+            RerankScores = input.RerankScores,
+            RerankUnavailable = input.RerankUnavailable,
+        };
         try
         {
             var result = await _reRanker.ReRankAsync(context, scored, cancellationToken);
@@ -159,7 +175,7 @@ public sealed partial class FeedPipeline
             {
                 throw new InvalidOperationException($"re-ranker '{_reRanker.Name}' returned an item that was not a candidate");
             }
-            return (result.Items, result.Reordered, null);
+            return (result.Items, result.Reordered, result.DegradedNote);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -179,6 +195,7 @@ public sealed partial class FeedPipeline
             RerankScore = c.RerankScore,
             Reason = c.Reason,
             Stage = reordered ? ReRankedStage : ModelStage,
+            FinalScore = c.FinalScore,
         }).ToList(),
         Source = reordered ? FeedSource.Reranked : FeedSource.Model,
         ModelVersion = modelVersion,

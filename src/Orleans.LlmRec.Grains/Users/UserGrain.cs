@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Orleans.LlmRec.Abstractions;
 using Orleans.LlmRec.Grains.Catalogue;
 using Orleans.LlmRec.Grains.Feeds;
+using Orleans.LlmRec.Grains.Llm;
 using Orleans.LlmRec.Grains.Serving;
 
 namespace Orleans.LlmRec.Grains.Users;
@@ -11,13 +12,15 @@ namespace Orleans.LlmRec.Grains.Users;
 /// The user grain of the feed path (ingest → <b>user grain</b> → candidates → score → re-rank → feed): keeps the
 /// user's bounded history, folds it into an embedding on every change, and serves the feed from its cache or
 /// through <see cref="FeedPipeline"/>. Not reentrant: one call at a time, so state never interleaves across awaits.
-/// Idle activations are collected after the silo's collection age (configured by the host).
+/// Idle activations are collected after the silo's collection age (configured by the host). Its LLM work (profiles,
+/// re-ranking) leaves the grain's turn through the silo's work queue and comes back as grain calls (UserGrain.Llm.cs).
 /// </summary>
 public sealed partial class UserGrain(
     [PersistentState(UserGrain.StateName, UserGrain.StorageName)] IPersistentState<UserState> state,
     ModelServing serving,
     FeedPipeline pipeline,
     IOptions<FeedOptions> options,
+    UserLlmServices llm,
     ILogger<UserGrain> logger) : Grain, IUserGrain
 {
     /// <summary>The grain storage the host must register (memory in development, Redis in production).</summary>
@@ -43,8 +46,11 @@ public sealed partial class UserGrain(
                 }
                 state.State.SeededFromTrainingData = true;
                 state.State.Embedding = Fold(state.State, serving.Current, serving.Catalogue);
+                // The seeded history is what the first profile is written from, once this user shows up.
+                if (llm.Enabled) LlmRefreshRules.CountChanges(state.State, state.State.History.Count, llm.Time.GetUtcNow());
             }
         }
+        ScheduleProfileCheck();
         return Task.CompletedTask;
     }
 
@@ -52,11 +58,19 @@ public sealed partial class UserGrain(
     {
         ArgumentNullException.ThrowIfNull(events);
         var result = new ApplyResult();
+        var now = llm.Time.GetUtcNow();
+        var profileDue = false;
         await UpdateAsync(s =>
         {
             result = Apply(s, events, serving.Current, serving.Catalogue);
-            return result.Applied > 0;
+            if (result.Applied == 0) return false;
+            if (llm.Enabled) LlmRefreshRules.CountChanges(s, result.Applied, now);
+            // Decided before the write, so the debounce's clock is stored with the events that moved it.
+            profileDue = MarkProfileRequestIfDue(s, now);
+            return true;
         });
+        if (profileDue) RequestProfile(now);
+        ScheduleProfileCheck();
         return result;
     }
 
@@ -65,6 +79,11 @@ public sealed partial class UserGrain(
         ArgumentNullException.ThrowIfNull(request);
         var model = serving.Current;
         var s = state.State;
+        var now = llm.Time.GetUtcNow();
+        _lastFeedRequestAt = now;
+        // Profile refreshes that came due with time are asked for when the user is back (the timer covers the rest).
+        // The changed counters are persisted by the next write.
+        if (MarkProfileRequestIfDue(s, now)) RequestProfile(now);
         if (s.Embedding is { } e && e.ModelVersion != model.Version)
         {
             // A newer model was swapped in: re-fold in memory; the next write persists it.
@@ -92,8 +111,12 @@ public sealed partial class UserGrain(
             Profile = s.Profile,
             LastGoodFeed = s.LastGoodFeed,
             Depth = depth,
+            RerankScores = llm.Enabled ? s.RerankScoreMap() : new Dictionary<string, float>(StringComparer.Ordinal),
+            RerankUnavailable = RerankUnavailable(),
         });
 
+        // Never awaited: the LLM's answer improves a later feed, this one is served now.
+        RequestRerankIfNeeded(outcome, now);
         if (outcome.Personalised)
         {
             await CacheFeedAsync(outcome.Feed);
@@ -110,14 +133,21 @@ public sealed partial class UserGrain(
             throw new ArgumentException($"Preferences are {length} characters long; at most {_options.MaxPreferencesLength} are allowed.", nameof(preferences));
         }
         var text = string.IsNullOrWhiteSpace(preferences) ? null : preferences.Trim();
+        var now = llm.Time.GetUtcNow();
+        var profileDue = false;
         await UpdateAsync(s =>
         {
             if (s.Preferences == text) return false;
             s.Preferences = text;
             // Preferences steer the re-ranker, so the cached order may no longer be right.
             s.InvalidateFeed();
+            // New words about their tastes are worth a new profile as much as N interactions are.
+            LlmRefreshRules.CountChanges(s, llm.Enabled ? llm.Policy.InteractionThreshold : 1, now);
+            profileDue = MarkProfileRequestIfDue(s, now);
             return true;
         });
+        if (profileDue) RequestProfile(now);
+        ScheduleProfileCheck();
         return ToView(state.State);
     }
 
@@ -164,7 +194,7 @@ public sealed partial class UserGrain(
             .Select(i => new FeedItem
             {
                 ItemId = i.ItemId,
-                Score = i.RerankScore ?? i.ModelScore,
+                Score = i.FinalScore ?? i.RerankScore ?? i.ModelScore,
                 Title = serving.Catalogue.TitleOf(i.ItemId),
                 Explanation = request.Explain ? FeedExplainer.Explain(i, model, serving.Catalogue, positives) : null,
             })
@@ -178,6 +208,8 @@ public sealed partial class UserGrain(
             ModelVersion = stored.ModelVersion,
             GeneratedAt = stored.GeneratedAt,
             Note = note,
+            Profile = request.Explain ? state.State.Profile : null,
+            ProfileUpdatedAt = request.Explain ? state.State.ProfileUpdatedAt : null,
         };
     }
 
@@ -208,6 +240,8 @@ public sealed partial class UserGrain(
         TotalInteractions = s.TotalInteractions,
         EmbeddingModelVersion = s.Embedding?.ModelVersion,
         DislikedItems = s.DislikedItems.ToList(),
+        ProfileSource = s.ProfileSource,
+        RerankUpdatedAt = s.RerankUpdatedAt,
     };
 
     private async Task CacheFeedAsync(StoredFeed feed)

@@ -43,6 +43,35 @@ public sealed class UserState
     /// <summary>True when the history was seeded from the training data set on first activation.</summary>
     [Id(10)] public bool SeededFromTrainingData { get; set; }
 
+    /// <summary>Re-rank scores kept at most: a few re-rank answers' worth, enough to cover the candidates still shown.</summary>
+    public const int RerankScoreCapacity = 200;
+
+    /// <summary>Interactions applied since a profile was last asked for (what <c>ProfileRefreshPolicy</c> counts).</summary>
+    [Id(11)] public int InteractionsSinceProfileRequest { get; set; }
+
+    /// <summary>When a profile was last asked for (the debounce's clock); null if never.</summary>
+    [Id(12)] public DateTimeOffset? ProfileRequestedAt { get; set; }
+
+    /// <summary>Version of the stored <see cref="Profile"/>; older answers arriving late are ignored.</summary>
+    [Id(13)] public long ProfileVersion { get; set; }
+
+    /// <summary><c>llm</c> or <c>preferences</c>: who wrote <see cref="Profile"/>.</summary>
+    [Id(14)] public string? ProfileSource { get; set; }
+
+    /// <summary>Re-rank scores by item, each with the version of the answer it came from (bounded by <see cref="RerankScoreCapacity"/>).</summary>
+    [Id(15)] public List<StoredRerankScore> RerankScores { get; set; } = [];
+
+    /// <summary>Profile and preferences key of the newest re-rank answer stored; a different current key calls for new scores.</summary>
+    [Id(16)] public string? RerankContextKey { get; set; }
+
+    /// <summary>Newest re-rank answer version stored.</summary>
+    [Id(17)] public long RerankVersion { get; set; }
+
+    [Id(18)] public DateTimeOffset? RerankUpdatedAt { get; set; }
+
+    /// <summary>When the oldest change counted in <see cref="InteractionsSinceProfileRequest"/> arrived (server clock).</summary>
+    [Id(19)] public DateTimeOffset? PendingSince { get; set; }
+
     public bool HasSeenEvent(string eventId) => RecentEventIds.Contains(EventIdHash.Of(eventId));
 
     /// <summary>
@@ -94,6 +123,42 @@ public sealed class UserState
 
     /// <summary>Marks the cached feed as outdated; it stays as the fallback until a new one replaces it.</summary>
     public void InvalidateFeed() => FeedIsCurrent = false;
+
+    /// <summary>The stored re-rank scores by item id.</summary>
+    public Dictionary<string, float> RerankScoreMap() => RerankScores.ToDictionary(s => s.ItemId, s => s.Score, StringComparer.Ordinal);
+
+    /// <summary>
+    /// Merges one re-rank answer into the stored scores by item id: per item the newer version wins, so an answer that
+    /// arrives late fills only the items a newer one did not score. Items the user has since seen or disliked are
+    /// dropped, and only the <see cref="RerankScoreCapacity"/> newest entries are kept. Returns true when anything changed.
+    /// </summary>
+    public bool MergeRerankScores(IReadOnlyList<ItemScore> scores, long version, string contextKey, DateTimeOffset now)
+    {
+        var byItem = RerankScores.ToDictionary(s => s.ItemId, StringComparer.Ordinal);
+        var changed = false;
+        foreach (var score in scores)
+        {
+            if (byItem.TryGetValue(score.ItemId, out var existing) && existing.Version >= version) continue;
+            byItem[score.ItemId] = new StoredRerankScore { ItemId = score.ItemId, Score = score.Score, Version = version };
+            changed = true;
+        }
+        var excluded = ExcludedItemIds();
+        var kept = byItem.Values
+            .Where(s => !excluded.Contains(s.ItemId))
+            .OrderByDescending(s => s.Version)
+            .ThenBy(s => s.ItemId, StringComparer.Ordinal)
+            .Take(RerankScoreCapacity)
+            .ToList();
+        changed |= kept.Count != RerankScores.Count;
+        RerankScores = kept;
+        if (version >= RerankVersion)
+        {
+            RerankVersion = version;
+            RerankContextKey = contextKey;
+        }
+        if (changed) RerankUpdatedAt = now;
+        return changed;
+    }
 }
 
 /// <summary>One interaction in a user's history, by external item id (survives a change of catalogue order).</summary>
@@ -140,4 +205,16 @@ public sealed record StoredFeedItem
 
     /// <summary>model, reranked, last-good-feed or popular.</summary>
     [Id(4)] public required string Stage { get; init; }
+
+    /// <summary>The score the order was decided by when a re-ranker fused scores; null when the order is the model's.</summary>
+    [Id(5)] public float? FinalScore { get; init; }
+}
+
+/// <summary>One item's re-rank score and the version of the answer that gave it.</summary>
+[GenerateSerializer, Immutable, Alias("llmrec.StoredRerankScore")]
+public sealed record StoredRerankScore
+{
+    [Id(0)] public required string ItemId { get; init; }
+    [Id(1)] public required float Score { get; init; }
+    [Id(2)] public required long Version { get; init; }
 }

@@ -33,6 +33,7 @@ public static class ServiceExtensions
         services.AddSingleton(sp => sp.GetRequiredService<ServingLoader>().Serving);
         services.AddSingleton(sp => sp.GetRequiredService<ModelServing>().Catalogue);
         services.AddHostedService<ServingStartup>();
+        builder.AddLlmRecLlmLayer();
         services.TryAddSingleton<IReRanker, IdentityReRanker>();
         services.AddSingleton<FeedPipeline>();
         services.AddSingleton<IEventIngestor, EventIngestor>();
