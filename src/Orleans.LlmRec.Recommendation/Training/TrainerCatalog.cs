@@ -14,6 +14,9 @@ public sealed record TrainerSettings
     public double? LearningRate { get; init; }
     public double? Regularization { get; init; }
     public int? Layers { get; init; }
+
+    /// <summary>Augmented BPR triples for the pairwise trainers (BPR, LightGCN); ignored by the rating models.</summary>
+    public BprAugmentation? Augmentation { get; init; }
 }
 
 /// <summary>The one place that knows which trainer class serves which <see cref="ModelKind"/>.</summary>
@@ -61,6 +64,7 @@ public static class TrainerCatalog
         Epochs = s.Epochs ?? o.Epochs,
         LearningRate = (float?)s.LearningRate ?? o.LearningRate,
         Regularization = (float?)s.Regularization ?? o.Regularization,
+        Augmentation = s.Augmentation ?? o.Augmentation,
     };
 
     private static LightGcnOptions Apply(LightGcnOptions o, TrainerSettings s) => o with
@@ -71,5 +75,6 @@ public static class TrainerCatalog
         LearningRate = (float?)s.LearningRate ?? o.LearningRate,
         Decay = (float?)s.Regularization ?? o.Decay,
         Layers = s.Layers ?? o.Layers,
+        Augmentation = s.Augmentation ?? o.Augmentation,
     };
 }
