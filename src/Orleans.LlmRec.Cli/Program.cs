@@ -5,12 +5,13 @@ using Spectre.Console;
 // Tables wrap at 80 columns when output is redirected (CI logs, files); give them room.
 if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 160);
 
-var root = new RootCommand("llmrec: offline tools of Orleans.LlmRec — data, training, evaluation, export, scoring.")
+var root = new RootCommand("llmrec: offline tools of Orleans.LlmRec — data, training, evaluation, export, scoring, LLM augmentation.")
 {
     DataCommand.Create(),
     TrainCommand.Create(),
     EvalCommand.Create(),
     ExportCommand.Create(),
     ScoreCommand.Create(),
+    AugmentCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -42,7 +42,7 @@ internal static class EvalCommand
         };
         var protocol = new Option<string>("--protocol")
         {
-            Description = "microsoft (stratified by item 75/25, all test ratings relevant), user-stratified, random, loo (leave latest out), temporal (80/20 by time), cv (k-fold RMSE/MAE).",
+            Description = "microsoft (stratified by item 75/25, all test ratings relevant), user-stratified, random, loo (leave latest out), temporal (80/20 by time), cv (k-fold RMSE/MAE), paper-loo (arXiv 2507.07251: one random rating per user held out; HR@1/5/10 and cumulative HR over held-out ratings ≥ 4).",
             DefaultValueFactory = _ => "microsoft",
         };
         protocol.AcceptOnlyFromAmong(EvaluationProtocols.Names);
@@ -51,11 +51,13 @@ internal static class EvalCommand
         var threshold = new Option<float?>("--relevant-from") { Description = "Only test ratings at or above this are relevant (default: all)." };
         var output = new Option<string?>("--out") { Description = "Write the results as JSON to this file." };
         var trainerOptions = new CliOptions.TrainerOptionSet();
+        var llmOptions = new LlmEvaluationOptions();
         var command = new Command("eval", "Compare models on a data set with a standard protocol; prints a table and optionally writes JSON.")
         {
             data, format, models, protocol, k, folds, threshold, output,
         };
         trainerOptions.AddTo(command);
+        llmOptions.AddTo(command);
         command.SetAction((result, cancellationToken) => ConsoleUi.RunAsync(async ct =>
         {
             var kinds = result.GetValue(models)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(CliOptions.ParseModel).ToList();
@@ -64,10 +66,18 @@ internal static class EvalCommand
             var settings = trainerOptions.Read(result);
             var chosen = EvaluationProtocols.Parse(result.GetValue(protocol)!);
             var dataset = ConsoleUi.LoadDataset(result.GetValue(data)!, result.GetValue(format)!);
-            var records = chosen == EvaluationProtocol.CrossValidation
-                ? CrossValidate(dataset, kinds, settings, result.GetValue(folds), ct)
-                : Evaluate(dataset, chosen, kinds, settings, ks, result.GetValue(threshold), ct);
-            ResultsTable.Print(dataset.Name, chosen.ToName(), records.Select(r => (r.Model, (IReadOnlyDictionary<string, double>)r.Metrics, r.TrainingSeconds)), ks[0]);
+            List<EvaluationRecord> records;
+            if (llmOptions.Requested(result, chosen))
+            {
+                records = await LlmEvaluation.RunAsync(result, llmOptions, dataset, chosen, kinds, settings, ks, result.GetValue(threshold), ct);
+            }
+            else
+            {
+                records = chosen == EvaluationProtocol.CrossValidation
+                    ? CrossValidate(dataset, kinds, settings, result.GetValue(folds), ct)
+                    : Evaluate(dataset, chosen, kinds, settings, ks, result.GetValue(threshold), ct);
+                ResultsTable.Print(dataset.Name, chosen.ToName(), records.Select(r => (r.Model, (IReadOnlyDictionary<string, double>)r.Metrics, r.TrainingSeconds)), ks[0]);
+            }
             if (result.GetValue(output) is { } path)
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);

@@ -7,7 +7,11 @@ using Orleans.LlmRec.Recommendation.Data;
 namespace Orleans.LlmRec.Llm.Augmentation;
 
 /// <summary>One user to augment: their history and the base model's top candidates (ids are <see cref="ItemInfo.ExternalId"/>).</summary>
-public sealed record AugmentationUser(string UserId, IReadOnlyList<ItemInfo> History, IReadOnlyList<ItemInfo> Candidates);
+public sealed record AugmentationUser(string UserId, IReadOnlyList<ItemInfo> History, IReadOnlyList<ItemInfo> Candidates)
+{
+    /// <summary>A written preference profile (LLMRec's user-profile augmentation), shown to the LLM when present.</summary>
+    public string? Profile { get; init; }
+}
 
 /// <summary>The outcome for one user: a triple, or why there is none.</summary>
 public sealed record AugmentationChoice(LlmResultStatus Status, AugmentedTriple? Triple, LlmUsage Usage, string? Error = null);

@@ -11,7 +11,7 @@ internal static class AugmentationPrompt
 {
     public const string SystemPrompt =
         "You help build training data for a movie recommender system. " + PromptData.DataRules + " " +
-        "From the user's history, judge their tastes. Then choose, among the candidates only, the one item the user " +
+        "From the user's history (and profile, when one is given), judge their tastes. Then choose, among the candidates only, the one item the user " +
         "would most likely enjoy and a different one they would least likely enjoy. Return JSON only, in the form " +
         "{\"likedItemId\":\"<candidate id>\",\"dislikedItemId\":\"<another candidate id>\"}, copying ids exactly as given.";
 
@@ -31,6 +31,10 @@ internal static class AugmentationPrompt
             ["userHistory"] = PromptData.TextArray(user.History.Take(maxHistoryItems).Select(i => PromptData.ItemText(i, 0))),
             ["candidates"] = candidates,
         };
+        if (!string.IsNullOrWhiteSpace(user.Profile))
+        {
+            data["userProfile"] = user.Profile.Trim();
+        }
         return
         [
             new ChatMessage(ChatRole.System, SystemPrompt),

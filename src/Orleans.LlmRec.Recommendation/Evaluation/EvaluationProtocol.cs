@@ -22,6 +22,12 @@ public enum EvaluationProtocol
 
     /// <summary>K-fold cross-validation of rating prediction (RMSE/MAE), as Surprise reports it.</summary>
     CrossValidation,
+
+    /// <summary>
+    /// arXiv 2507.07251's leave-one-out: one random rating per user held out; hit rate at N over all held-out ratings and
+    /// "cumulative" hit rate over those rated ≥ 4 (see <see cref="PaperHitRate"/>).
+    /// </summary>
+    PaperLeaveOneOut,
 }
 
 public static class EvaluationProtocols
@@ -34,6 +40,7 @@ public static class EvaluationProtocols
         EvaluationProtocol.LeaveOneOut => "loo",
         EvaluationProtocol.Temporal => "temporal",
         EvaluationProtocol.CrossValidation => "cv",
+        EvaluationProtocol.PaperLeaveOneOut => "paper-loo",
         _ => throw new ArgumentOutOfRangeException(nameof(protocol)),
     };
 
@@ -57,6 +64,7 @@ public static class EvaluationProtocols
         EvaluationProtocol.Random => Splits.Random(all, ratio, seed),
         EvaluationProtocol.LeaveOneOut => Splits.LeaveOneOut(all, LeaveOneOutMode.Latest, seed),
         EvaluationProtocol.Temporal => Splits.Temporal(all, 0.8),
+        EvaluationProtocol.PaperLeaveOneOut => PaperHitRate.Split(all, seed),
         _ => throw new ArgumentException($"Protocol '{protocol.ToName()}' is not a single train/test split.", nameof(protocol)),
     };
 }

@@ -34,6 +34,9 @@ public sealed record BprOptions
     public int Seed { get; init; } = 42;
     public int? MaxDegreeOfParallelism { get; init; }
 
+    /// <summary>Extra (user, pos, neg) triples mixed into every batch, such as LLM-chosen pairs; null trains on the data alone.</summary>
+    public BprAugmentation? Augmentation { get; init; }
+
     internal void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(Factors, 1, nameof(Factors));
@@ -62,6 +65,7 @@ public sealed class BprTrainer(BprOptions? options = null) : IModelTrainer
         var o = Options;
         o.Validate();
         var matrix = train.ToMatrix();
+        o.Augmentation?.Validate(train.UserCount, train.ItemCount);
         var sampler = new BprTripleSampler(matrix);
         var d = o.Factors;
         var model = new EmbeddingModel(ModelKind.Bpr, train.UserCount, train.ItemCount, d);
@@ -74,14 +78,16 @@ public sealed class BprTrainer(BprOptions? options = null) : IModelTrainer
 
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = o.MaxDegreeOfParallelism ?? Environment.ProcessorCount, CancellationToken = cancellationToken };
         var batch = o.BatchSize;
-        var users = new int[batch];
-        var positives = new int[batch];
-        var negatives = new int[batch];
-        var itemRows = new int[2 * batch];
-        var userGradients = new float[batch * d];
-        var itemGradients = new float[2 * batch * d];
-        var biasGradients = new float[2 * batch];
-        var losses = new double[batch];
+        var augmented = AugmentedBatch.Create(o.Augmentation, batch, o.Seed);
+        var capacity = batch + (augmented?.PerBatch ?? 0);
+        var users = new int[capacity];
+        var positives = new int[capacity];
+        var negatives = new int[capacity];
+        var itemRows = new int[2 * capacity];
+        var userGradients = new float[capacity * d];
+        var itemGradients = new float[2 * capacity * d];
+        var biasGradients = new float[2 * capacity];
+        var losses = new double[capacity];
         var userScatter = new RowGradientScatter();
         var itemScatter = new RowGradientScatter();
         var lr = o.LearningRate;
@@ -101,8 +107,19 @@ public sealed class BprTrainer(BprOptions? options = null) : IModelTrainer
                 var size = Math.Min(batch, pairs - start);
                 var rng = SplitMixRandom.ForStream(o.Seed, epoch, b);
                 sampler.Fill(o.Sampling, order, start, ref rng, users.AsSpan(0, size), positives.AsSpan(0, size), negatives.AsSpan(0, size));
+                var total = size;
+                if (augmented is not null)
+                {
+                    total += augmented.Fill(epoch, b, size, users, positives, negatives, (u, i, j) =>
+                    {
+                        var pu = userFactors.AsSpan(u * d, d);
+                        var x = (useBias ? itemBias[i] - itemBias[j] : 0f)
+                            + TensorPrimitives.Dot<float>(pu, itemFactors.AsSpan(i * d, d)) - TensorPrimitives.Dot<float>(pu, itemFactors.AsSpan(j * d, d));
+                        return Softplus(-x);
+                    });
+                }
 
-                Parallel.For(0, size, parallel, t =>
+                Parallel.For(0, total, parallel, t =>
                 {
                     var pu = userFactors.AsSpan(users[t] * d, d);
                     var qi = itemFactors.AsSpan(positives[t] * d, d);
@@ -127,19 +144,20 @@ public sealed class BprTrainer(BprOptions? options = null) : IModelTrainer
                     biasGradients[2 * t] = z - reg * bi;
                     biasGradients[2 * t + 1] = -z - reg * bj;
                 });
-                for (var t = 0; t < size; t++)
+                for (var t = 0; t < total; t++)
                 {
                     itemRows[2 * t] = positives[t];
                     itemRows[2 * t + 1] = negatives[t];
-                    epochLoss += losses[t];
+                    // The reported loss stays the data's own, comparable with and without augmentation.
+                    if (t < size) epochLoss += losses[t];
                 }
-                userScatter.Group(users.AsSpan(0, size));
-                itemScatter.Group(itemRows.AsSpan(0, 2 * size));
+                userScatter.Group(users.AsSpan(0, total));
+                itemScatter.Group(itemRows.AsSpan(0, 2 * total));
                 userScatter.AddInto(userGradients, userFactors, d, lr, parallel);
                 itemScatter.AddInto(itemGradients, itemFactors, d, lr, parallel);
                 if (useBias)
                 {
-                    for (var s = 0; s < 2 * size; s++) itemBias[itemRows[s]] += lr * biasGradients[s];
+                    for (var s = 0; s < 2 * total; s++) itemBias[itemRows[s]] += lr * biasGradients[s];
                 }
             }
             progress?.Report(new TrainingProgress(epoch, o.Epochs, epochLoss / pairs));
@@ -153,6 +171,7 @@ public sealed class BprTrainer(BprOptions? options = null) : IModelTrainer
         model.Parameters["batch_size"] = o.BatchSize;
         model.Parameters["init_std"] = o.InitStd;
         model.Parameters["seed"] = o.Seed;
+        if (augmented is not null) o.Augmentation!.Describe(model.Parameters);
         return model;
     }
 

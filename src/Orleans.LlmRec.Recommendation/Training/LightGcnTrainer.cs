@@ -64,6 +64,12 @@ public sealed record LightGcnOptions
 
     public int? MaxDegreeOfParallelism { get; init; }
 
+    /// <summary>
+    /// Extra (user, pos, neg) triples mixed into every batch (LLMRec's augmented edges enter through the BPR loss only;
+    /// the propagation graph stays the observed one). Null trains on the data alone.
+    /// </summary>
+    public BprAugmentation? Augmentation { get; init; }
+
     internal void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(Factors, 1, nameof(Factors));
@@ -133,6 +139,7 @@ public sealed class LightGcnTrainer(LightGcnOptions? options = null) : IModelTra
         o.Validate();
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = o.MaxDegreeOfParallelism ?? Environment.ProcessorCount, CancellationToken = cancellationToken };
         var full = train.ToMatrix();
+        o.Augmentation?.Validate(train.UserCount, train.ItemCount);
         float[] ego;
         var epochsTrained = o.MaxEpochs;
         double? bestValidation = null;
@@ -176,6 +183,7 @@ public sealed class LightGcnTrainer(LightGcnOptions? options = null) : IModelTra
         model.Parameters["init_std"] = o.InitStd;
         model.Parameters["seed"] = o.Seed;
         model.Parameters["lightgcn.refit"] = bestValidation is not null && o.RefitOnAllTraining ? 1 : 0;
+        if (AugmentedBatch.Create(o.Augmentation, o.BatchSize, o.Seed) is not null) o.Augmentation!.Describe(model.Parameters);
         if (bestValidation is { } best) model.Parameters[$"validation.{o.ValidationMetric.ToString().ToLowerInvariant()}@{o.ValidationK}"] = best;
         return model;
     }
@@ -192,12 +200,14 @@ public sealed class LightGcnTrainer(LightGcnOptions? options = null) : IModelTra
         var sampler = new BprTripleSampler(matrix);
         var ego = new float[adjacency.NodeCount * d];
         SplitMixRandom.ForStream(o.Seed, -1, -1).FillGaussian(ego, o.InitStd);
-        var step = new LightGcnGradient(adjacency, d, o.Layers, o.BatchSize, parallel);
-        var adam = new AdamOptimizer(ego.Length, o.LearningRate, parallel);
         var batch = o.BatchSize;
-        var users = new int[batch];
-        var positives = new int[batch];
-        var negatives = new int[batch];
+        var augmented = AugmentedBatch.Create(o.Augmentation, batch, o.Seed);
+        var capacity = batch + (augmented?.PerBatch ?? 0);
+        var step = new LightGcnGradient(adjacency, d, o.Layers, capacity, parallel);
+        var adam = new AdamOptimizer(ego.Length, o.LearningRate, parallel);
+        var users = new int[capacity];
+        var positives = new int[capacity];
+        var negatives = new int[capacity];
         var pairs = sampler.PairCount;
         var batchesPerEpoch = Math.Max(1, (pairs + batch - 1) / batch);
 
@@ -216,7 +226,12 @@ public sealed class LightGcnTrainer(LightGcnOptions? options = null) : IModelTra
                 var rng = SplitMixRandom.ForStream(o.Seed, epoch, b);
                 sampler.Fill(o.Sampling, order, b * batch, ref rng, users.AsSpan(0, size), positives.AsSpan(0, size), negatives.AsSpan(0, size));
                 step.Forward(ego);
-                epochLoss += step.LossAndGradient(ego, users.AsSpan(0, size), positives.AsSpan(0, size), negatives.AsSpan(0, size), o.Decay);
+                var total = size;
+                if (augmented is not null)
+                {
+                    total += augmented.Fill(epoch, b, size, users, positives, negatives, step.SampleLoss);
+                }
+                epochLoss += step.LossAndGradient(ego, users.AsSpan(0, total), positives.AsSpan(0, total), negatives.AsSpan(0, total), o.Decay);
                 adam.Step(ego, step.EgoGradient);
             }
             epochLoss /= batchesPerEpoch;
@@ -305,6 +320,17 @@ internal sealed class LightGcnGradient
 
     public void Forward(float[] ego) =>
         _adjacency.PropagateMean(ego, Final, _dimension, _layers, _scratchA, _scratchB, _parallel);
+
+    /// <summary>softplus(x_un − x_up) of one triple on the final embeddings of the last <see cref="Forward"/>.</summary>
+    public double SampleLoss(int user, int positive, int negative)
+    {
+        var d = _dimension;
+        var itemOffset = _adjacency.UserCount;
+        var fu = Final.AsSpan(user * d, d);
+        var margin = TensorPrimitives.Dot<float>(fu, Final.AsSpan((itemOffset + negative) * d, d))
+            - TensorPrimitives.Dot<float>(fu, Final.AsSpan((itemOffset + positive) * d, d));
+        return BprTrainer.Softplus(margin);
+    }
 
     /// <summary>
     /// loss = mean_t softplus(x_tn − x_tp) + decay · Σ_t (‖e⁰_u‖² + ‖e⁰_p‖² + ‖e⁰_n‖²) / 2 / B, with x the dot product

@@ -17,6 +17,9 @@ public sealed record TrainerSettings
 
     /// <summary>Share of each user's training items held out for early stopping (LightGCN); 0 trains a fixed epoch count.</summary>
     public double? ValidationFraction { get; init; }
+
+    /// <summary>Augmented BPR triples for the pairwise trainers (BPR, LightGCN); ignored by the rating models.</summary>
+    public BprAugmentation? Augmentation { get; init; }
 }
 
 /// <summary>The one place that knows which trainer class serves which <see cref="ModelKind"/>.</summary>
@@ -64,6 +67,7 @@ public static class TrainerCatalog
         Epochs = s.Epochs ?? o.Epochs,
         LearningRate = (float?)s.LearningRate ?? o.LearningRate,
         Regularization = (float?)s.Regularization ?? o.Regularization,
+        Augmentation = s.Augmentation ?? o.Augmentation,
     };
 
     private static LightGcnOptions Apply(LightGcnOptions o, TrainerSettings s) => o with
@@ -75,5 +79,6 @@ public static class TrainerCatalog
         Decay = (float?)s.Regularization ?? o.Decay,
         Layers = s.Layers ?? o.Layers,
         ValidationFraction = s.ValidationFraction ?? o.ValidationFraction,
+        Augmentation = s.Augmentation ?? o.Augmentation,
     };
 }
