@@ -143,6 +143,8 @@ internal sealed class ServingModel
             IntraOpNumThreads = options.IntraOpThreads,
             InterOpNumThreads = options.InterOpThreads,
         };
+        sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", options.AllowSpinning ? "1" : "0");
+        sessionOptions.AddSessionConfigEntry("session.inter_op.allow_spinning", options.AllowSpinning ? "1" : "0");
         if (options.ExecutionProvider == ScoringExecutionProvider.Cuda)
         {
             var available = OrtEnv.Instance().GetAvailableProviders();
