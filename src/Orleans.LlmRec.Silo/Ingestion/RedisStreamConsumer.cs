@@ -1,0 +1,332 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+using Orleans.LlmRec.Abstractions;
+using Orleans.LlmRec.Grains.Ingestion;
+using Orleans.LlmRec.Grains.Serving;
+using StackExchange.Redis;
+
+namespace Orleans.LlmRec.Silo.Ingestion;
+
+/// <summary>
+/// Stage <b>ingest</b> from a Redis stream: every silo is one consumer of one consumer group, so each entry is applied
+/// by one silo. At least once: an entry is acknowledged (XACK) only after its user's grain applied it, so a silo that
+/// dies mid-batch leaves its entries pending, and another silo claims them (XAUTOCLAIM) once they have been idle for
+/// <see cref="EventStreamOptions.ClaimMinIdleMs"/>. Re-applying is harmless: grains de-duplicate by event id.
+/// Entries that can never be applied (malformed, unknown item...) are acknowledged, counted, logged and copied to the
+/// dead-letter stream, so they never block the ones behind them.
+/// </summary>
+public sealed partial class RedisStreamConsumer : BackgroundService
+{
+    private const int MaxClaimPagesPerRound = 10;
+    private const string FirstId = "0-0";
+
+    private readonly EventStreamOptions _options;
+    private readonly string _connectionString;
+    private readonly IEventIngestor _ingestor;
+    private readonly ModelServing _serving;
+    private readonly IngestionOptions _ingestion;
+    private readonly EventStreamMetrics _metrics;
+    private readonly IHostApplicationLifetime _lifetime;
+    private readonly TimeProvider _time;
+    private readonly ILogger<RedisStreamConsumer> _logger;
+
+    public RedisStreamConsumer(
+        IOptions<EventStreamOptions> options,
+        IOptions<Configuration.OrleansHostOptions> silo,
+        IEventIngestor ingestor,
+        ModelServing serving,
+        IOptions<IngestionOptions> ingestion,
+        EventStreamMetrics metrics,
+        IHostApplicationLifetime lifetime,
+        TimeProvider time,
+        ILogger<RedisStreamConsumer> logger)
+    {
+        _options = options.Value;
+        _connectionString = _options.RedisConnectionString ?? silo.Value.RedisConnectionString
+            ?? throw new OptionsValidationException(EventStreamOptions.SectionName, typeof(EventStreamOptions),
+                ["EventStream:RedisConnectionString (or Silo:RedisConnectionString) is required when EventStream:Enabled is true."]);
+        ConsumerName = string.IsNullOrWhiteSpace(_options.ConsumerName)
+            ? $"{Environment.MachineName}-{silo.Value.SiloPort.ToString(CultureInfo.InvariantCulture)}"
+            : _options.ConsumerName;
+        _ingestor = ingestor;
+        _serving = serving;
+        _ingestion = ingestion.Value;
+        _metrics = metrics;
+        _lifetime = lifetime;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>This silo's name in the consumer group.</summary>
+    public string ConsumerName { get; }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Applying needs a running silo; ApplicationStarted fires once every hosted service, the silo included, is up.
+        if (!await WaitForApplicationStartedAsync(stoppingToken)) return;
+
+        var configuration = ConfigurationOptions.Parse(_connectionString);
+        configuration.AbortOnConnectFail = false;
+        using var connection = await ConnectionMultiplexer.ConnectAsync(configuration);
+        var db = connection.GetDatabase();
+        LogStarted(_logger, _options.Key, _options.Group, ConsumerName);
+
+        var pollDelay = _options.MinPollDelayMs;
+        var retryDelay = _options.MinPollDelayMs;
+        var groupReady = false;
+        // First the entries this consumer name read in an earlier life and never acknowledged.
+        var readOwnPending = true;
+        var nextClaim = _time.GetUtcNow();
+        var nextExpiry = _time.GetUtcNow();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (!groupReady)
+                {
+                    await EnsureGroupAsync(db);
+                    groupReady = true;
+                }
+                var now = _time.GetUtcNow();
+                if (now >= nextClaim)
+                {
+                    nextClaim = now.AddMilliseconds(_options.ClaimIntervalMs);
+                    await ReclaimAsync(db, stoppingToken);
+                }
+                if (now >= nextExpiry)
+                {
+                    nextExpiry = now.AddMinutes(Math.Max(1, _options.IdleConsumerExpiryMinutes / 4.0));
+                    await RemoveIdleConsumersAsync(db);
+                }
+
+                // "0-0" reads this consumer's own pending entries, ">" entries never delivered to anyone.
+                var position = readOwnPending ? (RedisValue)FirstId : StreamPosition.NewMessages;
+                var entries = await db.StreamReadGroupAsync(_options.Key, _options.Group, ConsumerName, position, _options.ReadCount);
+                if (entries.Length == 0)
+                {
+                    if (readOwnPending)
+                    {
+                        readOwnPending = false;
+                        continue;
+                    }
+                    await DelayAsync(pollDelay, stoppingToken);
+                    pollDelay = Math.Min(pollDelay * 2, _options.MaxPollDelayMs);
+                    continue;
+                }
+                pollDelay = _options.MinPollDelayMs;
+                await ProcessAsync(db, entries, stoppingToken);
+                retryDelay = _options.MinPollDelayMs;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (RedisServerException e) when (e.Message.StartsWith("NOGROUP", StringComparison.Ordinal))
+            {
+                // The stream key was deleted, and the group with it: create both again.
+                LogGroupMissing(_logger, _options.Key, _options.Group);
+                groupReady = false;
+            }
+            catch (Exception e)
+            {
+                // Redis or a silo is unavailable: nothing was acknowledged, so the batch is read again from this
+                // consumer's pending list once the back-off has passed.
+                _metrics.ApplyFailures.Add(1);
+                LogApplyFailed(_logger, e, retryDelay);
+                readOwnPending = true;
+                await DelayAsync(retryDelay, stoppingToken);
+                retryDelay = Math.Min(retryDelay * 2 + 10, _options.MaxRetryDelayMs);
+            }
+        }
+        LogStopped(_logger, ConsumerName);
+    }
+
+    private async Task<bool> WaitForApplicationStartedAsync(CancellationToken stoppingToken)
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var registration = _lifetime.ApplicationStarted.Register(() => started.TrySetResult());
+        try
+        {
+            await started.Task.WaitAsync(stoppingToken);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private async Task EnsureGroupAsync(IDatabase db)
+    {
+        try
+        {
+            // From the beginning: events added before any silo ran are applied too. MKSTREAM creates the key.
+            await db.StreamCreateConsumerGroupAsync(_options.Key, _options.Group, FirstId, createStream: true);
+        }
+        catch (RedisServerException e) when (e.Message.StartsWith("BUSYGROUP", StringComparison.Ordinal))
+        {
+            // Another silo (or an earlier life of this one) created it.
+        }
+    }
+
+    /// <summary>Applies a batch and acknowledges it; throws, acknowledging nothing of it, when applying fails.</summary>
+    private async Task ProcessAsync(IDatabase db, StreamEntry[] entries, CancellationToken cancellationToken)
+    {
+        var valid = new List<(RedisValue Id, IncomingEvent Event)>(entries.Length);
+        var rejected = new List<(StreamEntry Entry, string Reason)>();
+        var gone = new List<RedisValue>();
+        var catalogue = _serving.Catalogue;
+        var now = _time.GetUtcNow();
+        foreach (var entry in entries)
+        {
+            if (entry.Values is null or { Length: 0 })
+            {
+                // XADD needs a field, so an empty pending entry was deleted (XDEL, trimming) after delivery.
+                gone.Add(entry.Id);
+                continue;
+            }
+            if (!StreamEntryParser.TryParse(entry.Values, out var incoming, out var parseError))
+            {
+                rejected.Add((entry, parseError!));
+                continue;
+            }
+            var validation = EventBatchValidator.Validate([incoming], catalogue, _ingestion, now, prefix: "entry");
+            if (!validation.IsValid)
+            {
+                rejected.Add((entry, Describe(validation.Errors)));
+                continue;
+            }
+            valid.Add((entry.Id, incoming));
+        }
+
+        if (valid.Count > 0)
+        {
+            var result = await _ingestor.IngestAsync([.. valid.Select(v => v.Event)], cancellationToken);
+            if (result.Rejected)
+            {
+                // Only if a rule changed between the check above and now (the clock moved); sort it out one by one.
+                await ApplyOneByOneAsync(valid, entries, rejected, cancellationToken);
+            }
+            else
+            {
+                _metrics.Applied.Add(result.Response!.Accepted);
+                _metrics.Duplicates.Add(result.Response.Duplicates);
+            }
+        }
+
+        if (rejected.Count > 0)
+        {
+            await DeadLetterAsync(db, rejected);
+        }
+        var acknowledged = valid.Select(v => v.Id).Concat(rejected.Select(r => r.Entry.Id)).Concat(gone).ToArray();
+        await db.StreamAcknowledgeAsync(_options.Key, _options.Group, acknowledged);
+    }
+
+    private async Task ApplyOneByOneAsync(List<(RedisValue Id, IncomingEvent Event)> valid, StreamEntry[] entries,
+        List<(StreamEntry Entry, string Reason)> rejected, CancellationToken cancellationToken)
+    {
+        var byId = entries.ToDictionary(e => e.Id);
+        for (var i = valid.Count - 1; i >= 0; i--)
+        {
+            var result = await _ingestor.IngestAsync([valid[i].Event], cancellationToken);
+            if (result.Rejected)
+            {
+                rejected.Add((byId[valid[i].Id], Describe(result.Errors)));
+                valid.RemoveAt(i);
+            }
+            else
+            {
+                _metrics.Applied.Add(result.Response!.Accepted);
+                _metrics.Duplicates.Add(result.Response.Duplicates);
+            }
+        }
+    }
+
+    private async Task DeadLetterAsync(IDatabase db, List<(StreamEntry Entry, string Reason)> rejected)
+    {
+        var at = _time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
+        foreach (var (entry, reason) in rejected)
+        {
+            LogDeadLettered(_logger, entry.Id.ToString(), _options.Key, reason);
+            if (string.IsNullOrEmpty(_options.DeadLetterKey)) continue;
+            NameValueEntry[] fields =
+            [
+                .. entry.Values,
+                new("error", reason),
+                new("sourceStream", _options.Key),
+                new("sourceId", entry.Id),
+                new("consumer", ConsumerName),
+                new("deadLetteredAt", at),
+            ];
+            await db.StreamAddAsync(_options.DeadLetterKey, fields, maxLength: _options.DeadLetterMaxLength, useApproximateMaxLength: true);
+        }
+        _metrics.DeadLettered.Add(rejected.Count);
+    }
+
+    /// <summary>Claims and applies entries other consumers read but never acknowledged (their silo died).</summary>
+    private async Task ReclaimAsync(IDatabase db, CancellationToken cancellationToken)
+    {
+        RedisValue start = FirstId;
+        for (var page = 0; page < MaxClaimPagesPerRound; page++)
+        {
+            var claim = await db.StreamAutoClaimAsync(_options.Key, _options.Group, ConsumerName, _options.ClaimMinIdleMs, start, _options.ReadCount);
+            if (claim.ClaimedEntries is { Length: > 0 } claimed)
+            {
+                _metrics.Reclaimed.Add(claimed.Length);
+                LogReclaimed(_logger, claimed.Length, _options.Key);
+                await ProcessAsync(db, claimed, cancellationToken);
+            }
+            start = claim.NextStartId;
+            if (claim.IsNull || start == FirstId) break;
+        }
+    }
+
+    /// <summary>Forgets consumers (silos that are gone) with nothing pending, so the group's list stays short.</summary>
+    private async Task RemoveIdleConsumersAsync(IDatabase db)
+    {
+        var expiry = (long)TimeSpan.FromMinutes(_options.IdleConsumerExpiryMinutes).TotalMilliseconds;
+        foreach (var consumer in await db.StreamConsumerInfoAsync(_options.Key, _options.Group))
+        {
+            if (consumer.Name != ConsumerName && consumer.PendingMessageCount == 0 && consumer.IdleTimeInMilliseconds > expiry)
+            {
+                await db.StreamDeleteConsumerAsync(_options.Key, _options.Group, consumer.Name);
+            }
+        }
+    }
+
+    private static string Describe(IReadOnlyDictionary<string, string[]> errors) =>
+        string.Join("; ", errors.Select(e => $"{FieldName(e.Key)}: {string.Join(", ", e.Value)}"));
+
+    // "entry[0].itemId" → "itemId": an entry is always a batch of one.
+    private static string FieldName(string key) => key[(key.IndexOf('.', StringComparison.Ordinal) + 1)..];
+
+    private async Task DelayAsync(int milliseconds, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(milliseconds), _time, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping; the loop condition ends it.
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Consuming Redis stream {Key} in group {Group} as {Consumer}")]
+    private static partial void LogStarted(ILogger logger, string key, string group, string consumer);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stream consumer {Consumer} stopped")]
+    private static partial void LogStopped(ILogger logger, string consumer);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Consumer group {Group} of stream {Key} is missing; creating it again")]
+    private static partial void LogGroupMissing(ILogger logger, string key, string group);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Applying stream entries failed; they stay pending and are retried in {DelayMs} ms")]
+    private static partial void LogApplyFailed(ILogger logger, Exception exception, int delayMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stream entry {EntryId} of {Key} set aside: {Reason}")]
+    private static partial void LogDeadLettered(ILogger logger, string entryId, string key, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Claimed {Count} pending entries of {Key} from idle consumers")]
+    private static partial void LogReclaimed(ILogger logger, int count, string key);
+}
