@@ -12,5 +12,6 @@ var root = new RootCommand("llmrec: offline tools of Orleans.LlmRec — data, tr
     EvalCommand.Create(),
     ExportCommand.Create(),
     ScoreCommand.Create(),
+    ReplayCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -188,4 +188,24 @@ public class EventStreamTests(StreamClusterFixture fixture)
         var consumers = await Db.StreamConsumerInfoAsync(LocalCluster.StreamKey, LocalCluster.StreamGroup);
         Assert.True(consumers.Count(c => c.Name != "killed-consumer") >= 2, $"consumers: {string.Join(", ", consumers.Select(c => c.Name.ToString()))}");
     }
+
+    [Fact]
+    public async Task Replay_into_the_stream_is_applied_by_the_consumers_exactly_once()
+    {
+        using var data = ReplayData.Create(Cluster.World.PopularItems(), users: 10, perUser: 30);
+        var result = await CliProcess.RunAsync(TimeSpan.FromSeconds(120),
+            "replay", "--data", data.File, "--format", "csv", "--rate", "0", "--wait",
+            "--target", $"redis://{Cluster.Redis.ConnectionString}", "--stream", LocalCluster.StreamKey);
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.Equal(data.Count, ReplayData.Figure(result.Output, "added to the stream"));
+        Assert.Contains("consumed after", result.Output, StringComparison.Ordinal);
+
+        await DrainedAsync();
+        foreach (var (userId, events) in data.ByUser)
+        {
+            var user = await Client(0).GetUserAsync(userId);
+            Assert.Equal(events.Count, user.TotalInteractions);
+            Assert.Equal(events.Select(e => e.ItemId).Order(), user.RecentInteractions.Select(r => r.ItemId).Order());
+        }
+    }
 }

@@ -123,7 +123,7 @@ public sealed class SiloProcess : IAsyncDisposable
     }
 
     /// <summary>The dotnet host that runs the tests (the CLI sets DOTNET_HOST_PATH for its children), else the one on PATH.</summary>
-    private static string DotnetHost()
+    internal static string DotnetHost()
     {
         if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host)) return host;
         if (Environment.ProcessPath is { } current && Path.GetFileNameWithoutExtension(current) == "dotnet") return current;
