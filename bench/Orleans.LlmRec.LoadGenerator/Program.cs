@@ -1,0 +1,58 @@
+using System.CommandLine;
+using Orleans.LlmRec.LoadGenerator;
+
+// llmrec-load: load against a running silo over loopback. Every scenario prints one line per measurement:
+// rate, p50/p90/p99/max latency, count and errors of the measured window (warm-up excluded).
+var target = new Option<Uri>("--target") { Description = "The service, e.g. http://127.0.0.1:5000.", Required = true };
+var users = new Option<int>("--users") { Description = "Users 1..N of the served data set (ml-latest-small: 610).", DefaultValueFactory = _ => 610 };
+var concurrency = new Option<int>("--concurrency") { Description = "Requests in flight (closed loop).", DefaultValueFactory = _ => 16 };
+var warmup = new Option<double>("--warmup") { Description = "Seconds of warm-up, not measured.", DefaultValueFactory = _ => 3 };
+var duration = new Option<double>("--duration") { Description = "Seconds measured.", DefaultValueFactory = _ => 10 };
+var k = new Option<int>("--k") { Description = "Feed length.", DefaultValueFactory = _ => 20 };
+
+LoadSettings Read(ParseResult r) => new(r.GetValue(target)!, r.GetValue(users), r.GetValue(concurrency),
+    TimeSpan.FromSeconds(r.GetValue(warmup)), TimeSpan.FromSeconds(r.GetValue(duration)), r.GetValue(k));
+
+Command WithCommon(Command command)
+{
+    foreach (var option in new Option[] { target, users, concurrency, warmup, duration, k }) command.Options.Add(option);
+    return command;
+}
+
+var ceiling = new Option<bool>("--ceiling") { Description = "Also measure a bare Kestrel endpoint answering a precomputed body of the same size." };
+var feed = WithCommon(new Command("feed", "Cached feeds: every user's feed built once, then random users' feeds read."));
+feed.Options.Add(ceiling);
+feed.SetAction(async r =>
+{
+    var s = Read(r);
+    Console.WriteLine(await Scenarios.CachedFeedsAsync(s));
+    if (r.GetValue(ceiling)) Console.WriteLine(await Scenarios.CeilingAsync(s));
+});
+
+var fresh = WithCommon(new Command("fresh", "Click, then read the feed until it reflects the click: re-scored feed latency and click-to-feed freshness."));
+fresh.SetAction(async r =>
+{
+    var (rescored, freshness, click) = await Scenarios.FreshnessAsync(Read(r));
+    Console.WriteLine(rescored);
+    Console.WriteLine(click);
+    Console.WriteLine(freshness);
+});
+
+var batch = new Option<int>("--batch") { Description = "Events per POST /v1/events.", DefaultValueFactory = _ => 100 };
+var redis = new Option<string?>("--redis") { Description = "Redis (host:port): XADD to the stream instead of POSTing, and time until the consumers applied everything." };
+var stream = new Option<string>("--stream") { Description = "Stream key (the silo's EventStream:Key).", DefaultValueFactory = _ => "llmrec:events" };
+var events = new Option<int>("--events") { Description = "Events to add (Redis).", DefaultValueFactory = _ => 100_000 };
+var ingest = WithCommon(new Command("ingest", "Ingestion throughput: HTTP batches (closed loop), or Redis Streams (--redis)."));
+ingest.Options.Add(batch);
+ingest.Options.Add(redis);
+ingest.Options.Add(stream);
+ingest.Options.Add(events);
+ingest.SetAction(async r =>
+{
+    var s = Read(r);
+    if (r.GetValue(redis) is { } connection) await Scenarios.IngestRedisAsync(s, connection, r.GetValue(stream)!, r.GetValue(events));
+    else Console.WriteLine(await Scenarios.IngestHttpAsync(s, r.GetValue(batch)));
+});
+
+var root = new RootCommand("llmrec-load: load generator for a running Orleans.LlmRec silo (results in bench/RESULTS.md).") { feed, fresh, ingest };
+return await root.Parse(args).InvokeAsync();
