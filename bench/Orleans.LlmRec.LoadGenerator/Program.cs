@@ -3,14 +3,14 @@ using Orleans.LlmRec.LoadGenerator;
 
 // llmrec-load: load against a running silo over loopback. Every scenario prints one line per measurement:
 // rate, p50/p90/p99/max latency, count and errors of the measured window (warm-up excluded).
-var target = new Option<Uri>("--target") { Description = "The service, e.g. http://127.0.0.1:5000.", Required = true };
+var target = new Option<string>("--target") { Description = "The service, e.g. http://127.0.0.1:5000.", Required = true };
 var users = new Option<int>("--users") { Description = "Users 1..N of the served data set (ml-latest-small: 610).", DefaultValueFactory = _ => 610 };
 var concurrency = new Option<int>("--concurrency") { Description = "Requests in flight (closed loop).", DefaultValueFactory = _ => 16 };
 var warmup = new Option<double>("--warmup") { Description = "Seconds of warm-up, not measured.", DefaultValueFactory = _ => 3 };
 var duration = new Option<double>("--duration") { Description = "Seconds measured.", DefaultValueFactory = _ => 10 };
 var k = new Option<int>("--k") { Description = "Feed length.", DefaultValueFactory = _ => 20 };
 
-LoadSettings Read(ParseResult r) => new(r.GetValue(target)!, r.GetValue(users), r.GetValue(concurrency),
+LoadSettings Read(ParseResult r) => new(new Uri(r.GetValue(target)!), r.GetValue(users), r.GetValue(concurrency),
     TimeSpan.FromSeconds(r.GetValue(warmup)), TimeSpan.FromSeconds(r.GetValue(duration)), r.GetValue(k));
 
 Command WithCommon(Command command)

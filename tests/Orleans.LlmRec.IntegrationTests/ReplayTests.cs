@@ -40,6 +40,19 @@ public class ReplayOverHttpTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task A_user_with_more_events_than_a_batch_is_sent_in_requests_the_service_accepts()
+    {
+        // Every event of one user takes the same lane; the service refuses batches over Ingestion:MaxBatchSize (413).
+        using var data = ReplayData.Create(service.World.PopularItems(), users: 1, perUser: ServiceFixture.MaxBatchSize + 200);
+        var result = await CliProcess.RunAsync(TimeSpan.FromSeconds(120),
+            "replay", "--data", data.File, "--format", "csv", "--rate", "0", "--batch", ServiceFixture.MaxBatchSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--concurrency", "2", "--target", service.Client.BaseAddress!.ToString());
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.Equal(data.Count, ReplayData.Figure(result.Output, "accepted"));
+        Assert.Equal(data.Count, (await service.GetUserAsync(data.ByUser.Keys.Single())).TotalInteractions);
+    }
+
+    [Fact]
     public async Task A_target_that_is_neither_http_nor_redis_is_a_usage_error()
     {
         using var data = ReplayData.Create(service.World.PopularItems(), users: 1, perUser: 1);

@@ -138,8 +138,7 @@ internal static class ReplayCommand
             {
                 var task = context.AddTask("replay", maxValue: events.Count);
                 using var refresh = new PeriodicTimer(TimeSpan.FromMilliseconds(200));
-                // A dispatched slice is split over the lanes, so each request still carries about batchSize events.
-                var dispatcher = DispatchAsync(events, queues, rate, batchSize * queues.Length, stampNow, watch, cancellationToken);
+                var dispatcher = DispatchAsync(events, queues, rate, batchSize, stampNow, watch, cancellationToken);
                 while (!dispatcher.IsCompleted || senders.Any(s => !s.IsCompleted))
                 {
                     await Task.WhenAny(Task.WhenAll(senders.Append(dispatcher)), refresh.WaitForNextTickAsync(cancellationToken).AsTask());
@@ -166,7 +165,9 @@ internal static class ReplayCommand
     {
         try
         {
-            for (var start = 0; start < events.Count; start += batchSize)
+            // A slice is split over the lanes, so each request still carries about batchSize events.
+            var sliceSize = batchSize * queues.Length;
+            for (var start = 0; start < events.Count; start += sliceSize)
             {
                 if (rate > 0)
                 {
@@ -175,11 +176,18 @@ internal static class ReplayCommand
                 }
                 var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
                 var parts = new List<ReplayEvent>?[queues.Length];
-                for (var i = start; i < Math.Min(start + batchSize, events.Count); i++)
+                for (var i = start; i < Math.Min(start + sliceSize, events.Count); i++)
                 {
                     var e = stampNow ? events[i] with { Timestamp = now } : events[i];
                     var lane = queues.Length == 1 ? 0 : (int)((uint)StringComparer.Ordinal.GetHashCode(e.UserId) % (uint)queues.Length);
-                    (parts[lane] ??= []).Add(e);
+                    var part = parts[lane] ??= [];
+                    part.Add(e);
+                    // A busy user can fill one lane's share of a slice: no request exceeds the batch size.
+                    if (part.Count == batchSize)
+                    {
+                        await queues[lane].Writer.WriteAsync(part, cancellationToken);
+                        parts[lane] = null;
+                    }
                 }
                 for (var lane = 0; lane < queues.Length; lane++)
                 {
