@@ -37,6 +37,13 @@ public sealed class EventStreamOptions : IValidatableObject
     public int ReadCount { get; set; } = 500;
 
     /// <summary>
+    /// Batches applied at once. More than one keeps both cores busy when a batch holds few users (a replay in time
+    /// order); a user's events still apply in stream order.
+    /// </summary>
+    [Range(1, 64, ErrorMessage = "EventStream:MaxBatchesInFlight must lie in [1, 64].")]
+    public int MaxBatchesInFlight { get; set; } = 4;
+
+    /// <summary>
     /// First pause after an empty read; it doubles up to <see cref="MaxPollDelayMs"/> while the stream stays empty
     /// (SE.Redis has no blocking read: it would stall the shared connection).
     /// </summary>

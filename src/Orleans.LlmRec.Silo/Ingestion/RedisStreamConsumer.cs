@@ -14,6 +14,8 @@ namespace Orleans.LlmRec.Silo.Ingestion;
 /// <see cref="EventStreamOptions.ClaimMinIdleMs"/>. Re-applying is harmless: grains de-duplicate by event id.
 /// Entries that can never be applied (malformed, unknown item...) are acknowledged, counted, logged and copied to the
 /// dead-letter stream, so they never block the ones behind them.
+/// Up to <see cref="EventStreamOptions.MaxBatchesInFlight"/> batches are applied at once; a user's events still apply
+/// in stream order, because each user's part of a batch waits for that user's part of the batches before it.
 /// </summary>
 public sealed partial class RedisStreamConsumer : BackgroundService
 {
@@ -29,6 +31,10 @@ public sealed partial class RedisStreamConsumer : BackgroundService
     private readonly IHostApplicationLifetime _lifetime;
     private readonly TimeProvider _time;
     private readonly ILogger<RedisStreamConsumer> _logger;
+
+    // Touched only by the consuming loop (one logical thread of control).
+    private readonly List<Task> _inFlight = [];
+    private readonly Dictionary<string, Task> _lastApplyOfUser = new(StringComparer.Ordinal);
 
     public RedisStreamConsumer(
         IOptions<EventStreamOptions> options,
@@ -91,6 +97,8 @@ public sealed partial class RedisStreamConsumer : BackgroundService
                 if (now >= nextClaim)
                 {
                     nextClaim = now.AddMilliseconds(_options.ClaimIntervalMs);
+                    // Entries this silo is still applying are pending too; let them finish so they are not claimed twice.
+                    await DrainAsync(throwOnFailure: true);
                     await ReclaimAsync(db, stoppingToken);
                 }
                 if (now >= nextExpiry)
@@ -99,7 +107,10 @@ public sealed partial class RedisStreamConsumer : BackgroundService
                     await RemoveIdleConsumersAsync(db);
                 }
 
-                // "0-0" reads this consumer's own pending entries, ">" entries never delivered to anyone.
+                // "0-0" reads this consumer's own pending entries, ">" entries never delivered to anyone. Entries in
+                // flight are pending as well, so the pending list is only read when nothing is in flight.
+                if (readOwnPending) await DrainAsync(throwOnFailure: true);
+                await WaitForRoomAsync();
                 var position = readOwnPending ? (RedisValue)FirstId : StreamPosition.NewMessages;
                 var entries = await db.StreamReadGroupAsync(_options.Key, _options.Group, ConsumerName, position, _options.ReadCount);
                 if (entries.Length == 0)
@@ -109,13 +120,15 @@ public sealed partial class RedisStreamConsumer : BackgroundService
                         readOwnPending = false;
                         continue;
                     }
+                    // Nothing new: surface a failed batch now rather than at the next read.
+                    await DrainAsync(throwOnFailure: true);
                     await DelayAsync(pollDelay, stoppingToken);
                     pollDelay = Math.Min(pollDelay * 2, _options.MaxPollDelayMs);
                     continue;
                 }
                 pollDelay = _options.MinPollDelayMs;
-                await ProcessAsync(db, entries, stoppingToken);
-                retryDelay = _options.MinPollDelayMs;
+                await StartBatchAsync(db, entries, stoppingToken);
+                if (_inFlight.Count == 0) retryDelay = _options.MinPollDelayMs;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -133,11 +146,13 @@ public sealed partial class RedisStreamConsumer : BackgroundService
                 // consumer's pending list once the back-off has passed.
                 _metrics.ApplyFailures.Add(1);
                 LogApplyFailed(_logger, e, retryDelay);
+                await DrainAsync(throwOnFailure: false);
                 readOwnPending = true;
                 await DelayAsync(retryDelay, stoppingToken);
                 retryDelay = Math.Min(retryDelay * 2 + 10, _options.MaxRetryDelayMs);
             }
         }
+        await DrainAsync(throwOnFailure: false);
         LogStopped(_logger, ConsumerName);
     }
 
@@ -169,10 +184,14 @@ public sealed partial class RedisStreamConsumer : BackgroundService
         }
     }
 
-    /// <summary>Applies a batch and acknowledges it; throws, acknowledging nothing of it, when applying fails.</summary>
-    private async Task ProcessAsync(IDatabase db, StreamEntry[] entries, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sets aside (and acknowledges) the entries that can never be applied, then starts applying the rest, each user's
+    /// part after that user's part of earlier batches; the batch is acknowledged once every part is applied. A part
+    /// that fails leaves the batch unacknowledged, and the failure surfaces at the next <see cref="DrainAsync"/>.
+    /// </summary>
+    private async Task StartBatchAsync(IDatabase db, StreamEntry[] entries, CancellationToken cancellationToken)
     {
-        var valid = new List<(RedisValue Id, IncomingEvent Event)>(entries.Length);
+        var valid = new List<(StreamEntry Entry, IncomingEvent Event)>(entries.Length);
         var rejected = new List<(StreamEntry Entry, string Reason)>();
         var gone = new List<RedisValue>();
         var catalogue = _serving.Catalogue;
@@ -196,50 +215,105 @@ public sealed partial class RedisStreamConsumer : BackgroundService
                 rejected.Add((entry, Describe(validation.Errors)));
                 continue;
             }
-            valid.Add((entry.Id, incoming));
+            valid.Add((entry, incoming));
         }
-
-        if (valid.Count > 0)
-        {
-            var result = await _ingestor.IngestAsync([.. valid.Select(v => v.Event)], cancellationToken);
-            if (result.Rejected)
-            {
-                // Only if a rule changed between the check above and now (the clock moved); sort it out one by one.
-                await ApplyOneByOneAsync(valid, entries, rejected, cancellationToken);
-            }
-            else
-            {
-                _metrics.Applied.Add(result.Response!.Accepted);
-                _metrics.Duplicates.Add(result.Response.Duplicates);
-            }
-        }
-
         if (rejected.Count > 0)
         {
             await DeadLetterAsync(db, rejected);
         }
-        var acknowledged = valid.Select(v => v.Id).Concat(rejected.Select(r => r.Entry.Id)).Concat(gone).ToArray();
-        await db.StreamAcknowledgeAsync(_options.Key, _options.Group, acknowledged);
+        if (rejected.Count + gone.Count > 0)
+        {
+            await db.StreamAcknowledgeAsync(_options.Key, _options.Group, [.. rejected.Select(r => r.Entry.Id), .. gone]);
+        }
+        if (valid.Count == 0) return;
+
+        var parts = new List<Task>();
+        foreach (var user in valid.GroupBy(v => v.Event.UserId!, StringComparer.Ordinal))
+        {
+            _lastApplyOfUser.TryGetValue(user.Key, out var previous);
+            var part = ApplyUserPartAsync(db, previous, [.. user], cancellationToken);
+            _lastApplyOfUser[user.Key] = part;
+            parts.Add(part);
+        }
+        _inFlight.Add(AcknowledgeWhenAppliedAsync(db, parts, [.. valid.Select(v => v.Entry.Id)]));
+        if (_lastApplyOfUser.Count > 4 * _options.ReadCount)
+        {
+            foreach (var done in _lastApplyOfUser.Where(p => p.Value.IsCompleted).Select(p => p.Key).ToList()) _lastApplyOfUser.Remove(done);
+        }
     }
 
-    private async Task ApplyOneByOneAsync(List<(RedisValue Id, IncomingEvent Event)> valid, StreamEntry[] entries,
-        List<(StreamEntry Entry, string Reason)> rejected, CancellationToken cancellationToken)
+    private async Task AcknowledgeWhenAppliedAsync(IDatabase db, List<Task> parts, RedisValue[] ids)
     {
-        var byId = entries.ToDictionary(e => e.Id);
-        for (var i = valid.Count - 1; i >= 0; i--)
+        await Task.WhenAll(parts);
+        await db.StreamAcknowledgeAsync(_options.Key, _options.Group, ids);
+    }
+
+    /// <summary>One user's events of a batch, after the same user's events of the batches before (which must succeed).</summary>
+    private async Task ApplyUserPartAsync(IDatabase db, Task? previous, List<(StreamEntry Entry, IncomingEvent Event)> events, CancellationToken cancellationToken)
+    {
+        if (previous is not null) await previous;
+        var result = await _ingestor.IngestAsync([.. events.Select(e => e.Event)], cancellationToken);
+        if (!result.Rejected)
         {
-            var result = await _ingestor.IngestAsync([valid[i].Event], cancellationToken);
-            if (result.Rejected)
-            {
-                rejected.Add((byId[valid[i].Id], Describe(result.Errors)));
-                valid.RemoveAt(i);
-            }
-            else
-            {
-                _metrics.Applied.Add(result.Response!.Accepted);
-                _metrics.Duplicates.Add(result.Response.Duplicates);
-            }
+            _metrics.Applied.Add(result.Response!.Accepted);
+            _metrics.Duplicates.Add(result.Response.Duplicates);
+            return;
         }
+        // Only if a rule changed between the check and now (the clock moved): sort it out one event at a time.
+        var rejected = new List<(StreamEntry Entry, string Reason)>();
+        foreach (var (entry, incoming) in events)
+        {
+            var single = await _ingestor.IngestAsync([incoming], cancellationToken);
+            if (single.Rejected)
+            {
+                rejected.Add((entry, Describe(single.Errors)));
+                continue;
+            }
+            _metrics.Applied.Add(single.Response!.Accepted);
+            _metrics.Duplicates.Add(single.Response.Duplicates);
+        }
+        if (rejected.Count > 0) await DeadLetterAsync(db, rejected);
+    }
+
+    /// <summary>Waits until fewer than <see cref="EventStreamOptions.MaxBatchesInFlight"/> batches are being applied.</summary>
+    private async Task WaitForRoomAsync()
+    {
+        while (_inFlight.Count >= _options.MaxBatchesInFlight)
+        {
+            await Task.WhenAny(_inFlight);
+            await ForgetCompletedAsync(throwOnFailure: true);
+        }
+        await ForgetCompletedAsync(throwOnFailure: true);
+    }
+
+    /// <summary>Waits for every batch in flight; with <paramref name="throwOnFailure"/>, rethrows the first failure.</summary>
+    private async Task DrainAsync(bool throwOnFailure)
+    {
+        try
+        {
+            await Task.WhenAll(_inFlight);
+        }
+        catch when (!throwOnFailure)
+        {
+            // Logged by the caller, which is already handling a failure.
+        }
+        finally
+        {
+            _inFlight.Clear();
+            _lastApplyOfUser.Clear();
+        }
+    }
+
+    private async Task ForgetCompletedAsync(bool throwOnFailure)
+    {
+        var failed = _inFlight.FirstOrDefault(t => t.IsFaulted || t.IsCanceled);
+        if (failed is not null && throwOnFailure)
+        {
+            // Let the rest settle first, so the pending list is not read while parts of it are still being applied.
+            await DrainAsync(throwOnFailure: false);
+            await failed;
+        }
+        _inFlight.RemoveAll(t => t.IsCompleted);
     }
 
     private async Task DeadLetterAsync(IDatabase db, List<(StreamEntry Entry, string Reason)> rejected)
@@ -274,7 +348,8 @@ public sealed partial class RedisStreamConsumer : BackgroundService
             {
                 _metrics.Reclaimed.Add(claimed.Length);
                 LogReclaimed(_logger, claimed.Length, _options.Key);
-                await ProcessAsync(db, claimed, cancellationToken);
+                await WaitForRoomAsync();
+                await StartBatchAsync(db, claimed, cancellationToken);
             }
             start = claim.NextStartId;
             if (claim.IsNull || start == FirstId) break;
