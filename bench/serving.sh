@@ -4,14 +4,15 @@
 # trained on ml-latest-small; the load generator runs on the same machine.
 #
 #   bench/serving.sh /path/to/ml-latest-small [scenario ...]
-#   scenarios: feed fresh ingest-http ingest-redis replay-http replay-redis (default: all)
+#   scenarios: feed fresh ingest-http ingest-redis ingest-redis-live replay-http replay-redis (default: all)
+#   SILO_ARGS="--EventStream:MaxBatchesInFlight=1" bench/serving.sh ...   adds silo settings
 #
 # Each ingestion scenario starts from an empty Redis and a fresh silo, so earlier events do not count as duplicates.
 set -euo pipefail
 
 DATA=${1:?usage: bench/serving.sh /path/to/ml-latest-small [scenario ...]}
 shift
-SCENARIOS=${*:-feed fresh ingest-http ingest-redis replay-http replay-redis}
+SCENARIOS=${*:-feed fresh ingest-http ingest-redis ingest-redis-live replay-http replay-redis}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${OUT:-/tmp/llmrec-serving-bench}
 REDIS_PORT=${REDIS_PORT:-6390}
@@ -48,7 +49,7 @@ start() {
     --Silo:Clustering=Redis --Silo:Storage=Redis --Silo:RedisConnectionString=127.0.0.1:$REDIS_PORT \
     --Silo:AdvertisedAddress=127.0.0.1 --Silo:SiloPort=11200 --Silo:GatewayPort=30200 \
     --Catalogue:DatasetPath="$DATA" --Catalogue:Format=ml-latest-small --Model:Directory="$OUT/model" \
-    --EventStream:Enabled=true --Logging:LogLevel:Default=Warning > "$OUT/silo.log" 2>&1 &
+    --EventStream:Enabled=true --Logging:LogLevel:Default=Warning ${SILO_ARGS:-} > "$OUT/silo.log" 2>&1 &
   SILO_PID=$!
   for _ in $(seq 1 120); do curl -sf "$HTTP/health" > /dev/null && return 0; sleep 0.5; done
   echo "silo did not become healthy; see $OUT/silo.log" >&2
@@ -62,11 +63,15 @@ for scenario in $SCENARIOS; do
   echo "## $scenario (load average $(cut -d' ' -f1-3 /proc/loadavg))"
   case $scenario in
     feed) start; load feed --concurrency 16 --warmup 3 --duration 10 --ceiling ;;
-    fresh) start; load fresh --concurrency 4 --warmup 3 --duration 10 ;;
+    fresh) start; load fresh --concurrency 1 --warmup 3 --duration 10; load fresh --concurrency 4 --warmup 3 --duration 10 ;;
     ingest-http) start; load ingest --concurrency 8 --batch 100 --warmup 3 --duration 10 ;;
-    ingest-redis) start; load ingest --redis "127.0.0.1:$REDIS_PORT" --events 100000 ;;
+    ingest-redis) start; load ingest --redis "127.0.0.1:$REDIS_PORT" --events 100000 --prefill ;;
+    ingest-redis-live) start; load ingest --redis "127.0.0.1:$REDIS_PORT" --events 100000 ;;
     replay-http) start; dotnet "$OUT/cli/llmrec.dll" replay --data "$DATA" --format ml-latest-small --rate 0 --batch 500 --concurrency 4 --target "$HTTP" | tail -n 12 ;;
-    replay-redis) start; dotnet "$OUT/cli/llmrec.dll" replay --data "$DATA" --format ml-latest-small --rate 0 --wait --target "redis://127.0.0.1:$REDIS_PORT" | tail -n 12 ;;
+    replay-redis) start
+      # Into a side stream first, then swapped in, so the consumers are timed without the producer competing.
+      dotnet "$OUT/cli/llmrec.dll" replay --data "$DATA" --format ml-latest-small --rate 0 --target "redis://127.0.0.1:$REDIS_PORT" --stream llmrec:events:prefill | tail -n 12
+      dotnet "$OUT/load/llmrec-load.dll" drain --redis "127.0.0.1:$REDIS_PORT" --from llmrec:events:prefill ;;
     *) echo "unknown scenario $scenario" >&2; exit 2 ;;
   esac
 done

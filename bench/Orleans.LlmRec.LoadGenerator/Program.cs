@@ -42,17 +42,28 @@ var batch = new Option<int>("--batch") { Description = "Events per POST /v1/even
 var redis = new Option<string?>("--redis") { Description = "Redis (host:port): XADD to the stream instead of POSTing, and time until the consumers applied everything." };
 var stream = new Option<string>("--stream") { Description = "Stream key (the silo's EventStream:Key).", DefaultValueFactory = _ => "llmrec:events" };
 var events = new Option<int>("--events") { Description = "Events to add (Redis).", DefaultValueFactory = _ => 100_000 };
+var prefill = new Option<bool>("--prefill") { Description = "Redis: add every event first, then swap the stream in, so only the consumers are timed." };
 var ingest = WithCommon(new Command("ingest", "Ingestion throughput: HTTP batches (closed loop), or Redis Streams (--redis)."));
 ingest.Options.Add(batch);
 ingest.Options.Add(redis);
 ingest.Options.Add(stream);
 ingest.Options.Add(events);
+ingest.Options.Add(prefill);
 ingest.SetAction(async r =>
 {
     var s = Read(r);
-    if (r.GetValue(redis) is { } connection) await Scenarios.IngestRedisAsync(s, connection, r.GetValue(stream)!, r.GetValue(events));
+    if (r.GetValue(redis) is { } connection) await Scenarios.IngestRedisAsync(s, connection, r.GetValue(stream)!, r.GetValue(events), r.GetValue(prefill));
     else Console.WriteLine(await Scenarios.IngestHttpAsync(s, r.GetValue(batch)));
 });
 
-var root = new RootCommand("llmrec-load: load generator for a running Orleans.LlmRec silo (results in bench/RESULTS.md).") { feed, fresh, ingest };
+var from = new Option<string>("--from") { Description = "The prefilled stream to swap in (e.g. written by llmrec replay --stream llmrec:events:prefill).", Required = true };
+var drainRedis = new Option<string>("--redis") { Description = "Redis (host:port).", Required = true };
+var drain = new Command("drain", "Swap a prefilled stream in for the consumed one and time until the silos applied it all.") { drainRedis, stream, from };
+drain.SetAction(async r =>
+{
+    await using var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(r.GetValue(drainRedis)!);
+    await Scenarios.SwapInAndTimeAsync(connection.GetDatabase(), r.GetValue(from)!, r.GetValue(stream)!, "drain (prefilled stream)");
+});
+
+var root = new RootCommand("llmrec-load: load generator for a running Orleans.LlmRec silo (results in bench/RESULTS.md).") { feed, fresh, ingest, drain };
 return await root.Parse(args).InvokeAsync();

@@ -155,10 +155,12 @@ internal static class Scenarios
     }
 
     /// <summary>
-    /// XADD <paramref name="events"/> random clicks as fast as one pipelined connection allows, and time until the
-    /// silos' consumer group has applied and acknowledged all of them.
+    /// Random clicks through Redis Streams. Live: XADD as fast as one pipelined connection allows while the silos
+    /// consume, timed until everything is applied and acknowledged (producer and silo share the CPU). Prefilled:
+    /// XADD to <c>{stream}:prefill</c> first, then swap it in (see <see cref="SwapInAndTimeAsync"/>), so only the
+    /// consumers are timed.
     /// </summary>
-    public static async Task IngestRedisAsync(LoadSettings s, string redis, string stream, int events)
+    public static async Task IngestRedisAsync(LoadSettings s, string redis, string stream, int events, bool prefill)
     {
         using var client = Client(s.Target, 4);
         var items = await ItemPoolAsync(client, s);
@@ -171,6 +173,7 @@ internal static class Scenarios
         var random = new Random(7);
         var run = Guid.NewGuid().ToString("N")[..8];
         var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var key = prefill ? $"{stream}:prefill" : stream;
         var started = Stopwatch.GetTimestamp();
         const int pipeline = 1_000;
         for (var offset = 0; offset < events; offset += pipeline)
@@ -178,7 +181,7 @@ internal static class Scenarios
             var adds = new List<Task>(pipeline);
             for (var i = offset; i < Math.Min(events, offset + pipeline); i++)
             {
-                adds.Add(db.StreamAddAsync(stream,
+                adds.Add(db.StreamAddAsync(key,
                 [
                     new("eventId", $"rs-{run}-{i}"), new("userId", UserId(random.Next(s.Users))), new("itemId", items[random.Next(items.Length)]),
                     new("type", "click"), new("timestamp", timestamp),
@@ -187,10 +190,33 @@ internal static class Scenarios
             await Task.WhenAll(adds);
         }
         var produced = Stopwatch.GetElapsedTime(started);
+        if (prefill)
+        {
+            Console.WriteLine($"prefilled {events:N0} random clicks in {produced.TotalSeconds:F2} s");
+            await SwapInAndTimeAsync(db, key, stream, "ingest Redis Streams (prefilled)");
+            return;
+        }
         var drained = await DrainAsync(db, stream, TimeSpan.FromMinutes(10));
         var total = Stopwatch.GetElapsedTime(started);
-        Console.WriteLine($"{"ingest Redis Streams",-28} {events / total.TotalSeconds,9:N0} events/s applied end to end ({events:N0} events: XADD took {produced.TotalSeconds:F2} s " +
+        Console.WriteLine($"{"ingest Redis Streams (live)",-28} {events / total.TotalSeconds,9:N0} events/s applied end to end ({events:N0} events: XADD took {produced.TotalSeconds:F2} s " +
             $"({events / produced.TotalSeconds:N0}/s), all applied and acknowledged after {total.TotalSeconds:F2} s){(drained ? "" : " — NOT DRAINED")}");
+    }
+
+    /// <summary>
+    /// Replaces the consumed stream with a prefilled one (RENAME drops the old stream and its group; the silos see
+    /// NOGROUP and create the group again from the first entry) and times until every entry is applied and
+    /// acknowledged: the consumers' throughput alone, without a producer competing for the CPU.
+    /// </summary>
+    public static async Task SwapInAndTimeAsync(IDatabase db, string prefilled, string stream, string name)
+    {
+        var events = await db.StreamLengthAsync(prefilled);
+        if (events == 0) throw new InvalidOperationException($"{prefilled} is empty.");
+        var started = Stopwatch.GetTimestamp();
+        await db.KeyRenameAsync(prefilled, stream);
+        while ((await db.StreamGroupInfoAsync(stream)).Length == 0) await Task.Delay(1);
+        var drained = await DrainAsync(db, stream, TimeSpan.FromMinutes(10));
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        Console.WriteLine($"{name,-28} {events / elapsed.TotalSeconds,9:N0} events/s ({events:N0} events applied and acknowledged in {elapsed.TotalSeconds:F2} s){(drained ? "" : " — NOT DRAINED")}");
     }
 
     private static async Task<bool> DrainAsync(IDatabase db, string stream, TimeSpan timeout)
