@@ -13,5 +13,6 @@ var root = new RootCommand("llmrec: offline tools of Orleans.LlmRec — data, tr
     ExportCommand.Create(),
     ScoreCommand.Create(),
     AugmentCommand.Create(),
+    ReplayCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -15,6 +15,7 @@ public static class EndpointExtensions
         app.MapEventsApi();
         app.MapUsersApi();
         app.MapItemsApi();
+        app.MapClusterApi();
         return app;
     }
 }

@@ -39,6 +39,7 @@ public static class ServiceExtensions
         services.AddSingleton<IEventIngestor, EventIngestor>();
 
         builder.UseLlmRecOrleans();
+        builder.AddLlmRecCluster();
 
         services.AddProblemDetails();
         services.AddExceptionHandler<ApiExceptionHandler>();

@@ -22,6 +22,8 @@ public sealed class ServiceFixture : IAsyncLifetime
     public const int MaxBatchSize = 500;
     public const int MaxBodyBytes = 256 * 1024;
 
+    public const string StreamKey = "llmrec:events";
+
     private int[] _ports = [];
     private Dictionary<string, string> _settings = [];
 
@@ -56,6 +58,11 @@ public sealed class ServiceFixture : IAsyncLifetime
             ["Ingestion:MaxBatchSize"] = MaxBatchSize.ToString(CultureInfo.InvariantCulture),
             ["Ingestion:MaxBodyBytes"] = MaxBodyBytes.ToString(CultureInfo.InvariantCulture),
             ["Logging:LogLevel:Default"] = "Warning",
+            // The Redis Streams consumer with small batches, several in flight (EventStreamOrderTests).
+            ["EventStream:Enabled"] = "true",
+            ["EventStream:Key"] = StreamKey,
+            ["EventStream:ReadCount"] = "10",
+            ["EventStream:MaxBatchesInFlight"] = "4",
         };
         Silo = await SiloServer.StartAsync(_ports[0], _settings);
     }

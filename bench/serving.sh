@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Serving benchmarks of bench/RESULTS.md, "Serving (issue 4)": one silo (Release) on loopback with Redis clustering,
+# Redis grain storage (append-only file, fsync every second) and the Redis Streams consumer, serving a BPR model
+# trained on ml-latest-small; the load generator runs on the same machine.
+#
+#   bench/serving.sh /path/to/ml-latest-small [scenario ...]
+#   scenarios: feed fresh ingest-http ingest-redis ingest-redis-live replay-http replay-redis (default: all)
+#   SILO_ARGS="--EventStream:MaxBatchesInFlight=1" bench/serving.sh ...   adds silo settings
+#
+# Each ingestion scenario starts from an empty Redis and a fresh silo, so earlier events do not count as duplicates.
+set -euo pipefail
+
+DATA=${1:?usage: bench/serving.sh /path/to/ml-latest-small [scenario ...]}
+shift
+SCENARIOS=${*:-feed fresh ingest-http ingest-redis ingest-redis-live replay-http replay-redis}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+OUT=${OUT:-/tmp/llmrec-serving-bench}
+REDIS_PORT=${REDIS_PORT:-6390}
+HTTP=${HTTP:-http://127.0.0.1:5080}
+EPOCHS=${EPOCHS:-60}
+mkdir -p "$OUT"
+
+if [[ ! -f "$OUT/silo/Orleans.LlmRec.Silo.dll" || -n "${REBUILD:-}" ]]; then
+  dotnet publish "$ROOT/src/Orleans.LlmRec.Silo" -c Release -o "$OUT/silo" -v quiet
+  dotnet publish "$ROOT/src/Orleans.LlmRec.Cli" -c Release -o "$OUT/cli" -v quiet
+  dotnet publish "$ROOT/bench/Orleans.LlmRec.LoadGenerator" -c Release -o "$OUT/load" -v quiet
+fi
+if [[ ! -f "$OUT/model/manifest.json" ]]; then
+  dotnet "$OUT/cli/llmrec.dll" train --data "$DATA" --format ml-latest-small --model bpr --epochs "$EPOCHS" --out "$OUT/model"
+fi
+
+REDIS_PID=""
+SILO_PID=""
+stop() {
+  [[ -n "$SILO_PID" ]] && kill "$SILO_PID" 2>/dev/null && wait "$SILO_PID" 2>/dev/null || true
+  [[ -n "$REDIS_PID" ]] && kill "$REDIS_PID" 2>/dev/null && wait "$REDIS_PID" 2>/dev/null || true
+  SILO_PID=""
+  REDIS_PID=""
+}
+trap stop EXIT
+
+start() {
+  stop
+  rm -rf "$OUT/redis" && mkdir -p "$OUT/redis"
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --appendonly yes --appendfsync everysec --save "" --dir "$OUT/redis" > "$OUT/redis.log" 2>&1 &
+  REDIS_PID=$!
+  sleep 0.5
+  dotnet "$OUT/silo/Orleans.LlmRec.Silo.dll" --urls "$HTTP" \
+    --Silo:Clustering=Redis --Silo:Storage=Redis --Silo:RedisConnectionString=127.0.0.1:$REDIS_PORT \
+    --Silo:AdvertisedAddress=127.0.0.1 --Silo:SiloPort=11200 --Silo:GatewayPort=30200 \
+    --Catalogue:DatasetPath="$DATA" --Catalogue:Format=ml-latest-small --Model:Directory="$OUT/model" \
+    --EventStream:Enabled=true --Logging:LogLevel:Default=Warning ${SILO_ARGS:-} > "$OUT/silo.log" 2>&1 &
+  SILO_PID=$!
+  for _ in $(seq 1 120); do curl -sf "$HTTP/health" > /dev/null && return 0; sleep 0.5; done
+  echo "silo did not become healthy; see $OUT/silo.log" >&2
+  exit 1
+}
+
+load() { dotnet "$OUT/load/llmrec-load.dll" "$@" --target "$HTTP"; }
+
+echo "# $(date -u +%FT%TZ) $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+for scenario in $SCENARIOS; do
+  echo "## $scenario (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+  case $scenario in
+    feed) start; load feed --concurrency 16 --warmup 3 --duration 10 --ceiling ;;
+    fresh) start; load fresh --concurrency 1 --warmup 3 --duration 10; load fresh --concurrency 4 --warmup 3 --duration 10 ;;
+    ingest-http) start; load ingest --concurrency 8 --batch 100 --warmup 3 --duration 10 ;;
+    ingest-redis) start; load ingest --redis "127.0.0.1:$REDIS_PORT" --events 100000 --prefill ;;
+    ingest-redis-live) start; load ingest --redis "127.0.0.1:$REDIS_PORT" --events 100000 ;;
+    replay-http) start; dotnet "$OUT/cli/llmrec.dll" replay --data "$DATA" --format ml-latest-small --rate 0 --batch 500 --concurrency 4 --target "$HTTP" | tail -n 12 ;;
+    replay-redis) start
+      # Into a side stream first, then swapped in, so the consumers are timed without the producer competing.
+      dotnet "$OUT/cli/llmrec.dll" replay --data "$DATA" --format ml-latest-small --rate 0 --target "redis://127.0.0.1:$REDIS_PORT" --stream llmrec:events:prefill | tail -n 12
+      dotnet "$OUT/load/llmrec-load.dll" drain --redis "127.0.0.1:$REDIS_PORT" --from llmrec:events:prefill ;;
+    *) echo "unknown scenario $scenario" >&2; exit 2 ;;
+  esac
+done

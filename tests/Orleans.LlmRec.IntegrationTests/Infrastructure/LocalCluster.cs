@@ -1,0 +1,121 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using Orleans.LlmRec.Silo.Apis;
+
+namespace Orleans.LlmRec.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// The production topology on one machine: one redis-server (membership, grain state, the event stream) and several
+/// silo processes, each with its own HTTP, silo and gateway ports, over the same <see cref="GenreWorld"/>.
+/// </summary>
+public sealed class LocalCluster : IAsyncDisposable
+{
+    public const string StreamKey = "llmrec:events";
+    public const string DeadLetterKey = "llmrec:events:dead";
+    public const string StreamGroup = "llmrec";
+
+    /// <summary>Pending entries idle this long are claimed by another consumer (short, so the tests stay short).</summary>
+    public const int ClaimMinIdleMs = 1_000;
+
+    private readonly bool _ownsWorld;
+    private readonly string _clusterId = $"cl-{Guid.NewGuid():N}";
+
+    private LocalCluster(GenreWorld world, bool ownsWorld, RedisServer redis, bool eventStream)
+    {
+        World = world;
+        _ownsWorld = ownsWorld;
+        Redis = redis;
+        EventStream = eventStream;
+    }
+
+    public GenreWorld World { get; }
+    public RedisServer Redis { get; }
+    public bool EventStream { get; }
+    public List<SiloProcess> Silos { get; } = [];
+
+    public static async Task<LocalCluster> StartAsync(int silos, bool eventStream, GenreWorld? world = null)
+    {
+        var redis = await RedisServer.StartAsync();
+        var cluster = new LocalCluster(world ?? GenreWorld.Create(), world is null, redis, eventStream);
+        try
+        {
+            var started = await Task.WhenAll(Enumerable.Range(0, silos).Select(cluster.StartSiloAsync));
+            cluster.Silos.AddRange(started);
+            await cluster.WaitUntilActiveAsync(silos, TimeSpan.FromSeconds(60));
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    private Task<SiloProcess> StartSiloAsync(int index)
+    {
+        var ports = FreePorts.Take(3);
+        var name = $"silo-{(char)('a' + index)}";
+        var settings = new Dictionary<string, string>
+        {
+            ["Silo:Clustering"] = "Redis",
+            ["Silo:Storage"] = "Redis",
+            ["Silo:RedisConnectionString"] = Redis.ConnectionString,
+            ["Silo:AdvertisedAddress"] = "127.0.0.1",
+            ["Silo:SiloPort"] = ports[1].ToString(CultureInfo.InvariantCulture),
+            ["Silo:GatewayPort"] = ports[2].ToString(CultureInfo.InvariantCulture),
+            ["Silo:ClusterId"] = _clusterId,
+            ["Silo:ServiceId"] = _clusterId,
+            // Failure detection in seconds rather than Orleans' production defaults, so a killed silo is declared
+            // dead quickly; the protocol is the same.
+            ["Silo:Membership:ProbeTimeout"] = "00:00:01",
+            ["Silo:Membership:NumMissedProbesLimit"] = "2",
+            ["Silo:Membership:TableRefreshTimeout"] = "00:00:02",
+            ["Silo:Membership:IAmAliveTablePublishTimeout"] = "00:00:02",
+            ["Catalogue:DatasetPath"] = World.DatasetPath,
+            ["Catalogue:Format"] = "ml-latest-small",
+            ["Model:Directory"] = World.ModelPath,
+            // One ONNX folder per silo: each exports the model at start.
+            ["Model:OnnxFolder"] = Path.Combine(World.Root, $"onnx-{name}-{_clusterId}"),
+            ["Feed:ScoringBudgetMs"] = "5000",
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Orleans.LlmRec.Silo.Ingestion"] = "Information",
+        };
+        if (EventStream)
+        {
+            settings["EventStream:Enabled"] = "true";
+            settings["EventStream:Key"] = StreamKey;
+            settings["EventStream:Group"] = StreamGroup;
+            settings["EventStream:DeadLetterKey"] = DeadLetterKey;
+            settings["EventStream:ClaimMinIdleMs"] = ClaimMinIdleMs.ToString(CultureInfo.InvariantCulture);
+            settings["EventStream:ClaimIntervalMs"] = "500";
+        }
+        return SiloProcess.StartAsync(name, ports[0], settings, TimeSpan.FromSeconds(90));
+    }
+
+    /// <summary>Waits until every live silo sees <paramref name="count"/> active silos.</summary>
+    public async Task WaitUntilActiveAsync(int count, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var views = await Task.WhenAll(Silos.Where(s => !s.HasExited).Select(GetClusterAsync));
+            if (views.All(v => v.Silos.Count(s => s.Status == "Active") == count)) return;
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"The silos did not all see {count} active silos: " +
+                    string.Join(" | ", views.Select(v => $"{v.Silo}: {string.Join(", ", v.Silos.Select(s => $"{s.Address} {s.Status}"))}")));
+            }
+            await Task.Delay(100);
+        }
+    }
+
+    public static async Task<ClusterView> GetClusterAsync(SiloProcess silo) =>
+        (await silo.Client.GetFromJsonAsync<ClusterView>("/v1/cluster", ServiceFixture.Json))!;
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var silo in Silos) await silo.DisposeAsync();
+        await Redis.DisposeAsync();
+        if (_ownsWorld) World.Dispose();
+    }
+}

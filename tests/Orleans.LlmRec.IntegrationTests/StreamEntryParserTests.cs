@@ -1,0 +1,91 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+using Orleans.LlmRec.IntegrationTests.Infrastructure;
+using Orleans.LlmRec.Silo.Ingestion;
+using StackExchange.Redis;
+
+namespace Orleans.LlmRec.IntegrationTests;
+
+/// <summary>How a Redis stream entry becomes an event, and the consumer's configuration checks (no Redis needed).</summary>
+public class StreamEntryParserTests
+{
+    [Fact]
+    public void Fields_are_read_by_case_insensitive_name_in_any_order_and_unknown_ones_are_ignored()
+    {
+        NameValueEntry[] fields =
+        [
+            new("TIMESTAMP", "2024-05-06T07:08:09+02:00"),
+            new("source", "mobile"),
+            new("value", "4.5"),
+            new("type", "rating"),
+            new("itemid", "42"),
+            new("userId", "u1"),
+            new("eventId", "e1"),
+            new("eventId", "ignored: the first occurrence wins"),
+        ];
+        Assert.True(StreamEntryParser.TryParse(fields, out var e, out var error), error);
+        Assert.Equal(("e1", "u1", "42", "rating", 4.5f), (e.EventId, e.UserId, e.ItemId, e.Type, e.Value));
+        Assert.Equal(new DateTimeOffset(2024, 5, 6, 5, 8, 9, TimeSpan.Zero), e.Timestamp);
+    }
+
+    [Theory]
+    [InlineData("1700000000", "2023-11-14T22:13:20+00:00")]
+    [InlineData("2024-01-02T03:04:05Z", "2024-01-02T03:04:05+00:00")]
+    [InlineData("2024-01-02T03:04:05", "2024-01-02T03:04:05+00:00")]
+    public void Timestamps_are_unix_seconds_or_iso_8601_with_utc_assumed(string text, string expected)
+    {
+        Assert.True(StreamEntryParser.TryParseTimestamp(text, out var at));
+        Assert.Equal(DateTimeOffset.Parse(expected, CultureInfo.InvariantCulture), at);
+    }
+
+    [Theory]
+    [InlineData("value", "high", "value 'high' is not a number")]
+    [InlineData("timestamp", "1.5e9x", "timestamp '1.5e9x' is neither")]
+    [InlineData("timestamp", "99999999999999999", "timestamp '99999999999999999' is neither")]
+    public void Unparseable_values_are_rejected_with_the_field_named(string field, string value, string expected)
+    {
+        NameValueEntry[] fields = [new("eventId", "e"), new("userId", "u"), new("itemId", "i"), new("type", "click"), new(field, value)];
+        Assert.False(StreamEntryParser.TryParse(fields, out _, out var error));
+        Assert.StartsWith(expected, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Missing_fields_are_left_to_the_validator_and_an_empty_entry_is_rejected()
+    {
+        Assert.True(StreamEntryParser.TryParse([new("userId", "u")], out var partial, out _));
+        Assert.Null(partial.EventId);
+        Assert.Null(partial.Timestamp);
+        Assert.False(StreamEntryParser.TryParse([], out _, out var error));
+        Assert.Equal("the entry has no fields", error);
+    }
+
+    [Fact]
+    public async Task An_enabled_stream_without_a_redis_connection_string_is_refused_by_name()
+    {
+        var ports = FreePorts.Take(3);
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => SiloServer.StartAsync(ports[0], new Dictionary<string, string>
+        {
+            ["EventStream:Enabled"] = "true",
+            ["Silo:SiloPort"] = ports[1].ToString(CultureInfo.InvariantCulture),
+            ["Silo:GatewayPort"] = ports[2].ToString(CultureInfo.InvariantCulture),
+            ["Logging:LogLevel:Default"] = "None",
+        }));
+        Assert.Contains("EventStream:RedisConnectionString (or Silo:RedisConnectionString) is required", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_dead_letter_key_equal_to_the_stream_key_is_refused_by_name()
+    {
+        var ports = FreePorts.Take(3);
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => SiloServer.StartAsync(ports[0], new Dictionary<string, string>
+        {
+            ["EventStream:Enabled"] = "true",
+            ["EventStream:RedisConnectionString"] = "127.0.0.1:1",
+            ["EventStream:DeadLetterKey"] = "llmrec:events",
+            ["Silo:SiloPort"] = ports[1].ToString(CultureInfo.InvariantCulture),
+            ["Silo:GatewayPort"] = ports[2].ToString(CultureInfo.InvariantCulture),
+            ["Logging:LogLevel:Default"] = "None",
+        }));
+        Assert.Contains("EventStream:DeadLetterKey must differ from EventStream:Key", error.Message, StringComparison.Ordinal);
+    }
+}
