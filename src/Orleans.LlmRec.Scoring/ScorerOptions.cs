@@ -48,7 +48,8 @@ public sealed class ScorerOptions
     /// <summary>Batches run at the same time (each on its own buffers); sessions are shared and thread-safe.</summary>
     public int ConcurrentBatches { get; set; } = 1;
 
-    internal void Validate()
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first setting out of range.</summary>
+    public void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfNegative(IntraOpThreads);
         ArgumentOutOfRangeException.ThrowIfNegative(InterOpThreads);

@@ -52,6 +52,19 @@ public class InteractionSignalsTests
     }
 
     [Fact]
+    public void The_latest_rating_of_an_item_replaces_an_earlier_one()
+    {
+        var catalogue = TestWorld.Catalogue();
+        var history = new[] { Record("4", UserEventType.Rating, 5f), Record("4", UserEventType.Rating, 1f) };
+        var rerated = Assert.Single(InteractionSignals.ToFoldIn(history, [], catalogue, ModelKind.Svd));
+        Assert.Equal(1f, rerated.Value);
+        Assert.True(rerated.Negative);
+        var raisedAgain = Assert.Single(InteractionSignals.ToFoldIn([.. history, Record("4", UserEventType.Rating, 4.5f)], [], catalogue, ModelKind.Svd));
+        Assert.Equal(4.5f, raisedAgain.Value);
+        Assert.False(raisedAgain.Negative);
+    }
+
+    [Fact]
     public void A_remembered_dislike_overrides_earlier_positive_signals_and_unknown_items_are_skipped()
     {
         var catalogue = TestWorld.Catalogue();

@@ -269,6 +269,22 @@ public sealed class LlmWorkQueueTests : IAsyncDisposable
         _metrics.Dispose();
     }
 
+    [Fact]
+    public async Task A_job_that_throws_is_still_reported_to_its_caller_as_failed()
+    {
+        var queue = CreateQueue();
+        var results = new ConcurrentQueue<(string User, string Version, LlmResultStatus Status)>();
+        var release = _reRanker.Block("u1");
+        queue.Enqueue(Job("u1", "v1", LlmJobPriority.ActiveUser, results));
+        await _reRanker.WaitStartedAsync("u1").WaitAsync(Patience);
+
+        release.SetException(new InvalidOperationException("a bug in a re-ranker"));
+        await queue.WhenIdleAsync().WaitAsync(Patience);
+
+        // The grain waiting for this answer hears "failed" at once instead of waiting out its patience.
+        Assert.Equal(("u1", "v1", LlmResultStatus.Failed), Assert.Single(results));
+    }
+
     /// <summary>A re-ranker that records the order jobs start in and can hold one user's job until released.</summary>
     private sealed class RecordingReRanker : IReRanker
     {

@@ -19,7 +19,8 @@ internal static class TrainCommand
         {
             Description = "Hold out a test split with this protocol, evaluate on it and record the metrics in the manifest; by default the model trains on all data.",
         };
-        holdout.AcceptOnlyFromAmong([.. EvaluationProtocols.Names.Where(n => n != "cv")]);
+        // cv makes k splits and paper-loo is scored by hit rates, not by the ranking metrics a manifest records.
+        holdout.AcceptOnlyFromAmong([.. EvaluationProtocols.Names.Where(n => n is not ("cv" or "paper-loo"))]);
         var k = new Option<int>("--k") { Description = "K for the recorded metrics.", DefaultValueFactory = _ => 10 };
         var trainerOptions = new CliOptions.TrainerOptionSet();
 

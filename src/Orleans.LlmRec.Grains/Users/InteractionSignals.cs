@@ -43,30 +43,38 @@ public static class InteractionSignals
         var ratingModel = kind.PredictsRatings();
         var positives = new Dictionary<int, FoldInInteraction>();
         var negatives = new Dictionary<int, FoldInInteraction>();
+        // History is oldest first, so the last explicit rating of an item is the user's current opinion of it:
+        // re-rating a film from 5 to 2 replaces the 5.
+        var latestRatings = new Dictionary<int, FoldInInteraction>();
         foreach (var record in history)
         {
             if (!catalogue.TryGetIndex(record.ItemId, out var item)) continue;
             var signal = Signal(item, record, ratingModel);
-            if (signal.Negative)
+            if (signal.IsRating)
+            {
+                latestRatings[item] = signal;
+            }
+            else if (signal.Negative)
             {
                 negatives[item] = signal;
             }
-            else if (!positives.TryGetValue(item, out var existing) || Stronger(signal, existing))
+            else if (!positives.TryGetValue(item, out var existing) || signal.Value > existing.Value)
             {
                 positives[item] = signal;
             }
         }
+        // Precedence, weakest first: implicit negatives, a negative latest rating, implicit positives, a positive
+        // latest rating. So a positive signal outweighs a negative one, and an explicit rating an implicit one.
         var byItem = new Dictionary<int, FoldInInteraction>(negatives);
+        foreach (var (item, signal) in latestRatings.Where(r => r.Value.Negative)) byItem[item] = signal;
         foreach (var (item, signal) in positives) byItem[item] = signal;
+        foreach (var (item, signal) in latestRatings.Where(r => !r.Value.Negative)) byItem[item] = signal;
         foreach (var itemId in disliked)
         {
             if (catalogue.TryGetIndex(itemId, out var item)) byItem[item] = new FoldInInteraction(item, DislikeWeight, Negative: true);
         }
         return byItem.Values.OrderBy(x => x.Item).ToArray();
     }
-
-    private static bool Stronger(FoldInInteraction candidate, FoldInInteraction existing) =>
-        candidate.IsRating != existing.IsRating ? candidate.IsRating : candidate.Value > existing.Value;
 
     private static FoldInInteraction Signal(int item, InteractionRecord record, bool ratingModel) => record.Type switch
     {

@@ -50,6 +50,8 @@ public sealed partial class UserGrain(
                 if (llm.Enabled) LlmRefreshRules.CountChanges(state.State, state.State.History.Count, llm.Time.GetUtcNow());
             }
         }
+        // Versions must keep rising across activations even when this silo's clock lags the one that issued the last.
+        _lastIssuedVersion = Math.Max(state.State.ProfileVersion, state.State.RerankVersion);
         ScheduleProfileCheck();
         return Task.CompletedTask;
     }
@@ -93,7 +95,7 @@ public sealed partial class UserGrain(
 
         var requestExcluded = request.Exclude.ToHashSet(StringComparer.Ordinal);
         if (s.FeedIsCurrent && s.LastGoodFeed is { } cached && cached.ModelVersion == model.Version
-            && cached.Items.Count(i => !requestExcluded.Contains(i.ItemId)) >= Math.Min(request.K, cached.Items.Count))
+            && cached.Items.Count(i => !requestExcluded.Contains(i.ItemId)) >= request.K)
         {
             return ToFeed(cached, request, requestExcluded, model, degraded: false, note: null);
         }
@@ -119,7 +121,9 @@ public sealed partial class UserGrain(
         RequestRerankIfNeeded(outcome, now);
         if (outcome.Personalised)
         {
-            await CacheFeedAsync(outcome.Feed);
+            // A request with a long exclude list builds deeper than the cache holds; keep the state bounded.
+            var bound = Math.Max(_options.CacheDepth, _options.MaxK);
+            await CacheFeedAsync(outcome.Feed.Items.Count <= bound ? outcome.Feed : outcome.Feed with { Items = outcome.Feed.Items.Take(bound).ToList() });
         }
         return ToFeed(outcome.Feed, request, requestExcluded, model, outcome.Degraded, outcome.Note);
     }

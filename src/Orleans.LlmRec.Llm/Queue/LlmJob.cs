@@ -47,6 +47,9 @@ public abstract class LlmJob
     /// <summary>Records that the queue dropped the job unrun; <see cref="DeliverAsync"/> then reports it as shed.</summary>
     internal abstract void MarkShed();
 
+    /// <summary>Records that running the job threw; <see cref="DeliverAsync"/> then reports it as failed.</summary>
+    internal abstract void MarkFailed(string reason);
+
     internal abstract Task DeliverAsync(CancellationToken cancellationToken);
 }
 
@@ -70,6 +73,9 @@ public sealed class ProfileJob(ProfileRequest request, LlmJobPriority priority, 
 
     internal override void MarkShed() =>
         _result = new ProfileResult(LlmResultStatus.Shed, null, ProfileSource.Llm, LlmUsage.None, "The LLM work queue was full.");
+
+    internal override void MarkFailed(string reason) =>
+        _result = new ProfileResult(LlmResultStatus.Failed, null, ProfileSource.Llm, LlmUsage.None, reason);
 
     internal override Task DeliverAsync(CancellationToken cancellationToken) =>
         _result is null ? Task.CompletedTask : onCompleted(_result, cancellationToken);
@@ -96,6 +102,9 @@ public sealed class RerankJob(RerankRequest request, LlmJobPriority priority, Fu
     internal override void MarkShed() =>
         _result = new RerankResult(LlmResultStatus.Shed, RerankResult.EmptyScores, RerankSource.Llm, LlmUsage.None, default,
             "The LLM work queue was full.");
+
+    internal override void MarkFailed(string reason) =>
+        _result = new RerankResult(LlmResultStatus.Failed, RerankResult.EmptyScores, RerankSource.Llm, LlmUsage.None, default, reason);
 
     internal override Task DeliverAsync(CancellationToken cancellationToken) =>
         _result is null ? Task.CompletedTask : onCompleted(_result, cancellationToken);

@@ -283,11 +283,11 @@ public sealed class LlmWorkQueue : IAsyncDisposable, IDisposable
         // Leave the dispatcher's lock and thread before doing any work.
         await Task.Yield();
         var usage = LlmUsage.None;
-        var ran = false;
+        var hasResult = false;
         try
         {
             usage = await job.RunAsync(_profileWriter, _reRanker, _stoppingToken).ConfigureAwait(false);
-            ran = true;
+            hasResult = true;
         }
         catch (OperationCanceledException) when (_stoppingToken.IsCancellationRequested)
         {
@@ -296,14 +296,17 @@ public sealed class LlmWorkQueue : IAsyncDisposable, IDisposable
         catch (Exception exception)
         {
             // Writers and re-rankers report failures as results; an exception here is a bug, kept from killing the queue.
+            // The caller still hears of it, so it does not wait for an answer that will never come.
             Log.JobFailed(_logger, exception, job.Kind.ToString(), job.UserId);
+            job.MarkFailed($"The LLM job threw {exception.GetType().Name}.");
+            hasResult = true;
         }
 
         lock (_gate)
         {
             _budget.Settle(reserved, usage.SpentTokens);
         }
-        if (ran)
+        if (hasResult)
         {
             await DeliverAsync(job).ConfigureAwait(false);
         }

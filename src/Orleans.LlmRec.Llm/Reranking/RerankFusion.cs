@@ -34,9 +34,9 @@ public static class RerankFusion
         var scoredCount = 0;
         foreach (var candidate in candidates)
         {
-            if (rerankScores.TryGetValue(candidate.ItemId, out var score))
+            if (rerankScores.TryGetValue(candidate.ItemId, out var score) && float.IsFinite(score))
             {
-                scoredSum += score;
+                scoredSum += Math.Clamp(score, 0f, 1f);
                 scoredCount++;
             }
         }
@@ -46,7 +46,8 @@ public static class RerankFusion
         for (var i = 0; i < candidates.Count; i++)
         {
             var candidate = candidates[i];
-            float? rerank = rerankScores.TryGetValue(candidate.ItemId, out var score) ? Math.Clamp(score, 0f, 1f) : null;
+            // The same clamping and finiteness rule as the stand-in mean above, so the two never disagree.
+            float? rerank = rerankScores.TryGetValue(candidate.ItemId, out var score) && float.IsFinite(score) ? Math.Clamp(score, 0f, 1f) : null;
             var final = standIn is { } mean
                 ? ((1 - alpha) * normalized[i]) + (alpha * (rerank ?? mean))
                 : normalized[i];

@@ -44,12 +44,14 @@ public sealed class UserFoldIn
 
     private readonly EmbeddingModel _model;
     private readonly double _regularization;
+    private readonly double _biasRegularization;
     private readonly Lazy<float> _typicalUserNorm;
 
     public UserFoldIn(EmbeddingModel model)
     {
         _model = model;
         _regularization = model.Parameters.TryGetValue("reg", out var reg) && reg > 0 ? reg : 0.02;
+        _biasRegularization = model.Parameters.TryGetValue("reg_bias", out var regBias) && regBias > 0 ? regBias : _regularization;
         _typicalUserNorm = new Lazy<float>(ComputeTypicalUserNorm);
     }
 
@@ -97,7 +99,9 @@ public sealed class UserFoldIn
             if (implicitSum is not null) target -= TensorPrimitives.Dot<float>(q, implicitSum);
             Accumulate(a, b, row, target, weight: 1, n);
         }
-        for (var j = 0; j < n; j++) a[j * n + j] += lambda;
+        for (var j = 0; j < d; j++) a[j * n + j] += lambda;
+        // The trainers may regularise the bias apart from the factors ("reg_bias"); fold-in keeps their objective.
+        if (solveBias) a[d * n + d] += _biasRegularization * interactions.Count;
         DenseSolver.SolveSymmetricPositiveDefinite(a, b, n);
         var vector = new float[d];
         for (var j = 0; j < d; j++) vector[j] = (float)b[j];

@@ -24,7 +24,8 @@ public static class ServiceExtensions
         AddValidatedOptions<CatalogueOptions>(services, CatalogueOptions.SectionName);
         AddValidatedOptions<ModelOptions>(services, ModelOptions.SectionName);
         AddValidatedOptions<OrleansHostOptions>(services, OrleansHostOptions.SectionName);
-        services.AddOptions<ScorerOptions>().BindConfiguration("Scoring");
+        services.AddOptions<ScorerOptions>().BindConfiguration("Scoring").ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ScorerOptions>, ScorerOptionsValidator>();
 
         // One catalogue, one model and one scorer per silo, loaded before the silo starts (ServingStartup is
         // registered ahead of UseOrleans, and hosted services start in registration order).
