@@ -48,7 +48,15 @@ try
         Console.WriteLine($"Feed latency, {users} users x {rounds} rounds after one warm-up round (click, feed after the click, feed again), 8 clients in parallel, loopback HTTP");
         Console.WriteLine("| LLM | feed after a click p50 / p99 (ms) | cached feed p50 / p99 (ms) | feeds | reranked | degraded | fallback | LLM requests | max queue depth / bound |");
         Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
-        foreach (var (name, delay) in new (string, TimeSpan?)[] { ("answers in 10 ms", TimeSpan.FromMilliseconds(10)), ("answers in 5 s", TimeSpan.FromSeconds(5)), ("down (connection refused)", null) })
+        var rows = new Dictionary<string, (string Name, TimeSpan? Delay)>
+        {
+            ["10ms"] = ("answers in 10 ms", TimeSpan.FromMilliseconds(10)),
+            ["5s"] = ("answers in 5 s", TimeSpan.FromSeconds(5)),
+            ["down"] = ("down (connection refused)", null),
+        };
+        // --order down,5s,10ms runs the rows in another order: the first row also pays JIT warm-up.
+        var order = options.Get("order", "10ms,5s,down").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var (name, delay) in order.Select(key => rows.TryGetValue(key, out var row) ? row : throw new ArgumentException($"--order: unknown row '{key}' (10ms, 5s, down).")))
         {
             Console.WriteLine(await bench.LatencyAsync(name, delay, users, rounds));
         }
