@@ -5,40 +5,12 @@ using Orleans.LlmRec.Recommendation.Models;
 namespace Orleans.LlmRec.Recommendation.Training;
 
 /// <summary>
-/// Hyper-parameters of <see cref="SvdPlusPlusTrainer"/>. Surprise's SVDpp defaults are 20 factors, 20 epochs,
-/// lr 0.007, λ 0.02 (ml-100k 5-fold RMSE ≈ 0.919 here, as Surprise's published 0.919); the defaults below were
-/// chosen by a grid search on ml-100k 5-fold CV with another shuffle than the one we report, and reach ≈ 0.909.
+/// Hyper-parameters of <see cref="SvdPlusPlusTrainer"/>: Surprise's SVDpp has 20 factors, 20 epochs, lr 0.007,
+/// λ 0.02 (ml-100k 5-fold RMSE ≈ 0.919 here, as Surprise's published 0.919); the shared defaults reach ≈ 0.909.
 /// </summary>
-public sealed record SvdPlusPlusOptions
+public sealed record SvdPlusPlusOptions : RatingSgdOptions
 {
-    public int Factors { get; init; } = 20;
-    public int Epochs { get; init; } = 40;
-
-    /// <summary>Learning rate of p_u, q_i and y_j.</summary>
-    public double LearningRate { get; init; } = 0.01;
-
-    /// <summary>Regularisation of p_u, q_i and y_j.</summary>
-    public double Regularization { get; init; } = 0.1;
-
-    /// <summary>Learning rate of the biases; <see cref="LearningRate"/> when null.</summary>
-    public double? BiasLearningRate { get; init; }
-
-    /// <summary>Regularisation of the biases; <see cref="Regularization"/> when null.</summary>
-    public double? BiasRegularization { get; init; }
-
-    public double InitStd { get; init; } = 0.1;
-    public int Seed { get; init; } = 42;
-
-    internal void Validate()
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(Factors, 1, nameof(Factors));
-        ArgumentOutOfRangeException.ThrowIfLessThan(Epochs, 1, nameof(Epochs));
-        RatingOptionChecks.Positive(LearningRate, nameof(LearningRate));
-        RatingOptionChecks.NonNegative(Regularization, nameof(Regularization));
-        if (BiasLearningRate is { } blr) RatingOptionChecks.Positive(blr, nameof(BiasLearningRate));
-        if (BiasRegularization is { } breg) RatingOptionChecks.NonNegative(breg, nameof(BiasRegularization));
-        RatingOptionChecks.NonNegative(InitStd, nameof(InitStd));
-    }
+    public SvdPlusPlusOptions() => Factors = 20;
 }
 
 /// <summary>

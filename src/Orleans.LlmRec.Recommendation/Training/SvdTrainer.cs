@@ -5,27 +5,12 @@ using Orleans.LlmRec.Recommendation.Models;
 namespace Orleans.LlmRec.Recommendation.Training;
 
 /// <summary>
-/// Hyper-parameters of <see cref="SvdTrainer"/>. Surprise's SVD defaults are 100 factors, 20 epochs, lr 0.005,
-/// λ 0.02 (ml-100k 5-fold RMSE ≈ 0.936 here, as Surprise's published 0.934); the defaults below were chosen by
-/// a grid search on ml-100k 5-fold CV with another shuffle than the one we report, and reach ≈ 0.909.
+/// Hyper-parameters of <see cref="SvdTrainer"/>: Surprise's SVD has 100 factors, 20 epochs, lr 0.005, λ 0.02
+/// (ml-100k 5-fold RMSE ≈ 0.936 here, as Surprise's published 0.934); the shared defaults reach ≈ 0.909.
 /// </summary>
-public sealed record SvdOptions
+public sealed record SvdOptions : RatingSgdOptions
 {
-    public int Factors { get; init; } = 100;
-    public int Epochs { get; init; } = 40;
-    public double LearningRate { get; init; } = 0.01;
-    public double Regularization { get; init; } = 0.1;
-
-    /// <summary>Learning rate of the biases; <see cref="LearningRate"/> when null.</summary>
-    public double? BiasLearningRate { get; init; }
-
-    /// <summary>Regularisation of the biases; <see cref="Regularization"/> when null.</summary>
-    public double? BiasRegularization { get; init; }
-
-    /// <summary>Standard deviation of the zero-mean normal the factors start from.</summary>
-    public double InitStd { get; init; } = 0.1;
-
-    public int Seed { get; init; } = 42;
+    public SvdOptions() => Factors = 100;
 
     /// <summary>
     /// P of the P × P stratification. Part of the algorithm (the visiting order depends on it), so it is an option
@@ -36,15 +21,9 @@ public sealed record SvdOptions
     /// <summary>Threads to use; -1 for all cores. Does not change the result.</summary>
     public int MaxDegreeOfParallelism { get; init; } = -1;
 
-    internal void Validate()
+    internal override void Validate()
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(Factors, 1, nameof(Factors));
-        ArgumentOutOfRangeException.ThrowIfLessThan(Epochs, 1, nameof(Epochs));
-        RatingOptionChecks.Positive(LearningRate, nameof(LearningRate));
-        RatingOptionChecks.NonNegative(Regularization, nameof(Regularization));
-        if (BiasLearningRate is { } blr) RatingOptionChecks.Positive(blr, nameof(BiasLearningRate));
-        if (BiasRegularization is { } breg) RatingOptionChecks.NonNegative(breg, nameof(BiasRegularization));
-        RatingOptionChecks.NonNegative(InitStd, nameof(InitStd));
+        base.Validate();
         ArgumentOutOfRangeException.ThrowIfLessThan(Blocks, 1, nameof(Blocks));
         if (MaxDegreeOfParallelism is 0 or < -1) throw new ArgumentOutOfRangeException(nameof(MaxDegreeOfParallelism), MaxDegreeOfParallelism, "Use -1 or a positive count.");
     }
@@ -163,19 +142,5 @@ public sealed class SvdTrainer : IModelTrainer
             }
             return squaredError;
         }
-    }
-}
-
-/// <summary>Argument checks shared by the rating trainers' options.</summary>
-internal static class RatingOptionChecks
-{
-    public static void Positive(double value, string name)
-    {
-        if (!(value > 0) || !double.IsFinite(value)) throw new ArgumentOutOfRangeException(name, value, "Must be a positive finite number.");
-    }
-
-    public static void NonNegative(double value, string name)
-    {
-        if (!(value >= 0) || !double.IsFinite(value)) throw new ArgumentOutOfRangeException(name, value, "Must be a non-negative finite number.");
     }
 }

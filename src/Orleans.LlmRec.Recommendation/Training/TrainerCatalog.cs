@@ -42,23 +42,14 @@ public static class TrainerCatalog
         };
     }
 
-    private static SvdOptions Apply(SvdOptions o, TrainerSettings s) => o with
+    private static T Apply<T>(T o, TrainerSettings s) where T : RatingSgdOptions => (T)(o with
     {
         Seed = s.Seed,
         Factors = s.Factors ?? o.Factors,
         Epochs = s.Epochs ?? o.Epochs,
         LearningRate = s.LearningRate ?? o.LearningRate,
         Regularization = s.Regularization ?? o.Regularization,
-    };
-
-    private static SvdPlusPlusOptions Apply(SvdPlusPlusOptions o, TrainerSettings s) => o with
-    {
-        Seed = s.Seed,
-        Factors = s.Factors ?? o.Factors,
-        Epochs = s.Epochs ?? o.Epochs,
-        LearningRate = s.LearningRate ?? o.LearningRate,
-        Regularization = s.Regularization ?? o.Regularization,
-    };
+    });
 
     private static BprOptions Apply(BprOptions o, TrainerSettings s) => o with
     {
