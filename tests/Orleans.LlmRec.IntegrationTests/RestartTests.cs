@@ -38,11 +38,12 @@ public class RestartTests(ServiceFixture service, ITestOutputHelper output)
         var resent = await service.PostEventsAsync(batch);
         Assert.Equal((0, 2), (resent.Accepted, resent.Duplicates));
 
-        // The cached feed was stored with the user, so the new silo serves the same one.
+        // The cached feed lives in memory (a storage write per rebuilt feed would sit on the feed path), so the new
+        // silo rebuilds it; from the same stored interactions it is the same feed.
         var feedAfter = await service.GetFeedAsync(userId, "k=10");
         Assert.Equal(FeedSource.Model, feedAfter.Source);
         Assert.Equal(feedBefore.Items.Select(i => i.ItemId), feedAfter.Items.Select(i => i.ItemId));
-        Assert.Equal(feedBefore.GeneratedAt, feedAfter.GeneratedAt);
+        Assert.True(feedAfter.GeneratedAt > feedBefore.GeneratedAt);
     }
 
     [Fact]

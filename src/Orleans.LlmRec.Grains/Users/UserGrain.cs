@@ -123,7 +123,7 @@ public sealed partial class UserGrain(
         {
             // A request with a long exclude list builds deeper than the cache holds; keep the state bounded.
             var bound = Math.Max(_options.CacheDepth, _options.MaxK);
-            await CacheFeedAsync(outcome.Feed.Items.Count <= bound ? outcome.Feed : outcome.Feed with { Items = outcome.Feed.Items.Take(bound).ToList() });
+            CacheFeed(outcome.Feed.Items.Count <= bound ? outcome.Feed : outcome.Feed with { Items = outcome.Feed.Items.Take(bound).ToList() });
         }
         return ToFeed(outcome.Feed, request, requestExcluded, model, outcome.Degraded, outcome.Note);
     }
@@ -248,29 +248,15 @@ public sealed partial class UserGrain(
         RerankUpdatedAt = s.RerankUpdatedAt,
     };
 
-    private async Task CacheFeedAsync(StoredFeed feed)
+    /// <summary>
+    /// Keeps the feed as the user's current and last good one in memory only; the next state write (the user's next
+    /// event) persists it. A feed can always be rebuilt, so writing storage on every rebuild would put a storage
+    /// round trip on the feed path for nothing a restart could not recompute.
+    /// </summary>
+    private void CacheFeed(StoredFeed feed)
     {
-        try
-        {
-            await UpdateAsync(s =>
-            {
-                s.LastGoodFeed = feed;
-                s.FeedIsCurrent = true;
-                return true;
-            },
-            reapply: s =>
-            {
-                // Another writer got in first; its changes may make this feed stale. Keep it as the fallback only.
-                s.LastGoodFeed = feed;
-                s.FeedIsCurrent = false;
-                return true;
-            });
-        }
-        catch (Exception e)
-        {
-            // The feed itself is fine; failing to cache it must not fail the request.
-            LogCacheWriteFailed(logger, e, UserId);
-        }
+        state.State.LastGoodFeed = feed;
+        state.State.FeedIsCurrent = true;
     }
 
     private async Task UpdateAsync(Func<UserState, bool> mutate, Func<UserState, bool>? reapply = null)
@@ -287,7 +273,4 @@ public sealed partial class UserGrain(
             throw;
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not cache the feed of user {UserId}; it is served anyway")]
-    private static partial void LogCacheWriteFailed(ILogger logger, Exception exception, string userId);
 }
