@@ -20,8 +20,12 @@ public sealed class SiloServer : IAsyncDisposable
 
     public HttpClient Client { get; }
 
+    /// <summary>The host's services, for tests that watch a silo-level singleton (the LLM work queue, its status).</summary>
+    public IServiceProvider Services => _app.Services;
+
     /// <param name="settings">Configuration, passed as command-line arguments (<c>--Section:Key=value</c>) like an operator would.</param>
-    public static async Task<SiloServer> StartAsync(int httpPort, IReadOnlyDictionary<string, string> settings)
+    /// <param name="configure">Test-only additions to the builder before the service registers itself (e.g. a log capture).</param>
+    public static async Task<SiloServer> StartAsync(int httpPort, IReadOnlyDictionary<string, string> settings, Action<WebApplicationBuilder>? configure = null)
     {
         var address = new Uri($"http://127.0.0.1:{httpPort.ToString(CultureInfo.InvariantCulture)}");
         var args = settings.Select(s => $"--{s.Key}={s.Value}").Prepend($"--urls={address}").ToArray();
@@ -31,6 +35,7 @@ public sealed class SiloServer : IAsyncDisposable
             EnvironmentName = "Production",
             ContentRootPath = AppContext.BaseDirectory,
         });
+        configure?.Invoke(builder);
         builder.AddLlmRecServices();
         var app = builder.Build();
         app.MapLlmRecApis();

@@ -17,23 +17,22 @@ namespace Orleans.LlmRec.IntegrationTests.Llm;
 /// </summary>
 public sealed class LlmSilo : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly SiloServer _server;
 
-    private LlmSilo(WebApplication app, Uri address, CapturedLogs logs)
+    private LlmSilo(SiloServer server, CapturedLogs logs)
     {
-        _app = app;
+        _server = server;
         Logs = logs;
-        Client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(60) };
         Api = new ServiceClient(Client);
     }
 
-    public HttpClient Client { get; }
+    public HttpClient Client => _server.Client;
 
     public ServiceClient Api { get; }
 
     public CapturedLogs Logs { get; }
 
-    public IServiceProvider Services => _app.Services;
+    public IServiceProvider Services => _server.Services;
 
     public LlmWorkQueue Queue => Services.GetRequiredService<LlmWorkQueue>();
 
@@ -64,36 +63,12 @@ public sealed class LlmSilo : IAsyncDisposable
         };
         foreach (var (key, value) in llmSettings) settings[key] = value;
 
-        var address = new Uri($"http://127.0.0.1:{ports[0].ToString(CultureInfo.InvariantCulture)}");
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
-        {
-            Args = settings.Select(s => $"--{s.Key}={s.Value}").Prepend($"--urls={address}").ToArray(),
-            EnvironmentName = "Production",
-            ContentRootPath = AppContext.BaseDirectory,
-        });
         var logs = new CapturedLogs();
-        builder.Logging.AddProvider(logs);
-        builder.AddLlmRecServices();
-        var app = builder.Build();
-        app.MapLlmRecApis();
-        try
-        {
-            await app.StartAsync();
-        }
-        catch
-        {
-            await app.DisposeAsync();
-            throw;
-        }
-        return new LlmSilo(app, address, logs);
+        var server = await SiloServer.StartAsync(ports[0], settings, builder => builder.Logging.AddProvider(logs));
+        return new LlmSilo(server, logs);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        Client.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 }
 
 /// <summary>Log lines of the host, kept for assertions (what the start-up log says).</summary>
