@@ -5,7 +5,7 @@ using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Orleans.LlmRec.Benchmarks;
 
-// dotnet run -c Release --project bench/Orleans.LlmRec.Benchmarks -- [BenchmarkDotNet args | latency | bandwidth | profile]
+// dotnet run -c Release --project bench/Orleans.LlmRec.Benchmarks -- [BenchmarkDotNet args | latency | bandwidth | profile | device]
 // Results and how to read them: bench/RESULTS.md.
 switch (args.FirstOrDefault())
 {
@@ -15,6 +15,8 @@ switch (args.FirstOrDefault())
         return BandwidthRun.Run(args[1..]);
     case "profile":
         return ProfileRun.Run(args[1..]);
+    case "device":
+        return await DeviceRun.RunAsync(args[1..]);
 }
 
 // In-process and short: the machine has two shared cores, and building a separate benchmark process per run would

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
 using Orleans.LlmRec.Recommendation.Onnx;
@@ -157,7 +158,13 @@ internal sealed class ServingModel
             {
                 try
                 {
-                    sessionOptions.AppendExecutionProvider_CUDA(options.CudaDeviceId);
+                    using var cudaOptions = new OrtCUDAProviderOptions();
+                    cudaOptions.UpdateOptions(new Dictionary<string, string>
+                    {
+                        ["device_id"] = options.CudaDeviceId.ToString(CultureInfo.InvariantCulture),
+                        ["use_tf32"] = options.CudaUseTf32 ? "1" : "0",
+                    });
+                    sessionOptions.AppendExecutionProvider_CUDA(cudaOptions);
                     provider = ExecutionProviders.Cuda;
                 }
                 catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
