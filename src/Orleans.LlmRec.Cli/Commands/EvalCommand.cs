@@ -100,18 +100,7 @@ internal static class EvalCommand
         {
             ct.ThrowIfCancellationRequested();
             var (model, seconds) = ConsoleUi.Train(TrainerCatalog.Create(kind, settings), train, ct);
-            var report = RankingEvaluator.Evaluate(model, matrix, split.Test, new RankingEvaluationOptions
-            {
-                Ks = ks,
-                RelevanceThreshold = threshold ?? float.NegativeInfinity,
-            });
-            var metrics = report.ToDictionary();
-            if (kind.PredictsRatings())
-            {
-                var (rmse, mae) = RatingAccuracy(model, split.Train, split.Test);
-                metrics["rmse"] = rmse;
-                metrics["mae"] = mae;
-            }
+            var (metrics, evaluatedUsers) = MeasureOnTest(model, kind, matrix, split, ks, threshold);
             records.Add(new EvaluationRecord
             {
                 Dataset = dataset.Name,
@@ -121,13 +110,36 @@ internal static class EvalCommand
                 Seed = settings.Seed,
                 Metrics = metrics,
                 TrainingSeconds = seconds,
-                EvaluatedUsers = report.EvaluatedUsers,
+                EvaluatedUsers = evaluatedUsers,
                 TrainInteractions = split.Train.Length,
                 TestInteractions = split.Test.Length,
                 Parameters = new Dictionary<string, double>(model.Parameters),
             });
         }
         return records;
+    }
+
+    /// <summary>
+    /// The metrics of a model trained on <paramref name="split"/>'s training part, on its test part: all-ranking
+    /// metrics at <paramref name="ks"/>, plus RMSE and MAE for the models that predict ratings. Shared by <c>eval</c>
+    /// and <c>train --holdout</c>, so a manifest records what the evaluation table shows.
+    /// </summary>
+    internal static (Dictionary<string, double> Metrics, int EvaluatedUsers) MeasureOnTest(
+        EmbeddingModel model, ModelKind kind, InteractionMatrix trainMatrix, DataSplit split, int[] ks, float? threshold)
+    {
+        var report = RankingEvaluator.Evaluate(model, trainMatrix, split.Test, new RankingEvaluationOptions
+        {
+            Ks = ks,
+            RelevanceThreshold = threshold ?? float.NegativeInfinity,
+        });
+        var metrics = report.ToDictionary();
+        if (kind.PredictsRatings())
+        {
+            var (rmse, mae) = RatingAccuracy(model, split.Train, split.Test);
+            metrics["rmse"] = rmse;
+            metrics["mae"] = mae;
+        }
+        return (metrics, report.EvaluatedUsers);
     }
 
     // Predictions clipped to the training rating range, as Surprise does before computing RMSE.

@@ -48,9 +48,8 @@ internal static class TrainCommand
             var (trained, seconds) = ConsoleUi.Train(trainer, train, cancellationToken);
             if (split is not null)
             {
-                var report = RankingEvaluator.Evaluate(trained, train.ToMatrix(), split.Test, new RankingEvaluationOptions { Ks = [result.GetValue(k)] });
-                metrics = report.ToDictionary();
-                metrics["evaluated_users"] = report.EvaluatedUsers;
+                (metrics, var evaluatedUsers) = EvalCommand.MeasureOnTest(trained, kind, train.ToMatrix(), split, [result.GetValue(k)], threshold: null);
+                metrics["evaluated_users"] = evaluatedUsers;
                 ResultsTable.Print(dataset.Name, protocol!.Value.ToName(), [(kind.ToName(), metrics, seconds)], result.GetValue(k));
             }
             var directory = result.GetValue(output)!;
