@@ -4,12 +4,6 @@ using Orleans.LlmRec.Grains.Serving;
 
 namespace Orleans.LlmRec.Grains.Ingestion;
 
-/// <summary>What ingesting a batch did: applied (with counts), or refused whole with the problems found.</summary>
-public sealed record IngestResult(IngestResponse? Response, IReadOnlyDictionary<string, string[]> Errors)
-{
-    public bool Rejected => Response is null;
-}
-
 /// <summary>
 /// Stage <b>ingest</b> of the feed path: the one way events enter the service. The HTTP endpoint calls it, and so will
 /// a Redis Streams consumer, so both get the same validation, grouping and idempotency.
@@ -30,7 +24,7 @@ public sealed class EventIngestor(IGrainFactory grains, ModelServing serving, IO
         var validation = EventBatchValidator.Validate(batch, serving.Catalogue, options.Value, time.GetUtcNow());
         if (!validation.IsValid)
         {
-            return new IngestResult(null, validation.Errors);
+            return IngestResult.Refused(validation.Errors);
         }
         var perUser = validation.Events.GroupBy(e => e.UserId, StringComparer.Ordinal).ToList();
         var results = await Task.WhenAll(perUser.Select(g => grains.GetGrain<IUserGrain>(g.Key).ApplyEventsAsync(g.ToList())))
@@ -41,6 +35,6 @@ public sealed class EventIngestor(IGrainFactory grains, ModelServing serving, IO
             Duplicates = results.Sum(r => r.Duplicates),
             Users = perUser.Count,
         };
-        return new IngestResult(response, new Dictionary<string, string[]>());
+        return IngestResult.Applied(response);
     }
 }

@@ -1,3 +1,6 @@
+using Orleans.LlmRec.Abstractions;
+using Orleans.Runtime;
+
 namespace Orleans.LlmRec.Silo.Apis;
 
 /// <summary>A silo as this silo's membership view shows it.</summary>
@@ -14,10 +17,10 @@ public sealed record SiloView
 /// <summary>Answer of <c>GET /v1/cluster</c>.</summary>
 public sealed record ClusterView
 {
-    /// <summary>The silo that answered.</summary>
+    /// <summary>The silo that answered (through the API tier, the silo its management grain ran on).</summary>
     public required string Silo { get; init; }
 
-    /// <summary>Grows with every membership change this silo has seen.</summary>
+    /// <summary>Grows with every membership change this silo has seen; -1 when an API tier answered (it keeps no view).</summary>
     public required long MembershipVersion { get; init; }
     public required IReadOnlyList<SiloView> Silos { get; init; }
 }
@@ -36,8 +39,12 @@ public static class ClusterApi
         return app;
     }
 
-    private static ClusterView GetCluster(IClusterMembershipService membership, ILocalSiloDetails local)
+    private static async Task<ClusterView> GetCluster(IServiceProvider services, IGrainFactory grains)
     {
+        if (services.GetService<IClusterMembershipService>() is not { } membership || services.GetService<ILocalSiloDetails>() is not { } local)
+        {
+            return await GetClusterFromClientAsync(grains);
+        }
         var snapshot = membership.CurrentSnapshot;
         return new ClusterView
         {
@@ -46,6 +53,25 @@ public static class ClusterApi
             Silos = snapshot.Members.Values
                 .OrderBy(m => m.SiloAddress.ToParsableString(), StringComparer.Ordinal)
                 .Select(m => new SiloView { Address = m.SiloAddress.ToParsableString(), Name = m.Name, Status = m.Status.ToString() })
+                .ToList(),
+        };
+    }
+
+    /// <summary>
+    /// On the API tier (an Orleans client, no membership view of its own): the membership table as a silo's management
+    /// grain reads it. <see cref="ClusterView.Silo"/> is then the silo that answered.
+    /// </summary>
+    private static async Task<ClusterView> GetClusterFromClientAsync(IGrainFactory grains)
+    {
+        var hosts = await grains.GetGrain<IManagementGrain>(0).GetDetailedHosts(onlyActive: false);
+        var serving = await grains.GetGrain<IApiGatewayGrain>(0).DescribeServingAsync();
+        return new ClusterView
+        {
+            Silo = serving.Silo,
+            MembershipVersion = -1,
+            Silos = hosts
+                .OrderBy(m => m.SiloAddress.ToParsableString(), StringComparer.Ordinal)
+                .Select(m => new SiloView { Address = m.SiloAddress.ToParsableString(), Name = m.SiloName, Status = m.Status.ToString() })
                 .ToList(),
         };
     }

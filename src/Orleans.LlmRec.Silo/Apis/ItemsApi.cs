@@ -22,16 +22,16 @@ public static class ItemsApi
         return app;
     }
 
-    private static Results<Ok<SimilarItemsResponse>, ValidationProblem, ProblemHttpResult> GetSimilar(
-        string itemId, int? k, ModelServing serving, IOptions<FeedOptions> options)
+    private static async Task<Results<Ok<SimilarItemsResponse>, ValidationProblem, ProblemHttpResult>> GetSimilar(
+        string itemId, int? k, IItemQueries items, IOptions<FeedOptions> options)
     {
         var count = k ?? DefaultSimilarCount;
         if (ApiValidation.CheckId(itemId, "itemId") is { } badItem) return badItem;
         if (ApiValidation.CheckK(count, options.Value.MaxK) is { } badK) return badK;
-        if (!serving.Catalogue.TryGetIndex(itemId, out var index))
+        if (await items.FindSimilarAsync(itemId, count) is not { } similar)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown item", detail: $"unknown item '{itemId}'");
         }
-        return TypedResults.Ok(SimilarItemsFinder.Find(serving.Current, serving.Catalogue, index, count));
+        return TypedResults.Ok(similar);
     }
 }

@@ -19,12 +19,26 @@ public enum GrainStorageMode
     Redis,
 }
 
+/// <summary>What this host is in the cluster.</summary>
+public enum HostRole
+{
+    /// <summary>A silo with the HTTP API co-hosted: holds user grains, the catalogue and a model (the default).</summary>
+    Silo,
+
+    /// <summary>
+    /// A separate API tier: the same HTTP API, but as an Orleans client that reaches the silos through their gateways.
+    /// Loads no catalogue or model, runs no LLM jobs or stream consumer; scales apart from the silos.
+    /// </summary>
+    Client,
+}
+
 /// <summary>How the silo joins a cluster and where grain state lives (configuration section <c>Silo</c>).</summary>
 public sealed class OrleansHostOptions : IValidatableObject
 {
     // Not "Orleans": Orleans binds that section itself (Orleans:Clustering:ProviderType...).
     public const string SectionName = "Silo";
 
+    public HostRole Role { get; set; } = HostRole.Silo;
     public ClusteringMode Clustering { get; set; } = ClusteringMode.Localhost;
     public GrainStorageMode Storage { get; set; } = GrainStorageMode.Memory;
 
@@ -40,6 +54,10 @@ public sealed class OrleansHostOptions : IValidatableObject
     [Range(1, 65_535, ErrorMessage = "Silo:SiloPort must lie in [1, 65535].")]
     public int SiloPort { get; set; } = 11_111;
 
+    /// <summary>
+    /// The port clients connect to. For <see cref="HostRole.Client"/> with localhost clustering, the gateway port of
+    /// the silo on this machine; with Redis clustering clients find the gateways in the membership table.
+    /// </summary>
     [Range(1, 65_535, ErrorMessage = "Silo:GatewayPort must lie in [1, 65535].")]
     public int GatewayPort { get; set; } = 30_000;
 

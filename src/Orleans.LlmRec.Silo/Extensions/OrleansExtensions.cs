@@ -17,6 +17,10 @@ public static class OrleansExtensions
     public static IHostApplicationBuilder UseLlmRecOrleans(this IHostApplicationBuilder builder)
     {
         var options = builder.Configuration.GetValidated<OrleansHostOptions>(OrleansHostOptions.SectionName);
+        if (options.Role == HostRole.Client)
+        {
+            return builder.UseLlmRecOrleansClient(options);
+        }
         builder.UseOrleans(silo =>
         {
             if (options.Clustering == ClusteringMode.Redis)
@@ -60,6 +64,46 @@ public static class OrleansExtensions
             silo.Configure<GrainCollectionOptions>(o => o.CollectionAge = TimeSpan.FromMinutes(options.IdleDeactivationMinutes));
         });
         return builder;
+    }
+
+    /// <summary>
+    /// The API tier: an Orleans client of the cluster named by <c>Silo:ClusterId</c>/<c>ServiceId</c>, through the local
+    /// silo's gateway (localhost clustering) or the gateways listed in Redis. Start-up waits for a gateway, retrying,
+    /// so the tier can start before the silos.
+    /// </summary>
+    private static IHostApplicationBuilder UseLlmRecOrleansClient(this IHostApplicationBuilder builder, OrleansHostOptions options)
+    {
+        builder.UseOrleansClient(client =>
+        {
+            if (options.Clustering == ClusteringMode.Redis)
+            {
+                client.UseRedisClustering(o => o.ConfigurationOptions = RedisConfiguration(options));
+                client.Configure<ClusterOptions>(o =>
+                {
+                    o.ClusterId = options.ClusterId;
+                    o.ServiceId = options.ServiceId;
+                });
+            }
+            else
+            {
+                client.UseLocalhostClustering(options.GatewayPort, options.ServiceId, options.ClusterId);
+            }
+            client.UseConnectionRetryFilter(RetryUntilStopped);
+        });
+        return builder;
+    }
+
+    private static async Task<bool> RetryUntilStopped(Exception exception, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     private static ConfigurationOptions RedisConfiguration(OrleansHostOptions options)

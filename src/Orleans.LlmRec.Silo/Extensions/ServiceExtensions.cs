@@ -7,6 +7,7 @@ using Orleans.LlmRec.Grains.Feeds;
 using Orleans.LlmRec.Grains.Ingestion;
 using Orleans.LlmRec.Grains.Serving;
 using Orleans.LlmRec.Scoring;
+using Orleans.LlmRec.Silo.ApiTier;
 using Orleans.LlmRec.Silo.Apis;
 using Orleans.LlmRec.Silo.Configuration;
 using Orleans.LlmRec.Silo.Serving;
@@ -15,7 +16,10 @@ namespace Orleans.LlmRec.Silo.Extensions;
 
 public static class ServiceExtensions
 {
-    /// <summary>Everything the service needs: options, catalogue and model, feed pipeline, ingestion, Orleans, HTTP plumbing.</summary>
+    /// <summary>
+    /// Everything the service needs: options, catalogue and model, feed pipeline, ingestion, Orleans, HTTP plumbing;
+    /// with <c>Silo:Role = Client</c>, only the HTTP API as an Orleans client of the silos.
+    /// </summary>
     public static IHostApplicationBuilder AddLlmRecServices(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -24,23 +28,39 @@ public static class ServiceExtensions
         AddValidatedOptions<CatalogueOptions>(services, CatalogueOptions.SectionName);
         AddValidatedOptions<ModelOptions>(services, ModelOptions.SectionName);
         AddValidatedOptions<OrleansHostOptions>(services, OrleansHostOptions.SectionName);
-        services.AddOptions<ScorerOptions>().BindConfiguration("Scoring").ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ScorerOptions>, ScorerOptionsValidator>();
-
-        // One catalogue, one model and one scorer per silo, loaded before the silo starts (ServingStartup is
-        // registered ahead of UseOrleans, and hosted services start in registration order).
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<ServingLoader>();
-        services.AddSingleton(sp => sp.GetRequiredService<ServingLoader>().Serving);
-        services.AddSingleton(sp => sp.GetRequiredService<ModelServing>().Catalogue);
-        services.AddHostedService<ServingStartup>();
-        builder.AddLlmRecLlmLayer();
-        services.TryAddSingleton<IReRanker, IdentityReRanker>();
-        services.AddSingleton<FeedPipeline>();
-        services.AddSingleton<IEventIngestor, EventIngestor>();
+        var role = builder.Configuration.GetValidated<OrleansHostOptions>(OrleansHostOptions.SectionName).Role;
+        if (role == HostRole.Client)
+        {
+            // The API tier: the same endpoints, everything else asked of the silos (ApiTier/GatewayServices.cs).
+            services.AddSingleton<IEventIngestor, GatewayEventIngestor>();
+            services.AddSingleton<IItemQueries, GatewayItemQueries>();
+            services.AddHealthChecks().AddCheck<GatewayHealthCheck>("gateway");
+            builder.UseLlmRecOrleans();
+        }
+        else
+        {
+            services.AddOptions<ScorerOptions>().BindConfiguration("Scoring").ValidateOnStart();
+            services.AddSingleton<IValidateOptions<ScorerOptions>, ScorerOptionsValidator>();
 
-        builder.UseLlmRecOrleans();
-        builder.AddLlmRecCluster();
+            // One catalogue, one model and one scorer per silo, loaded before the silo starts (ServingStartup is
+            // registered ahead of UseOrleans, and hosted services start in registration order).
+            services.AddSingleton<ServingLoader>();
+            services.AddSingleton(sp => sp.GetRequiredService<ServingLoader>().Serving);
+            services.AddSingleton(sp => sp.GetRequiredService<ModelServing>().Catalogue);
+            services.AddHostedService<ServingStartup>();
+            builder.AddLlmRecLlmLayer();
+            services.TryAddSingleton<IReRanker, IdentityReRanker>();
+            services.AddSingleton<FeedPipeline>();
+            services.AddSingleton<EventIngestor>();
+            services.AddSingleton<IEventIngestor>(sp => sp.GetRequiredService<EventIngestor>());
+            services.AddSingleton<LocalItemQueries>();
+            services.AddSingleton<IItemQueries>(sp => sp.GetRequiredService<LocalItemQueries>());
+            services.AddHealthChecks().AddCheck<ServingHealthCheck>("serving");
+
+            builder.UseLlmRecOrleans();
+            builder.AddLlmRecCluster();
+        }
 
         services.AddProblemDetails();
         services.AddExceptionHandler<ApiExceptionHandler>();
@@ -53,7 +73,6 @@ public static class ServiceExtensions
             o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         });
         services.AddOpenApi();
-        services.AddHealthChecks().AddCheck<ServingHealthCheck>("serving");
         return builder;
     }
 
