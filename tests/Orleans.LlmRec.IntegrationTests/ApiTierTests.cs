@@ -110,6 +110,23 @@ public sealed class ApiTierTests : IAsyncLifetime
         Assert.Equal(cluster.RootElement.GetProperty("silo").GetString(), active.GetProperty("address").GetString());
     }
 
+    [Fact]
+    public async Task With_every_silo_gone_the_tier_answers_503_not_500()
+    {
+        await _silo.DisposeAsync();
+        _silo = null!;
+
+        foreach (var path in new[] { "/v1/users/gone/feed?k=5", "/v1/items/1/similar?k=5" })
+        {
+            using var response = await _tier.Client.GetAsync(path);
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable, $"{path}: {(int)response.StatusCode} {body}");
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        }
+        using var health = await _tier.Client.GetAsync("/health");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
+    }
+
     public async Task DisposeAsync()
     {
         if (_tier is not null) await _tier.DisposeAsync();

@@ -56,6 +56,19 @@ public class BadInputTests(ServiceFixture service)
             new("preferences malformed", HttpMethod.Put, $"/v1/users/{Victim}/preferences", """{"preferences":""", "application/json", HttpStatusCode.BadRequest, null),
             new("similar to an unknown item", HttpMethod.Get, "/v1/items/no-such-item/similar", null, "", HttpStatusCode.NotFound, null),
             new("similar with k zero", HttpMethod.Get, "/v1/items/1/similar?k=0", null, "", HttpStatusCode.BadRequest, "k"),
+            new("similar with k too large", HttpMethod.Get, "/v1/items/1/similar?k=101", null, "", HttpStatusCode.BadRequest, "k"),
+            new("similar with k not a number", HttpMethod.Get, "/v1/items/1/similar?k=lots", null, "", HttpStatusCode.BadRequest, null),
+            new("rating below the scale", HttpMethod.Post, "/v1/events", Events(valid, Event(type: "rating", extra: ",\"value\":0.1")), "application/json", HttpStatusCode.BadRequest, "events[1].value"),
+            new("rating above the scale", HttpMethod.Post, "/v1/events", Events(valid, Event(type: "rating", extra: ",\"value\":9")), "application/json", HttpStatusCode.BadRequest, "events[1].value"),
+            new("event id too long", HttpMethod.Post, "/v1/events", Events(valid, Event(eventId: new string('e', 129))), "application/json", HttpStatusCode.BadRequest, "events[1].eventId"),
+            new("user id too long in a batch", HttpMethod.Post, "/v1/events", Events(valid, Event(userId: new string('u', 129))), "application/json", HttpStatusCode.BadRequest, "events[1].userId"),
+            new("null event", HttpMethod.Post, "/v1/events", Events(valid, "null"), "application/json", HttpStatusCode.BadRequest, "events[1]"),
+            new("missing user id", HttpMethod.Post, "/v1/events", Events(valid, """{"eventId":"e","itemId":"1","type":"click","timestamp":"2024-01-01T00:00:00Z"}"""), "application/json", HttpStatusCode.BadRequest, "events[1].userId"),
+            new("missing item id", HttpMethod.Post, "/v1/events", Events(valid, """{"eventId":"e","userId":"victim-of-bad-input","type":"click","timestamp":"2024-01-01T00:00:00Z"}"""), "application/json", HttpStatusCode.BadRequest, "events[1].itemId"),
+            new("user view with an id too long", HttpMethod.Get, $"/v1/users/{new string('u', 129)}", null, "", HttpStatusCode.BadRequest, "userId"),
+            new("preferences not JSON", HttpMethod.Put, $"/v1/users/{Victim}/preferences", "documentaries", "text/plain", HttpStatusCode.UnsupportedMediaType, null),
+            new("preferences with no body", HttpMethod.Put, $"/v1/users/{Victim}/preferences", "", "application/json", HttpStatusCode.BadRequest, null),
+            new("preferences body over the size limit", HttpMethod.Put, $"/v1/users/{Victim}/preferences", $$"""{"preferences":"{{new string('p', 9_000)}}"}""", "application/json", HttpStatusCode.RequestEntityTooLarge, null),
         ];
     }
 

@@ -43,4 +43,16 @@ public class ConfigurationTests
             SiloServer.StartAsync(FreePorts.Take(1)[0], WithPorts(new() { ["Feed:ScoringBudgetMs"] = "0" })));
         Assert.Contains("Feed:ScoringBudgetMs must lie in [1, 60000]", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Settings_that_contradict_each_other_are_refused_by_name()
+    {
+        var k = await Assert.ThrowsAsync<OptionsValidationException>(() =>
+            SiloServer.StartAsync(FreePorts.Take(1)[0], WithPorts(new() { ["Feed:DefaultK"] = "50", ["Feed:MaxK"] = "20" })));
+        Assert.Contains("Feed:DefaultK (50) must not exceed Feed:MaxK (20)", k.Message, StringComparison.Ordinal);
+
+        var ratings = await Assert.ThrowsAsync<OptionsValidationException>(() =>
+            SiloServer.StartAsync(FreePorts.Take(1)[0], WithPorts(new() { ["Ingestion:MinRating"] = "5", ["Ingestion:MaxRating"] = "1" })));
+        Assert.Contains("Ingestion:MinRating (5) must be below Ingestion:MaxRating (1)", ratings.Message, StringComparison.Ordinal);
+    }
 }

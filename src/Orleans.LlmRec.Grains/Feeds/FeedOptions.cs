@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Orleans.LlmRec.Grains.Feeds;
 
 /// <summary>How feeds are built and served (configuration section <c>Feed</c>).</summary>
-public sealed class FeedOptions
+public sealed class FeedOptions : IValidatableObject
 {
     public const string SectionName = "Feed";
 
@@ -41,4 +41,13 @@ public sealed class FeedOptions
     public int MaxWriteAttempts { get; set; } = 3;
 
     public TimeSpan ScoringBudget => TimeSpan.FromMilliseconds(ScoringBudgetMs);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        // Otherwise every feed request without k would be refused as out of range.
+        if (DefaultK > MaxK)
+        {
+            yield return new ValidationResult($"Feed:DefaultK ({DefaultK}) must not exceed Feed:MaxK ({MaxK}).", [nameof(DefaultK), nameof(MaxK)]);
+        }
+    }
 }

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Orleans.LlmRec.Grains.Ingestion;
 
 /// <summary>Limits on ingested events (configuration section <c>Ingestion</c>).</summary>
-public sealed class IngestionOptions
+public sealed class IngestionOptions : IValidatableObject
 {
     public const string SectionName = "Ingestion";
 
@@ -22,8 +22,21 @@ public sealed class IngestionOptions
     [Range(1, 1_024, ErrorMessage = "Ingestion:MaxIdLength must lie in [1, 1024].")]
     public int MaxIdLength { get; set; } = 128;
 
+    /// <summary>The lowest rating a <c>rating</c> event may carry.</summary>
+    [Range(-1_000_000, 1_000_000, ErrorMessage = "Ingestion:MinRating must lie in [-1e6, 1e6].")]
     public float MinRating { get; set; } = 0.5f;
+
+    /// <summary>The highest rating a <c>rating</c> event may carry.</summary>
+    [Range(-1_000_000, 1_000_000, ErrorMessage = "Ingestion:MaxRating must lie in [-1e6, 1e6].")]
     public float MaxRating { get; set; } = 5f;
 
     public TimeSpan MaxFutureSkew => TimeSpan.FromSeconds(MaxFutureSkewSeconds);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!(MinRating < MaxRating))
+        {
+            yield return new ValidationResult($"Ingestion:MinRating ({MinRating}) must be below Ingestion:MaxRating ({MaxRating}).", [nameof(MinRating), nameof(MaxRating)]);
+        }
+    }
 }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
+using Orleans.Runtime.Messaging;
 using Orleans.Persistence.Redis;
 using Orleans.Runtime;
 using Orleans.Storage;
@@ -28,7 +29,8 @@ public sealed partial class ApiExceptionHandler(IProblemDetailsService problems,
             BadHttpRequestException e => (e.StatusCode, "Bad request", e.InnerException is { } inner ? $"{e.Message} {inner.Message}" : e.Message),
             TimeoutException => (StatusCodes.Status503ServiceUnavailable, "Timed out",
                 "The service did not answer in time; the request may or may not have been applied. Retrying is safe: events are de-duplicated by id."),
-            SiloUnavailableException or OrleansMessageRejectionException => (StatusCodes.Status503ServiceUnavailable, "Service unavailable",
+            // The last two reach an API tier (Silo:Role=Client) when no gateway answers or the gateway sheds load.
+            SiloUnavailableException or OrleansMessageRejectionException or ConnectionFailedException or GatewayTooBusyException => (StatusCodes.Status503ServiceUnavailable, "Service unavailable",
                 "The service is starting, stopping or rebalancing; retry shortly."),
             InconsistentStateException or RedisException or RedisStorageException => (StatusCodes.Status503ServiceUnavailable, "Storage unavailable",
                 "User state could not be stored; nothing of this request for the affected user was kept. Retrying is safe."),
@@ -45,6 +47,23 @@ public sealed partial class ApiExceptionHandler(IProblemDetailsService problems,
             Exception = exception,
             ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail },
         });
+    }
+
+    /// <summary>
+    /// Problems the framework writes on its own (status-code pages), e.g. a 413 when a body is larger than the
+    /// endpoint's limit before any of our code runs: give them a detail that says what to do.
+    /// </summary>
+    public static void ExplainBareStatus(ProblemDetailsContext context)
+    {
+        if (context.ProblemDetails.Detail is not null) return;
+        context.ProblemDetails.Detail = context.ProblemDetails.Status switch
+        {
+            StatusCodes.Status413PayloadTooLarge => context.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize is { } limit
+                ? $"The request body is larger than the {limit} bytes this endpoint accepts."
+                : "The request body is larger than this endpoint accepts.",
+            StatusCodes.Status415UnsupportedMediaType => "Send the body as application/json.",
+            _ => null,
+        };
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Method} {Path} failed")]

@@ -5,16 +5,17 @@ namespace Orleans.LlmRec.Silo.Apis;
 /// <summary>Checks shared by the endpoints; each failure names the field, as clients fix requests field by field.</summary>
 internal static class ApiValidation
 {
-    /// <summary>The longest user or item id accepted in a path (the same bound as ingested ids).</summary>
-    public const int MaxIdLength = 128;
-
     public static ValidationProblem Invalid(string field, string message) =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, title: "The request is invalid.");
 
-    public static ValidationProblem? CheckId(string id, string field)
+    /// <summary>
+    /// A user or item id in a path: the same bound as ingested ids (<c>Ingestion:MaxIdLength</c>), so any user the
+    /// service accepted events for can be asked for.
+    /// </summary>
+    public static ValidationProblem? CheckId(string id, string field, int maxIdLength)
     {
         if (string.IsNullOrWhiteSpace(id)) return Invalid(field, "must not be empty");
-        if (id.Length > MaxIdLength) return Invalid(field, $"is {id.Length} characters long; at most {MaxIdLength} are allowed");
+        if (id.Length > maxIdLength) return Invalid(field, $"is {id.Length} characters long; at most {maxIdLength} are allowed");
         return null;
     }
 

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Orleans.LlmRec.Abstractions;
 using Orleans.LlmRec.Grains.Feeds;
+using Orleans.LlmRec.Grains.Ingestion;
 
 namespace Orleans.LlmRec.Silo.Apis;
 
@@ -23,11 +24,11 @@ public static class FeedApi
     }
 
     private static async Task<Results<Ok<Feed>, ValidationProblem>> GetFeedAsync(
-        string userId, int? k, string? exclude, bool? explain, IGrainFactory grains, IOptions<FeedOptions> options)
+        string userId, int? k, string? exclude, bool? explain, IGrainFactory grains, IOptions<FeedOptions> options, IOptions<IngestionOptions> ingestion)
     {
         var feedOptions = options.Value;
         var count = k ?? feedOptions.DefaultK;
-        if (ApiValidation.CheckId(userId, "userId") is { } badUser) return badUser;
+        if (ApiValidation.CheckId(userId, "userId", ingestion.Value.MaxIdLength) is { } badUser) return badUser;
         if (ApiValidation.CheckK(count, feedOptions.MaxK) is { } badK) return badK;
         var excluded = (exclude ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal).ToList();
         if (excluded.Count > feedOptions.MaxExclude)

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Orleans.LlmRec.Abstractions;
 using Orleans.LlmRec.Grains.Feeds;
+using Orleans.LlmRec.Grains.Ingestion;
 using Orleans.LlmRec.Grains.Serving;
 
 namespace Orleans.LlmRec.Silo.Apis;
@@ -23,10 +24,10 @@ public static class ItemsApi
     }
 
     private static async Task<Results<Ok<SimilarItemsResponse>, ValidationProblem, ProblemHttpResult>> GetSimilar(
-        string itemId, int? k, IItemQueries items, IOptions<FeedOptions> options)
+        string itemId, int? k, IItemQueries items, IOptions<FeedOptions> options, IOptions<IngestionOptions> ingestion)
     {
         var count = k ?? DefaultSimilarCount;
-        if (ApiValidation.CheckId(itemId, "itemId") is { } badItem) return badItem;
+        if (ApiValidation.CheckId(itemId, "itemId", ingestion.Value.MaxIdLength) is { } badItem) return badItem;
         if (ApiValidation.CheckK(count, options.Value.MaxK) is { } badK) return badK;
         if (await items.FindSimilarAsync(itemId, count) is not { } similar)
         {

@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Orleans.LlmRec.Abstractions;
 using Orleans.LlmRec.Grains.Feeds;
+using Orleans.LlmRec.Grains.Ingestion;
 
 namespace Orleans.LlmRec.Silo.Apis;
 
@@ -19,20 +21,26 @@ public static class UsersApi
             .WithName("SetPreferences")
             .WithSummary("Set a user's free-text preferences")
             .WithDescription("Body {\"preferences\": \"...\"}; null or empty clears them. They steer the re-ranker, so the cached feed is invalidated.")
-            .ProducesValidationProblem();
+            // A body that cannot hold a valid text (UTF-8 at its worst, plus the JSON around it) is refused with a 413
+            // before it is read in full, instead of after Kestrel's 30 MB default.
+            .WithMetadata(new RequestSizeLimitAttribute(PreferencesBodyLimit(app.ServiceProvider.GetRequiredService<IOptions<FeedOptions>>().Value)))
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         return app;
     }
 
-    private static async Task<Results<Ok<UserView>, ValidationProblem>> GetUserAsync(string userId, IGrainFactory grains)
+    internal static long PreferencesBodyLimit(FeedOptions options) => 4L * options.MaxPreferencesLength + 4_096;
+
+    private static async Task<Results<Ok<UserView>, ValidationProblem>> GetUserAsync(string userId, IGrainFactory grains, IOptions<IngestionOptions> ingestion)
     {
-        if (ApiValidation.CheckId(userId, "userId") is { } badUser) return badUser;
+        if (ApiValidation.CheckId(userId, "userId", ingestion.Value.MaxIdLength) is { } badUser) return badUser;
         return TypedResults.Ok(await grains.GetGrain<IUserGrain>(userId).GetUserAsync());
     }
 
     private static async Task<Results<Ok<UserView>, ValidationProblem>> SetPreferencesAsync(
-        string userId, PreferencesUpdate update, IGrainFactory grains, IOptions<FeedOptions> options)
+        string userId, PreferencesUpdate update, IGrainFactory grains, IOptions<FeedOptions> options, IOptions<IngestionOptions> ingestion)
     {
-        if (ApiValidation.CheckId(userId, "userId") is { } badUser) return badUser;
+        if (ApiValidation.CheckId(userId, "userId", ingestion.Value.MaxIdLength) is { } badUser) return badUser;
         var max = options.Value.MaxPreferencesLength;
         if (update.Preferences is { Length: var length } && length > max)
         {

@@ -62,7 +62,7 @@ public static class ServiceExtensions
             builder.AddLlmRecCluster();
         }
 
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = ApiExceptionHandler.ExplainBareStatus);
         services.AddExceptionHandler<ApiExceptionHandler>();
         // Binding failures (k=abc, malformed JSON bodies) become exceptions the handler turns into 400 ProblemDetails
         // naming the parameter, instead of bare 400s.
