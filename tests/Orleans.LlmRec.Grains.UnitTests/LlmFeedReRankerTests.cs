@@ -149,14 +149,4 @@ public class LlmFeedReRankerTests
     private Dictionary<string, float> Inverted(IReadOnlyList<ScoredCandidate> candidates) =>
         candidates.Select((c, rank) => (Id: _catalogue.ItemIdOf(c.Item), Score: (float)rank / (candidates.Count - 1)))
             .ToDictionary(x => x.Id, x => x.Score, StringComparer.Ordinal);
-
-    private sealed class FixedStatus(bool enabled) : ILlmStatus
-    {
-        public bool IsEnabled => enabled;
-        public bool IsAvailable => enabled;
-        public LlmCircuitState CircuitState => LlmCircuitState.Closed;
-        public string? Endpoint => enabled ? "http://llm/v1" : null;
-        public string? Model => enabled ? "m" : null;
-        public string Describe() => enabled ? "on" : "off";
-    }
 }

@@ -115,3 +115,14 @@ internal sealed class FakeScorer(ItemCatalogue catalogue, ServedModel model) : I
         return results;
     }
 }
+
+/// <summary>An LLM layer that is simply on or off, with its circuit closed.</summary>
+internal sealed class FixedStatus(bool enabled) : Orleans.LlmRec.Llm.ILlmStatus
+{
+    public bool IsEnabled => enabled;
+    public bool IsAvailable => enabled;
+    public Orleans.LlmRec.Llm.LlmCircuitState CircuitState => Orleans.LlmRec.Llm.LlmCircuitState.Closed;
+    public string? Endpoint => enabled ? "http://llm/v1" : null;
+    public string? Model => enabled ? "m" : null;
+    public string Describe() => enabled ? "on" : "off";
+}

@@ -88,9 +88,23 @@ public sealed partial class FeedPipeline
         var now = _time.GetUtcNow();
         if (input.IsColdStart)
         {
-            // A user the model knows nothing about: popular items are the honest answer, and not a degradation.
+            // A user the model knows nothing about: popular items are the honest answer, and not a degradation. Once
+            // they have written preferences or have a profile, those re-rank the popular pool (blended with popularity
+            // by the re-ranker's fusion), so their first feed already leans their way.
             var popular = FeedFallback.Build(null, input.ExcludedItemIds, Catalogue, input.Depth, input.Model.Version, now);
-            return new FeedOutcome(popular, Personalised: false, Degraded: false, "cold start: popular items until the user's first interactions");
+            const string coldNote = "cold start: popular items until the user's first interactions";
+            if (string.IsNullOrWhiteSpace(input.Preferences) && string.IsNullOrWhiteSpace(input.Profile))
+            {
+                return new FeedOutcome(popular, Personalised: false, Degraded: false, coldNote);
+            }
+            var pool = PopularCandidates(input);
+            var (blended, reorderedByText, blendNote) = await ReRankAsync(input, pool, cancellationToken);
+            if (!reorderedByText)
+            {
+                return new FeedOutcome(popular, Personalised: false, Degraded: blendNote is not null, blendNote ?? coldNote) { Scored = pool };
+            }
+            var coldFeed = AssembleFeed(blended, reordered: true, input.Model.Version, now, input.Depth);
+            return new FeedOutcome(coldFeed, Personalised: false, Degraded: false, "cold start: popular items re-ranked by the user's preferences and profile") { Scored = pool };
         }
 
         var candidates = SelectCandidates(input);
@@ -112,6 +126,23 @@ public sealed partial class FeedPipeline
         var (reRanked, reordered, reRankNote) = await ReRankAsync(input, scored, cancellationToken);
         var feed = AssembleFeed(reRanked, reordered, scoredVersion, now, input.Depth);
         return new FeedOutcome(feed, Personalised: reRankNote is null, Degraded: reRankNote is not null, reRankNote) { Scored = scored };
+    }
+
+    /// <summary>
+    /// The cold-start candidates: the most popular items the user may see, as many as a re-rank pool holds, each with
+    /// its popularity share as the score the re-ranker fuses with.
+    /// </summary>
+    private List<ScoredCandidate> PopularCandidates(FeedInput input)
+    {
+        var pool = Math.Max(input.Depth, _options.ReRankPoolSize);
+        var candidates = new List<ScoredCandidate>(pool);
+        foreach (var index in Catalogue.PopularItems)
+        {
+            if (candidates.Count == pool) break;
+            if (input.ExcludedItemIds.Contains(Catalogue.ItemIdOf(index))) continue;
+            candidates.Add(new ScoredCandidate(index, Catalogue.PopularityOf(index)));
+        }
+        return candidates;
     }
 
     /// <summary>Stage <b>candidates</b>: the whole catalogue minus what the user has seen or disliked.</summary>
