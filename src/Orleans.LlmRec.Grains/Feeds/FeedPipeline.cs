@@ -113,6 +113,11 @@ public sealed partial class FeedPipeline
         try
         {
             (scored, scoredVersion) = await ScoreAsync(input, candidates, cancellationToken);
+            if (scoredVersion != input.Model.Version)
+            {
+                // A model swap landed between the fold-in and the scoring: the user's vector belongs to another model.
+                throw new ScoringFailedException($"the model changed during the request ({input.Model.Version} → {scoredVersion})", null);
+            }
         }
         catch (ScoringFailedException e)
         {
@@ -241,4 +246,4 @@ public sealed partial class FeedPipeline
 }
 
 /// <summary>The score stage did not deliver in time or at all; the feed takes the fallback ladder.</summary>
-public sealed class ScoringFailedException(string message, Exception inner) : Exception(message, inner);
+public sealed class ScoringFailedException(string message, Exception? inner) : Exception(message, inner);

@@ -34,4 +34,19 @@ public sealed class ModelServing
 
     /// <summary>The model new requests use; read it once per request and keep the reference.</summary>
     public ServedModel Current => Volatile.Read(ref _current);
+
+    /// <summary>
+    /// Makes <paramref name="model"/> the one new requests fold users in with; the caller has already swapped the
+    /// scorer to the same version. A request that read the old model and was scored by the new one (or the other way
+    /// round) notices the version mismatch and takes the fallback ladder once. Returns the model it replaced.
+    /// </summary>
+    public ServedModel Replace(ServedModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (model.ItemCount != Catalogue.Count)
+        {
+            throw new ArgumentException($"The model has {model.ItemCount} items, the catalogue {Catalogue.Count}: they must share one item map.", nameof(model));
+        }
+        return Interlocked.Exchange(ref _current, model);
+    }
 }

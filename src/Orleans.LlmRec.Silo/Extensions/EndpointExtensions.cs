@@ -16,6 +16,7 @@ public static class EndpointExtensions
         app.MapUsersApi();
         app.MapItemsApi();
         app.MapClusterApi();
+        app.MapModelApi();
         return app;
     }
 }

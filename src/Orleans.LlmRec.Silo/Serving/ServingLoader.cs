@@ -27,6 +27,7 @@ public sealed partial class ServingLoader : IAsyncDisposable
     private readonly List<string> _exportedFiles = [];
     private string? _temporaryFolder;
     private OnnxScorer? _onnxScorer;
+    private readonly SemaphoreSlim _reloading = new(1, 1);
 
     public ServingLoader(IOptions<CatalogueOptions> catalogue, IOptions<ModelOptions> model, IOptions<ScorerOptions> scorer, ILoggerFactory loggers)
     {
@@ -54,6 +55,67 @@ public sealed partial class ServingLoader : IAsyncDisposable
             new ModelExpectation { ItemCount = catalogue.Count, ItemIdChecksum = catalogue.Checksum, Dimension = model.Dimension });
         LogServing(_logger, manifest.Kind, manifest.Version, catalogue.Count, model.Dimension, catalogue.Name, export.FullCataloguePath);
         return new ModelServing(catalogue, new ServedModel(model, manifest.Version), _onnxScorer);
+    }
+
+    /// <summary>
+    /// Loads <c>Model:Directory</c> again (e.g. after <c>llmrec train --out</c> replaced it) and swaps it in: the scorer
+    /// first (a new ONNX session beside the old one; in-flight requests finish on the old), then the model grains fold
+    /// users in with. Anything wrong with the new model (unreadable, another item map, an export the scorer refuses)
+    /// throws <see cref="ModelReloadException"/> and the current model keeps serving. One reload at a time.
+    /// </summary>
+    public async Task<ModelReload> ReloadAsync(CancellationToken cancellationToken = default)
+    {
+        if (_model.Directory is not { } directory)
+        {
+            throw new ModelReloadException("no Model:Directory is configured: this silo trained its model at start, so there is nothing to reload.");
+        }
+        await _reloading.WaitAsync(cancellationToken);
+        try
+        {
+            var serving = Serving;
+            var previous = serving.Current;
+            EmbeddingModel model;
+            ModelManifest manifest;
+            IdMap items;
+            try
+            {
+                (model, _, items, manifest) = ModelDirectory.Load(directory);
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or FormatException or UnauthorizedAccessException or System.Text.Json.JsonException or ArgumentException)
+            {
+                throw new ModelReloadException($"Model:Directory '{directory}' cannot be read: {e.Message}", e);
+            }
+            var checksum = items.Checksum();
+            if (checksum != serving.Catalogue.Checksum)
+            {
+                throw new ModelReloadException(
+                    $"the model in '{directory}' was trained on another item map ({items.Count} items, checksum {checksum[..12]}…) than the one served ({serving.Catalogue.Count} items); restart the silo to serve a new catalogue.");
+            }
+            if (manifest.Version == previous.Version)
+            {
+                return new ModelReload(previous.Version, previous.Version, Changed: false);
+            }
+            var folder = _model.OnnxFolder ?? _temporaryFolder ?? Path.GetTempPath();
+            var export = OnnxExporter.Export(model, manifest, OnnxExporter.DefaultPath(manifest, folder));
+            _exportedFiles.AddRange([export.FullCataloguePath, export.CandidatesPath]);
+            try
+            {
+                await _onnxScorer!.SwapAsync(export.FullCataloguePath,
+                    new ModelExpectation { ItemCount = serving.Catalogue.Count, ItemIdChecksum = serving.Catalogue.Checksum, Dimension = model.Dimension },
+                    cancellationToken);
+            }
+            catch (ScoringModelException e)
+            {
+                throw new ModelReloadException(e.Message, e);
+            }
+            serving.Replace(new ServedModel(model, manifest.Version));
+            LogReloaded(_logger, previous.Version, manifest.Version, manifest.Kind, directory);
+            return new ModelReload(previous.Version, manifest.Version, Changed: true);
+        }
+        finally
+        {
+            _reloading.Release();
+        }
     }
 
     private RatingsDataset LoadDataset()
@@ -131,6 +193,9 @@ public sealed partial class ServingLoader : IAsyncDisposable
         }
     }
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Reloaded the model: {OldVersion} → {NewVersion} ({Kind}, from {Directory})")]
+    private static partial void LogReloaded(ILogger logger, string oldVersion, string newVersion, string kind, string directory);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Catalogue data set {Name}: {Users} users, {Items} items, {Interactions} interactions")]
     private static partial void LogDataset(ILogger logger, string name, int users, int items, int interactions);
 
@@ -142,4 +207,13 @@ public sealed partial class ServingLoader : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Serving {Kind} model {Version}: {Items} items, dimension {Dimension}, catalogue {Catalogue}, ONNX {Path}")]
     private static partial void LogServing(ILogger logger, string kind, string version, int items, int dimension, string catalogue, string path);
+}
+
+/// <summary>What a model reload did: the version served before and after (equal when the directory held the same model).</summary>
+public sealed record ModelReload(string PreviousVersion, string Version, bool Changed);
+
+/// <summary>A model reload that was refused; the model served before keeps serving.</summary>
+public sealed class ModelReloadException(string reason, Exception? inner = null) : Exception($"Model reload refused: {reason}", inner)
+{
+    public string Reason { get; } = reason;
 }

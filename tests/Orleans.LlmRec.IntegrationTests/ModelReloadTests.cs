@@ -1,0 +1,102 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Orleans.LlmRec.IntegrationTests.Infrastructure;
+using Orleans.LlmRec.Recommendation.Data;
+using Orleans.LlmRec.Recommendation.Models;
+
+namespace Orleans.LlmRec.IntegrationTests;
+
+/// <summary>
+/// <c>POST /v1/admin/model/reload</c> on a running silo: a new model in Model:Directory is swapped in without a restart
+/// and users are folded in with it; a broken or foreign model is refused with 409 and the old one keeps serving.
+/// </summary>
+public sealed class ModelReloadTests : IAsyncLifetime
+{
+    private GenreWorld _world = null!;
+    private SiloServer _silo = null!;
+
+    public async Task InitializeAsync()
+    {
+        _world = GenreWorld.Create();
+        var ports = FreePorts.Take(3);
+        _silo = await SiloServer.StartAsync(ports[0], new Dictionary<string, string>
+        {
+            ["Silo:SiloPort"] = ports[1].ToString(CultureInfo.InvariantCulture),
+            ["Silo:GatewayPort"] = ports[2].ToString(CultureInfo.InvariantCulture),
+            ["Catalogue:DatasetPath"] = _world.DatasetPath,
+            ["Catalogue:Format"] = "ml-latest-small",
+            ["Model:Directory"] = _world.ModelPath,
+            ["Model:OnnxFolder"] = _world.OnnxFolder,
+            ["Feed:ScoringBudgetMs"] = "5000",
+            ["Logging:LogLevel:Default"] = "Warning",
+        });
+    }
+
+    [Fact]
+    public async Task A_new_model_is_served_after_a_reload_and_bad_ones_are_refused()
+    {
+        var client = new ServiceClient(_silo.Client);
+        var userId = $"reload-{Guid.NewGuid():N}";
+        var items = _world.PopularItems();
+        await client.PostEventsAsync(ServiceFixture.Event("1", userId, items[0]), ServiceFixture.Event("2", userId, items[1]));
+        var (original, _, itemMap, originalManifest) = ModelDirectory.Load(_world.ModelPath);
+        var before = await client.GetFeedAsync(userId, "k=10");
+        Assert.Equal(originalManifest.Version, before.ModelVersion);
+
+        // The same directory holds the same model: nothing to do.
+        var unchanged = await ReloadAsync(HttpStatusCode.OK);
+        Assert.False(unchanged.GetProperty("changed").GetBoolean());
+
+        // A model with unrelated item vectors (any rotation or sign flip of the old ones would rank the same after
+        // fold-in), so the feed must change.
+        var turned = new EmbeddingModel(original.Kind, original.UserCount, original.ItemCount, original.Dimension);
+        var random = new Random(8);
+        for (var i = 0; i < turned.ItemVectors.Length; i++) turned.ItemVectors[i] = (float)(random.NextDouble() - 0.5);
+        var users = new IdMap(File.ReadAllLines(Path.Combine(_world.ModelPath, ModelDirectory.UsersFile)));
+        var turnedManifest = ModelDirectory.CreateManifest(turned, users, itemMap, _world.Dataset.Name, seed: 8, trainingSeconds: 0);
+        ModelDirectory.Save(_world.ModelPath, turned, users, itemMap, turnedManifest);
+
+        var reload = await ReloadAsync(HttpStatusCode.OK);
+        Assert.True(reload.GetProperty("changed").GetBoolean());
+        Assert.Equal(originalManifest.Version, reload.GetProperty("previousVersion").GetString());
+        Assert.Equal(turnedManifest.Version, reload.GetProperty("version").GetString());
+        var after = await client.GetFeedAsync(userId, "k=10");
+        Assert.Equal(turnedManifest.Version, after.ModelVersion);
+        Assert.NotEqual(before.Items.Select(i => i.ItemId), after.Items.Select(i => i.ItemId));
+        Assert.DoesNotContain(after.Items, i => i.ItemId == items[0] || i.ItemId == items[1]);
+
+        // A truncated weights file: refused, the turned model keeps serving.
+        var weights = Path.Combine(_world.ModelPath, ModelDirectory.WeightsFile);
+        var bytes = await File.ReadAllBytesAsync(weights);
+        await File.WriteAllBytesAsync(weights, bytes[..(bytes.Length / 2)]);
+        var truncated = await ReloadAsync(HttpStatusCode.Conflict);
+        Assert.Contains("cannot be read", truncated.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        // A model for another item map: refused by name.
+        var fewerItems = new IdMap(itemMap.ExternalIds.Take(itemMap.Count - 1));
+        var small = new EmbeddingModel(original.Kind, original.UserCount, fewerItems.Count, original.Dimension);
+        ModelDirectory.Save(_world.ModelPath, small, users, fewerItems, ModelDirectory.CreateManifest(small, users, fewerItems, "other", seed: 9, trainingSeconds: 0));
+        var foreign = await ReloadAsync(HttpStatusCode.Conflict);
+        Assert.Contains("another item map", foreign.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        var still = await client.GetFeedAsync(userId, "k=10");
+        Assert.Equal(turnedManifest.Version, still.ModelVersion);
+        Assert.Equal(after.Items.Select(i => i.ItemId), still.Items.Select(i => i.ItemId));
+    }
+
+    private async Task<JsonElement> ReloadAsync(HttpStatusCode expected)
+    {
+        using var response = await _silo.Client.PostAsync("/v1/admin/model/reload", content: null);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == expected, $"reload: expected {(int)expected}, got {(int)response.StatusCode}: {body}");
+        return JsonDocument.Parse(body).RootElement.Clone();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_silo is not null) await _silo.DisposeAsync();
+        _world?.Dispose();
+    }
+}
