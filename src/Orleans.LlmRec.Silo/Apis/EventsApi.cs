@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 using Orleans.LlmRec.Abstractions;
 using Orleans.LlmRec.Grains.Ingestion;
+using Orleans.LlmRec.Silo.Extensions;
 
 namespace Orleans.LlmRec.Silo.Apis;
 
@@ -30,7 +31,7 @@ public static partial class EventsApi
     }
 
     private static async Task<Results<Ok<IngestResponse>, ValidationProblem, ProblemHttpResult>> PostEventsAsync(
-        HttpContext http, IEventIngestor ingestor, IOptions<IngestionOptions> ingestion, IOptions<JsonOptions> json, CancellationToken cancellationToken)
+        HttpContext http, IEventIngestor ingestor, IOptions<IngestionOptions> ingestion, IOptions<JsonOptions> json, ServiceMetrics metrics, CancellationToken cancellationToken)
     {
         var limits = ingestion.Value;
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
@@ -68,8 +69,10 @@ public static partial class EventsApi
         var result = await ingestor.IngestAsync(batch, cancellationToken);
         if (result.Rejected)
         {
+            metrics.BatchRefused();
             return TypedResults.ValidationProblem(result.Errors, title: "The batch was refused; no event of it was applied.");
         }
+        metrics.BatchIngested(result.Response!);
         return TypedResults.Ok(result.Response!);
     }
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Orleans.LlmRec.Abstractions;
 using Orleans.LlmRec.Grains.Feeds;
 using Orleans.LlmRec.Grains.Ingestion;
+using Orleans.LlmRec.Silo.Extensions;
 
 namespace Orleans.LlmRec.Silo.Apis;
 
@@ -24,7 +25,7 @@ public static class FeedApi
     }
 
     private static async Task<Results<Ok<Feed>, ValidationProblem>> GetFeedAsync(
-        string userId, int? k, string? exclude, bool? explain, IGrainFactory grains, IOptions<FeedOptions> options, IOptions<IngestionOptions> ingestion)
+        string userId, int? k, string? exclude, bool? explain, IGrainFactory grains, IOptions<FeedOptions> options, IOptions<IngestionOptions> ingestion, ServiceMetrics metrics)
     {
         var feedOptions = options.Value;
         var count = k ?? feedOptions.DefaultK;
@@ -36,6 +37,7 @@ public static class FeedApi
             return ApiValidation.Invalid("exclude", $"lists {excluded.Count} items; at most {feedOptions.MaxExclude} are allowed");
         }
         var feed = await grains.GetGrain<IUserGrain>(userId).GetFeedAsync(new FeedRequest { K = count, Exclude = excluded, Explain = explain ?? false });
+        metrics.FeedServed(feed);
         return TypedResults.Ok(feed);
     }
 }

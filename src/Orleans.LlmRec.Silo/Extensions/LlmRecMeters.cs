@@ -3,10 +3,9 @@ using Orleans.LlmRec.Llm;
 namespace Orleans.LlmRec.Silo.Extensions;
 
 /// <summary>
-/// The meters this service publishes, for whichever metrics exporter a deployment adds; this is the one place to
-/// register them. Every instrument is created through the host's <c>IMeterFactory</c>, so they are live without an
-/// exporter too: <c>dotnet-counters monitor -n Orleans.LlmRec.Silo --counters Orleans.LlmRec.Llm,Microsoft.Orleans</c>.
-/// With OpenTelemetry: <c>services.AddOpenTelemetry().WithMetrics(m => m.AddMeter([.. LlmRecMeters.All]))</c>.
+/// The meters this service publishes, all of them exported at <c>GET /metrics</c> in Prometheus' text format (OpenTelemetry,
+/// <see cref="MetricsExtensions"/>); this is the one place to name them. Every instrument is created through the host's
+/// <c>IMeterFactory</c>, so <c>dotnet-counters monitor -n Orleans.LlmRec.Silo --counters Orleans.LlmRec.Llm</c> works too.
 /// </summary>
 public static class LlmRecMeters
 {
@@ -23,5 +22,14 @@ public static class LlmRecMeters
     /// <summary>The chat client pipeline's OpenTelemetry instruments (token usage and operation duration per call).</summary>
     public const string ChatClient = "Experimental.Microsoft.Extensions.AI";
 
-    public static IReadOnlyList<string> All { get; } = [Orleans, Llm, ChatClient];
+    /// <summary>Feeds served by source and degraded, events ingested by outcome (<see cref="ServiceMetrics"/>).</summary>
+    public const string Service = ServiceMetrics.MeterName;
+
+    /// <summary>The Redis Streams consumer: entries read, applied, dead-lettered, reclaimed.</summary>
+    public const string EventStream = Ingestion.EventStreamMetrics.MeterName;
+
+    /// <summary>ASP.NET Core's own: <c>http.server.request.duration</c> per route and status, active requests, Kestrel connections.</summary>
+    public static IReadOnlyList<string> AspNetCore { get; } = ["Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel"];
+
+    public static IReadOnlyList<string> All { get; } = [Orleans, Llm, ChatClient, Service, EventStream, .. AspNetCore];
 }

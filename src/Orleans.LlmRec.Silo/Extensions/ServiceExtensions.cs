@@ -73,6 +73,7 @@ public static class ServiceExtensions
             o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         });
         services.AddOpenApi();
+        builder.AddLlmRecMetrics();
         return builder;
     }
 

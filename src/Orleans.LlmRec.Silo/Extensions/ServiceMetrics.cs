@@ -1,0 +1,45 @@
+using System.Diagnostics.Metrics;
+using Orleans.LlmRec.Abstractions;
+
+namespace Orleans.LlmRec.Silo.Extensions;
+
+/// <summary>
+/// What the HTTP API served, for the operator's dashboard: feeds by source and whether they were degraded (a rising
+/// <c>fallback</c> or <c>degraded=true</c> share is the first sign of a scoring problem), and ingested events by outcome.
+/// Latency per route comes from ASP.NET Core's own <c>http.server.request.duration</c>.
+/// </summary>
+public sealed class ServiceMetrics
+{
+    public const string MeterName = "Orleans.LlmRec.Service";
+
+    private readonly Counter<long> _feeds;
+    private readonly Counter<long> _events;
+    private readonly Counter<long> _refusedBatches;
+
+    public ServiceMetrics(IMeterFactory meters)
+    {
+        var meter = meters.Create(MeterName);
+        _feeds = meter.CreateCounter<long>("llmrec.feeds.served", "{feed}", "Feeds returned by GET /v1/users/{userId}/feed, by source and degraded.");
+        _events = meter.CreateCounter<long>("llmrec.events.ingested", "{event}", "Events of accepted POST /v1/events batches, by outcome (applied or duplicate).");
+        _refusedBatches = meter.CreateCounter<long>("llmrec.events.refused_batches", "{batch}", "POST /v1/events batches refused whole by validation.");
+    }
+
+    public void FeedServed(Feed feed) =>
+        _feeds.Add(1, new KeyValuePair<string, object?>("source", SourceName(feed.Source)), new KeyValuePair<string, object?>("degraded", feed.Degraded));
+
+    public void BatchIngested(IngestResponse response)
+    {
+        _events.Add(response.Accepted, new KeyValuePair<string, object?>("outcome", "applied"));
+        _events.Add(response.Duplicates, new KeyValuePair<string, object?>("outcome", "duplicate"));
+    }
+
+    public void BatchRefused() => _refusedBatches.Add(1);
+
+    private static string SourceName(FeedSource source) => source switch
+    {
+        FeedSource.Model => "model",
+        FeedSource.Reranked => "reranked",
+        FeedSource.Fallback => "fallback",
+        _ => source.ToString().ToLowerInvariant(),
+    };
+}

@@ -1,0 +1,46 @@
+using System.Text.RegularExpressions;
+using Orleans.LlmRec.IntegrationTests.Infrastructure;
+
+namespace Orleans.LlmRec.IntegrationTests;
+
+/// <summary><c>GET /metrics</c>: Prometheus' text format, with the service's own counters and ASP.NET Core's latency.</summary>
+[Collection(ServiceOverRedis.Name)]
+public partial class MetricsTests(ServiceFixture service)
+{
+    [Fact]
+    public async Task Feeds_and_events_are_counted_and_scraped_in_the_Prometheus_format()
+    {
+        var before = await ScrapeAsync();
+        var userId = $"metrics-{Guid.NewGuid():N}";
+        var items = service.World.PopularItems();
+        await service.PostEventsAsync(ServiceFixture.Event("m1", userId, items[0]), ServiceFixture.Event("m2", userId, items[1]));
+        await service.PostEventsAsync(ServiceFixture.Event("m1", userId, items[0]));
+        await service.GetFeedAsync(userId, "k=5");
+        await service.GetFeedAsync($"cold-{userId}", "k=5");
+
+        var after = await ScrapeAsync();
+        Assert.True(Value(after, "llmrec_events_ingested_total", "outcome=\"applied\"") - Value(before, "llmrec_events_ingested_total", "outcome=\"applied\"") >= 2);
+        Assert.True(Value(after, "llmrec_events_ingested_total", "outcome=\"duplicate\"") - Value(before, "llmrec_events_ingested_total", "outcome=\"duplicate\"") >= 1);
+        Assert.True(Value(after, "llmrec_feeds_served_total", "source=\"model\"") - Value(before, "llmrec_feeds_served_total", "source=\"model\"") >= 1);
+        Assert.True(Value(after, "llmrec_feeds_served_total", "source=\"fallback\"") - Value(before, "llmrec_feeds_served_total", "source=\"fallback\"") >= 1);
+        Assert.Contains("http_server_request_duration_seconds_bucket", after, StringComparison.Ordinal);
+        Assert.Contains("http_route=\"/v1/users/{userId}/feed\"", after, StringComparison.Ordinal);
+    }
+
+    private async Task<string> ScrapeAsync()
+    {
+        using var response = await service.Client.GetAsync("/metrics");
+        response.EnsureSuccessStatusCode();
+        Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
+        return await response.Content.ReadAsStringAsync();
+    }
+
+    /// <summary>The sum of a metric's samples whose labels include <paramref name="label"/> (0 when there are none yet).</summary>
+    private static double Value(string scrape, string metric, string label) =>
+        Sample().Matches(scrape)
+            .Where(m => m.Groups["name"].Value == metric && m.Groups["labels"].Value.Contains(label, StringComparison.Ordinal))
+            .Sum(m => double.Parse(m.Groups["value"].Value, System.Globalization.CultureInfo.InvariantCulture));
+
+    [GeneratedRegex(@"^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)\{(?<labels>[^}]*)\} (?<value>[-+0-9.eE]+|NaN|\+Inf)", RegexOptions.Multiline)]
+    private static partial Regex Sample();
+}
