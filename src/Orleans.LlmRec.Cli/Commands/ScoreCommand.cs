@@ -10,8 +10,9 @@ namespace Orleans.LlmRec.Cli.Commands;
 
 /// <summary>
 /// <c>llmrec score</c>: top-K items for a user through ONNX Runtime, the way the service scores them. A known user
-/// is scored with their trained vector; <c>--items</c> folds a user in from item ids instead (a new user, or a known
-/// one with extra clicks).
+/// (<c>--user</c>) is scored with their trained vector; <c>--items</c> alone folds a new user in from item ids; both
+/// together fold the known user in from their training interactions (read from <c>--data</c>) plus the given items as
+/// new clicks, as the service does when a known user clicks.
 /// </summary>
 internal static class ScoreCommand
 {
@@ -19,9 +20,9 @@ internal static class ScoreCommand
     {
         var model = new Option<string>("--model") { Description = "Model directory written by 'llmrec train' (exported on the fly if it has no model.onnx).", Required = true };
         var user = new Option<string?>("--user") { Description = "External user id, as in the training data." };
-        var items = new Option<string?>("--items") { Description = "Comma-separated external item ids to fold a user in from, instead of a trained user vector (a new user, or a known one with new clicks)." };
+        var items = new Option<string?>("--items") { Description = "Comma-separated external item ids (clicks) to fold a user in from: alone, a new user; with --user, the user's training interactions from --data plus these items, folded in together (a known user with new clicks)." };
         var k = new Option<int>("--k") { Description = "How many items.", DefaultValueFactory = _ => 10 };
-        var data = new Option<string?>("--data") { Description = "Data set the model was trained on: shows titles and leaves out the user's seen items." };
+        var data = new Option<string?>("--data") { Description = "Data set the model was trained on: shows titles and leaves out the user's seen items; required when --user and --items are both given." };
         var format = CliOptions.Format();
         var provider = new Option<ScoringExecutionProvider>("--provider") { Description = "ONNX Runtime execution provider (Cuda falls back to Cpu when unavailable).", DefaultValueFactory = _ => ScoringExecutionProvider.Cpu };
         var command = new Command("score", "Score a user's top-K items with the exported ONNX model.") { model, user, items, k, data, format, provider };
@@ -41,14 +42,27 @@ internal static class ScoreCommand
             var excluded = new List<int>();
             if (itemIds is not null)
             {
-                var interactions = new List<FoldInInteraction>();
+                // One signal per item, as the service folds a history in: the user's training interactions first (their
+                // ratings for rating models, clicks otherwise), then the given items as clicks where not already there.
+                var interactions = new Dictionary<int, FoldInInteraction>();
+                if (userId is not null)
+                {
+                    if (dataset is null) throw new CliUsageException("--user with --items folds the user's training interactions in with the items: give --data, the data set the model was trained on.");
+                    if (!users.TryGetIndex(userId, out _)) throw new CliUsageException($"--user: user '{userId}' is not in the model (give --items alone to fold in a new user).");
+                    if (!dataset.Users.TryGetIndex(userId, out var historyUser)) throw new CliUsageException($"--user: user '{userId}' is not in --data; is it the data set the model was trained on?");
+                    foreach (var x in dataset.Interactions)
+                    {
+                        if (x.User != historyUser || !itemMap.TryGetIndex(dataset.Items.GetExternalId(x.Item), out var seen)) continue;
+                        interactions[seen] = trained.Kind.PredictsRatings() ? new FoldInInteraction(seen, x.Rating, IsRating: true) : new FoldInInteraction(seen, 1f);
+                    }
+                }
                 foreach (var id in itemIds.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                 {
                     if (!itemMap.TryGetIndex(id, out var index)) throw new CliUsageException($"--items: item '{id}' is not in the model's catalogue.");
-                    interactions.Add(new FoldInInteraction(index, 1f));
+                    interactions.TryAdd(index, new FoldInInteraction(index, 1f));
                     excluded.Add(index);
                 }
-                var folded = new UserFoldIn(trained).Compute(interactions.ToArray());
+                var folded = new UserFoldIn(trained).Compute(interactions.Values.ToArray());
                 (vector, bias) = (folded.Vector, folded.Bias);
             }
             else
