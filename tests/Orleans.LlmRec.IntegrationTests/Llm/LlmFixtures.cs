@@ -147,6 +147,26 @@ public sealed class FailingLlm : ICollectionFixture<FailingLlmFixture>
     public const string Name = "service with a failing LLM";
 }
 
+/// <summary>Like <see cref="FailingLlmFixture"/>, but the circuit tries again after two seconds, so it can close.</summary>
+public sealed class RecoveringLlmFixture : LlmFixture
+{
+    protected override IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>
+    {
+        ["Llm:ProfileRefreshInteractions"] = "1000",
+        ["Llm:Resilience:MaxRetries"] = "0",
+        ["Llm:Resilience:CircuitMinimumThroughput"] = "4",
+        ["Llm:Resilience:CircuitFailureRatio"] = "0.5",
+        ["Llm:Resilience:CircuitSamplingDuration"] = "00:01:00",
+        ["Llm:Resilience:CircuitBreakDuration"] = "00:00:02",
+    };
+}
+
+[CollectionDefinition(Name)]
+public sealed class RecoveringLlm : ICollectionFixture<RecoveringLlmFixture>
+{
+    public const string Name = "service with an LLM that fails, then recovers";
+}
+
 /// <summary>A queue of 4 places and one worker in front of a model that takes 300 ms: a burst must overflow it.</summary>
 public sealed class SmallQueueFixture : LlmFixture
 {
