@@ -11,6 +11,8 @@ namespace Orleans.LlmRec.Scoring;
 internal sealed class BatchBuffers : IDisposable
 {
     private static readonly string[] OutputNames = [OnnxContract.TopScoresOutput, OnnxContract.TopItemsOutput];
+    private static readonly string[] ItemScoresInputNames = [OnnxContract.UserVectorsInput];
+    private static readonly string[] ItemScoresOutputNames = [OnnxContract.ItemScoresOutput];
 
     private readonly RunOptions _runOptions = new();
     private readonly long[] _k = new long[1];
@@ -18,6 +20,8 @@ internal sealed class BatchBuffers : IDisposable
     private float[] _userBias = [];
     private bool[] _mask = [];
     private long[] _candidates = [];
+    private float[] _itemScores = [];
+    private BoundItemScores? _bound;
 
     /// <summary>Runs one batch; all requests must target <paramref name="session"/>'s graph (full or candidates).</summary>
     public ScoredItem[][] Run(InferenceSession session, OnnxModelInfo info, IReadOnlyList<ScoringRequest> requests, bool candidates)
@@ -67,7 +71,81 @@ internal sealed class BatchBuffers : IDisposable
         }
     }
 
-    public void Dispose() => _runOptions.Dispose();
+    /// <summary>
+    /// Runs one full-catalogue batch through the serving graph (contract 2): ONNX Runtime writes
+    /// <c>item_scores</c> [batch, items] straight into a reused, pinned buffer (pre-allocated output, no copy); each
+    /// row then gets its excluded items set to -inf, its top k selected (<see cref="TopKSelector"/>) and the user bias
+    /// added to the k kept. Rows are split between up to <paramref name="parallelism"/> workers.
+    /// </summary>
+    public ScoredItem[][] RunItemScores(InferenceSession session, OnnxModelInfo info, IReadOnlyList<ScoringRequest> requests, int parallelism)
+    {
+        var batch = requests.Count;
+        var d = info.Dimension;
+        var n = info.ItemCount;
+        var bound = Bind(batch, d, n);
+        for (var r = 0; r < batch; r++) requests[r].UserVector.Span.CopyTo(_userVectors.AsSpan(r * d, d));
+        session.Run(_runOptions, ItemScoresInputNames, bound.Inputs, ItemScoresOutputNames, bound.Outputs);
+
+        var results = new ScoredItem[batch][];
+        var scores = _itemScores;
+        void SelectRows(int first, int end)
+        {
+            for (var r = first; r < end; r++)
+            {
+                var request = requests[r];
+                var row = scores.AsSpan(r * n, n);
+                foreach (var item in request.ExcludedItems.Span) row[item] = OnnxContract.ExcludedScore;
+                results[r] = TopKSelector.Select(row, Math.Min(request.K, n), request.UserBias);
+            }
+        }
+        parallelism = Math.Min(parallelism, batch);
+        if (parallelism <= 1)
+        {
+            SelectRows(0, batch);
+        }
+        else
+        {
+            Parallel.For(0, parallelism, new ParallelOptions { MaxDegreeOfParallelism = parallelism },
+                part => SelectRows((int)((long)batch * part / parallelism), (int)((long)batch * (part + 1) / parallelism)));
+        }
+        return results;
+    }
+
+    public void Dispose()
+    {
+        _bound?.Dispose();
+        _runOptions.Dispose();
+    }
+
+    /// <summary>
+    /// The input and output tensors of the serving graph for <paramref name="batch"/> rows, over the reused arrays.
+    /// Kept while the batch size and arrays stay the same, so a steady stream of equal batches creates no OrtValues.
+    /// </summary>
+    private BoundItemScores Bind(int batch, int d, int n)
+    {
+        if (_bound is { } bound && bound.Batch == batch && bound.Dimension == d && bound.ItemCount == n
+            && ReferenceEquals(bound.UserVectors, _userVectors) && ReferenceEquals(bound.Scores, _itemScores))
+        {
+            return bound;
+        }
+        _bound?.Dispose();
+        _bound = null;
+        Grow(ref _userVectors, batch * d);
+        Grow(ref _itemScores, batch * n);
+        var inputs = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _userVectors.AsMemory(0, batch * d), [batch, d]);
+        var outputs = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _itemScores.AsMemory(0, batch * n), [batch, n]);
+        _bound = new BoundItemScores(batch, d, n, _userVectors, _itemScores, [inputs], [outputs]);
+        return _bound;
+    }
+
+    private sealed record BoundItemScores(int Batch, int Dimension, int ItemCount, float[] UserVectors, float[] Scores, OrtValue[] Inputs, OrtValue[] Outputs) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var value in Inputs) value.Dispose();
+            foreach (var value in Outputs) value.Dispose();
+        }
+    }
 
     private int FillFullCatalogueMask(IReadOnlyList<ScoringRequest> requests, int itemCount)
     {

@@ -21,6 +21,7 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
     private readonly Channel<PendingRequest> _queue;
     private readonly Task[] _batchLoops;
     private readonly SemaphoreSlim _swapLock = new(1, 1);
+    private readonly int _selectionParallelism;
     private ServingModel _current;
     private int _disposed;
     private long _requests;
@@ -34,6 +35,8 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
         _options = options;
         _expectation = expectation;
         _logger = logger;
+        // Top-k selection of a batch gets as many workers as ONNX Runtime gets intra-op threads for the MatMul.
+        _selectionParallelism = options.IntraOpThreads > 0 ? options.IntraOpThreads : Environment.ProcessorCount;
         _queue = Channel.CreateBounded<PendingRequest>(new BoundedChannelOptions(options.QueueCapacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
@@ -65,6 +68,12 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
     public string ExecutionProvider => Volatile.Read(ref _current).ExecutionProvider;
 
     public bool SupportsCandidates => Volatile.Read(ref _current).Candidates is not null;
+
+    /// <summary>
+    /// Whether full-catalogue requests run on the current model's serving graph (scoring contract 2: MatMul in ONNX
+    /// Runtime, exclusions and top-k in managed code) rather than on the full-catalogue graph's in-graph mask and TopK.
+    /// </summary>
+    public bool UsesItemScoresGraph => Volatile.Read(ref _current).ItemScores is not null;
 
     public ScorerStatistics Statistics => new(
         Interlocked.Read(ref _requests), Interlocked.Read(ref _batches), Volatile.Read(ref _largestBatch), Interlocked.Read(ref _swaps));
@@ -310,8 +319,10 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
             Exception? failure = null;
             try
             {
-                var session = candidates ? model.Candidates! : model.FullCatalogue;
-                results = buffers.Run(session, model.Info, requests.ConvertAll(p => p.Request), candidates);
+                var batchRequests = requests.ConvertAll(p => p.Request);
+                if (candidates) results = buffers.Run(model.Candidates!, model.Info, batchRequests, candidates: true);
+                else if (model.ItemScores is { } itemScores) results = buffers.RunItemScores(itemScores, model.Info, batchRequests, _selectionParallelism);
+                else results = buffers.Run(model.FullCatalogue, model.Info, batchRequests, candidates: false);
             }
             catch (Exception e)
             {

@@ -50,6 +50,7 @@ public sealed partial class ServingLoader : IAsyncDisposable
         var folder = _model.OnnxFolder ?? (_temporaryFolder = Path.Combine(Path.GetTempPath(), "llmrec-onnx", $"{Environment.ProcessId}-{Guid.NewGuid():N}"));
         var export = OnnxExporter.Export(model, manifest, OnnxExporter.DefaultPath(manifest, folder));
         _exportedFiles.AddRange([export.FullCataloguePath, export.CandidatesPath]);
+        if (export.ItemScoresPath is { } itemScoresPath) _exportedFiles.Add(itemScoresPath);
         _onnxScorer = OnnxScorer.Load(export.FullCataloguePath, _scorer, _loggers.CreateLogger<OnnxScorer>(),
             new ModelExpectation { ItemCount = catalogue.Count, ItemIdChecksum = catalogue.Checksum, Dimension = model.Dimension });
         LogServing(_logger, manifest.Kind, manifest.Version, catalogue.Count, model.Dimension, catalogue.Name, export.FullCataloguePath);
