@@ -15,6 +15,8 @@ switch (args.FirstOrDefault())
         return BandwidthRun.Run(args[1..]);
     case "profile":
         return ProfileRun.Run(args[1..]);
+    case "sweep":
+        return await SweepRun.RunAsync(args[1..]);
 }
 
 // In-process and short: the machine has two shared cores, and building a separate benchmark process per run would

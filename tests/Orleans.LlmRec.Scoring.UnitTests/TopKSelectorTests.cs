@@ -27,6 +27,26 @@ public sealed class TopKSelectorTests
         Assert.All(selected, s => Assert.Equal(scores[s.Item] + 0.25f, s.Score));
     }
 
+    [Theory]
+    [InlineData(100, 10, 1)]
+    [InlineData(9_742, 20, 2)]
+    [InlineData(100_000, 20, 3)]
+    public void ItemsInTheExclusionBitmapAreSkipped(int length, int k, int seed)
+    {
+        var random = new Random(seed);
+        var scores = new float[length];
+        for (var i = 0; i < length; i++) scores[i] = (float)random.NextDouble();
+        var excluded = new ulong[(length + 63) / 64];
+        // Exclude the 30 best items (the ones a bitmap check must catch) and some random others.
+        var best = TestModels.ReferenceTopK(scores, 30);
+        var excludedItems = best.Concat(Enumerable.Range(0, 50).Select(_ => random.Next(length))).ToHashSet();
+        foreach (var item in excludedItems) excluded[item >> 6] |= 1UL << item;
+
+        var selected = TopKSelector.Select(scores, k, 0f, excluded);
+
+        Assert.Equal(TestModels.ReferenceTopK(scores, k, excludedItems.Contains), selected.Select(s => s.Item));
+    }
+
     [Fact]
     public void AscendingAndConstantRowsKeepTheFullSortOrder()
     {
