@@ -226,6 +226,11 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
             throw new ArgumentException(
                 $"The user vector has {request.UserVector.Length} values; model {model.Info.Version} has dimension {model.Dimension}.", nameof(request));
         }
+        // A NaN or infinite input makes every score of the row NaN or infinite, and the ranking meaningless.
+        if (!float.IsFinite(request.UserBias) || !AllFinite(request.UserVector.Span))
+        {
+            throw new ArgumentException("The user vector and bias must be finite numbers.", nameof(request));
+        }
         CheckItems(request.ExcludedItems.Span, model, "excluded item");
         if (request.Candidates is { } candidates)
         {
@@ -235,6 +240,15 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
             }
             CheckItems(candidates, model, "candidate");
         }
+    }
+
+    private static bool AllFinite(ReadOnlySpan<float> values)
+    {
+        foreach (var value in values)
+        {
+            if (!float.IsFinite(value)) return false;
+        }
+        return true;
     }
 
     private static void CheckItems(ReadOnlySpan<int> items, ServingModel model, string what)

@@ -130,6 +130,9 @@ public sealed class OnnxScorerTests : IDisposable
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => scorer.ScoreAsync(new ScoringRequest(new float[3], 0f, 3) { ExcludedItems = new[] { 10 } }));
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => scorer.ScoreAsync(new ScoringRequest(new float[3], 0f, 3) { Candidates = [-1] }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new ScoringRequest(new float[3], 0f, 0));
+        var nan = await Assert.ThrowsAsync<ArgumentException>(() => scorer.ScoreAsync(new ScoringRequest(new[] { 1f, float.NaN, 0f }, 0f, 3)));
+        Assert.Contains("finite", nan.Message);
+        await Assert.ThrowsAsync<ArgumentException>(() => scorer.ScoreAsync(new ScoringRequest(new float[3], float.PositiveInfinity, 3)));
 
         var empty = await scorer.ScoreAsync(new ScoringRequest(new float[3], 0f, 3) { Candidates = [] });
         Assert.Empty(empty.Items);
