@@ -97,6 +97,32 @@ public sealed class DirectSession : IDisposable
         return outputs[1].GetTensorDataAsSpan<long>()[0];
     }
 
+    /// <summary>
+    /// The serving path without the scorer's queue: one run of the serving graph, then each row's top k with its
+    /// exclusions as a bitmap (what <c>OnnxScorer</c> does after <c>session.Run</c>). Returns the best item of row 0.
+    /// </summary>
+    public int RunAndSelect(IReadOnlyList<ScoringRequest> requests)
+    {
+        if (!_itemScores) throw new InvalidOperationException("RunAndSelect needs the serving graph.");
+        var batch = requests.Count;
+        Grow(ref _userVectors, batch * _dimension);
+        for (var r = 0; r < batch; r++) requests[r].UserVector.Span.CopyTo(_userVectors.AsSpan(r * _dimension, _dimension));
+        using var vectors = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _userVectors.AsMemory(0, batch * _dimension), [batch, _dimension]);
+        using var outputs = _session.Run(_runOptions, [OnnxContract.UserVectorsInput], [vectors], _outputNames);
+        var scores = outputs[0].GetTensorDataAsSpan<float>();
+        var excluded = new ulong[(_itemCount + 63) / 64];
+        var best = -1;
+        for (var r = 0; r < batch; r++)
+        {
+            var items = requests[r].ExcludedItems.Span;
+            foreach (var item in items) excluded[item >> 6] |= 1UL << item;
+            var top = TopKSelector.Select(scores.Slice(r * _itemCount, _itemCount), requests[r].K, requests[r].UserBias, excluded);
+            foreach (var item in items) excluded[item >> 6] = 0;
+            if (r == 0) best = top[0].Item;
+        }
+        return best;
+    }
+
     /// <summary>Stops profiling and returns the profile file ONNX Runtime wrote.</summary>
     public string EndProfiling() => _session.EndProfiling();
 

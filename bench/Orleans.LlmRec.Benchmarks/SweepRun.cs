@@ -24,8 +24,8 @@ public static class SweepRun
         var trials = Arguments.Int(args, "--trials", 7);
         Console.WriteLine($"# Batch sweep, d = {BenchmarkCatalogue.Dimension}, k = {BenchmarkCatalogue.TopK}, {BenchmarkCatalogue.ExcludedPerRequest} excluded per user; best / median of {trials} trials; load average before: {Machine.LoadAverage()}");
         Console.WriteLine();
-        Console.WriteLine("| items | threads | batch | scorer, serving graph µs/user: best / median wall, median CPU | × FLOP floor (best wall) | MatMul alone µs/user (best wall, median CPU) | MatMul GFLOP/s (best wall) | scorer, contract graph µs/user: best / median wall, median CPU |");
-        Console.WriteLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        Console.WriteLine("| items | threads | batch | scorer, serving graph µs/user: best / median wall, median CPU | × FLOP floor (best wall) | MatMul alone µs/user (best wall, median CPU) | MatMul GFLOP/s (best wall) | MatMul + top-k, no queue (best wall, median CPU) | scorer, contract graph µs/user: best / median wall, median CPU |");
+        Console.WriteLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         try
         {
             foreach (var items in itemCounts)
@@ -51,6 +51,7 @@ public static class SweepRun
                         {
                             contract = await TimeAsync(trials, runs, batch, () => scorer.ScoreBatchAsync(requests)).ConfigureAwait(false);
                         }
+                        double[] direct;
                         using (var session = new DirectSession(catalogue.ItemScoresPath, threads, itemScores: true, allowSpinning: false))
                         {
                             matMul = await TimeAsync(trials, runs, batch, () =>
@@ -58,10 +59,15 @@ public static class SweepRun
                                 session.Run(requests);
                                 return Task.CompletedTask;
                             }).ConfigureAwait(false);
+                            direct = await TimeAsync(trials, runs, batch, () =>
+                            {
+                                session.RunAndSelect(requests);
+                                return Task.CompletedTask;
+                            }).ConfigureAwait(false);
                         }
                         var gflops = 2.0 * items * (BenchmarkCatalogue.Dimension + 1) / (matMul[0] * 1e3);
                         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                            $"| {items:N0} | {threads} | {batch} | {serving[0]:F2} / {serving[1]:F2}, {serving[2]:F2} | {serving[0] / floor:F2} | {matMul[0]:F2}, {matMul[2]:F2} | {gflops:F0} | {contract[0]:F2} / {contract[1]:F2}, {contract[2]:F2} |"));
+                            $"| {items:N0} | {threads} | {batch} | {serving[0]:F2} / {serving[1]:F2}, {serving[2]:F2} | {serving[0] / floor:F2} | {matMul[0]:F2}, {matMul[2]:F2} | {gflops:F0} | {direct[0]:F2}, {direct[2]:F2} | {contract[0]:F2} / {contract[1]:F2}, {contract[2]:F2} |"));
                     }
                 }
             }

@@ -281,6 +281,8 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
         while (batch.Count < max && reader.TryRead(out var first)) batch.Add(first);
         if (batch.Count == 0 || batch.Count >= max || _options.MaxBatchWait <= TimeSpan.Zero) return;
         var started = Stopwatch.GetTimestamp();
+        // One timer per batch, not one per wait: a batch filled one request at a time waits many times.
+        Task? deadline = null;
         while (batch.Count < max)
         {
             if (reader.TryRead(out var next))
@@ -290,8 +292,9 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
             }
             var remaining = _options.MaxBatchWait - Stopwatch.GetElapsedTime(started);
             if (remaining <= TimeSpan.Zero) return;
+            deadline ??= Task.Delay(remaining);
             var more = reader.WaitToReadAsync().AsTask();
-            if (await Task.WhenAny(more, Task.Delay(remaining)).ConfigureAwait(false) != more || !await more.ConfigureAwait(false)) return;
+            if (await Task.WhenAny(more, deadline).ConfigureAwait(false) != more || !await more.ConfigureAwait(false)) return;
         }
     }
 
@@ -345,9 +348,21 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
             }
             // Model references go before results: a caller that sees its result may rely on a retired model being gone.
             foreach (var pending in requests) pending.Finish();
+            // Results are handed out by one thread-pool work item per batch, never on the batch loop (a caller's
+            // continuation must not stall the next batch), and its callers' continuations run there one after the
+            // other instead of as one work item each (64 thread-pool hand-offs per batch cost more than the top-k).
+            ThreadPool.UnsafeQueueUserWorkItem(static state => state.Complete(), new BatchCompletion(requests, results, failure, model.Info.Version), preferLocal: false);
+        }
+    }
+
+    /// <summary>The results of one batch, to hand to its callers off the batch loop.</summary>
+    private sealed class BatchCompletion(List<PendingRequest> requests, ScoredItem[][]? results, Exception? failure, string version)
+    {
+        public void Complete()
+        {
             for (var i = 0; i < requests.Count; i++)
             {
-                if (failure is null) requests[i].Completion.TrySetResult(new ScoringResult(results![i], model.Info.Version));
+                if (failure is null) requests[i].Completion.TrySetResult(new ScoringResult(results![i], version));
                 else requests[i].Completion.TrySetException(failure);
             }
         }
@@ -363,8 +378,9 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
         {
             Request = request;
             Model = model;
-            // Continuations must not run on the batch loop, or one slow caller would stall every batch behind it.
-            Completion = new TaskCompletionSource<ScoringResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+            // Completed from a work item of its own per batch (BatchCompletion), never on the batch loop, so
+            // continuations may run synchronously there.
+            Completion = new TaskCompletionSource<ScoringResult>();
             if (cancellationToken.CanBeCanceled)
             {
                 _cancellation = cancellationToken.Register(static state =>
