@@ -351,7 +351,9 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
             // Results are handed out by one thread-pool work item per batch, never on the batch loop (a caller's
             // continuation must not stall the next batch), and its callers' continuations run there one after the
             // other instead of as one work item each (64 thread-pool hand-offs per batch cost more than the top-k).
-            ThreadPool.UnsafeQueueUserWorkItem(static state => state.Complete(), new BatchCompletion(requests, results, failure, model.Info.Version), preferLocal: false);
+            // Queued locally: when the loop goes back to waiting, its own thread picks the item up with no wake-up
+            // (and an idle worker steals it if the loop goes straight on to the next batch).
+            ThreadPool.UnsafeQueueUserWorkItem(static state => state.Complete(), new BatchCompletion(requests, results, failure, model.Info.Version), preferLocal: true);
         }
     }
 
