@@ -20,7 +20,6 @@ internal sealed class BatchBuffers : IDisposable
     private float[] _userBias = [];
     private bool[] _mask = [];
     private long[] _candidates = [];
-    private float[] _itemScores = [];
     private BoundItemScores? _bound;
 
     /// <summary>Runs one batch; all requests must target <paramref name="session"/>'s graph (full or candidates).</summary>
@@ -72,24 +71,27 @@ internal sealed class BatchBuffers : IDisposable
     }
 
     /// <summary>
-    /// Runs one full-catalogue batch through the serving graph (contract 2): ONNX Runtime writes
-    /// <c>item_scores</c> [batch, items] straight into a reused, pinned buffer (pre-allocated output, no copy); each
-    /// row then gets its top k selected (<see cref="TopKSelector"/>), skipping excluded items, and the user bias added
-    /// to the k kept. Rows are split between up to <paramref name="parallelism"/> workers.
+    /// Runs one full-catalogue batch through the serving graph (contract 2): the user vectors go in from a reused,
+    /// pinned array (bound once per batch size), <c>item_scores</c> [batch, items] comes out in ONNX Runtime's own arena
+    /// buffer and is read in place (no copy); each row then gets its top k selected (<see cref="TopKSelector"/>),
+    /// skipping excluded items, and the user bias added to the k kept. Rows are split between up to
+    /// <paramref name="parallelism"/> workers. (A pre-allocated output array passed to <c>Run</c> was tried and
+    /// measured ≈ 10 % slower per user at 100,000 items, no faster at 9,742: bench/RESULTS.md.)
     /// </summary>
     public ScoredItem[][] RunItemScores(InferenceSession session, OnnxModelInfo info, IReadOnlyList<ScoringRequest> requests, int parallelism)
     {
         var batch = requests.Count;
         var d = info.Dimension;
         var n = info.ItemCount;
-        var bound = Bind(batch, d, n);
+        var bound = Bind(batch, d);
         for (var r = 0; r < batch; r++) requests[r].UserVector.Span.CopyTo(_userVectors.AsSpan(r * d, d));
-        session.Run(_runOptions, ItemScoresInputNames, bound.Inputs, ItemScoresOutputNames, bound.Outputs);
+        using var outputs = session.Run(_runOptions, ItemScoresInputNames, bound.Inputs, ItemScoresOutputNames);
+        var output = outputs[0];
 
         var results = new ScoredItem[batch][];
-        var scores = _itemScores;
         void SelectRows(int first, int end)
         {
+            var scores = output.GetTensorDataAsSpan<float>();
             // Exclusions as a bitmap the selection consults only for items that beat its threshold: n / 8 bytes,
             // in L1, set and cleared per row. Writing -inf into the row instead costs a cache miss per excluded item.
             var excluded = new ulong[(n + 63) / 64];
@@ -98,7 +100,7 @@ internal sealed class BatchBuffers : IDisposable
                 var request = requests[r];
                 var items = request.ExcludedItems.Span;
                 foreach (var item in items) excluded[item >> 6] |= 1UL << item;
-                results[r] = TopKSelector.Select(scores.AsSpan(r * n, n), Math.Min(request.K, n), request.UserBias, excluded);
+                results[r] = TopKSelector.Select(scores.Slice(r * n, n), Math.Min(request.K, n), request.UserBias, excluded);
                 foreach (var item in items) excluded[item >> 6] = 0;
             }
         }
@@ -122,32 +124,28 @@ internal sealed class BatchBuffers : IDisposable
     }
 
     /// <summary>
-    /// The input and output tensors of the serving graph for <paramref name="batch"/> rows, over the reused arrays.
-    /// Kept while the batch size and arrays stay the same, so a steady stream of equal batches creates no OrtValues.
+    /// The input tensor of the serving graph for <paramref name="batch"/> rows, over the reused array. Kept while the
+    /// batch size and array stay the same, so a steady stream of equal batches creates no input OrtValue.
     /// </summary>
-    private BoundItemScores Bind(int batch, int d, int n)
+    private BoundItemScores Bind(int batch, int d)
     {
-        if (_bound is { } bound && bound.Batch == batch && bound.Dimension == d && bound.ItemCount == n
-            && ReferenceEquals(bound.UserVectors, _userVectors) && ReferenceEquals(bound.Scores, _itemScores))
+        if (_bound is { } bound && bound.Batch == batch && bound.Dimension == d && ReferenceEquals(bound.UserVectors, _userVectors))
         {
             return bound;
         }
         _bound?.Dispose();
         _bound = null;
         Grow(ref _userVectors, batch * d);
-        Grow(ref _itemScores, batch * n);
         var inputs = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _userVectors.AsMemory(0, batch * d), [batch, d]);
-        var outputs = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _itemScores.AsMemory(0, batch * n), [batch, n]);
-        _bound = new BoundItemScores(batch, d, n, _userVectors, _itemScores, [inputs], [outputs]);
+        _bound = new BoundItemScores(batch, d, _userVectors, [inputs]);
         return _bound;
     }
 
-    private sealed record BoundItemScores(int Batch, int Dimension, int ItemCount, float[] UserVectors, float[] Scores, OrtValue[] Inputs, OrtValue[] Outputs) : IDisposable
+    private sealed record BoundItemScores(int Batch, int Dimension, float[] UserVectors, OrtValue[] Inputs) : IDisposable
     {
         public void Dispose()
         {
             foreach (var value in Inputs) value.Dispose();
-            foreach (var value in Outputs) value.Dispose();
         }
     }
 
