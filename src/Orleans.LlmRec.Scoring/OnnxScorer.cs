@@ -22,6 +22,7 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
     private readonly Task[] _batchLoops;
     private readonly SemaphoreSlim _swapLock = new(1, 1);
     private readonly int _selectionParallelism;
+    private int _completionsInFlight;
     private ServingModel _current;
     private int _disposed;
     private long _requests;
@@ -146,6 +147,9 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
         // Requests already queued are still scored; new ones are refused.
         _queue.Writer.TryComplete();
         await Task.WhenAll(_batchLoops).ConfigureAwait(false);
+        // The last batches' results are handed out by work items of their own: every caller's task is completed
+        // before DisposeAsync returns, as it was when results were set on the batch loop.
+        while (Volatile.Read(ref _completionsInFlight) != 0) await Task.Delay(1).ConfigureAwait(false);
         await _swapLock.WaitAsync().ConfigureAwait(false);
         try
         {
@@ -353,19 +357,27 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
             // other instead of as one work item each (64 thread-pool hand-offs per batch cost more than the top-k).
             // Queued locally: when the loop goes back to waiting, its own thread picks the item up with no wake-up
             // (and an idle worker steals it if the loop goes straight on to the next batch).
-            ThreadPool.UnsafeQueueUserWorkItem(static state => state.Complete(), new BatchCompletion(requests, results, failure, model.Info.Version), preferLocal: true);
+            Interlocked.Increment(ref _completionsInFlight);
+            ThreadPool.UnsafeQueueUserWorkItem(static state => state.Complete(), new BatchCompletion(this, requests, results, failure, model.Info.Version), preferLocal: true);
         }
     }
 
     /// <summary>The results of one batch, to hand to its callers off the batch loop.</summary>
-    private sealed class BatchCompletion(List<PendingRequest> requests, ScoredItem[][]? results, Exception? failure, string version)
+    private sealed class BatchCompletion(OnnxScorer scorer, List<PendingRequest> requests, ScoredItem[][]? results, Exception? failure, string version)
     {
         public void Complete()
         {
-            for (var i = 0; i < requests.Count; i++)
+            try
             {
-                if (failure is null) requests[i].Completion.TrySetResult(new ScoringResult(results![i], version));
-                else requests[i].Completion.TrySetException(failure);
+                for (var i = 0; i < requests.Count; i++)
+                {
+                    if (failure is null) requests[i].Completion.TrySetResult(new ScoringResult(results![i], version));
+                    else requests[i].Completion.TrySetException(failure);
+                }
+            }
+            finally
+            {
+                Interlocked.Decrement(ref scorer._completionsInFlight);
             }
         }
     }

@@ -227,6 +227,21 @@ public sealed class OnnxScorerTests : IDisposable
         await scorer.DisposeAsync();
     }
 
+    [Fact]
+    public async Task RequestsQueuedBeforeDisposeAreAllCompletedWhenDisposeReturns()
+    {
+        var model = TestModels.Random(users: 40, items: 300, dimension: 8, seed: 15);
+        var scorer = OnnxScorer.Load(TestModels.Export(model, _folder.Path), new ScorerOptions { MaxBatchSize = 4, MaxBatchWait = TimeSpan.Zero });
+        var pending = Enumerable.Range(0, model.UserCount)
+            .Select(u => scorer.ScoreAsync(new ScoringRequest(model.UserVector(u).ToArray(), model.UserBias[u], k: 3)))
+            .ToArray();
+
+        await scorer.DisposeAsync();
+
+        Assert.All(pending, task => Assert.True(task.IsCompletedSuccessfully));
+        for (var user = 0; user < model.UserCount; user++) AssertMatchesReference(model, user, await pending[user], k: 3);
+    }
+
     internal static void AssertMatchesReference(EmbeddingModel model, int user, ScoringResult result, int k, Func<int, bool>? excluded = null)
     {
         var expected = new float[model.ItemCount];
