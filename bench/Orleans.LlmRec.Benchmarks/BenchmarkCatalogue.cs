@@ -42,8 +42,14 @@ public sealed class BenchmarkCatalogue
     public int ItemCount { get; }
     public EmbeddingModel Model { get; }
 
-    /// <summary>The exported full-catalogue graph (no candidate sibling: only full-catalogue scoring is measured).</summary>
+    /// <summary>
+    /// The exported full-catalogue graph, with the serving graph (contract 2, <see cref="ItemScoresPath"/>) beside it
+    /// and no candidate sibling: only full-catalogue scoring is measured.
+    /// </summary>
     public string OnnxPath { get; }
+
+    /// <summary>The serving graph beside <see cref="OnnxPath"/>, which <c>OnnxScorer</c> uses for full-catalogue requests.</summary>
+    public string ItemScoresPath => OnnxContract.ItemScoresPathFor(OnnxPath);
 
     public DotProductScorer Baseline { get; }
 
@@ -82,8 +88,12 @@ public sealed class BenchmarkCatalogue
     }
 
     /// <summary>Options for a scorer that runs each call as its own inference (no waiting for company).</summary>
-    public static ScorerOptions SingleUserOptions(int intraOpThreads) => new()
+    /// <param name="contractGraph">
+    /// Serve with the full-catalogue graph's in-graph mask and TopK (the contract-1 path) instead of the serving graph.
+    /// </param>
+    public static ScorerOptions SingleUserOptions(int intraOpThreads, bool contractGraph = false) => new()
     {
+        UseItemScoresGraph = !contractGraph,
         IntraOpThreads = intraOpThreads,
         InterOpThreads = 1,
         MaxBatchSize = 1,
@@ -94,8 +104,9 @@ public sealed class BenchmarkCatalogue
     /// Options for a scorer that runs a whole <c>ScoreBatchAsync</c> of <paramref name="batchSize"/> users as one
     /// inference. The wait only bridges the microseconds in which the caller is still enqueuing the rest of the batch.
     /// </summary>
-    public static ScorerOptions BatchOptions(int intraOpThreads, int batchSize) => new()
+    public static ScorerOptions BatchOptions(int intraOpThreads, int batchSize, bool contractGraph = false) => new()
     {
+        UseItemScoresGraph = !contractGraph,
         IntraOpThreads = intraOpThreads,
         InterOpThreads = 1,
         MaxBatchSize = batchSize,
@@ -115,6 +126,7 @@ public sealed class BenchmarkCatalogue
         var manifest = ModelDirectory.CreateManifest(model, userIds, itemIds, $"synthetic-{itemCount}", seed: itemCount, trainingSeconds: 0);
         Directory.CreateDirectory(Folder);
         var path = Path.Combine(Folder, $"synthetic-{itemCount}-d{Dimension}.onnx");
+        OnnxExporter.ExportGraph(model, manifest, OnnxScoringGraph.ItemScores, OnnxContract.ItemScoresPathFor(path));
         OnnxExporter.ExportGraph(model, manifest, OnnxScoringGraph.FullCatalogue, path);
         return new BenchmarkCatalogue(itemCount, model, path, new DotProductScorer(model));
     }

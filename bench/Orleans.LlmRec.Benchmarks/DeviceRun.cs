@@ -18,8 +18,10 @@ public static class DeviceRun
     private const double ParityTolerance = 1e-5;
 
     /// <summary>
-    /// Usage: <c>device [--provider cuda|cpu] [--threads N] [--tf32 0|1] [--items N[,N]] [--requests N]
-    /// [--batches N[,N]] [--seconds S]</c>.
+    /// Usage: <c>device [--provider cuda|cpu] [--threads N] [--tf32 0|1] [--item-scores-graph 1|0] [--items N[,N]]
+    /// [--requests N] [--batches N[,N]] [--seconds S]</c>. <c>--item-scores-graph 0</c> serves full-catalogue requests
+    /// with the contract-1 graph (mask and TopK in the graph, on the device) instead of the serving graph (scores
+    /// copied back, exclusions and top-k on the CPU).
     /// </summary>
     public static async Task<int> RunAsync(string[] args)
     {
@@ -32,6 +34,7 @@ public static class DeviceRun
         };
         var threads = Arguments.Int(args, "--threads", 0);
         var tf32 = Arguments.Int(args, "--tf32", 0) != 0;
+        var itemScoresGraph = Arguments.Int(args, "--item-scores-graph", 1) != 0;
         var itemCounts = Arguments.IntList(args, "--items", [BenchmarkCatalogue.MovieLensSmallItems, BenchmarkCatalogue.LargeItems]);
         var requests = Arguments.Int(args, "--requests", 2_000);
         var batchSizes = Arguments.IntList(args, "--batches", [64, 256, 1024]);
@@ -39,7 +42,7 @@ public static class DeviceRun
 
         using var loggerFactory = LoggerFactory.Create(builder => builder.AddSimpleConsole(o => o.SingleLine = true));
         var logger = loggerFactory.CreateLogger("Orleans.LlmRec.Scoring");
-        Console.WriteLine($"# device run: asked for {provider}, intra-op threads {threads} (0 = ONNX Runtime's choice), TF32 {(tf32 ? "on" : "off")}, d = {BenchmarkCatalogue.Dimension}, k = {BenchmarkCatalogue.TopK}, {BenchmarkCatalogue.ExcludedPerRequest} excluded items per request");
+        Console.WriteLine($"# device run: asked for {provider}, intra-op threads {threads} (0 = ONNX Runtime's choice), TF32 {(tf32 ? "on" : "off")}, {(itemScoresGraph ? "item_scores serving graph + managed top-k" : "contract-1 graph: mask + TopK in the graph")}, d = {BenchmarkCatalogue.Dimension}, k = {BenchmarkCatalogue.TopK}, {BenchmarkCatalogue.ExcludedPerRequest} excluded items per request");
         Console.WriteLine($"# {Environment.ProcessorCount} logical CPUs, load average {Machine.LoadAverage()}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
         var exitCode = 0;
         try
@@ -49,7 +52,7 @@ public static class DeviceRun
                 var catalogue = BenchmarkCatalogue.Get(items);
                 var pool = catalogue.CreateRequests(Math.Max(1024, batchSizes.Max()), seed: 11);
 
-                await using (var scorer = OnnxScorer.Load(catalogue.OnnxPath, Options(useCuda, threads, tf32, batch: 1), logger))
+                await using (var scorer = OnnxScorer.Load(catalogue.OnnxPath, Options(useCuda, threads, tf32, itemScoresGraph, batch: 1), logger))
                 {
                     Console.WriteLine();
                     Console.WriteLine($"## {items:N0} items: runs on {scorer.ExecutionProvider}");
@@ -66,7 +69,7 @@ public static class DeviceRun
                 Console.WriteLine("| ---: | ---: | ---: | ---: | ---: |");
                 foreach (var batch in batchSizes)
                 {
-                    await using var scorer = OnnxScorer.Load(catalogue.OnnxPath, Options(useCuda, threads, tf32, batch), logger);
+                    await using var scorer = OnnxScorer.Load(catalogue.OnnxPath, Options(useCuda, threads, tf32, itemScoresGraph, batch), logger);
                     var work = pool[..batch];
                     var (usersPerSecond, batches) = await MeasureBatchesAsync(scorer, work, seconds).ConfigureAwait(false);
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -81,8 +84,9 @@ public static class DeviceRun
         return exitCode;
     }
 
-    private static ScorerOptions Options(bool useCuda, int threads, bool tf32, int batch) => new()
+    private static ScorerOptions Options(bool useCuda, int threads, bool tf32, bool itemScoresGraph, int batch) => new()
     {
+        UseItemScoresGraph = itemScoresGraph,
         ExecutionProvider = useCuda ? ScoringExecutionProvider.Cuda : ScoringExecutionProvider.Cpu,
         CudaUseTf32 = tf32,
         IntraOpThreads = threads,

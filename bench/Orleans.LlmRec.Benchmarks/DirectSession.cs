@@ -21,6 +21,7 @@ public sealed class DirectSession : IDisposable
     private float[] _userVectors = [];
     private float[] _userBias = [];
     private bool[] _mask = [];
+    private readonly bool _itemScores;
 
     /// <param name="path">An exported full-catalogue graph.</param>
     /// <param name="intraOpThreads">ONNX Runtime intra-op threads (0 = one per core).</param>
@@ -30,8 +31,13 @@ public sealed class DirectSession : IDisposable
     /// ONNX Runtime's default lets idle intra-op threads spin for work; off, they sleep, which matters when the cores
     /// are shared with other processes. <c>OnnxScorer</c> keeps the default.
     /// </param>
-    public DirectSession(string path, int intraOpThreads, string? profilePrefix = null, bool fetchScores = false, bool allowSpinning = true)
+    /// <param name="itemScores">
+    /// <paramref name="path"/> is the serving graph (contract 2): only user vectors go in, only <c>item_scores</c>
+    /// comes out (into ONNX Runtime's own buffer; no exclusions or top-k are done here).
+    /// </param>
+    public DirectSession(string path, int intraOpThreads, string? profilePrefix = null, bool fetchScores = false, bool allowSpinning = true, bool itemScores = false)
     {
+        _itemScores = itemScores;
         using var options = new SessionOptions
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
@@ -49,7 +55,7 @@ public sealed class DirectSession : IDisposable
         var info = OnnxModelInfo.FromMetadata(_session.ModelMetadata.CustomMetadataMap);
         _itemCount = info.ItemCount;
         _dimension = info.Dimension;
-        _outputNames = fetchScores
+        _outputNames = itemScores ? [OnnxContract.ItemScoresOutput] : fetchScores
             ? [OnnxContract.TopScoresOutput, OnnxContract.TopItemsOutput, OnnxContract.ScoresOutput]
             : [OnnxContract.TopScoresOutput, OnnxContract.TopItemsOutput];
     }
@@ -59,6 +65,13 @@ public sealed class DirectSession : IDisposable
     {
         var batch = requests.Count;
         Grow(ref _userVectors, batch * _dimension);
+        if (_itemScores)
+        {
+            for (var r = 0; r < batch; r++) requests[r].UserVector.Span.CopyTo(_userVectors.AsSpan(r * _dimension, _dimension));
+            using var vectors = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _userVectors.AsMemory(0, batch * _dimension), [batch, _dimension]);
+            using var scores = _session.Run(_runOptions, [OnnxContract.UserVectorsInput], [vectors], _outputNames);
+            return (long)scores[0].GetTensorDataAsSpan<float>()[0];
+        }
         Grow(ref _userBias, batch);
         Grow(ref _mask, batch * _itemCount);
         var mask = _mask.AsSpan(0, batch * _itemCount);
@@ -82,6 +95,32 @@ public sealed class DirectSession : IDisposable
             [userVectors, userBias, exclusionMask, kValue],
             _outputNames);
         return outputs[1].GetTensorDataAsSpan<long>()[0];
+    }
+
+    /// <summary>
+    /// The serving path without the scorer's queue: one run of the serving graph, then each row's top k with its
+    /// exclusions as a bitmap (what <c>OnnxScorer</c> does after <c>session.Run</c>). Returns the best item of row 0.
+    /// </summary>
+    public int RunAndSelect(IReadOnlyList<ScoringRequest> requests)
+    {
+        if (!_itemScores) throw new InvalidOperationException("RunAndSelect needs the serving graph.");
+        var batch = requests.Count;
+        Grow(ref _userVectors, batch * _dimension);
+        for (var r = 0; r < batch; r++) requests[r].UserVector.Span.CopyTo(_userVectors.AsSpan(r * _dimension, _dimension));
+        using var vectors = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _userVectors.AsMemory(0, batch * _dimension), [batch, _dimension]);
+        using var outputs = _session.Run(_runOptions, [OnnxContract.UserVectorsInput], [vectors], _outputNames);
+        var scores = outputs[0].GetTensorDataAsSpan<float>();
+        var excluded = new ulong[(_itemCount + 63) / 64];
+        var best = -1;
+        for (var r = 0; r < batch; r++)
+        {
+            var items = requests[r].ExcludedItems.Span;
+            foreach (var item in items) excluded[item >> 6] |= 1UL << item;
+            var top = TopKSelector.Select(scores.Slice(r * _itemCount, _itemCount), requests[r].K, requests[r].UserBias, excluded);
+            foreach (var item in items) excluded[item >> 6] = 0;
+            if (r == 0) best = top[0].Item;
+        }
+        return best;
     }
 
     /// <summary>Stops profiling and returns the profile file ONNX Runtime wrote.</summary>

@@ -33,11 +33,13 @@ public static class LatencyRun
                 var pool = catalogue.CreateRequests(1024, seed: 11);
                 foreach (var threads in threadCounts)
                 {
-                    await using (var scorer = OnnxScorer.Load(catalogue.OnnxPath, BenchmarkCatalogue.SingleUserOptions(threads)))
+                    foreach (var contractGraph in new[] { false, true })
                     {
+                        await using var scorer = OnnxScorer.Load(catalogue.OnnxPath, BenchmarkCatalogue.SingleUserOptions(threads, contractGraph));
+                        if (scorer.UsesItemScoresGraph == contractGraph) throw new InvalidOperationException("The scorer does not serve the path this row measures.");
                         Agreement.Check(catalogue, scorer, pool[..8]);
                         var samples = await MeasureAsync(requests, async i => await scorer.ScoreAsync(pool[i % pool.Length]).ConfigureAwait(false)).ConfigureAwait(false);
-                        Print(items, threads, "ONNX via OnnxScorer", samples);
+                        Print(items, threads, contractGraph ? "ONNX via OnnxScorer, contract graph (in-graph mask + TopK)" : "ONNX via OnnxScorer, serving graph + managed top-k", samples);
                     }
                     using (var session = new DirectSession(catalogue.OnnxPath, threads))
                     {

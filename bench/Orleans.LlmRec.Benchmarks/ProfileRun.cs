@@ -8,7 +8,8 @@ namespace Orleans.LlmRec.Benchmarks;
 /// <summary>
 /// Where a run of the exported graph goes: ONNX Runtime's own profiler times every node (Gemm, Add, Where, TopK,
 /// and whatever the optimiser fused them into); the remainder of the wall time is input binding and the managed
-/// call. Also times each batch size with and without fetching the [batch, items] <c>scores</c> output.
+/// call. The serving graph (contract 2: Pad + MatMul) is profiled beside the full-catalogue graph. Also times each
+/// batch size of the full-catalogue graph with and without fetching the [batch, items] <c>scores</c> output.
 /// </summary>
 public static class ProfileRun
 {
@@ -22,8 +23,8 @@ public static class ProfileRun
         Directory.CreateDirectory(folder);
         Console.WriteLine($"# ONNX Runtime node profile, d = {BenchmarkCatalogue.Dimension}, k = {BenchmarkCatalogue.TopK}; load average before: {Machine.LoadAverage()}");
         Console.WriteLine();
-        Console.WriteLine("| items | threads | batch | run µs (wall) | node µs per run, by operator (share of wall) |");
-        Console.WriteLine("| ---: | ---: | ---: | ---: | --- |");
+        Console.WriteLine("| items | threads | batch | graph | run µs (wall) | GFLOP/s of the dot products (wall) | node µs per run, by operator (share of wall) |");
+        Console.WriteLine("| ---: | ---: | ---: | --- | ---: | ---: | --- |");
         try
         {
             foreach (var items in itemCounts)
@@ -36,17 +37,23 @@ public static class ProfileRun
                     {
                         var requests = pool[..batch];
                         var runs = RunsFor(items, batch);
-                        using var session = new DirectSession(catalogue.OnnxPath, threads, Path.Combine(folder, $"n{items}-t{threads}-b{batch}"));
-                        for (var i = 0; i < 3; i++) session.Run(requests);
-                        var started = Stopwatch.GetTimestamp();
-                        for (var i = 0; i < runs; i++) session.Run(requests);
-                        var wall = Stopwatch.GetElapsedTime(started).TotalMicroseconds / runs;
-                        var profilePath = session.EndProfiling();
-                        var byOperator = SumNodeTimes(profilePath, warmUpRuns: 3);
-                        File.Delete(profilePath);
-                        var breakdown = string.Join(", ", byOperator.OrderByDescending(p => p.Value)
-                            .Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value:F0} ({p.Value / wall:P0})")));
-                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {items:N0} | {threads} | {batch} | {wall:F0} | {breakdown} |"));
+                        foreach (var itemScores in new[] { false, true })
+                        {
+                            var path = itemScores ? catalogue.ItemScoresPath : catalogue.OnnxPath;
+                            using var session = new DirectSession(path, threads, Path.Combine(folder, $"n{items}-t{threads}-b{batch}-{itemScores}"), itemScores: itemScores);
+                            for (var i = 0; i < 3; i++) session.Run(requests);
+                            var started = Stopwatch.GetTimestamp();
+                            for (var i = 0; i < runs; i++) session.Run(requests);
+                            var wall = Stopwatch.GetElapsedTime(started).TotalMicroseconds / runs;
+                            var profilePath = session.EndProfiling();
+                            var byOperator = SumNodeTimes(profilePath, warmUpRuns: 3);
+                            File.Delete(profilePath);
+                            var breakdown = string.Join(", ", byOperator.OrderByDescending(p => p.Value)
+                                .Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value:F0} ({p.Value / wall:P0})")));
+                            var gflops = 2.0 * items * (BenchmarkCatalogue.Dimension + (itemScores ? 1 : 0)) * batch / (wall * 1e3);
+                            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                                $"| {items:N0} | {threads} | {batch} | {(itemScores ? "serving (MatMul only)" : "contract full catalogue")} | {wall:F0} | {gflops:F0} | {breakdown} |"));
+                        }
                     }
                 }
             }

@@ -5,7 +5,7 @@ using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Orleans.LlmRec.Benchmarks;
 
-// dotnet run -c Release --project bench/Orleans.LlmRec.Benchmarks -- [BenchmarkDotNet args | latency | bandwidth | profile | device]
+// dotnet run -c Release --project bench/Orleans.LlmRec.Benchmarks -- [BenchmarkDotNet args | latency | bandwidth | profile | device | sweep]
 // Results and how to read them: bench/RESULTS.md.
 switch (args.FirstOrDefault())
 {
@@ -17,6 +17,8 @@ switch (args.FirstOrDefault())
         return ProfileRun.Run(args[1..]);
     case "device":
         return await DeviceRun.RunAsync(args[1..]);
+    case "sweep":
+        return await SweepRun.RunAsync(args[1..]);
 }
 
 // In-process and short: the machine has two shared cores, and building a separate benchmark process per run would

@@ -4,8 +4,9 @@ using Orleans.LlmRec.Scoring;
 namespace Orleans.LlmRec.Benchmarks;
 
 /// <summary>
-/// Full-catalogue scoring with top-20: ONNX Runtime through <see cref="OnnxScorer"/> against the TensorPrimitives
-/// baseline, for one user per call (latency) and for batches of 64 and 256 users (throughput). Batch methods set
+/// Full-catalogue scoring with top-20: ONNX Runtime through <see cref="OnnxScorer"/> (its hot path: the contract-2
+/// serving graph + managed top-k; "contract graph" rows force the full-catalogue graph's in-graph mask and TopK, the
+/// path before contract 2) against the TensorPrimitives baseline, for one user per call (latency) and for batches of 64 and 256 users (throughput). Batch methods set
 /// OperationsPerInvoke to the batch size, so every row reports time per user: users/s = 1 s / that time.
 /// </summary>
 public class ScoringBenchmarks
@@ -31,6 +32,12 @@ public class ScoringBenchmarks
 
     [GlobalSetup(Targets = [nameof(OnnxBatch64)])]
     public void SetUpOnnxBatch64() => SetUp(BenchmarkCatalogue.BatchOptions(Threads, 64));
+
+    [GlobalSetup(Targets = [nameof(OnnxContractBatch64)])]
+    public void SetUpOnnxContractBatch64() => SetUp(BenchmarkCatalogue.BatchOptions(Threads, 64, contractGraph: true));
+
+    [GlobalSetup(Targets = [nameof(OnnxContractSingleUser)])]
+    public void SetUpOnnxContractSingleUser() => SetUp(BenchmarkCatalogue.SingleUserOptions(Threads, contractGraph: true));
 
     [GlobalSetup(Targets = [nameof(OnnxBatch256)])]
     public void SetUpOnnxBatch256() => SetUp(BenchmarkCatalogue.BatchOptions(Threads, 256));
@@ -60,6 +67,12 @@ public class ScoringBenchmarks
     [Benchmark(Description = "ONNX batch 64", OperationsPerInvoke = 64)]
     public Task<IReadOnlyList<ScoringResult>> OnnxBatch64() => _scorer!.ScoreBatchAsync(_batch64);
 
+    [Benchmark(Description = "ONNX contract graph single user")]
+    public async Task<ScoringResult> OnnxContractSingleUser() => await _scorer!.ScoreAsync(NextRequest()).ConfigureAwait(false);
+
+    [Benchmark(Description = "ONNX contract graph batch 64", OperationsPerInvoke = 64)]
+    public Task<IReadOnlyList<ScoringResult>> OnnxContractBatch64() => _scorer!.ScoreBatchAsync(_batch64);
+
     [Benchmark(Description = "Baseline batch 64", OperationsPerInvoke = 64)]
     public ScoredItem[][] BaselineBatch64() => _catalogue.Baseline.ScoreBatch(_batch64, _scores, Threads);
 
@@ -79,6 +92,10 @@ public class ScoringBenchmarks
         if (onnxOptions is not null)
         {
             _scorer = OnnxScorer.Load(_catalogue.OnnxPath, onnxOptions);
+            if (_scorer.UsesItemScoresGraph != onnxOptions.UseItemScoresGraph)
+            {
+                throw new InvalidOperationException($"The scorer {(_scorer.UsesItemScoresGraph ? "uses" : "does not use")} the serving graph; this case measures the other path.");
+            }
             // The two engines must agree before their speeds mean anything.
             Agreement.Check(_catalogue, _scorer, _requests[..8]);
         }

@@ -10,6 +10,9 @@ namespace Orleans.LlmRec.Benchmarks;
 public class TopKBenchmarks
 {
     private float[] _row = [];
+    private float[] _rows = [];
+    private ulong[][] _excluded = [];
+    private float[] _userBias = [];
 
     [Params(BenchmarkCatalogue.MovieLensSmallItems, BenchmarkCatalogue.LargeItems)]
     public int Items { get; set; }
@@ -22,6 +25,30 @@ public class TopKBenchmarks
         _row = new float[Items];
         // A real score row, excluded items at -inf, as the graph's Where leaves it.
         catalogue.Baseline.Score(request, _row);
+
+        // 64 different rows, as the serving path sees a batch: item scores without the user bias, exclusions as bitmaps.
+        var requests = catalogue.CreateRequests(Batch, seed: 23);
+        _rows = new float[Batch * Items];
+        _excluded = new ulong[Batch][];
+        _userBias = new float[Batch];
+        for (var r = 0; r < Batch; r++)
+        {
+            var row = _rows.AsSpan(r * Items, Items);
+            catalogue.Baseline.Score(new ScoringRequest(requests[r].UserVector, 0f, BenchmarkCatalogue.TopK), row);
+            _excluded[r] = new ulong[(Items + 63) / 64];
+            foreach (var item in requests[r].ExcludedItems.Span) _excluded[r][item >> 6] |= 1UL << item;
+            _userBias[r] = requests[r].UserBias;
+        }
+    }
+
+    private const int Batch = 64;
+
+    [Benchmark(Description = "Top-20 of each of 64 rows, exclusion bitmaps (serving path)", OperationsPerInvoke = Batch)]
+    public ScoredItem[] SelectTop20Batch()
+    {
+        ScoredItem[] last = [];
+        for (var r = 0; r < Batch; r++) last = TopKSelector.Select(_rows.AsSpan(r * Items, Items), BenchmarkCatalogue.TopK, _userBias[r], _excluded[r]);
+        return last;
     }
 
     [Benchmark(Description = "Top-20 of one row (vectorised threshold + heap)")]

@@ -33,4 +33,8 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 8, Level = LogLevel.Error, Message = "A scoring batch of {BatchSize} requests failed")]
     public static partial void BatchFailed(ILogger logger, Exception exception, int batchSize);
+
+    [LoggerMessage(EventId = 9, Level = LogLevel.Information,
+        Message = "Scoring model {Version} has no serving graph ({ItemScoresPath}, scoring contract 2); full-catalogue requests run the full-catalogue graph's in-graph mask and TopK instead (slower)")]
+    public static partial void NoItemScoresGraph(ILogger logger, string version, string itemScoresPath);
 }

@@ -21,6 +21,8 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
     private readonly Channel<PendingRequest> _queue;
     private readonly Task[] _batchLoops;
     private readonly SemaphoreSlim _swapLock = new(1, 1);
+    private readonly int _selectionParallelism;
+    private int _completionsInFlight;
     private ServingModel _current;
     private int _disposed;
     private long _requests;
@@ -34,6 +36,8 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
         _options = options;
         _expectation = expectation;
         _logger = logger;
+        // Top-k selection of a batch gets as many workers as ONNX Runtime gets intra-op threads for the MatMul.
+        _selectionParallelism = options.IntraOpThreads > 0 ? options.IntraOpThreads : Environment.ProcessorCount;
         _queue = Channel.CreateBounded<PendingRequest>(new BoundedChannelOptions(options.QueueCapacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
@@ -65,6 +69,12 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
     public string ExecutionProvider => Volatile.Read(ref _current).ExecutionProvider;
 
     public bool SupportsCandidates => Volatile.Read(ref _current).Candidates is not null;
+
+    /// <summary>
+    /// Whether full-catalogue requests run on the current model's serving graph (scoring contract 2: MatMul in ONNX
+    /// Runtime, exclusions and top-k in managed code) rather than on the full-catalogue graph's in-graph mask and TopK.
+    /// </summary>
+    public bool UsesItemScoresGraph => Volatile.Read(ref _current).ItemScores is not null;
 
     public ScorerStatistics Statistics => new(
         Interlocked.Read(ref _requests), Interlocked.Read(ref _batches), Volatile.Read(ref _largestBatch), Interlocked.Read(ref _swaps));
@@ -137,6 +147,9 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
         // Requests already queued are still scored; new ones are refused.
         _queue.Writer.TryComplete();
         await Task.WhenAll(_batchLoops).ConfigureAwait(false);
+        // The last batches' results are handed out by work items of their own: every caller's task is completed
+        // before DisposeAsync returns, as it was when results were set on the batch loop.
+        while (Volatile.Read(ref _completionsInFlight) != 0) await Task.Delay(1).ConfigureAwait(false);
         await _swapLock.WaitAsync().ConfigureAwait(false);
         try
         {
@@ -217,6 +230,11 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
             throw new ArgumentException(
                 $"The user vector has {request.UserVector.Length} values; model {model.Info.Version} has dimension {model.Dimension}.", nameof(request));
         }
+        // A NaN or infinite input makes every score of the row NaN or infinite, and the ranking meaningless.
+        if (!float.IsFinite(request.UserBias) || !AllFinite(request.UserVector.Span))
+        {
+            throw new ArgumentException("The user vector and bias must be finite numbers.", nameof(request));
+        }
         CheckItems(request.ExcludedItems.Span, model, "excluded item");
         if (request.Candidates is { } candidates)
         {
@@ -226,6 +244,15 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
             }
             CheckItems(candidates, model, "candidate");
         }
+    }
+
+    private static bool AllFinite(ReadOnlySpan<float> values)
+    {
+        foreach (var value in values)
+        {
+            if (!float.IsFinite(value)) return false;
+        }
+        return true;
     }
 
     private static void CheckItems(ReadOnlySpan<int> items, ServingModel model, string what)
@@ -258,6 +285,8 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
         while (batch.Count < max && reader.TryRead(out var first)) batch.Add(first);
         if (batch.Count == 0 || batch.Count >= max || _options.MaxBatchWait <= TimeSpan.Zero) return;
         var started = Stopwatch.GetTimestamp();
+        // One timer per batch, not one per wait: a batch filled one request at a time waits many times.
+        Task? deadline = null;
         while (batch.Count < max)
         {
             if (reader.TryRead(out var next))
@@ -267,8 +296,9 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
             }
             var remaining = _options.MaxBatchWait - Stopwatch.GetElapsedTime(started);
             if (remaining <= TimeSpan.Zero) return;
+            deadline ??= Task.Delay(remaining);
             var more = reader.WaitToReadAsync().AsTask();
-            if (await Task.WhenAny(more, Task.Delay(remaining)).ConfigureAwait(false) != more || !await more.ConfigureAwait(false)) return;
+            if (await Task.WhenAny(more, deadline).ConfigureAwait(false) != more || !await more.ConfigureAwait(false)) return;
         }
     }
 
@@ -310,8 +340,10 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
             Exception? failure = null;
             try
             {
-                var session = candidates ? model.Candidates! : model.FullCatalogue;
-                results = buffers.Run(session, model.Info, requests.ConvertAll(p => p.Request), candidates);
+                var batchRequests = requests.ConvertAll(p => p.Request);
+                if (candidates) results = buffers.Run(model.Candidates!, model.Info, batchRequests, candidates: true);
+                else if (model.ItemScores is { } itemScores) results = buffers.RunItemScores(itemScores, model.Info, batchRequests, _selectionParallelism);
+                else results = buffers.Run(model.FullCatalogue, model.Info, batchRequests, candidates: false);
             }
             catch (Exception e)
             {
@@ -320,10 +352,32 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
             }
             // Model references go before results: a caller that sees its result may rely on a retired model being gone.
             foreach (var pending in requests) pending.Finish();
-            for (var i = 0; i < requests.Count; i++)
+            // Results are handed out by one thread-pool work item per batch, never on the batch loop (a caller's
+            // continuation must not stall the next batch), and its callers' continuations run there one after the
+            // other instead of as one work item each (64 thread-pool hand-offs per batch cost more than the top-k).
+            // Queued locally: when the loop goes back to waiting, its own thread picks the item up with no wake-up
+            // (and an idle worker steals it if the loop goes straight on to the next batch).
+            Interlocked.Increment(ref _completionsInFlight);
+            ThreadPool.UnsafeQueueUserWorkItem(static state => state.Complete(), new BatchCompletion(this, requests, results, failure, model.Info.Version), preferLocal: true);
+        }
+    }
+
+    /// <summary>The results of one batch, to hand to its callers off the batch loop.</summary>
+    private sealed class BatchCompletion(OnnxScorer scorer, List<PendingRequest> requests, ScoredItem[][]? results, Exception? failure, string version)
+    {
+        public void Complete()
+        {
+            try
             {
-                if (failure is null) requests[i].Completion.TrySetResult(new ScoringResult(results![i], model.Info.Version));
-                else requests[i].Completion.TrySetException(failure);
+                for (var i = 0; i < requests.Count; i++)
+                {
+                    if (failure is null) requests[i].Completion.TrySetResult(new ScoringResult(results![i], version));
+                    else requests[i].Completion.TrySetException(failure);
+                }
+            }
+            finally
+            {
+                Interlocked.Decrement(ref scorer._completionsInFlight);
             }
         }
     }
@@ -338,8 +392,9 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
         {
             Request = request;
             Model = model;
-            // Continuations must not run on the batch loop, or one slow caller would stall every batch behind it.
-            Completion = new TaskCompletionSource<ScoringResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+            // Completed from a work item of its own per batch (BatchCompletion), never on the batch loop, so
+            // continuations may run synchronously there.
+            Completion = new TaskCompletionSource<ScoringResult>();
             if (cancellationToken.CanBeCanceled)
             {
                 _cancellation = cancellationToken.Register(static state =>

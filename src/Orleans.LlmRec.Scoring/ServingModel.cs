@@ -6,21 +6,23 @@ using Orleans.LlmRec.Recommendation.Onnx;
 namespace Orleans.LlmRec.Scoring;
 
 /// <summary>
-/// One loaded model: its full-catalogue session, its candidate session when the file has a sibling, and a reference
-/// count. The scorer holds one reference while the model is current and every queued request holds one until its
-/// batch has run, so a swapped-out model is disposed exactly when its last in-flight request finishes.
+/// One loaded model: its full-catalogue session, its candidate session when the file has a sibling, its serving
+/// (item_scores, contract 2) session when the file has that sibling, and a reference count. The scorer holds one
+/// reference while the model is current and every queued request holds one until its batch has run, so a swapped-out
+/// model is disposed exactly when its last in-flight request finishes.
 /// </summary>
 internal sealed class ServingModel
 {
     private readonly ILogger _logger;
     private int _references = 1;
 
-    private ServingModel(string path, OnnxModelInfo info, InferenceSession fullCatalogue, InferenceSession? candidates, string executionProvider, ILogger logger)
+    private ServingModel(string path, OnnxModelInfo info, InferenceSession fullCatalogue, InferenceSession? candidates, InferenceSession? itemScores, string executionProvider, ILogger logger)
     {
         Path = path;
         Info = info;
         FullCatalogue = fullCatalogue;
         Candidates = candidates;
+        ItemScores = itemScores;
         ExecutionProvider = executionProvider;
         _logger = logger;
     }
@@ -29,6 +31,9 @@ internal sealed class ServingModel
     public OnnxModelInfo Info { get; }
     public InferenceSession FullCatalogue { get; }
     public InferenceSession? Candidates { get; }
+
+    /// <summary>The serving graph that full-catalogue requests use when present (contract 2, <c>x.scores.onnx</c>).</summary>
+    public InferenceSession? ItemScores { get; }
     public string ExecutionProvider { get; }
     public int ItemCount => Info.ItemCount;
     public int Dimension => Info.Dimension;
@@ -54,6 +59,7 @@ internal sealed class ServingModel
         {
             FullCatalogue.Dispose();
             Candidates?.Dispose();
+            ItemScores?.Dispose();
             Log.ModelDisposed(_logger, Info.Version, Path);
         }
         else if (remaining < 0)
@@ -71,6 +77,7 @@ internal sealed class ServingModel
         var fullPath = System.IO.Path.GetFullPath(path);
         var (fullSession, provider) = OpenSession(fullPath, options, logger);
         InferenceSession? candidateSession = null;
+        InferenceSession? itemScoresSession = null;
         try
         {
             var info = ReadInfo(fullPath, fullSession, OnnxScoringGraph.FullCatalogue);
@@ -83,12 +90,7 @@ internal sealed class ServingModel
             {
                 (candidateSession, _) = OpenSession(candidatesPath, options, logger);
                 var candidateInfo = ReadInfo(candidatesPath, candidateSession, OnnxScoringGraph.Candidates);
-                if (candidateInfo.Version != info.Version || candidateInfo.ItemIdChecksum != info.ItemIdChecksum
-                    || candidateInfo.ItemCount != info.ItemCount || candidateInfo.Dimension != info.Dimension)
-                {
-                    throw new ScoringModelException(candidatesPath,
-                        $"it belongs to model {candidateInfo.Version} ({candidateInfo.ItemCount} items), not to {info.Version} ({info.ItemCount} items) beside it.");
-                }
+                CheckSibling(candidatesPath, candidateInfo, info);
                 CheckSignature(candidatesPath, candidateSession, candidateInfo);
                 SmokeTest(candidatesPath, candidateSession, candidateInfo, candidates: true);
             }
@@ -96,14 +98,39 @@ internal sealed class ServingModel
             {
                 Log.NoCandidateGraph(logger, info.Version, candidatesPath);
             }
+
+            var itemScoresPath = OnnxContract.ItemScoresPathFor(fullPath);
+            if (options.UseItemScoresGraph && info.Dimension > 0 && File.Exists(itemScoresPath))
+            {
+                (itemScoresSession, _) = OpenSession(itemScoresPath, options, logger);
+                var itemScoresInfo = ReadInfo(itemScoresPath, itemScoresSession, OnnxScoringGraph.ItemScores);
+                CheckSibling(itemScoresPath, itemScoresInfo, info);
+                CheckItemScoresSignature(itemScoresPath, itemScoresSession, itemScoresInfo);
+                SmokeTestItemScores(itemScoresPath, itemScoresSession, itemScoresInfo, fullSession, info);
+            }
+            else if (options.UseItemScoresGraph && info.Dimension > 0)
+            {
+                Log.NoItemScoresGraph(logger, info.Version, itemScoresPath);
+            }
             Log.ModelLoaded(logger, info.Kind.ToString(), info.Version, info.ItemCount, info.Dimension, provider, fullPath);
-            return new ServingModel(fullPath, info, fullSession, candidateSession, provider, logger);
+            return new ServingModel(fullPath, info, fullSession, candidateSession, itemScoresSession, provider, logger);
         }
         catch
         {
             fullSession.Dispose();
             candidateSession?.Dispose();
+            itemScoresSession?.Dispose();
             throw;
+        }
+    }
+
+    private static void CheckSibling(string path, OnnxModelInfo sibling, OnnxModelInfo info)
+    {
+        if (sibling.Version != info.Version || sibling.ItemIdChecksum != info.ItemIdChecksum
+            || sibling.ItemCount != info.ItemCount || sibling.Dimension != info.Dimension)
+        {
+            throw new ScoringModelException(path,
+                $"it belongs to model {sibling.Version} ({sibling.ItemCount} items), not to {info.Version} ({info.ItemCount} items) beside it.");
         }
     }
 
@@ -132,6 +159,7 @@ internal sealed class ServingModel
             IntraOpThreads = options.IntraOpThreads,
             InterOpThreads = options.InterOpThreads,
             GraphOptimizationLevel = options.GraphOptimizationLevel,
+            AllowSpinning = options.AllowSpinning,
         };
         return OpenSession(path, cpuOnly, logger);
     }
@@ -238,6 +266,52 @@ internal sealed class ServingModel
         Require(outputs, OnnxContract.ScoresOutput, typeof(float), -1, scored);
         Require(outputs, OnnxContract.TopScoresOutput, typeof(float), -1, -1);
         Require(outputs, OnnxContract.TopItemsOutput, typeof(long), -1, -1);
+    }
+
+    private static void CheckItemScoresSignature(string path, InferenceSession session, OnnxModelInfo info)
+    {
+        var inputs = session.InputMetadata;
+        var outputs = session.OutputMetadata;
+        if (inputs.Count != 1 || !inputs.TryGetValue(OnnxContract.UserVectorsInput, out var input)
+            || input.ElementType != typeof(float) || !input.Dimensions.SequenceEqual([-1, info.Dimension]))
+        {
+            throw new ScoringModelException(path,
+                $"the {OnnxContract.GraphName(OnnxScoringGraph.ItemScores)} graph must take exactly '{OnnxContract.UserVectorsInput}' Single[-1, {info.Dimension}].");
+        }
+        if (!outputs.TryGetValue(OnnxContract.ItemScoresOutput, out var output)
+            || output.ElementType != typeof(float) || !output.Dimensions.SequenceEqual([-1, info.ItemCount]))
+        {
+            throw new ScoringModelException(path,
+                $"the {OnnxContract.GraphName(OnnxScoringGraph.ItemScores)} graph must return '{OnnxContract.ItemScoresOutput}' Single[-1, {info.ItemCount}].");
+        }
+    }
+
+    /// <summary>
+    /// One user through the serving graph and through the full-catalogue graph beside it: their best items and scores
+    /// must agree, or the serving graph (which answers every full-catalogue request) is not the model it claims to be.
+    /// </summary>
+    private static void SmokeTestItemScores(string path, InferenceSession itemScores, OnnxModelInfo info, InferenceSession fullCatalogue, OnnxModelInfo fullInfo)
+    {
+        try
+        {
+            using var buffers = new BatchBuffers();
+            var vector = new float[info.Dimension];
+            for (var j = 0; j < vector.Length; j++) vector[j] = (j % 3 - 1) * 0.5f;
+            var request = new ScoringRequest(vector, 0f, Math.Min(3, info.ItemCount));
+            var served = buffers.RunItemScores(itemScores, info, [request], 1)[0];
+            var reference = buffers.Run(fullCatalogue, fullInfo, [request], candidates: false)[0];
+            for (var i = 0; i < reference.Length; i++)
+            {
+                if (i >= served.Length || Math.Abs(served[i].Score - reference[i].Score) > 1e-4f * Math.Max(1f, Math.Abs(reference[i].Score)))
+                {
+                    throw new ScoringModelException(path, "a test inference disagrees with the full-catalogue graph beside it.");
+                }
+            }
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new ScoringModelException(path, $"a test inference failed: {e.Message}", e);
+        }
     }
 
     private static void SmokeTest(string path, InferenceSession session, OnnxModelInfo info, bool candidates)

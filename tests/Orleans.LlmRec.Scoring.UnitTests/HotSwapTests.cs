@@ -76,7 +76,8 @@ public sealed class HotSwapTests(ITestOutputHelper output) : IDisposable
         Assert.True(old.IsDisposed);
     }
 
-    public static TheoryData<string> BrokenFiles => ["garbage", "empty", "truncated-start", "truncated-middle", "truncated-end", "missing", "wrong-graph", "foreign-candidates"];
+    public static TheoryData<string> BrokenFiles => ["garbage", "empty", "truncated-start", "truncated-middle", "truncated-end", "missing", "wrong-graph", "foreign-candidates",
+        "foreign-item-scores", "truncated-item-scores", "wrong-item-scores-graph"];
 
     [Theory]
     [MemberData(nameof(BrokenFiles))]
@@ -225,6 +226,19 @@ public sealed class HotSwapTests(ITestOutputHelper output) : IDisposable
             case "foreign-candidates":
                 OnnxExporter.ExportGraph(_modelB, TestModels.Manifest(_modelB, VersionB), OnnxScoringGraph.FullCatalogue, path);
                 OnnxExporter.ExportGraph(_modelA, TestModels.Manifest(_modelA, VersionA), OnnxScoringGraph.Candidates, OnnxContract.CandidatesPathFor(path));
+                break;
+            case "foreign-item-scores":
+                OnnxExporter.ExportGraph(_modelB, TestModels.Manifest(_modelB, VersionB), OnnxScoringGraph.FullCatalogue, path);
+                OnnxExporter.ExportGraph(_modelA, TestModels.Manifest(_modelA, VersionA), OnnxScoringGraph.ItemScores, OnnxContract.ItemScoresPathFor(path));
+                break;
+            case "truncated-item-scores":
+                OnnxExporter.ExportGraph(_modelB, TestModels.Manifest(_modelB, VersionB), OnnxScoringGraph.FullCatalogue, path);
+                var scores = OnnxExporter.Serialize(_modelB, TestModels.Manifest(_modelB, VersionB), OnnxScoringGraph.ItemScores);
+                File.WriteAllBytes(OnnxContract.ItemScoresPathFor(path), scores[..(scores.Length / 2)]);
+                break;
+            case "wrong-item-scores-graph":
+                OnnxExporter.ExportGraph(_modelB, TestModels.Manifest(_modelB, VersionB), OnnxScoringGraph.FullCatalogue, path);
+                OnnxExporter.ExportGraph(_modelB, TestModels.Manifest(_modelB, VersionB), OnnxScoringGraph.Candidates, OnnxContract.ItemScoresPathFor(path));
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(breakage), breakage, null);

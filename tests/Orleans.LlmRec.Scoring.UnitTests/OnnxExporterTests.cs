@@ -221,7 +221,7 @@ public sealed class OnnxExporterTests : IDisposable
     }
 
     [Fact]
-    public void ExportWritesBothGraphsAndLeavesNoStagingFiles()
+    public void ExportWritesAllThreeGraphsAndLeavesNoStagingFiles()
     {
         var model = TestModels.Random(users: 2, items: 5, dimension: 2, seed: 1);
         var manifest = TestModels.Manifest(model);
@@ -231,9 +231,99 @@ public sealed class OnnxExporterTests : IDisposable
 
         Assert.Equal(Path.Combine(_folder.Path, $"svd-{manifest.Version}.onnx"), result.FullCataloguePath);
         Assert.Equal(Path.Combine(_folder.Path, $"svd-{manifest.Version}.candidates.onnx"), result.CandidatesPath);
+        Assert.Equal(Path.Combine(_folder.Path, $"svd-{manifest.Version}.scores.onnx"), result.ItemScoresPath);
         Assert.Equal(new FileInfo(result.FullCataloguePath).Length, result.FullCatalogueBytes);
         Assert.Equal(new FileInfo(result.CandidatesPath).Length, result.CandidatesBytes);
+        Assert.Equal(new FileInfo(result.ItemScoresPath!).Length, result.ItemScoresBytes);
+        Assert.Equal(3, Directory.GetFiles(_folder.Path).Length);
+    }
+
+    [Fact]
+    public void APopularityModelHasNoServingGraph()
+    {
+        var model = TestModels.Random(users: 2, items: 5, dimension: 0, seed: 1);
+        var manifest = TestModels.Manifest(model);
+
+        var result = OnnxExporter.Export(model, manifest, OnnxExporter.DefaultPath(manifest, _folder.Path));
+
+        Assert.Null(result.ItemScoresPath);
         Assert.Equal(2, Directory.GetFiles(_folder.Path).Length);
+        Assert.Throws<ArgumentException>(() => OnnxExporter.Serialize(model, manifest, OnnxScoringGraph.ItemScores));
+    }
+
+    [Theory]
+    [InlineData(1, 51)]
+    [InlineData(9, 52)]
+    [InlineData(64, 53)]
+    public void ServingGraphScoresAreTheModelScoresWithoutTheUserBias(int dimension, int seed)
+    {
+        var model = TestModels.Random(users: 7, items: 211, dimension, seed);
+        var path = OnnxContract.ItemScoresPathFor(TestModels.Export(model, _folder.Path));
+        using var session = new InferenceSession(path);
+        var users = Enumerable.Range(0, model.UserCount).ToArray();
+        var vectors = users.SelectMany(u => model.UserVector(u).ToArray()).ToArray();
+
+        using var input = OrtValue.CreateTensorValueFromMemory(vectors, [users.Length, dimension]);
+        using var runOptions = new RunOptions();
+        using var outputs = session.Run(runOptions, [OnnxContract.UserVectorsInput], [input], [OnnxContract.ItemScoresOutput]);
+        var scores = outputs[0].GetTensorDataAsSpan<float>().ToArray();
+
+        Assert.Equal(users.Length * model.ItemCount, scores.Length);
+        var expected = new float[model.ItemCount];
+        foreach (var user in users)
+        {
+            model.ScoreAll(user, expected);
+            for (var item = 0; item < model.ItemCount; item++)
+            {
+                var withoutUserBias = expected[item] - model.UserBias[user];
+                var tolerance = TestModels.Tolerance(model, model.UserVector(user), model.UserBias[user], item);
+                Assert.True(Math.Abs(scores[user * model.ItemCount + item] - withoutUserBias) <= tolerance,
+                    $"user {user} item {item}: onnx {scores[user * model.ItemCount + item]} vs model {withoutUserBias}");
+            }
+        }
+    }
+
+    [Fact]
+    public void ServingGraphSignatureAndMetadataAreThoseOfContractTwo()
+    {
+        var model = TestModels.Random(users: 2, items: 13, dimension: 7, seed: 1);
+        var path = OnnxContract.ItemScoresPathFor(TestModels.Export(model, _folder.Path));
+        using var session = new InferenceSession(path);
+
+        Assert.Equal([OnnxContract.UserVectorsInput], session.InputNames);
+        Assert.Equal([OnnxContract.ItemScoresOutput], session.OutputNames);
+        Assert.Equal([-1, 7], session.InputMetadata[OnnxContract.UserVectorsInput].Dimensions);
+        Assert.Equal([-1, 13], session.OutputMetadata[OnnxContract.ItemScoresOutput].Dimensions);
+        var map = session.ModelMetadata.CustomMetadataMap;
+        Assert.Equal("2", map[OnnxMetadataKeys.ContractVersion]);
+        Assert.Equal("item_scores", map[OnnxMetadataKeys.Graph]);
+        Assert.Equal(OnnxScoringGraph.ItemScores, OnnxModelInfo.FromMetadata(map.AsReadOnly()).Graph);
+    }
+
+    [Fact]
+    public void ContractOneFilesCanStillBeWrittenAndOnlyKnownVersionsAreRead()
+    {
+        var model = TestModels.Random(users: 2, items: 13, dimension: 3, seed: 1);
+        var manifest = TestModels.Manifest(model);
+        var path = Path.Combine(_folder.Path, "v1.onnx");
+        OnnxExporter.ExportGraph(model, manifest, OnnxScoringGraph.FullCatalogue, path, contractVersion: "1");
+        using (var session = new InferenceSession(path))
+        {
+            var map = session.ModelMetadata.CustomMetadataMap.AsReadOnly();
+            Assert.Equal("1", map[OnnxMetadataKeys.ContractVersion]);
+            Assert.Equal("1", OnnxModelInfo.FromMetadata(map).ContractVersion);
+        }
+        Assert.Throws<ArgumentException>(() => OnnxExporter.Serialize(model, manifest, OnnxScoringGraph.ItemScores, contractVersion: "1"));
+        Assert.Throws<ArgumentOutOfRangeException>(() => OnnxExporter.Serialize(model, manifest, OnnxScoringGraph.FullCatalogue, contractVersion: "3"));
+
+        var metadata = OnnxModelInfo.ToMetadata(manifest, OnnxScoringGraph.FullCatalogue).ToDictionary();
+        metadata[OnnxMetadataKeys.ContractVersion] = "3";
+        var unknown = Assert.Throws<InvalidDataException>(() => OnnxModelInfo.FromMetadata(metadata));
+        Assert.Contains("'3' is not supported", unknown.Message);
+        metadata[OnnxMetadataKeys.ContractVersion] = "1";
+        metadata[OnnxMetadataKeys.Graph] = "item_scores";
+        var tooOld = Assert.Throws<InvalidDataException>(() => OnnxModelInfo.FromMetadata(metadata));
+        Assert.Contains("does not exist in scoring contract version '1'", tooOld.Message);
     }
 
     private static (float[] Scores, float[] TopScores, long[] TopItems) RunFull(InferenceSession session, EmbeddingModel model, int[] users, bool[]? mask, int k)

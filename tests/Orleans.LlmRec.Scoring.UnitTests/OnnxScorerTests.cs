@@ -130,6 +130,9 @@ public sealed class OnnxScorerTests : IDisposable
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => scorer.ScoreAsync(new ScoringRequest(new float[3], 0f, 3) { ExcludedItems = new[] { 10 } }));
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => scorer.ScoreAsync(new ScoringRequest(new float[3], 0f, 3) { Candidates = [-1] }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new ScoringRequest(new float[3], 0f, 0));
+        var nan = await Assert.ThrowsAsync<ArgumentException>(() => scorer.ScoreAsync(new ScoringRequest(new[] { 1f, float.NaN, 0f }, 0f, 3)));
+        Assert.Contains("finite", nan.Message);
+        await Assert.ThrowsAsync<ArgumentException>(() => scorer.ScoreAsync(new ScoringRequest(new float[3], float.PositiveInfinity, 3)));
 
         var empty = await scorer.ScoreAsync(new ScoringRequest(new float[3], 0f, 3) { Candidates = [] });
         Assert.Empty(empty.Items);
@@ -222,6 +225,21 @@ public sealed class OnnxScorerTests : IDisposable
         Assert.True(serving.IsDisposed);
         await Assert.ThrowsAsync<ObjectDisposedException>(() => scorer.ScoreAsync(new ScoringRequest(new float[3], 0f, 3)));
         await scorer.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task RequestsQueuedBeforeDisposeAreAllCompletedWhenDisposeReturns()
+    {
+        var model = TestModels.Random(users: 40, items: 300, dimension: 8, seed: 15);
+        var scorer = OnnxScorer.Load(TestModels.Export(model, _folder.Path), new ScorerOptions { MaxBatchSize = 4, MaxBatchWait = TimeSpan.Zero });
+        var pending = Enumerable.Range(0, model.UserCount)
+            .Select(u => scorer.ScoreAsync(new ScoringRequest(model.UserVector(u).ToArray(), model.UserBias[u], k: 3)))
+            .ToArray();
+
+        await scorer.DisposeAsync();
+
+        Assert.All(pending, task => Assert.True(task.IsCompletedSuccessfully));
+        for (var user = 0; user < model.UserCount; user++) AssertMatchesReference(model, user, await pending[user], k: 3);
     }
 
     internal static void AssertMatchesReference(EmbeddingModel model, int user, ScoringResult result, int k, Func<int, bool>? excluded = null)

@@ -22,6 +22,7 @@ internal static class ExportCommand
             var path = result.GetValue(output) ?? Path.Combine(directory, DefaultFileName);
             var written = OnnxExporter.Export(trained, manifest, path);
             AnsiConsole.MarkupLineInterpolated($"Exported [bold]{manifest.Kind}[/] {manifest.Version}: {written.FullCataloguePath} ({written.FullCatalogueBytes:N0} bytes), {written.CandidatesPath} ({written.CandidatesBytes:N0} bytes)");
+            if (written.ItemScoresPath is { } itemScores) AnsiConsole.MarkupLineInterpolated($"Serving graph (scoring contract 2): {itemScores} ({written.ItemScoresBytes:N0} bytes)");
             return Task.FromResult(0);
         }, cancellationToken));
         return command;

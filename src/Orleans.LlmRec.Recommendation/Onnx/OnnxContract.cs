@@ -8,6 +8,12 @@ public enum OnnxScoringGraph
 
     /// <summary>Scores a caller-chosen candidate list per user: <c>scores</c> is [batch, candidate_count].</summary>
     Candidates,
+
+    /// <summary>
+    /// Contract version 2: the serving graph. Only the item part of every score, <c>item_scores</c> [batch, item_count]
+    /// = global + item bias + dot, with no user bias, mask or TopK: the caller excludes, adds the user bias and selects.
+    /// </summary>
+    ItemScores,
 }
 
 /// <summary>
@@ -16,8 +22,17 @@ public enum OnnxScoringGraph
 /// </summary>
 public static class OnnxContract
 {
-    /// <summary>Bumped whenever an input, output or metadata key changes meaning.</summary>
-    public const string ContractVersion = "1";
+    /// <summary>
+    /// The version the exporter writes. Bumped whenever an input, output, file or metadata key changes meaning.
+    /// Version 2 added the <see cref="OnnxScoringGraph.ItemScores"/> serving graph; the two version-1 graphs are unchanged.
+    /// </summary>
+    public const string ContractVersion = "2";
+
+    /// <summary>Version 1: the full-catalogue and candidate graphs only (files written before the serving graph).</summary>
+    public const string ContractVersion1 = "1";
+
+    /// <summary>The versions a reader of this assembly understands.</summary>
+    public static IReadOnlyList<string> SupportedContractVersions { get; } = [ContractVersion1, ContractVersion];
 
     public const long IrVersion = 8;
     public const long OpsetVersion = 17;
@@ -33,6 +48,9 @@ public static class OnnxContract
     public const string TopScoresOutput = "top_scores";
     public const string TopItemsOutput = "top_items";
 
+    /// <summary>The one output of the serving graph: global + item bias + dot, [batch, item_count].</summary>
+    public const string ItemScoresOutput = "item_scores";
+
     /// <summary>The symbolic dimension names used in the graph signatures.</summary>
     public const string BatchDimension = "batch";
     public const string CandidateDimension = "candidate_count";
@@ -43,6 +61,7 @@ public static class OnnxContract
 
     public const string FileExtension = ".onnx";
     public const string CandidatesFileSuffix = ".candidates.onnx";
+    public const string ItemScoresFileSuffix = ".scores.onnx";
 
     /// <summary>Where the CLI writes exported models unless told otherwise (git-ignored).</summary>
     public const string DefaultModelFolder = "onnx/models";
@@ -51,6 +70,7 @@ public static class OnnxContract
     {
         OnnxScoringGraph.FullCatalogue => "full_catalogue",
         OnnxScoringGraph.Candidates => "candidates",
+        OnnxScoringGraph.ItemScores => "item_scores",
         _ => throw new ArgumentOutOfRangeException(nameof(graph), graph, null),
     };
 
@@ -60,18 +80,23 @@ public static class OnnxContract
         {
             case "full_catalogue": graph = OnnxScoringGraph.FullCatalogue; return true;
             case "candidates": graph = OnnxScoringGraph.Candidates; return true;
+            case "item_scores": graph = OnnxScoringGraph.ItemScores; return true;
             default: graph = default; return false;
         }
     }
 
     /// <summary>The candidate-graph file that sits beside a full-catalogue file: <c>x.onnx</c> → <c>x.candidates.onnx</c>.</summary>
-    public static string CandidatesPathFor(string fullCataloguePath)
+    public static string CandidatesPathFor(string fullCataloguePath) => Stem(fullCataloguePath) + CandidatesFileSuffix;
+
+    /// <summary>The serving-graph file that sits beside a full-catalogue file: <c>x.onnx</c> → <c>x.scores.onnx</c>.</summary>
+    public static string ItemScoresPathFor(string fullCataloguePath) => Stem(fullCataloguePath) + ItemScoresFileSuffix;
+
+    private static string Stem(string fullCataloguePath)
     {
         ArgumentException.ThrowIfNullOrEmpty(fullCataloguePath);
-        var stem = fullCataloguePath.EndsWith(FileExtension, StringComparison.OrdinalIgnoreCase)
+        return fullCataloguePath.EndsWith(FileExtension, StringComparison.OrdinalIgnoreCase)
             ? fullCataloguePath[..^FileExtension.Length]
             : fullCataloguePath;
-        return stem + CandidatesFileSuffix;
     }
 }
 

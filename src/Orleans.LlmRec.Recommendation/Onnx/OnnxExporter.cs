@@ -4,8 +4,14 @@ using Orleans.LlmRec.Recommendation.Models;
 
 namespace Orleans.LlmRec.Recommendation.Onnx;
 
-/// <summary>Where <see cref="OnnxExporter.Export"/> put the two graphs of one model, and how large they are.</summary>
-public sealed record OnnxExportResult(string FullCataloguePath, string CandidatesPath, long FullCatalogueBytes, long CandidatesBytes);
+/// <summary>Where <see cref="OnnxExporter.Export"/> put the graphs of one model, and how large they are.</summary>
+public sealed record OnnxExportResult(string FullCataloguePath, string CandidatesPath, long FullCatalogueBytes, long CandidatesBytes)
+{
+    /// <summary>The serving graph (contract 2, <c>x.scores.onnx</c>); null for a dimension-0 model, which has none.</summary>
+    public string? ItemScoresPath { get; init; }
+
+    public long ItemScoresBytes { get; init; }
+}
 
 /// <summary>
 /// Writes an <see cref="EmbeddingModel"/> as ONNX scoring graphs that ONNX Runtime (or any ONNX runtime with opset
@@ -21,25 +27,46 @@ public static class OnnxExporter
     private const string ExcludedScore = "excluded_score";
     private const string AxisOne = "axis_1";
     private const string AxisTwo = "axis_2";
+    private const string ItemMatrixWithOffset = "item_matrix_with_offset";
+    private const string OnesColumnPads = "ones_column_pads";
+    private const string One = "one";
 
     /// <summary>
-    /// Writes the full-catalogue graph to <paramref name="path"/> and the candidate graph beside it
-    /// (<see cref="OnnxContract.CandidatesPathFor"/>). Each file is written to a temporary name and renamed, so a
-    /// watcher never loads half a file.
+    /// Writes the full-catalogue graph to <paramref name="path"/>, the candidate graph beside it
+    /// (<see cref="OnnxContract.CandidatesPathFor"/>) and, for models with a dimension, the serving graph
+    /// (<see cref="OnnxContract.ItemScoresPathFor"/>). Each file is written to a temporary name and renamed, so a
+    /// watcher never loads half a file. The serving graph is written first and the full-catalogue file last, so a
+    /// watcher of the full-catalogue file finds its siblings in place.
     /// </summary>
     public static OnnxExportResult Export(EmbeddingModel model, ModelManifest manifest, string path)
     {
+        ArgumentNullException.ThrowIfNull(model);
         var candidatesPath = OnnxContract.CandidatesPathFor(path);
-        var fullBytes = ExportGraph(model, manifest, OnnxScoringGraph.FullCatalogue, path);
+        string? itemScoresPath = null;
+        long itemScoresBytes = 0;
+        if (model.Dimension > 0)
+        {
+            itemScoresPath = OnnxContract.ItemScoresPathFor(path);
+            itemScoresBytes = ExportGraph(model, manifest, OnnxScoringGraph.ItemScores, itemScoresPath);
+        }
         var candidateBytes = ExportGraph(model, manifest, OnnxScoringGraph.Candidates, candidatesPath);
-        return new OnnxExportResult(Path.GetFullPath(path), Path.GetFullPath(candidatesPath), fullBytes, candidateBytes);
+        var fullBytes = ExportGraph(model, manifest, OnnxScoringGraph.FullCatalogue, path);
+        return new OnnxExportResult(Path.GetFullPath(path), Path.GetFullPath(candidatesPath), fullBytes, candidateBytes)
+        {
+            ItemScoresPath = itemScoresPath is null ? null : Path.GetFullPath(itemScoresPath),
+            ItemScoresBytes = itemScoresBytes,
+        };
     }
 
-    /// <summary>Writes one graph to <paramref name="path"/> and returns its size in bytes.</summary>
-    public static long ExportGraph(EmbeddingModel model, ModelManifest manifest, OnnxScoringGraph graph, string path)
+    /// <summary>
+    /// Writes one graph to <paramref name="path"/> and returns its size in bytes. <paramref name="contractVersion"/>
+    /// "1" writes a file for version-1 readers (the full-catalogue and candidate graphs only; their content is the
+    /// same in both versions, only the version key differs).
+    /// </summary>
+    public static long ExportGraph(EmbeddingModel model, ModelManifest manifest, OnnxScoringGraph graph, string path, string contractVersion = OnnxContract.ContractVersion)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var bytes = Serialize(model, manifest, graph);
+        var bytes = Serialize(model, manifest, graph, contractVersion);
         var full = Path.GetFullPath(path);
         var folder = Path.GetDirectoryName(full) ?? ".";
         Directory.CreateDirectory(folder);
@@ -58,21 +85,30 @@ public static class OnnxExporter
     }
 
     /// <summary>The ONNX <c>ModelProto</c> bytes of one scoring graph.</summary>
-    public static byte[] Serialize(EmbeddingModel model, ModelManifest manifest, OnnxScoringGraph graph)
+    public static byte[] Serialize(EmbeddingModel model, ModelManifest manifest, OnnxScoringGraph graph, string contractVersion = OnnxContract.ContractVersion)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(manifest);
+        if (!OnnxContract.SupportedContractVersions.Contains(contractVersion))
+        {
+            throw new ArgumentOutOfRangeException(nameof(contractVersion), contractVersion, "Not a scoring contract version this exporter can write.");
+        }
+        if (graph == OnnxScoringGraph.ItemScores && contractVersion == OnnxContract.ContractVersion1)
+        {
+            throw new ArgumentException("Scoring contract version 1 has no item_scores graph.", nameof(contractVersion));
+        }
         Validate(model, manifest);
         var onnxGraph = graph switch
         {
             OnnxScoringGraph.FullCatalogue => BuildFullCatalogueGraph(model),
             OnnxScoringGraph.Candidates => BuildCandidatesGraph(model),
+            OnnxScoringGraph.ItemScores => BuildItemScoresGraph(model),
             _ => throw new ArgumentOutOfRangeException(nameof(graph), graph, null),
         };
         var documentation =
             $"{manifest.Kind} model {manifest.Version}: score = global + user_bias + item_bias + dot(user, item); " +
-            $"{OnnxContract.GraphName(graph)} graph, scoring contract {OnnxContract.ContractVersion} (see onnx/README.md).";
-        return OnnxModelWriter.Write(onnxGraph, OnnxModelInfo.ToMetadata(manifest, graph), ProducerVersion(), documentation);
+            $"{OnnxContract.GraphName(graph)} graph, scoring contract {contractVersion} (see onnx/README.md).";
+        return OnnxModelWriter.Write(onnxGraph, OnnxModelInfo.ToMetadata(manifest, graph, contractVersion), ProducerVersion(), documentation);
     }
 
     /// <summary><c>onnx/models/{kind}-{version}.onnx</c> under <paramref name="folder"/> (default <see cref="OnnxContract.DefaultModelFolder"/>).</summary>
@@ -191,6 +227,48 @@ public static class OnnxExporter
         return graph;
     }
 
+    /// <summary>
+    /// The serving graph: item_scores = [user_vectors, 1] · [item_matrix; item_offset], one MatMul with K = d + 1 whose
+    /// constant right-hand side ONNX Runtime pre-packs at session start. No user bias (a per-row constant, it cannot
+    /// change a row's order), no mask and no TopK: the caller excludes, selects and adds the user bias to the k it keeps.
+    /// </summary>
+    private static OnnxGraph BuildItemScoresGraph(EmbeddingModel model)
+    {
+        var n = model.ItemCount;
+        var d = model.Dimension;
+        if (d == 0)
+        {
+            throw new ArgumentException("A dimension-0 (popularity) model has no item_scores graph: its scores do not depend on the user.", nameof(model));
+        }
+        var graph = new OnnxGraph(
+            $"{model.Kind.ToName()}_item_scores",
+            "Serving graph: global + item bias + dot(user, item) for every item and user row; no user bias, mask or top-k.");
+        graph.Inputs.Add(new OnnxValueInfo(OnnxContract.UserVectorsInput, OnnxElementType.Float,
+            [OnnxDimension.Named(OnnxContract.BatchDimension), OnnxDimension.Fixed(d)],
+            "effective user vectors (trained or folded in), one row per user"));
+        var offsets = ItemOffsets(model);
+        var extended = new float[(long)(d + 1) * n];
+        TransposedItemVectors(model).CopyTo(extended, 0);
+        offsets.CopyTo(extended, (long)d * n);
+        graph.Initializers.Add(FloatTensor(ItemMatrixWithOffset, [d + 1, n], extended));
+        // Pad appends a constant-1 column: [batch, d] -> [batch, d + 1], so the offset row is added by the MatMul itself.
+        graph.Initializers.Add(Int64Tensor(OnesColumnPads, [4], [0, 0, 0, 1]));
+        graph.Initializers.Add(FloatTensor(One, [], [1f]));
+        var userRows = graph.AddNode("Pad", "user_rows", [OnnxContract.UserVectorsInput, OnesColumnPads, One]);
+        graph.AddNode("MatMul", OnnxContract.ItemScoresOutput, [userRows, ItemMatrixWithOffset]);
+        graph.Outputs.Add(new OnnxValueInfo(OnnxContract.ItemScoresOutput, OnnxElementType.Float,
+            [OnnxDimension.Named(OnnxContract.BatchDimension), OnnxDimension.Fixed(n)],
+            "global bias + item bias + dot(user, item) for every item; add the user bias for the full score"));
+        return graph;
+    }
+
+    private static float[] ItemOffsets(EmbeddingModel model)
+    {
+        var offsets = new float[model.ItemCount];
+        for (var i = 0; i < offsets.Length; i++) offsets[i] = model.ItemBias[i] + model.GlobalBias;
+        return offsets;
+    }
+
     private static void AddUserInputs(OnnxGraph graph, int d)
     {
         // With d = 0 (popularity) there is no dot product, and a [batch, 0] input would only be a trap for callers.
@@ -210,9 +288,7 @@ public static class OnnxExporter
 
     private static void AddSharedInitializers(OnnxGraph graph, EmbeddingModel model)
     {
-        var offsets = new float[model.ItemCount];
-        for (var i = 0; i < offsets.Length; i++) offsets[i] = model.ItemBias[i] + model.GlobalBias;
-        graph.Initializers.Add(FloatTensor(ItemOffset, [model.ItemCount], offsets));
+        graph.Initializers.Add(FloatTensor(ItemOffset, [model.ItemCount], ItemOffsets(model)));
         graph.Initializers.Add(FloatTensor(ExcludedScore, [], [OnnxContract.ExcludedScore]));
         graph.Initializers.Add(Int64Tensor(AxisOne, [1], [1]));
     }

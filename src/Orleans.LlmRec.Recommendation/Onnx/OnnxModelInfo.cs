@@ -23,9 +23,9 @@ public sealed record OnnxModelInfo
     public IReadOnlyDictionary<string, double> Parameters { get; init; } = new Dictionary<string, double>();
 
     /// <summary>The metadata props the exporter writes for this model and graph.</summary>
-    public static IReadOnlyList<KeyValuePair<string, string>> ToMetadata(ModelManifest manifest, OnnxScoringGraph graph) =>
+    public static IReadOnlyList<KeyValuePair<string, string>> ToMetadata(ModelManifest manifest, OnnxScoringGraph graph, string contractVersion = OnnxContract.ContractVersion) =>
     [
-        new(OnnxMetadataKeys.ContractVersion, OnnxContract.ContractVersion),
+        new(OnnxMetadataKeys.ContractVersion, contractVersion),
         new(OnnxMetadataKeys.Graph, OnnxContract.GraphName(graph)),
         new(OnnxMetadataKeys.Kind, manifest.Kind),
         new(OnnxMetadataKeys.Version, manifest.Version),
@@ -47,14 +47,18 @@ public sealed record OnnxModelInfo
     {
         ArgumentNullException.ThrowIfNull(metadata);
         var contract = Required(metadata, OnnxMetadataKeys.ContractVersion);
-        if (contract != OnnxContract.ContractVersion)
+        if (!OnnxContract.SupportedContractVersions.Contains(contract))
         {
             throw new InvalidDataException(
-                $"Scoring contract version '{contract}' is not supported (expected '{OnnxContract.ContractVersion}').");
+                $"Scoring contract version '{contract}' is not supported (this reader knows {string.Join(" and ", OnnxContract.SupportedContractVersions.Select(v => $"'{v}'"))}).");
         }
         if (!OnnxContract.TryParseGraphName(Required(metadata, OnnxMetadataKeys.Graph), out var graph))
         {
             throw new InvalidDataException($"Metadata '{OnnxMetadataKeys.Graph}' = '{metadata[OnnxMetadataKeys.Graph]}' is not a known graph.");
+        }
+        if (graph == OnnxScoringGraph.ItemScores && contract == OnnxContract.ContractVersion1)
+        {
+            throw new InvalidDataException($"The '{OnnxContract.GraphName(graph)}' graph does not exist in scoring contract version '{contract}'.");
         }
         if (!ModelKindNames.TryParse(Required(metadata, OnnxMetadataKeys.Kind), out var kind))
         {

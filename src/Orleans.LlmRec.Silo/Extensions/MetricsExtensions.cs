@@ -12,7 +12,9 @@ public static class MetricsExtensions
         builder.Services.AddSingleton<ServiceMetrics>();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter([.. LlmRecMeters.All])
-            .AddPrometheusExporter());
+            // No scrape cache (the exporter's default keeps an answer 300 ms): one Prometheus scrapes every few
+            // seconds, and a cached answer would hide what just happened from an operator's curl.
+            .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         return builder;
     }
 

@@ -49,8 +49,7 @@ public sealed partial class ServingLoader : IAsyncDisposable
         var catalogue = ItemCatalogue.Build(dataset, items, _catalogue.TrainingHistoryPerUser);
 
         var folder = _model.OnnxFolder ?? (_temporaryFolder = Path.Combine(Path.GetTempPath(), "llmrec-onnx", $"{Environment.ProcessId}-{Guid.NewGuid():N}"));
-        var export = OnnxExporter.Export(model, manifest, OnnxExporter.DefaultPath(manifest, folder));
-        _exportedFiles.AddRange([export.FullCataloguePath, export.CandidatesPath]);
+        var export = ExportForServing(model, manifest, folder);
         _onnxScorer = OnnxScorer.Load(export.FullCataloguePath, _scorer, _loggers.CreateLogger<OnnxScorer>(),
             new ModelExpectation { ItemCount = catalogue.Count, ItemIdChecksum = catalogue.Checksum, Dimension = model.Dimension });
         LogServing(_logger, manifest.Kind, manifest.Version, catalogue.Count, model.Dimension, catalogue.Name, export.FullCataloguePath);
@@ -96,8 +95,7 @@ public sealed partial class ServingLoader : IAsyncDisposable
                 return new ModelReload(previous.Version, previous.Version, Changed: false);
             }
             var folder = _model.OnnxFolder ?? _temporaryFolder ?? Path.GetTempPath();
-            var export = OnnxExporter.Export(model, manifest, OnnxExporter.DefaultPath(manifest, folder));
-            _exportedFiles.AddRange([export.FullCataloguePath, export.CandidatesPath]);
+            var export = ExportForServing(model, manifest, folder);
             try
             {
                 await _onnxScorer!.SwapAsync(export.FullCataloguePath,
@@ -116,6 +114,15 @@ public sealed partial class ServingLoader : IAsyncDisposable
         {
             _reloading.Release();
         }
+    }
+
+    /// <summary>The scoring graphs of <paramref name="model"/> in <paramref name="folder"/>, deleted again when the silo stops.</summary>
+    private OnnxExportResult ExportForServing(EmbeddingModel model, ModelManifest manifest, string folder)
+    {
+        var export = OnnxExporter.Export(model, manifest, OnnxExporter.DefaultPath(manifest, folder));
+        _exportedFiles.AddRange([export.FullCataloguePath, export.CandidatesPath]);
+        if (export.ItemScoresPath is { } itemScoresPath) _exportedFiles.Add(itemScoresPath);
+        return export;
     }
 
     private RatingsDataset LoadDataset()
