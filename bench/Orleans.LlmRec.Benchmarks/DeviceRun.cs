@@ -20,8 +20,8 @@ public static class DeviceRun
     /// <summary>
     /// Usage: <c>device [--provider cuda|cpu] [--threads N] [--tf32 0|1] [--item-scores-graph 1|0] [--items N[,N]]
     /// [--requests N] [--batches N[,N]] [--seconds S]</c>. <c>--item-scores-graph 0</c> serves full-catalogue requests
-    /// with the contract-1 graph (mask and TopK in the graph, on the device) instead of the serving graph (scores
-    /// copied back, exclusions and top-k on the CPU).
+    /// with the contract-1 graph (mask and TopK in the graph, on the device), <c>1</c> with the serving graph (scores
+    /// copied back, exclusions and top-k on the CPU); left out, the scorer's default decides by provider.
     /// </summary>
     public static async Task<int> RunAsync(string[] args)
     {
@@ -34,7 +34,8 @@ public static class DeviceRun
         };
         var threads = Arguments.Int(args, "--threads", 0);
         var tf32 = Arguments.Int(args, "--tf32", 0) != 0;
-        var itemScoresGraph = Arguments.Int(args, "--item-scores-graph", 1) != 0;
+        var itemScoresArgument = Arguments.Int(args, "--item-scores-graph", -1);
+        bool? itemScoresGraph = itemScoresArgument < 0 ? null : itemScoresArgument != 0;
         var itemCounts = Arguments.IntList(args, "--items", [BenchmarkCatalogue.MovieLensSmallItems, BenchmarkCatalogue.LargeItems]);
         var requests = Arguments.Int(args, "--requests", 2_000);
         var batchSizes = Arguments.IntList(args, "--batches", [64, 256, 1024]);
@@ -42,7 +43,7 @@ public static class DeviceRun
 
         using var loggerFactory = LoggerFactory.Create(builder => builder.AddSimpleConsole(o => o.SingleLine = true));
         var logger = loggerFactory.CreateLogger("Orleans.LlmRec.Scoring");
-        Console.WriteLine($"# device run: asked for {provider}, intra-op threads {threads} (0 = ONNX Runtime's choice), TF32 {(tf32 ? "on" : "off")}, {(itemScoresGraph ? "item_scores serving graph + managed top-k" : "contract-1 graph: mask + TopK in the graph")}, d = {BenchmarkCatalogue.Dimension}, k = {BenchmarkCatalogue.TopK}, {BenchmarkCatalogue.ExcludedPerRequest} excluded items per request");
+        Console.WriteLine($"# device run: asked for {provider}, intra-op threads {threads} (0 = ONNX Runtime's choice), TF32 {(tf32 ? "on" : "off")}, {itemScoresGraph switch { null => "graph chosen by provider", true => "item_scores serving graph + managed top-k", false => "contract-1 graph: mask + TopK in the graph" }}, d = {BenchmarkCatalogue.Dimension}, k = {BenchmarkCatalogue.TopK}, {BenchmarkCatalogue.ExcludedPerRequest} excluded items per request");
         Console.WriteLine($"# {Environment.ProcessorCount} logical CPUs, load average {Machine.LoadAverage()}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
         var exitCode = 0;
         try
@@ -84,7 +85,7 @@ public static class DeviceRun
         return exitCode;
     }
 
-    private static ScorerOptions Options(bool useCuda, int threads, bool tf32, bool itemScoresGraph, int batch) => new()
+    private static ScorerOptions Options(bool useCuda, int threads, bool tf32, bool? itemScoresGraph, int batch) => new()
     {
         UseItemScoresGraph = itemScoresGraph,
         ExecutionProvider = useCuda ? ScoringExecutionProvider.Cuda : ScoringExecutionProvider.Cpu,

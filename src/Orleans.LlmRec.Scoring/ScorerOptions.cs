@@ -30,10 +30,12 @@ public sealed class ScorerOptions
     /// <summary>
     /// Whether full-catalogue requests use the model's serving graph (<c>x.scores.onnx</c>, scoring contract 2) when
     /// it is there: one MatMul in ONNX Runtime, then exclusions, user bias and top-k in vectorised managed code, about
-    /// 2–3× faster per user in batches than the full-catalogue graph's in-graph mask and TopK (bench/RESULTS.md). Off,
-    /// or without the file (contract 1 exports), the full-catalogue graph serves; results are the same either way.
+    /// 2–3× faster per user in batches on CPU than the full-catalogue graph's in-graph mask and TopK. Off, or without
+    /// the file (contract 1 exports), the full-catalogue graph serves; results are the same either way. Null (the
+    /// default) decides by where the model runs: on for CPU, off for CUDA, where copying every score back to the host
+    /// for a managed top-k made batches 1.2–2.7× slower than the in-graph TopK on an H100 (bench/RESULTS.md).
     /// </summary>
-    public bool UseItemScoresGraph { get; set; } = true;
+    public bool? UseItemScoresGraph { get; set; }
 
     public GraphOptimizationLevel GraphOptimizationLevel { get; set; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
 

@@ -100,7 +100,8 @@ internal sealed class ServingModel
             }
 
             var itemScoresPath = OnnxContract.ItemScoresPathFor(fullPath);
-            if (options.UseItemScoresGraph && info.Dimension > 0 && File.Exists(itemScoresPath))
+            var useItemScores = options.UseItemScoresGraph ?? provider == ExecutionProviders.Cpu;
+            if (useItemScores && info.Dimension > 0 && File.Exists(itemScoresPath))
             {
                 (itemScoresSession, _) = OpenSession(itemScoresPath, options, logger);
                 var itemScoresInfo = ReadInfo(itemScoresPath, itemScoresSession, OnnxScoringGraph.ItemScores);
@@ -108,7 +109,7 @@ internal sealed class ServingModel
                 CheckItemScoresSignature(itemScoresPath, itemScoresSession, itemScoresInfo);
                 SmokeTestItemScores(itemScoresPath, itemScoresSession, itemScoresInfo, fullSession, info);
             }
-            else if (options.UseItemScoresGraph && info.Dimension > 0)
+            else if (useItemScores && info.Dimension > 0)
             {
                 Log.NoItemScoresGraph(logger, info.Version, itemScoresPath);
             }
