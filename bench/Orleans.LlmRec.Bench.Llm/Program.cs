@@ -34,12 +34,17 @@ var command = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordi
 var options = Options.Parse(args);
 if (command == "stub")
 {
-    // The scripted server alone, for --llm-process: prints its address, serves until stdin closes.
+    // The scripted server alone, for --llm-process: prints its address, then obeys stdin ("delay MS" changes the
+    // answer delay, "count" prints the requests served so far) until stdin closes.
     await using var stub = await ScriptedOpenAiServer.StartAsync();
     var stubDelay = TimeSpan.FromMilliseconds(options.GetInt("delay-ms", 10));
     stub.Fallback = request => Bench.Answer(request).After(stubDelay);
     Console.WriteLine(stub.BaseAddress);
-    await Console.In.ReadToEndAsync();
+    while (await Console.In.ReadLineAsync() is { } line)
+    {
+        if (line.StartsWith("delay ", StringComparison.Ordinal)) stubDelay = TimeSpan.FromMilliseconds(int.Parse(line[6..], CultureInfo.InvariantCulture));
+        if (line == "count") Console.WriteLine(stub.RequestCount);
+    }
     return;
 }
 var data = options.Get("data", "/work/shared/data/ml-latest-small");
@@ -62,7 +67,8 @@ try
         // --warm-up N: before the rows, N users go through clicks and feeds on a throw-away silo whose LLM answers,
         // then on one whose LLM is down, so every row starts with the same code paths compiled (0 = off).
         var warmUp = options.GetInt("warm-up", 0);
-        // --llm-process true: the scripted server runs in a child process, so its CPU is measured apart from the silo's.
+        // --llm-process true: the scripted server runs in a child process, so its CPU is measured apart from the silo's,
+        // and every row's silo warms up against it answering before it is slowed (5 s) or stopped (down).
         var llmProcess = options.Get("llm-process", "false") == "true";
         if (warmUp > 0) Console.WriteLine(await bench.WarmUpAsync(warmUp));
         Console.WriteLine($"Feed latency, {users} users x {rounds} rounds after one warm-up round (click, feed after the click, feed again), 8 clients in parallel, loopback HTTP");
@@ -150,18 +156,60 @@ internal sealed class Bench(string dataPath, string modelDirectory, RatingsDatas
                 await Task.Delay(200);
             }
         }
-        return $"Warm-up: {users} users x 3 rounds with the LLM answering ({reranked} re-ranked feeds), then 3 rounds with it down, in {clock.Elapsed.TotalSeconds:0.0} s";
+        // Tiered compilation recompiles hot methods in the background, and waits while new methods keep appearing;
+        // let it finish so the rows do not share the machine with the JIT.
+        var settled = await JitSettledAsync(TimeSpan.FromSeconds(20));
+        return $"Warm-up: {users} users x 3 rounds with the LLM answering ({reranked} re-ranked feeds), then 3 rounds with it down, in {clock.Elapsed.TotalSeconds:0.0} s; " +
+            $"JIT {(settled ? "settled" : "still compiling after 20 s")} ({System.Runtime.JitInfo.GetCompiledMethodCount()} methods compiled in all)";
+    }
+
+    private static async Task<bool> JitSettledAsync(TimeSpan limit)
+    {
+        var clock = Stopwatch.StartNew();
+        var before = System.Runtime.JitInfo.GetCompiledMethodCount();
+        while (clock.Elapsed < limit)
+        {
+            await Task.Delay(1000);
+            var now = System.Runtime.JitInfo.GetCompiledMethodCount();
+            if (now - before < 5) return true;
+            before = now;
+        }
+        return false;
     }
 
     public async Task<string> LatencyAsync(string name, TimeSpan? llmDelay, int users, int rounds, bool llmProcess = false)
     {
         await using var llm = llmDelay is { } delay && !llmProcess ? await ScriptedOpenAiServer.StartAsync() : null;
         if (llm is not null) llm.Fallback = request => Answer(request).After(llmDelay!.Value);
-        using var child = llmDelay is not null && llmProcess ? StubProcess.Start(llmDelay.Value) : null;
+        // With the stub in a child process, every row's silo first warms up against it answering in 10 ms (so each
+        // host has built and run the answered path once), then the stub is slowed to the row's delay or stopped.
+        using var child = llmProcess ? StubProcess.Start(TimeSpan.FromMilliseconds(10)) : null;
         var endpoint = llm?.BaseAddress.ToString() ?? child?.BaseAddress ?? $"http://127.0.0.1:{FreePort()}/v1";
         await using var silo = await Silo.StartAsync(dataPath, modelDirectory, new Dictionary<string, string> { ["Llm:Endpoint"] = endpoint });
+        var hostWarmUp = "";
+        if (child is not null)
+        {
+            var warmUsers = dataset.Users.ExternalIds.Reverse().Take(10).ToList();
+            for (var round = 0; round < 3; round++)
+            {
+                await Parallel.ForEachAsync(warmUsers, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (user, _) =>
+                {
+                    var feed = await silo.FeedAsync(user);
+                    await silo.ClickAsync(user, feed.Items[round % feed.Items.Count].ItemId);
+                    await silo.FeedAsync(user);
+                });
+                using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+                try { await silo.Queue.WhenIdleAsync(patience.Token); } catch (OperationCanceledException) { }
+                foreach (var user in warmUsers) await silo.FeedAsync(user);
+            }
+            hostWarmUp = $" (host warm-up: {child.Requests()} LLM requests)";
+            if (llmDelay is { } rowDelay) child.SetDelay(rowDelay);
+            else child.Stop();
+            await JitSettledAsync(TimeSpan.FromSeconds(10));
+        }
         using var sampler = new DepthSampler(silo.Queue);
         var requestsBefore = llm?.RequestCount ?? 0;
+        var childRequestsBefore = llmDelay is not null ? child?.Requests() ?? 0 : 0;
         var cpu = CpuWindow.Start(child);
 
         var afterClick = new ConcurrentBag<double>();
@@ -193,10 +241,11 @@ internal sealed class Bench(string dataPath, string modelDirectory, RatingsDatas
                 cached.Add(clock.Elapsed.TotalMilliseconds);
             }
         });
-        Diagnostics.Add($"- {name}: {cpu.Stop()}");
+        Diagnostics.Add($"- {name}: {cpu.Stop()}{hostWarmUp}");
+        var childRequests = llmDelay is not null && child is not null ? (child.Requests() - childRequestsBefore).ToString(CultureInfo.InvariantCulture) : "0 (refused)";
         var total = afterClick.Count;
         return $"| {name} | {Percentile(afterClick, 0.5):0.0} / {Percentile(afterClick, 0.99):0.0} | {Percentile(cached, 0.5):0.0} / {Percentile(cached, 0.99):0.0} | {total} " +
-            $"| {sources.GetValueOrDefault("Reranked")} | {degraded} | {sources.GetValueOrDefault("Fallback")} | {(llm is not null ? (llm.RequestCount - requestsBefore).ToString(CultureInfo.InvariantCulture) : child is not null ? "(child)" : "0 (refused)")} " +
+            $"| {sources.GetValueOrDefault("Reranked")} | {degraded} | {sources.GetValueOrDefault("Fallback")} | {(llm is not null ? (llm.RequestCount - requestsBefore).ToString(CultureInfo.InvariantCulture) : childRequests)} " +
             $"| {sampler.Max} / {silo.Queue.Capacity} |";
     }
 
@@ -399,13 +448,32 @@ internal sealed class Bench(string dataPath, string modelDirectory, RatingsDatas
 
         public string BaseAddress { get; }
 
+        private TimeSpan _lastCpu;
+
         public TimeSpan Cpu
         {
             get
             {
+                if (_process.HasExited) return _lastCpu;
                 _process.Refresh();
-                return _process.TotalProcessorTime;
+                return _lastCpu = _process.TotalProcessorTime;
             }
+        }
+
+        public void SetDelay(TimeSpan delay) => _process.StandardInput.WriteLine($"delay {(int)delay.TotalMilliseconds}");
+
+        public int Requests()
+        {
+            _process.StandardInput.WriteLine("count");
+            return int.Parse(_process.StandardOutput.ReadLine()!, CultureInfo.InvariantCulture);
+        }
+
+        /// <summary>Stops the server: its port now refuses connections.</summary>
+        public void Stop()
+        {
+            _ = Cpu;
+            _process.StandardInput.Close();
+            if (!_process.WaitForExit(10_000)) _process.Kill();
         }
 
         public static StubProcess Start(TimeSpan delay)
@@ -427,8 +495,7 @@ internal sealed class Bench(string dataPath, string modelDirectory, RatingsDatas
 
         public void Dispose()
         {
-            _process.StandardInput.Close();
-            if (!_process.WaitForExit(10_000)) _process.Kill();
+            if (!_process.HasExited) Stop();
             _process.Dispose();
         }
     }
