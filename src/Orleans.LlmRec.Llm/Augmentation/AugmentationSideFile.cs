@@ -53,11 +53,17 @@ public static class AugmentationSideFile
     }
 
     /// <exception cref="InvalidDataException">A line is not a complete entry; the message names the line.</exception>
-    public static async Task<IReadOnlyList<SideEntry>> ReadAllAsync(string path, CancellationToken cancellationToken = default)
+    public static async Task<IReadOnlyList<SideEntry>> ReadAllAsync(string path, CancellationToken cancellationToken = default) =>
+        Parse(path, await File.ReadAllLinesAsync(path, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>As <see cref="ReadAllAsync"/>, for start-up code that reads synchronously.</summary>
+    public static IReadOnlyList<SideEntry> ReadAll(string path) => Parse(path, File.ReadAllLines(path));
+
+    private static List<SideEntry> Parse(string path, string[] lines)
     {
         var entries = new List<SideEntry>();
         var lineNumber = 0;
-        foreach (var line in await File.ReadAllLinesAsync(path, cancellationToken).ConfigureAwait(false))
+        foreach (var line in lines)
         {
             lineNumber++;
             if (string.IsNullOrWhiteSpace(line))
