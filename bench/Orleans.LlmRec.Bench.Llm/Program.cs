@@ -22,7 +22,7 @@ using Orleans.LlmRec.Testing.OpenAiStub;
 
 // LLM off the request path (issue 5). Usage:
 //   dotnet run -c Release --project bench/Orleans.LlmRec.Bench.Llm -- [latency|clicks|all|stub] [--data DIR] [--users N]
-//       [--rounds N] [--order 10ms,5s,down] [--warm-up N] [--llm-process true] [--stream-users N] [--hours H]
+//       [--rounds N] [--order 10ms,5s,down] [--warm-up N] [--llm-process true] [--set "Key=Value;Key=Value"] [--stream-users N] [--hours H]
 //       [--clicks-per-hour N] [--seconds-per-hour S]
 // latency: feed p50/p99 over loopback HTTP with the scripted model answering in 10 ms, in 5 s, or unreachable.
 //          --order picks and orders the rows (one row per process removes order effects), --warm-up N runs N users
@@ -70,6 +70,11 @@ try
         // --llm-process true: the scripted server runs in a child process, so its CPU is measured apart from the silo's,
         // and every row's silo warms up against it answering before it is slowed (5 s) or stopped (down).
         var llmProcess = options.Get("llm-process", "false") == "true";
+        foreach (var setting in options.Get("set", "").Split(';', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var parts = setting.Split('=', 2);
+            bench.RowSettings[parts[0]] = parts[1];
+        }
         if (warmUp > 0) Console.WriteLine(await bench.WarmUpAsync(warmUp));
         Console.WriteLine($"Feed latency, {users} users x {rounds} rounds after one warm-up round (click, feed after the click, feed again), 8 clients in parallel, loopback HTTP");
         Console.WriteLine("| LLM | feed after a click p50 / p99 (ms) | cached feed p50 / p99 (ms) | feeds | reranked | degraded | fallback | LLM requests | max queue depth / bound |");
@@ -108,6 +113,9 @@ internal sealed class Bench(string dataPath, string modelDirectory, RatingsDatas
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) } };
 
     public List<string> Diagnostics { get; } = [];
+
+    /// <summary>Extra silo settings for the measured rows (<c>--set Key=Value</c>, e.g. <c>--set Llm:TokensPerMinute=0</c>).</summary>
+    public Dictionary<string, string> RowSettings { get; } = [];
 
     /// <summary>
     /// Exercises every code path the rows use (clicks, feeds, LLM answers applied and fused, LLM failures and the open
@@ -185,7 +193,8 @@ internal sealed class Bench(string dataPath, string modelDirectory, RatingsDatas
         // host has built and run the answered path once), then the stub is slowed to the row's delay or stopped.
         using var child = llmProcess ? StubProcess.Start(TimeSpan.FromMilliseconds(10)) : null;
         var endpoint = llm?.BaseAddress.ToString() ?? child?.BaseAddress ?? $"http://127.0.0.1:{FreePort()}/v1";
-        await using var silo = await Silo.StartAsync(dataPath, modelDirectory, new Dictionary<string, string> { ["Llm:Endpoint"] = endpoint });
+        var siloSettings = new Dictionary<string, string>(RowSettings) { ["Llm:Endpoint"] = endpoint };
+        await using var silo = await Silo.StartAsync(dataPath, modelDirectory, siloSettings);
         var hostWarmUp = "";
         if (child is not null)
         {
