@@ -21,13 +21,32 @@ using Orleans.LlmRec.Silo.Extensions;
 using Orleans.LlmRec.Testing.OpenAiStub;
 
 // LLM off the request path (issue 5). Usage:
-//   dotnet run -c Release --project bench/Orleans.LlmRec.Bench.Llm -- [latency|clicks|all] [--data DIR] [--users N]
-//       [--rounds N] [--stream-users N] [--hours H] [--clicks-per-hour N] [--seconds-per-hour S]
+//   dotnet run -c Release --project bench/Orleans.LlmRec.Bench.Llm -- [latency|clicks|all|stub] [--data DIR] [--users N]
+//       [--rounds N] [--order 10ms,5s,down] [--warm-up N] [--llm-process true] [--set "Key=Value;Key=Value"] [--stream-users N] [--hours H]
+//       [--clicks-per-hour N] [--seconds-per-hour S]
 // latency: feed p50/p99 over loopback HTTP with the scripted model answering in 10 ms, in 5 s, or unreachable.
+//          --order picks and orders the rows (one row per process removes order effects), --warm-up N runs N users
+//          through answered and failed LLM paths on throw-away silos first, --llm-process true runs the scripted
+//          server in a child process (the stub command) so its CPU is measured apart; each row also reports CPU, JIT, GC.
 // clicks:  LLM calls per active user per hour and tokens per call under a Poisson click stream in compressed time
 //          (every duration of the refresh policy is divided by the same factor, so calls per simulated hour match).
 var command = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 var options = Options.Parse(args);
+if (command == "stub")
+{
+    // The scripted server alone, for --llm-process: prints its address, then obeys stdin ("delay MS" changes the
+    // answer delay, "count" prints the requests served so far) until stdin closes.
+    await using var stub = await ScriptedOpenAiServer.StartAsync();
+    var stubDelay = TimeSpan.FromMilliseconds(options.GetInt("delay-ms", 10));
+    stub.Fallback = request => Bench.Answer(request).After(stubDelay);
+    Console.WriteLine(stub.BaseAddress);
+    while (await Console.In.ReadLineAsync() is { } line)
+    {
+        if (line.StartsWith("delay ", StringComparison.Ordinal)) stubDelay = TimeSpan.FromMilliseconds(int.Parse(line[6..], CultureInfo.InvariantCulture));
+        if (line == "count") Console.WriteLine(stub.RequestCount);
+    }
+    return;
+}
 var data = options.Get("data", "/work/shared/data/ml-latest-small");
 var modelDirectory = Directory.CreateTempSubdirectory("llmrec-bench-llm-").FullName;
 try
@@ -45,6 +64,18 @@ try
         var users = options.GetInt("users", 100);
         var rounds = options.GetInt("rounds", 10);
         Console.WriteLine();
+        // --warm-up N: before the rows, N users go through clicks and feeds on a throw-away silo whose LLM answers,
+        // then on one whose LLM is down, so every row starts with the same code paths compiled (0 = off).
+        var warmUp = options.GetInt("warm-up", 0);
+        // --llm-process true: the scripted server runs in a child process, so its CPU is measured apart from the silo's,
+        // and every row's silo warms up against it answering before it is slowed (5 s) or stopped (down).
+        var llmProcess = options.Get("llm-process", "false") == "true";
+        foreach (var setting in options.Get("set", "").Split(';', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var parts = setting.Split('=', 2);
+            bench.RowSettings[parts[0]] = parts[1];
+        }
+        if (warmUp > 0) Console.WriteLine(await bench.WarmUpAsync(warmUp));
         Console.WriteLine($"Feed latency, {users} users x {rounds} rounds after one warm-up round (click, feed after the click, feed again), 8 clients in parallel, loopback HTTP");
         Console.WriteLine("| LLM | feed after a click p50 / p99 (ms) | cached feed p50 / p99 (ms) | feeds | reranked | degraded | fallback | LLM requests | max queue depth / bound |");
         Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
@@ -58,8 +89,12 @@ try
         var order = options.Get("order", "10ms,5s,down").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         foreach (var (name, delay) in order.Select(key => rows.TryGetValue(key, out var row) ? row : throw new ArgumentException($"--order: unknown row '{key}' (10ms, 5s, down).")))
         {
-            Console.WriteLine(await bench.LatencyAsync(name, delay, users, rounds));
+            Console.WriteLine(await bench.LatencyAsync(name, delay, users, rounds, llmProcess));
         }
+        Console.WriteLine();
+        Console.WriteLine("Per row, over its run (its warm-up round included): CPU = this process's CPU time (silo, clients, and the scripted server when in process); " +
+            "LLM server CPU = the child process's, when --llm-process true; JIT = methods compiled and time spent compiling; GC = collections gen0/gen1/gen2.");
+        foreach (var line in bench.Diagnostics) Console.WriteLine(line);
     }
     if (command is "clicks" or "all")
     {
@@ -77,13 +112,114 @@ internal sealed class Bench(string dataPath, string modelDirectory, RatingsDatas
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) } };
 
-    public async Task<string> LatencyAsync(string name, TimeSpan? llmDelay, int users, int rounds)
+    public List<string> Diagnostics { get; } = [];
+
+    /// <summary>Extra silo settings for the measured rows (<c>--set Key=Value</c>, e.g. <c>--set Llm:TokensPerMinute=0</c>).</summary>
+    public Dictionary<string, string> RowSettings { get; } = [];
+
+    /// <summary>
+    /// Exercises every code path the rows use (clicks, feeds, LLM answers applied and fused, LLM failures and the open
+    /// circuit) on throw-away silos, so that no row pays first-call JIT and tier-up for paths the others never reach.
+    /// </summary>
+    public async Task<string> WarmUpAsync(int users)
     {
-        await using var llm = llmDelay is { } delay ? await ScriptedOpenAiServer.StartAsync() : null;
+        var clock = Stopwatch.StartNew();
+        var warmUsers = dataset.Users.ExternalIds.Reverse().Take(users).ToList();
+        var reranked = 0;
+        await using (var llm = await ScriptedOpenAiServer.StartAsync())
+        {
+            llm.Fallback = request => Answer(request).After(TimeSpan.FromMilliseconds(10));
+            await using var silo = await Silo.StartAsync(dataPath, modelDirectory, new Dictionary<string, string>
+            {
+                ["Llm:Endpoint"] = llm.BaseAddress.ToString(),
+                ["Llm:TokensPerMinute"] = "0",
+            });
+            for (var round = 0; round < 3; round++)
+            {
+                await Parallel.ForEachAsync(warmUsers, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (user, _) =>
+                {
+                    var feed = await silo.FeedAsync(user);
+                    await silo.ClickAsync(user, feed.Items[round % feed.Items.Count].ItemId);
+                    await silo.FeedAsync(user);
+                });
+                await silo.Queue.WhenIdleAsync();
+                await Parallel.ForEachAsync(warmUsers, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (user, _) =>
+                {
+                    if ((await silo.FeedAsync(user)).Source.ToString() == "Reranked") Interlocked.Increment(ref reranked);
+                    await silo.FeedAsync(user);
+                });
+            }
+        }
+        await using (var down = await Silo.StartAsync(dataPath, modelDirectory, new Dictionary<string, string> { ["Llm:Endpoint"] = $"http://127.0.0.1:{FreePort()}/v1" }))
+        {
+            for (var round = 0; round < 3; round++)
+            {
+                await Parallel.ForEachAsync(warmUsers, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (user, _) =>
+                {
+                    var feed = await down.FeedAsync(user);
+                    await down.ClickAsync(user, feed.Items[round % feed.Items.Count].ItemId);
+                    await down.FeedAsync(user);
+                    await down.FeedAsync(user);
+                });
+                await Task.Delay(200);
+            }
+        }
+        // Tiered compilation recompiles hot methods in the background, and waits while new methods keep appearing;
+        // let it finish so the rows do not share the machine with the JIT.
+        var settled = await JitSettledAsync(TimeSpan.FromSeconds(20));
+        return $"Warm-up: {users} users x 3 rounds with the LLM answering ({reranked} re-ranked feeds), then 3 rounds with it down, in {clock.Elapsed.TotalSeconds:0.0} s; " +
+            $"JIT {(settled ? "settled" : "still compiling after 20 s")} ({System.Runtime.JitInfo.GetCompiledMethodCount()} methods compiled in all)";
+    }
+
+    private static async Task<bool> JitSettledAsync(TimeSpan limit)
+    {
+        var clock = Stopwatch.StartNew();
+        var before = System.Runtime.JitInfo.GetCompiledMethodCount();
+        while (clock.Elapsed < limit)
+        {
+            await Task.Delay(1000);
+            var now = System.Runtime.JitInfo.GetCompiledMethodCount();
+            if (now - before < 5) return true;
+            before = now;
+        }
+        return false;
+    }
+
+    public async Task<string> LatencyAsync(string name, TimeSpan? llmDelay, int users, int rounds, bool llmProcess = false)
+    {
+        await using var llm = llmDelay is { } delay && !llmProcess ? await ScriptedOpenAiServer.StartAsync() : null;
         if (llm is not null) llm.Fallback = request => Answer(request).After(llmDelay!.Value);
-        var endpoint = llm?.BaseAddress.ToString() ?? $"http://127.0.0.1:{FreePort()}/v1";
-        await using var silo = await Silo.StartAsync(dataPath, modelDirectory, new Dictionary<string, string> { ["Llm:Endpoint"] = endpoint });
+        // With the stub in a child process, every row's silo first warms up against it answering in 10 ms (so each
+        // host has built and run the answered path once), then the stub is slowed to the row's delay or stopped.
+        using var child = llmProcess ? StubProcess.Start(TimeSpan.FromMilliseconds(10)) : null;
+        var endpoint = llm?.BaseAddress.ToString() ?? child?.BaseAddress ?? $"http://127.0.0.1:{FreePort()}/v1";
+        var siloSettings = new Dictionary<string, string>(RowSettings) { ["Llm:Endpoint"] = endpoint };
+        await using var silo = await Silo.StartAsync(dataPath, modelDirectory, siloSettings);
+        var hostWarmUp = "";
+        if (child is not null)
+        {
+            var warmUsers = dataset.Users.ExternalIds.Reverse().Take(10).ToList();
+            for (var round = 0; round < 3; round++)
+            {
+                await Parallel.ForEachAsync(warmUsers, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (user, _) =>
+                {
+                    var feed = await silo.FeedAsync(user);
+                    await silo.ClickAsync(user, feed.Items[round % feed.Items.Count].ItemId);
+                    await silo.FeedAsync(user);
+                });
+                using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+                try { await silo.Queue.WhenIdleAsync(patience.Token); } catch (OperationCanceledException) { }
+                foreach (var user in warmUsers) await silo.FeedAsync(user);
+            }
+            hostWarmUp = $" (host warm-up: {child.Requests()} LLM requests)";
+            if (llmDelay is { } rowDelay) child.SetDelay(rowDelay);
+            else child.Stop();
+            await JitSettledAsync(TimeSpan.FromSeconds(10));
+        }
         using var sampler = new DepthSampler(silo.Queue);
+        var requestsBefore = llm?.RequestCount ?? 0;
+        var childRequestsBefore = llmDelay is not null ? child?.Requests() ?? 0 : 0;
+        var cpu = CpuWindow.Start(child);
 
         var afterClick = new ConcurrentBag<double>();
         var cached = new ConcurrentBag<double>();
@@ -114,9 +250,11 @@ internal sealed class Bench(string dataPath, string modelDirectory, RatingsDatas
                 cached.Add(clock.Elapsed.TotalMilliseconds);
             }
         });
+        Diagnostics.Add($"- {name}: {cpu.Stop()}{hostWarmUp}");
+        var childRequests = llmDelay is not null && child is not null ? (child.Requests() - childRequestsBefore).ToString(CultureInfo.InvariantCulture) : "0 (refused)";
         var total = afterClick.Count;
         return $"| {name} | {Percentile(afterClick, 0.5):0.0} / {Percentile(afterClick, 0.99):0.0} | {Percentile(cached, 0.5):0.0} / {Percentile(cached, 0.99):0.0} | {total} " +
-            $"| {sources.GetValueOrDefault("Reranked")} | {degraded} | {sources.GetValueOrDefault("Fallback")} | {llm?.RequestCount.ToString(CultureInfo.InvariantCulture) ?? "0 (refused)"} " +
+            $"| {sources.GetValueOrDefault("Reranked")} | {degraded} | {sources.GetValueOrDefault("Fallback")} | {(llm is not null ? (llm.RequestCount - requestsBefore).ToString(CultureInfo.InvariantCulture) : childRequests)} " +
             $"| {sampler.Max} / {silo.Queue.Capacity} |";
     }
 
@@ -212,7 +350,7 @@ internal sealed class Bench(string dataPath, string modelDirectory, RatingsDatas
         return string.Join(Environment.NewLine, lines);
     }
 
-    private static ScriptedReply Answer(RecordedRequest request)
+    internal static ScriptedReply Answer(RecordedRequest request)
     {
         if (!IsRerank(request)) return ScriptedReply.Text("Enjoys character-driven dramas and clever crime stories; avoids slapstick; drawn to 1990s classics.");
         var message = request.LastUserMessage;
@@ -303,6 +441,105 @@ internal sealed class Bench(string dataPath, string modelDirectory, RatingsDatas
             _client.Dispose();
             await _app.StopAsync();
             await _app.DisposeAsync();
+        }
+    }
+
+    /// <summary>The scripted server in a child process (<c>stub</c> command); its CPU time is read from the OS.</summary>
+    internal sealed class StubProcess : IDisposable
+    {
+        private readonly Process _process;
+
+        private StubProcess(Process process, string baseAddress)
+        {
+            _process = process;
+            BaseAddress = baseAddress;
+        }
+
+        public string BaseAddress { get; }
+
+        private TimeSpan _lastCpu;
+
+        public TimeSpan Cpu
+        {
+            get
+            {
+                if (_process.HasExited) return _lastCpu;
+                _process.Refresh();
+                return _lastCpu = _process.TotalProcessorTime;
+            }
+        }
+
+        public void SetDelay(TimeSpan delay) => _process.StandardInput.WriteLine($"delay {(int)delay.TotalMilliseconds}");
+
+        public int Requests()
+        {
+            _process.StandardInput.WriteLine("count");
+            return int.Parse(_process.StandardOutput.ReadLine()!, CultureInfo.InvariantCulture);
+        }
+
+        /// <summary>Stops the server: its port now refuses connections.</summary>
+        public void Stop()
+        {
+            _ = Cpu;
+            _process.StandardInput.Close();
+            if (!_process.WaitForExit(10_000)) _process.Kill();
+        }
+
+        public static StubProcess Start(TimeSpan delay)
+        {
+            var info = new ProcessStartInfo(Environment.ProcessPath!)
+            {
+                RedirectStandardInput = true,
+                RedirectStandardOutput = true,
+                UseShellExecute = false,
+            };
+            if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet") info.ArgumentList.Add(typeof(Bench).Assembly.Location);
+            info.ArgumentList.Add("stub");
+            info.ArgumentList.Add("--delay-ms");
+            info.ArgumentList.Add(((int)delay.TotalMilliseconds).ToString(CultureInfo.InvariantCulture));
+            var process = Process.Start(info)!;
+            var address = process.StandardOutput.ReadLine() ?? throw new InvalidOperationException("The stub process printed no address.");
+            return new StubProcess(process, address.Trim());
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited) Stop();
+            _process.Dispose();
+        }
+    }
+
+    /// <summary>CPU time, JIT and GC counts over a measured window.</summary>
+    private sealed class CpuWindow
+    {
+        private readonly StubProcess? _child;
+        private readonly TimeSpan _cpu;
+        private readonly TimeSpan _childCpu;
+        private readonly long _jitMethods;
+        private readonly TimeSpan _jitTime;
+        private readonly int[] _gcs;
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+
+        private CpuWindow(StubProcess? child)
+        {
+            _child = child;
+            _cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            _childCpu = child?.Cpu ?? TimeSpan.Zero;
+            _jitMethods = System.Runtime.JitInfo.GetCompiledMethodCount();
+            _jitTime = System.Runtime.JitInfo.GetCompilationTime();
+            _gcs = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
+        }
+
+        public static CpuWindow Start(StubProcess? child) => new(child);
+
+        public string Stop()
+        {
+            var wall = _clock.Elapsed.TotalSeconds;
+            var cpu = (Process.GetCurrentProcess().TotalProcessorTime - _cpu).TotalSeconds;
+            var child = _child is null ? "in process or none" : $"{(_child.Cpu - _childCpu).TotalSeconds:0.00} s";
+            return $"wall {wall:0.0} s, CPU {cpu:0.00} s ({cpu / wall:0.00} cores), LLM server CPU {child}, " +
+                $"JIT {System.Runtime.JitInfo.GetCompiledMethodCount() - _jitMethods} methods / {(System.Runtime.JitInfo.GetCompilationTime() - _jitTime).TotalMilliseconds:0} ms, " +
+                $"GC {GC.CollectionCount(0) - _gcs[0]}/{GC.CollectionCount(1) - _gcs[1]}/{GC.CollectionCount(2) - _gcs[2]}";
         }
     }
 

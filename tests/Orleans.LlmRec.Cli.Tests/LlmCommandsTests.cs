@@ -111,6 +111,83 @@ public sealed class LlmCommandsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Augment_has_the_llm_write_item_attributes_and_profiles_into_the_side_file_and_the_prompts_use_them()
+    {
+        // The scripted "LLM" answers each kind of prompt: attributes (plus a hallucinated id and a repeat), structured
+        // profiles (one malformed), and the liked/disliked pair (first and last candidate).
+        var profileCalls = 0;
+        _server.Fallback = request =>
+        {
+            var data = JsonNode.Parse(request.LastUserMessage[(request.LastUserMessage.IndexOf("<data>", StringComparison.Ordinal) + 6)..request.LastUserMessage.LastIndexOf("</data>", StringComparison.Ordinal)])!;
+            if (request.SystemMessage.Contains("You describe movies", StringComparison.Ordinal))
+            {
+                var ids = data["movies"]!.AsArray().Select(m => (string)m!["itemId"]!).ToArray();
+                var items = ids.Select(id => (object)new
+                {
+                    itemId = id,
+                    genres = new[] { SpaceMovies.Contains(int.Parse(id)) ? "Space Opera" : "Romantic Comedy" },
+                    themes = new[] { SpaceMovies.Contains(int.Parse(id)) ? "interstellar war" : "parisian romance" },
+                    director = $"Director {id}",
+                }).Append(new { itemId = "999", genres = new[] { "Hallucination" }, themes = Array.Empty<string>(), director = "Nobody" })
+                  .Append(new { itemId = ids[0], genres = new[] { "Repeat" }, themes = Array.Empty<string>(), director = "Nobody" });
+                return ScriptedReply.Json(new { items });
+            }
+            if (request.SystemMessage.Contains("structured preference profiles", StringComparison.Ordinal))
+            {
+                if (Interlocked.Increment(ref profileCalls) == 1) return ScriptedReply.Text("I cannot answer in JSON.");
+                var history = string.Join(" ", data["userHistory"]!.AsArray().Select(h => (string)h!));
+                var space = history.Split("interstellar war").Length > history.Split("parisian romance").Length;
+                return ScriptedReply.Json(new { likedGenres = new[] { space ? "Space Opera" : "Romantic Comedy" }, likedThemes = new[] { space ? "interstellar war" : "parisian romance" }, summary = "The user has clear tastes." });
+            }
+            var candidates = data["candidates"]!.AsArray();
+            return ScriptedReply.Json(new { likedItemId = (string)candidates[0]!["itemId"]!, dislikedItemId = (string)candidates[^1]!["itemId"]! });
+        };
+        var triplesPath = Path.Combine(_directory, "generated.jsonl");
+
+        var exit = await RunAsync("augment", "--data", Data, "--model-dir", ModelDirectory, "--candidates", "4", "--out", triplesPath,
+            "--endpoint", _server.BaseAddress.ToString(), "--model", "stub-model", "--api-key-env", "LLMREC_CLI_TEST_NO_KEY",
+            "--generate-attributes", "--attribute-batch", "5", "--generate-profiles", "--descriptions", Descriptions);
+
+        Assert.Equal(0, exit);
+        var side = await AugmentationSideFile.ReadAllAsync(Path.ChangeExtension(triplesPath, ".side.jsonl"));
+        var attributes = side.Where(e => e.Kind == SideEntryKind.ItemAttributes).ToList();
+        // Every film the prompts show (all but film 1, which nobody rated, so it is never a candidate) has attributes;
+        // the hallucinated id and the repeats were dropped.
+        Assert.Equal(Enumerable.Range(2, 23).Select(i => i.ToString()).Order(StringComparer.Ordinal), attributes.Select(e => e.Id).Order(StringComparer.Ordinal));
+        Assert.All(attributes, e =>
+        {
+            Assert.Equal("llm:stub-model", e.Source);
+            Assert.DoesNotContain("Repeat", e.Text, StringComparison.Ordinal);
+            Assert.Contains($"director: Director {e.Id}", e.Text, StringComparison.Ordinal);
+        });
+        Assert.Equal(5, _server.Requests.Count(r => r.SystemMessage.Contains("You describe movies", StringComparison.Ordinal)));
+        // Eight profile calls, one malformed: seven LLM profiles, each matching the user's side of the data.
+        var profiles = side.Where(e => e.Kind == SideEntryKind.User).ToList();
+        Assert.Equal(7, profiles.Count);
+        Assert.All(profiles, p =>
+        {
+            Assert.Equal("llm:stub-model", p.Source);
+            Assert.Contains(int.Parse(p.Id) <= 4 ? "interstellar war" : "parisian romance", p.Text, StringComparison.Ordinal);
+        });
+        // The profile prompts showed each history item's attributes; the augmentation prompts showed the candidates'
+        // attributes before their descriptions, and the written profile.
+        Assert.All(_server.Requests.Where(r => r.SystemMessage.Contains("structured preference profiles", StringComparison.Ordinal)),
+            r => Assert.Contains("; director: Director ", r.LastUserMessage, StringComparison.Ordinal));
+        var augmentation = _server.Requests.Where(r => r.SystemMessage.Contains("training data", StringComparison.Ordinal)).ToList();
+        Assert.Equal(8, augmentation.Count);
+        Assert.All(augmentation, r => Assert.Matches("themes: (interstellar war|parisian romance); director: Director [0-9]+\\. (A starship|Two strangers)", r.LastUserMessage));
+        Assert.Equal(7, augmentation.Count(r => r.LastUserMessage.Contains("\"userProfile\":\"The user has clear tastes.", StringComparison.Ordinal)));
+        Assert.Equal(8, (await AugmentedTripleFile.ReadAllAsync(triplesPath)).Count);
+
+        // llmrec eval --side re-ranks with the side file's profiles and item text.
+        var resultsPath = Path.Combine(_directory, "side-eval.json");
+        Assert.Equal(0, await RunAsync("eval", "--data", Data, "--protocol", "paper-loo", "--model", "bpr", "--epochs", "20",
+            "--rerank", "tfidf", "--side", Path.ChangeExtension(triplesPath, ".side.jsonl"), "--alpha", "1", "--rerank-top", "12", "--out", resultsPath));
+        var rows = JsonNode.Parse(await File.ReadAllTextAsync(resultsPath))!.AsArray();
+        Assert.Contains(rows, r => (string)r!["model"]! == "bpr+tfidf(a=1,top=12) (leak-checked)");
+    }
+
+    [Fact]
     public async Task Augment_refuses_without_an_llm_and_the_labelled_simulation_picks_by_profile_match()
     {
         var triplesPath = Path.Combine(_directory, "simulated.jsonl");

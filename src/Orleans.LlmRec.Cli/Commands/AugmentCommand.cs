@@ -5,7 +5,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans.LlmRec.Llm;
 using Orleans.LlmRec.Llm.Augmentation;
 using Orleans.LlmRec.Llm.Hosting;
-using Orleans.LlmRec.Llm.Profiles;
 using Orleans.LlmRec.Recommendation.Data;
 using Orleans.LlmRec.Recommendation.Evaluation;
 using Orleans.LlmRec.Recommendation.Models;
@@ -40,7 +39,9 @@ internal static class AugmentCommand
         var profiles = new Option<string?>("--profiles") { Description = "Import user profiles (CSV userId,preferences) into the side file and prompts." };
         var descriptions = new Option<string?>("--descriptions") { Description = "Import item descriptions (CSV movieId,description) into the side file and prompts." };
         var side = new Option<string?>("--side") { Description = "Side file to write (default: the triples file with .side.jsonl)." };
-        var generateProfiles = new Option<bool>("--generate-profiles") { Description = "Have the LLM write a profile for each augmented user who has none (LLMRec's user profiling)." };
+        var generateProfiles = new Option<bool>("--generate-profiles") { Description = "Have the LLM write a structured profile (liked/disliked genres, themes, directors, languages, summary) for each augmented user who has none (LLMRec's user profiling)." };
+        var generateAttributes = new Option<bool>("--generate-attributes") { Description = "Have the LLM write attributes (genres, themes, director, language, country) for every item the prompts show that has none (LLMRec's item-attribute enhancement)." };
+        var attributeBatch = new Option<int>("--attribute-batch") { Description = "Items per attribute call.", DefaultValueFactory = _ => 10 };
         var chooser = new Option<string>("--chooser")
         {
             Description = $"Who picks the pair: llm, or {Simulated} (an offline, deterministic stand-in: best/worst TF-IDF match of profile and item text; a simulation, not an LLM result).",
@@ -53,7 +54,7 @@ internal static class AugmentCommand
 
         var command = new Command("augment", "LLMRec augmentation: per user, an LLM picks a liked and a disliked item among the base model's candidates; writes BPR triples with provenance.")
         {
-            data, format, modelDirectory, candidates, output, users, history, holdout, seed, profiles, descriptions, side, generateProfiles, chooser, endpoint, llmModel, keyVariable,
+            data, format, modelDirectory, candidates, output, users, history, holdout, seed, profiles, descriptions, side, generateProfiles, generateAttributes, attributeBatch, chooser, endpoint, llmModel, keyVariable,
         };
         command.SetAction((result, cancellationToken) => ConsoleUi.RunAsync(async ct =>
         {
@@ -82,16 +83,38 @@ internal static class AugmentCommand
             var selectedUsers = selected.ToArray();
 
             var useLlm = result.GetValue(chooser) == "llm";
-            await using var services = useLlm || result.GetValue(generateProfiles)
+            var writeAttributes = result.GetValue(generateAttributes);
+            var writeProfiles = result.GetValue(generateProfiles);
+            if (result.GetValue(attributeBatch) < 1) throw new CliUsageException("--attribute-batch must be positive.");
+            await using var services = useLlm || writeProfiles || writeAttributes
                 ? LlmServices(result.GetValue(endpoint), result.GetValue(llmModel), result.GetValue(keyVariable))
                 : null;
-            if (result.GetValue(generateProfiles))
+            var historyCount = result.GetValue(history);
+            if (writeAttributes)
             {
-                sideEntries.AddRange(await WriteProfilesAsync(services!, known, selectedUsers, AugmentationSideFile.TextsOf(sideEntries, SideEntryKind.User), ct));
+                // The items the prompts will show: every selected user's history and candidates.
+                var haveAttributes = AugmentationSideFile.TextsOf(sideEntries, SideEntryKind.ItemAttributes);
+                var descriptionsById = AugmentationSideFile.TextsOf(sideEntries, SideEntryKind.Item);
+                var items = AugmentationInputs.Build(known, model, selectedUsers, candidateCount, historyCount)
+                    .SelectMany(u => u.History.Concat(u.Candidates))
+                    .DistinctBy(i => i.ExternalId)
+                    .Where(i => !haveAttributes.ContainsKey(i.ExternalId))
+                    .Select(i => descriptionsById.TryGetValue(i.ExternalId, out var text) ? i with { Description = text } : i)
+                    .ToArray();
+                var (entries, written) = await services!.GetRequiredService<SideTextAugmenter>().DescribeAllItemsAsync(items, result.GetValue(attributeBatch), ct);
+                sideEntries.AddRange(entries);
+                AnsiConsole.MarkupLineInterpolated($"LLM item attributes: {written.Written:N0} of {written.Requested:N0} items written, {written.Failed:N0} calls failed, {written.UnknownIds:N0} unknown and {written.DuplicateIds:N0} repeated ids dropped, {written.Missing:N0} items unanswered; {written.InputTokens:N0} input / {written.OutputTokens:N0} output tokens");
+            }
+            var itemTexts = AugmentationSideFile.ItemTexts(sideEntries);
+            if (writeProfiles)
+            {
+                var (entries, written) = await WriteProfilesAsync(services!, known, selectedUsers, historyCount, AugmentationSideFile.TextsOf(sideEntries, SideEntryKind.User), itemTexts, ct);
+                sideEntries.AddRange(entries);
+                AnsiConsole.MarkupLineInterpolated($"LLM profiles: {written.Written:N0} written, {written.Failed:N0} failed; {written.InputTokens:N0} input / {written.OutputTokens:N0} output tokens");
             }
 
-            var inputs = AugmentationInputs.Build(known, model, selectedUsers, candidateCount, result.GetValue(history),
-                AugmentationSideFile.TextsOf(sideEntries, SideEntryKind.User), AugmentationSideFile.TextsOf(sideEntries, SideEntryKind.Item));
+            var inputs = AugmentationInputs.Build(known, model, selectedUsers, candidateCount, historyCount,
+                AugmentationSideFile.TextsOf(sideEntries, SideEntryKind.User), itemTexts);
             var triplesPath = result.GetValue(output)!;
             var sidePath = result.GetValue(side) ?? Path.ChangeExtension(triplesPath, ".side.jsonl");
             await AugmentationSideFile.WriteAsync(sidePath, sideEntries, ct);
@@ -135,25 +158,22 @@ internal static class AugmentCommand
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
     }
 
-    private static async Task<List<SideEntry>> WriteProfilesAsync(ServiceProvider services, RatingsDataset known, int[] users, IReadOnlyDictionary<string, string> existing, CancellationToken ct)
+    // Profiles for users without one, from their history (highest rated first) with each item's side text.
+    private static Task<(IReadOnlyList<SideEntry> Entries, SideTextSummary Summary)> WriteProfilesAsync(
+        ServiceProvider services, RatingsDataset known, int[] users, int historyCount, IReadOnlyDictionary<string, string> existing,
+        IReadOnlyDictionary<string, string> itemTexts, CancellationToken ct)
     {
-        var writer = services.GetRequiredService<IProfileWriter>();
-        var source = "llm:" + services.GetRequiredService<Microsoft.Extensions.Options.IOptions<LlmOptions>>().Value.Model;
         var byUser = known.Interactions.ToLookup(x => x.User);
-        var written = new List<SideEntry>();
-        var failed = 0;
-        foreach (var user in users)
+        ItemInfo Info(Interaction x)
         {
-            var userId = known.Users.GetExternalId(user);
-            if (existing.ContainsKey(userId)) continue;
-            ItemInfo Info(Interaction x) => known.ItemInfo.TryGetValue(x.Item, out var info) ? info : new ItemInfo(known.Items.GetExternalId(x.Item), known.Items.GetExternalId(x.Item), null, []);
-            var top = byUser[user].OrderByDescending(x => x.Rating).ThenByDescending(x => x.Timestamp).Take(20).Select(Info).ToArray();
-            var recent = byUser[user].OrderByDescending(x => x.Timestamp).Take(20).Select(Info).ToArray();
-            var profile = await writer.WriteProfileAsync(new ProfileRequest(userId, top, recent, null), ct);
-            if (profile is { Succeeded: true, Source: ProfileSource.Llm, Text: { } text }) written.Add(new SideEntry(SideEntryKind.User, userId, text, source));
-            else failed++;
+            var id = known.Items.GetExternalId(x.Item);
+            var info = known.ItemInfo.TryGetValue(x.Item, out var found) ? found : new ItemInfo(id, id, null, []);
+            return itemTexts.TryGetValue(id, out var text) ? info with { Description = text } : info;
         }
-        AnsiConsole.MarkupLineInterpolated($"LLM profiles: {written.Count:N0} written, {failed:N0} failed");
-        return written;
+        var subjects = users
+            .Select(u => (Id: known.Users.GetExternalId(u), User: u))
+            .Where(u => !existing.ContainsKey(u.Id))
+            .Select(u => new ProfileSubject(u.Id, [.. byUser[u.User].OrderByDescending(x => x.Rating).ThenByDescending(x => x.Timestamp).ThenBy(x => x.Item).Take(historyCount).Select(Info)]));
+        return services.GetRequiredService<SideTextAugmenter>().ProfileUsersAsync(subjects, ct);
     }
 }

@@ -22,12 +22,13 @@ internal sealed class LlmEvaluationOptions
     public Option<string?> Augmented { get; } = new("--augmented") { Description = "Augmented BPR triples (JSON Lines from llmrec augment): also evaluate bpr/lightgcn trained with them." };
     public Option<double> AugmentationRate { get; } = new("--aug-rate") { Description = "Augmented samples per batch as a share of the batch size.", DefaultValueFactory = _ => 0.1 };
     public Option<double> Prune { get; } = new("--prune") { Description = "Share of each batch's augmented samples with the largest loss dropped (LLMRec's noisy-edge pruning).", DefaultValueFactory = _ => 0.0 };
+    public Option<string?> Side { get; } = new("--side") { Description = "Side file from llmrec augment (profiles, item attributes, descriptions; imported or LLM-written): its profiles and item text are used by --rerank, over --profiles and --descriptions." };
     public Option<int> Runs { get; } = new("--loo-runs") { Description = "paper-loo: independent random hold-outs (seeds seed, seed+1, …), counts pooled.", DefaultValueFactory = _ => 1 };
 
     public void AddTo(Command command)
     {
         Rerank.AcceptOnlyFromAmong("tfidf");
-        foreach (var option in new Option[] { Rerank, Profiles, Descriptions, Alpha, RerankTop, Augmented, AugmentationRate, Prune, Runs })
+        foreach (var option in new Option[] { Rerank, Profiles, Descriptions, Alpha, RerankTop, Augmented, AugmentationRate, Prune, Side, Runs })
         {
             command.Options.Add(option);
         }
@@ -66,6 +67,23 @@ internal static class LlmEvaluation
                 if (dataset.Users.TryGetIndex(userId, out var user)) profiles[user] = text;
             }
             AnsiConsole.MarkupLineInterpolated($"Profiles for {profiles.Count:N0} of {dataset.UserCount:N0} users from {profilePath}");
+        }
+        if (result.GetValue(options.Side) is { } sidePath)
+        {
+            var side = await AugmentationSideFile.ReadAllAsync(sidePath, ct);
+            var itemTexts = AugmentationSideFile.ItemTexts(side);
+            dataset = ItemTextLoader.WithDescriptions(dataset, itemTexts);
+            var sideProfiles = 0;
+            foreach (var (userId, text) in AugmentationSideFile.TextsOf(side, SideEntryKind.User))
+            {
+                if (dataset.Users.TryGetIndex(userId, out var user))
+                {
+                    profiles[user] = text;
+                    sideProfiles++;
+                }
+            }
+            var sources = string.Join(", ", side.Select(e => e.Source).Distinct().Order(StringComparer.Ordinal));
+            AnsiConsole.MarkupLineInterpolated($"Side file {sidePath}: {sideProfiles:N0} profiles, text for {itemTexts.Count:N0} items (sources: {sources})");
         }
         var rerank = result.GetValue(options.Rerank);
         if (rerank is not null && profiles.Count == 0) throw new CliUsageException("--rerank needs --profiles.");

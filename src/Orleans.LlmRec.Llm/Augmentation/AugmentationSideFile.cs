@@ -10,8 +10,11 @@ public enum SideEntryKind
     /// <summary>A user's preference profile (LLMRec's user profiling).</summary>
     User,
 
-    /// <summary>An item's attributes or description (LLMRec's item-attribute enhancement).</summary>
+    /// <summary>An item's description (imported, e.g. a plot summary).</summary>
     Item,
+
+    /// <summary>An item's attributes (genres, themes, director, language, country) written by an LLM: LLMRec's item-attribute enhancement.</summary>
+    ItemAttributes,
 }
 
 /// <summary>
@@ -50,11 +53,17 @@ public static class AugmentationSideFile
     }
 
     /// <exception cref="InvalidDataException">A line is not a complete entry; the message names the line.</exception>
-    public static async Task<IReadOnlyList<SideEntry>> ReadAllAsync(string path, CancellationToken cancellationToken = default)
+    public static async Task<IReadOnlyList<SideEntry>> ReadAllAsync(string path, CancellationToken cancellationToken = default) =>
+        Parse(path, await File.ReadAllLinesAsync(path, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>As <see cref="ReadAllAsync"/>, for start-up code that reads synchronously.</summary>
+    public static IReadOnlyList<SideEntry> ReadAll(string path) => Parse(path, File.ReadAllLines(path));
+
+    private static List<SideEntry> Parse(string path, string[] lines)
     {
         var entries = new List<SideEntry>();
         var lineNumber = 0;
-        foreach (var line in await File.ReadAllLinesAsync(path, cancellationToken).ConfigureAwait(false))
+        foreach (var line in lines)
         {
             lineNumber++;
             if (string.IsNullOrWhiteSpace(line))
@@ -89,6 +98,23 @@ public static class AugmentationSideFile
             {
                 texts[entry.Id] = entry.Text;
             }
+        }
+        return texts;
+    }
+
+    /// <summary>
+    /// The text prompts show for each item with side text: its attributes, then its description, whichever exist
+    /// (attributes first: they are short and survive the prompts' description cut-off).
+    /// </summary>
+    public static Dictionary<string, string> ItemTexts(IEnumerable<SideEntry> entries)
+    {
+        var list = entries as IReadOnlyCollection<SideEntry> ?? [.. entries];
+        var descriptions = TextsOf(list, SideEntryKind.Item);
+        var attributes = TextsOf(list, SideEntryKind.ItemAttributes);
+        var texts = new Dictionary<string, string>(descriptions, StringComparer.Ordinal);
+        foreach (var (id, text) in attributes)
+        {
+            texts[id] = descriptions.TryGetValue(id, out var description) ? $"{text}. {description}" : text;
         }
         return texts;
     }

@@ -103,7 +103,7 @@ public static class LlmServiceCollectionExtensions
     /// <see cref="AddLlmRecChatClient"/> plus what grains and the CLI use: <see cref="IProfileWriter"/> and
     /// <see cref="IReRanker"/> (the LLM ones when enabled; otherwise <see cref="PreferencesProfileWriter"/> and
     /// <see cref="TfIdfReRanker"/>), <see cref="TfIdfReRanker"/> itself, <see cref="LlmWorkQueue"/>,
-    /// <see cref="ProfileRefreshPolicy"/> and, when enabled, <see cref="GraphAugmenter"/>.
+    /// <see cref="ProfileRefreshPolicy"/> and, when enabled, <see cref="GraphAugmenter"/> and <see cref="SideTextAugmenter"/>.
     /// </summary>
     public static IServiceCollection AddLlmRecLlm(this IServiceCollection services, IConfiguration configuration)
     {
@@ -123,6 +123,9 @@ public static class LlmServiceCollectionExtensions
             services.TryAddSingleton(sp => new GraphAugmenter(
                 sp.GetRequiredKeyedService<IChatClient>(ServiceKey), OptionsOf(sp), sp.GetRequiredService<LlmMetrics>(),
                 sp.GetRequiredService<LlmResponseCache>(), sp.GetService<ILogger<GraphAugmenter>>(), sp.GetService<TimeProvider>()));
+            services.TryAddSingleton(sp => new SideTextAugmenter(
+                sp.GetRequiredKeyedService<IChatClient>(ServiceKey), OptionsOf(sp), sp.GetRequiredService<LlmMetrics>(),
+                sp.GetRequiredService<LlmResponseCache>(), sp.GetService<ILogger<SideTextAugmenter>>(), sp.GetService<TimeProvider>()));
         }
         else
         {

@@ -14,6 +14,12 @@ public sealed class CatalogueOptions
     [Required(AllowEmptyStrings = false, ErrorMessage = "Catalogue:Format must be set (auto, movielens, ml-latest-small, ml-100k, ml-1m or csv).")]
     public string Format { get; set; } = "auto";
 
+    /// <summary>
+    /// A side file written by <c>llmrec augment</c> (LLM-written item attributes, imported descriptions): its item text
+    /// is added to the catalogue, so the LLM prompts and the TF-IDF re-ranker read it. Needs <see cref="DatasetPath"/>.
+    /// </summary>
+    public string? SideTextPath { get; set; }
+
     [Range(1, 1_000_000, ErrorMessage = "Catalogue:SyntheticUsers must lie in [1, 1000000].")]
     public int SyntheticUsers { get; set; } = 1_000;
 

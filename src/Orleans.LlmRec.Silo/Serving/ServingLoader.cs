@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Orleans.LlmRec.Grains.Catalogue;
 using Orleans.LlmRec.Grains.Serving;
+using Orleans.LlmRec.Llm.Augmentation;
 using Orleans.LlmRec.Recommendation.Data;
 using Orleans.LlmRec.Recommendation.Models;
 using Orleans.LlmRec.Recommendation.Onnx;
@@ -131,6 +132,12 @@ public sealed partial class ServingLoader : IAsyncDisposable
         {
             var loaded = DatasetLoader.Load(path, _catalogue.Format);
             LogDataset(_logger, loaded.Name, loaded.UserCount, loaded.ItemCount, loaded.Interactions.Length);
+            if (_catalogue.SideTextPath is { } sidePath)
+            {
+                var texts = AugmentationSideFile.ItemTexts(AugmentationSideFile.ReadAll(sidePath));
+                loaded = ItemTextLoader.WithDescriptions(loaded, texts);
+                LogSideText(_logger, texts.Count, sidePath);
+            }
             return loaded;
         }
         var synthetic = SyntheticCatalogue.Generate(new SyntheticCatalogueOptions
@@ -205,6 +212,9 @@ public sealed partial class ServingLoader : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Catalogue data set {Name}: {Users} users, {Items} items, {Interactions} interactions")]
     private static partial void LogDataset(ILogger logger, string name, int users, int items, int interactions);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Catalogue side text: {Items} items from {Path}")]
+    private static partial void LogSideText(ILogger logger, int items, string path);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "No trainer for model kind '{Kind}' in this build ({Reason}); training popularity instead")]
     private static partial void LogTrainerMissing(ILogger logger, string kind, string reason);
