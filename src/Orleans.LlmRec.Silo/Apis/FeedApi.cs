@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Orleans.LlmRec.Abstractions;
 using Orleans.LlmRec.Grains.Feeds;
+using Orleans.LlmRec.Grains.Users;
 
 namespace Orleans.LlmRec.Silo.Apis;
 
@@ -34,7 +35,7 @@ public static class FeedApi
         {
             return ApiValidation.Invalid("exclude", $"lists {excluded.Count} items; at most {feedOptions.MaxExclude} are allowed");
         }
-        var feed = await grains.GetGrain<IUserGrain>(userId).GetFeedAsync(new FeedRequest { K = count, Exclude = excluded, Explain = explain ?? false });
+        var feed = await grains.GetUserGrain(userId).GetFeedAsync(new FeedRequest { K = count, Exclude = excluded, Explain = explain ?? false });
         return TypedResults.Ok(feed);
     }
 }

@@ -51,6 +51,7 @@ public static class ServiceExtensions
         {
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
             o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, Apis.ApiJsonContext.Default);
         });
         services.AddOpenApi();
         services.AddHealthChecks().AddCheck<ServingHealthCheck>("serving");
