@@ -80,3 +80,24 @@ public class CompactStateTests
         Assert.Throws<FormatException>(() => EventIdWindow.Decode(new byte[7], 4));
     }
 }
+
+public class EventIdHashTests
+{
+    [Theory]
+    [InlineData("e1")]
+    [InlineData("in-1-3-12345")]
+    [InlineData("événement-漢字-🙂")]
+    [InlineData("")]
+    public void The_hash_is_XxHash64_of_the_UTF8_bytes_as_stored_before(string eventId)
+    {
+        Assert.Equal(System.IO.Hashing.XxHash64.HashToUInt64(System.Text.Encoding.UTF8.GetBytes(eventId)), EventIdHash.Of(eventId));
+    }
+
+    [Fact]
+    public void Long_ids_hash_the_same_way()
+    {
+        var id = string.Concat(Enumerable.Repeat("ü-0123456789", 100));
+        Assert.Equal(System.IO.Hashing.XxHash64.HashToUInt64(System.Text.Encoding.UTF8.GetBytes(id)), EventIdHash.Of(id));
+        Assert.NotEqual(EventIdHash.Of(id), EventIdHash.Of(id + "x"));
+    }
+}
