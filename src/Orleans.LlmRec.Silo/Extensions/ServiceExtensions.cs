@@ -37,6 +37,7 @@ public static class ServiceExtensions
         builder.AddLlmRecLlmLayer();
         services.TryAddSingleton<IReRanker, IdentityReRanker>();
         services.AddSingleton<FeedPipeline>();
+        services.AddSingleton<UserEventCombiner>();
         services.AddSingleton<IEventIngestor, EventIngestor>();
 
         builder.UseLlmRecOrleans();
