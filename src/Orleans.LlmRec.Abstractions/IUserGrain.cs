@@ -16,14 +16,6 @@ public interface IUserGrain : IGrainWithStringKey
     [ResponseTimeout(UserGrainTimeouts.Write)]
     Task<ApplyResult> ApplyEventsAsync(IReadOnlyList<UserEvent> events);
 
-    /// <summary>
-    /// Applies several callers' batches (each already validated) in order, with one state write; one result per batch.
-    /// What a silo's ingestion sends when more events for a user arrived while the previous call was running.
-    /// </summary>
-    [Alias("ApplyEventBatches")]
-    [ResponseTimeout(UserGrainTimeouts.Write)]
-    Task<IReadOnlyList<ApplyResult>> ApplyEventBatchesAsync(IReadOnlyList<IReadOnlyList<UserEvent>> batches);
-
     [Alias("GetFeed")]
     [ResponseTimeout(UserGrainTimeouts.Feed)]
     Task<Feed> GetFeedAsync(FeedRequest request);

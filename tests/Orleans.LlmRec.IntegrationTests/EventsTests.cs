@@ -35,8 +35,8 @@ public class EventsTests(ServiceFixture service)
     [Fact]
     public async Task Concurrent_requests_for_one_user_each_get_their_own_counts_and_apply_every_event_once()
     {
-        // Requests that arrive while the user's previous call runs are combined into one grain call; each must still be
-        // answered with its own counts, after the write that holds its events, and re-sent ids stay duplicates.
+        // Requests for one user queue at their grain; each must be answered with its own counts, and an id sent by
+        // several concurrent requests is applied by exactly one of them.
         var userId = $"concurrent-{Guid.NewGuid():N}";
         var items = service.World.PopularItems();
         var requests = Enumerable.Range(0, 12)

@@ -24,7 +24,7 @@ public interface IEventIngestor
     Task<IngestResult> IngestAsync(IReadOnlyList<IncomingEvent?>? batch, CancellationToken cancellationToken = default);
 }
 
-public sealed class EventIngestor(IGrainFactory grains, ModelServing serving, IOptions<IngestionOptions> options, TimeProvider time, UserEventCombiner combiner) : IEventIngestor
+public sealed class EventIngestor(IGrainFactory grains, ModelServing serving, IOptions<IngestionOptions> options, TimeProvider time) : IEventIngestor
 {
     public async Task<IngestResult> IngestAsync(IReadOnlyList<IncomingEvent?>? batch, CancellationToken cancellationToken = default)
     {
@@ -34,7 +34,7 @@ public sealed class EventIngestor(IGrainFactory grains, ModelServing serving, IO
             return new IngestResult(null, validation.Errors);
         }
         var perUser = validation.Events.GroupBy(e => e.UserId, StringComparer.Ordinal).ToList();
-        var results = await Task.WhenAll(perUser.Select(g => combiner.ApplyAsync(g.Key, grains.GetUserGrain(g.Key), g.ToList())))
+        var results = await Task.WhenAll(perUser.Select(g => grains.GetUserGrain(g.Key).ApplyEventsAsync(g.ToList())))
             .WaitAsync(cancellationToken);
         var response = new IngestResponse
         {

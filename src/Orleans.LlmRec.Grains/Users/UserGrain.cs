@@ -60,39 +60,21 @@ public sealed partial class UserGrain(
     public async Task<ApplyResult> ApplyEventsAsync(IReadOnlyList<UserEvent> events)
     {
         ArgumentNullException.ThrowIfNull(events);
-        return (await ApplyBatchesAsync([events]))[0];
-    }
-
-    public async Task<IReadOnlyList<ApplyResult>> ApplyEventBatchesAsync(IReadOnlyList<IReadOnlyList<UserEvent>> batches)
-    {
-        ArgumentNullException.ThrowIfNull(batches);
-        foreach (var batch in batches) ArgumentNullException.ThrowIfNull(batch);
-        return await ApplyBatchesAsync(batches);
-    }
-
-    /// <summary>Applies the batches in order and writes once; on a write conflict all of them are applied again to the re-read state.</summary>
-    private async Task<ApplyResult[]> ApplyBatchesAsync(IReadOnlyList<IReadOnlyList<UserEvent>> batches)
-    {
-        var results = new ApplyResult[batches.Count];
+        var result = new ApplyResult();
         var now = llm.Time.GetUtcNow();
         var profileDue = false;
         await UpdateAsync(s =>
         {
-            var applied = 0;
-            for (var i = 0; i < batches.Count; i++)
-            {
-                results[i] = Apply(s, batches[i]);
-                applied += results[i].Applied;
-            }
-            if (applied == 0) return false;
-            if (llm.Enabled) LlmRefreshRules.CountChanges(s, applied, now);
+            result = Apply(s, events);
+            if (result.Applied == 0) return false;
+            if (llm.Enabled) LlmRefreshRules.CountChanges(s, result.Applied, now);
             // Decided before the write, so the debounce's clock is stored with the events that moved it.
             profileDue = MarkProfileRequestIfDue(s, now);
             return true;
         });
         if (profileDue) RequestProfile(now);
         ScheduleProfileCheck();
-        return results;
+        return result;
     }
 
     public async Task<Feed> GetFeedAsync(FeedRequest request)
@@ -273,8 +255,8 @@ public sealed partial class UserGrain(
     };
 
     /// <summary>
-    /// Keeps the feed as the user's current and last good one, in memory only (<see cref="UserState.LastGoodFeed"/> is
-    /// not stored). A feed can always be rebuilt, so writing storage on every rebuild would put a storage
+    /// Keeps the feed as the user's current and last good one in memory only; the next state write (the user's next
+    /// event) persists it. A feed can always be rebuilt, so writing storage on every rebuild would put a storage
     /// round trip on the feed path for nothing a restart could not recompute.
     /// </summary>
     private void CacheFeed(StoredFeed feed)

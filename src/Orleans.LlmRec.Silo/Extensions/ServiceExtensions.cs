@@ -37,7 +37,6 @@ public static class ServiceExtensions
         builder.AddLlmRecLlmLayer();
         services.TryAddSingleton<IReRanker, IdentityReRanker>();
         services.AddSingleton<FeedPipeline>();
-        services.AddSingleton<UserEventCombiner>();
         services.AddSingleton<IEventIngestor, EventIngestor>();
 
         builder.UseLlmRecOrleans();
