@@ -6,6 +6,7 @@
 #   bench/serving.sh /path/to/ml-latest-small [scenario ...]
 #   scenarios: feed fresh ingest-http ingest-redis ingest-redis-live replay-http replay-redis (default: all)
 #   SILO_ARGS="--EventStream:MaxBatchesInFlight=1" bench/serving.sh ...   adds silo settings
+#   OUT, REDIS_PORT, HTTP, SILO_PORT, GATEWAY_PORT: where to publish, and the ports (to run beside another copy)
 #
 # Each ingestion scenario starts from an empty Redis and a fresh silo, so earlier events do not count as duplicates.
 set -euo pipefail
@@ -17,6 +18,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${OUT:-/tmp/llmrec-serving-bench}
 REDIS_PORT=${REDIS_PORT:-6390}
 HTTP=${HTTP:-http://127.0.0.1:5080}
+SILO_PORT=${SILO_PORT:-11200}
+GATEWAY_PORT=${GATEWAY_PORT:-30200}
 EPOCHS=${EPOCHS:-60}
 mkdir -p "$OUT"
 
@@ -47,7 +50,7 @@ start() {
   sleep 0.5
   dotnet "$OUT/silo/Orleans.LlmRec.Silo.dll" --urls "$HTTP" \
     --Silo:Clustering=Redis --Silo:Storage=Redis --Silo:RedisConnectionString=127.0.0.1:$REDIS_PORT \
-    --Silo:AdvertisedAddress=127.0.0.1 --Silo:SiloPort=11200 --Silo:GatewayPort=30200 \
+    --Silo:AdvertisedAddress=127.0.0.1 --Silo:SiloPort=$SILO_PORT --Silo:GatewayPort=$GATEWAY_PORT \
     --Catalogue:DatasetPath="$DATA" --Catalogue:Format=ml-latest-small --Model:Directory="$OUT/model" \
     --EventStream:Enabled=true --Logging:LogLevel:Default=Warning ${SILO_ARGS:-} > "$OUT/silo.log" 2>&1 &
   SILO_PID=$!

@@ -22,12 +22,12 @@ public class FeedPipelineTests
     private FeedInput UserWhoClickedThree(StoredFeed? lastGood = null, int depth = 10)
     {
         var state = new UserState();
-        UserGrain.Apply(state, [TestWorld.Event("e1", "3"), TestWorld.Event("e2", "8", UserEventType.Dislike)], _model, _catalogue);
+        UserGrain.Apply(state, [TestWorld.Event("e1", "3"), TestWorld.Event("e2", "8", UserEventType.Dislike)]);
         return new FeedInput
         {
             UserId = "u",
             Model = _model,
-            Embedding = state.Embedding,
+            Embedding = UserGrain.EmbeddingOf(state, _model, _catalogue),
             ExcludedItemIds = state.ExcludedItemIds(),
             LastGoodFeed = lastGood,
             Depth = depth,

@@ -102,12 +102,12 @@ public class LlmFeedReRankerTests
     public async Task The_pipeline_stores_fused_scores_and_the_reranked_source()
     {
         var state = new UserState();
-        UserGrain.Apply(state, [TestWorld.Event("e1", "3")], _model, _catalogue);
+        UserGrain.Apply(state, [TestWorld.Event("e1", "3")]);
         var input = new FeedInput
         {
             UserId = "u",
             Model = _model,
-            Embedding = state.Embedding,
+            Embedding = UserGrain.EmbeddingOf(state, _model, _catalogue),
             ExcludedItemIds = state.ExcludedItemIds(),
             Depth = 5,
         };

@@ -20,13 +20,13 @@ public class ModelSwapFeedTests
         var pipeline = new FeedPipeline(_catalogue, new FakeScorer(_catalogue, scoredBy), new IdentityReRanker(),
             new FeedOptions { ScoringBudgetMs = 1_000 }, TimeProvider.System, NullLogger<FeedPipeline>.Instance);
         var state = new UserState();
-        UserGrain.Apply(state, [TestWorld.Event("e1", "3")], foldedWith, _catalogue);
+        UserGrain.Apply(state, [TestWorld.Event("e1", "3")]);
 
         var outcome = await pipeline.BuildAsync(new FeedInput
         {
             UserId = "u",
             Model = foldedWith,
-            Embedding = state.Embedding,
+            Embedding = UserGrain.EmbeddingOf(state, foldedWith, _catalogue),
             ExcludedItemIds = state.ExcludedItemIds(),
             Depth = 5,
         });

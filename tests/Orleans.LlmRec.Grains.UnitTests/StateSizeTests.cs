@@ -36,9 +36,69 @@ public class StateSizeTests(ITestOutputHelper output)
         var copy = Serializer.Deserialize<UserState>(bytes)!;
         Assert.Equal(state.History, copy.History);
         Assert.Equal(state.RecentEventIds, copy.RecentEventIds);
-        Assert.Equal(state.Embedding!.Vector, copy.Embedding!.Vector);
-        Assert.Equal(state.LastGoodFeed!.Items, copy.LastGoodFeed!.Items);
+        Assert.Equal(state.DislikedItems, copy.DislikedItems);
         Assert.Equal(state.Preferences, copy.Preferences);
+        Assert.Equal(state.TotalInteractions, copy.TotalInteractions);
+        Assert.True(copy.HasSeenEvent($"full-{UserState.EventIdCapacity + 499}"));
+        Assert.True(copy.HasSeenEvent("full-500"));
+        Assert.False(copy.HasSeenEvent("full-499"));
+        // Recomputed rather than stored: the embedding (from the history). The feed comes back as a fallback only:
+        // ids and model scores, not current, so the next request rebuilds it.
+        Assert.Null(copy.Embedding);
+        Assert.Null(copy.LastGoodFeed);
+        copy.RestoreLastGoodFeed();
+        Assert.Equal(state.LastGoodFeed!.Items.Select(i => (i.ItemId, i.ModelScore)), copy.LastGoodFeed!.Items.Select(i => (i.ItemId, i.ModelScore)));
+        Assert.Equal(state.LastGoodFeed.ModelVersion, copy.LastGoodFeed.ModelVersion);
+        Assert.False(copy.FeedIsCurrent);
+    }
+
+    [Fact]
+    public void What_ingestion_writes_for_a_seeded_user_is_a_few_kilobytes()
+    {
+        // The ingestion benchmark's user: 200 seeded interactions and 200 recent event ids, no feed, no LLM state.
+        var state = new UserState();
+        for (var i = 0; i < UserState.HistoryCapacity; i++)
+        {
+            state.TryRecord(TestWorld.Event($"in-1-{i % 8}-{i}", (1_000 + i).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+        var bytes = Serializer.SerializeToArray(state).Length;
+        // The same data in the list layout stored before (ids 0 and 1), for comparison.
+        var listLayout = Serializer.SerializeToArray(new UserState
+        {
+            LegacyHistory = [.. state.History],
+            LegacyRecentEventIds = [.. state.RecentEventIds],
+            TotalInteractions = state.TotalInteractions,
+        }).Length;
+        output.WriteLine($"200 clicks and 200 event ids: {bytes:N0} bytes (list layout: {listLayout:N0} bytes)");
+        // Per click: a 4-byte item id with its length byte, the type byte, 8 bytes of ticks and 2 of offset; 8 bytes
+        // per event-id hash; a few bytes of framing.
+        Assert.InRange(bytes, 200 * 16 + 200 * 8, 200 * 16 + 200 * 8 + 100);
+        Assert.True(bytes < listLayout);
+    }
+
+    [Fact]
+    public void State_stored_in_the_list_layout_is_moved_to_the_compact_one()
+    {
+        // What reading a state written before the compact layout gives: ids 0 and 1 filled, the new ones empty.
+        var hashes = Enumerable.Range(0, UserState.EventIdCapacity + 3).Select(i => EventIdHash.Of($"old-{i}")).ToList();
+        var old = new UserState
+        {
+            LegacyHistory = Enumerable.Range(0, UserState.HistoryCapacity + 2)
+                .Select(i => new InteractionRecord { ItemId = $"{i}", Type = UserEventType.Click, Timestamp = DateTimeOffset.UnixEpoch.AddSeconds(i) })
+                .ToList(),
+            LegacyRecentEventIds = hashes,
+        };
+        var read = Serializer.Deserialize<UserState>(Serializer.SerializeToArray(old))!;
+        Assert.Empty(read.History);
+        Assert.True(read.UpgradeStoredLayout());
+        Assert.False(read.UpgradeStoredLayout());
+        Assert.Null(read.LegacyHistory);
+        Assert.Null(read.LegacyRecentEventIds);
+        // The bounds still hold, keeping the newest.
+        Assert.Equal(Enumerable.Range(2, UserState.HistoryCapacity).Select(i => $"{i}"), read.History.Select(h => h.ItemId));
+        Assert.Equal(hashes.Skip(3), read.RecentEventIds);
+        Assert.True(read.HasSeenEvent($"old-{UserState.EventIdCapacity + 2}"));
+        Assert.False(read.HasSeenEvent("old-2"));
     }
 
     private static UserState FullState()
@@ -48,7 +108,7 @@ public class StateSizeTests(ITestOutputHelper output)
         {
             state.TryRecord(new UserEvent
             {
-                EventId = Guid.NewGuid().ToString(),
+                EventId = $"full-{i}",
                 UserId = "user-123456",
                 ItemId = (100_000 + i).ToString(System.Globalization.CultureInfo.InvariantCulture),
                 Type = i % 7 == 0 ? UserEventType.Rating : UserEventType.Click,
@@ -88,7 +148,7 @@ public class StateSizeTests(ITestOutputHelper output)
             ModelVersion = "20250607T080910Z-0a1b2c",
             UsedInteractions = state.History.Count,
         };
-        state.LastGoodFeed = new StoredFeed
+        state.CacheFeed(new StoredFeed
         {
             Items = Enumerable.Range(0, feedItems).Select(i => new StoredFeedItem
             {
@@ -99,7 +159,6 @@ public class StateSizeTests(ITestOutputHelper output)
             Source = FeedSource.Model,
             ModelVersion = "20250607T080910Z-0a1b2c",
             GeneratedAt = DateTimeOffset.UnixEpoch,
-        };
-        state.FeedIsCurrent = true;
+        });
     }
 }

@@ -6,17 +6,21 @@ namespace Orleans.LlmRec.Grains.UnitTests;
 public class UserStateUpdateTests
 {
     [Fact]
-    public void Applying_a_batch_counts_duplicates_folds_in_and_invalidates_the_feed()
+    public void Applying_a_batch_counts_duplicates_invalidates_the_feed_and_leaves_the_fold_in_to_the_next_feed()
     {
         var catalogue = TestWorld.Catalogue();
         var model = TestWorld.Served();
         var state = new UserState { FeedIsCurrent = true };
 
-        var first = UserGrain.Apply(state, [TestWorld.Event("a", "4"), TestWorld.Event("b", "9"), TestWorld.Event("a", "4")], model, catalogue);
+        var first = UserGrain.Apply(state, [TestWorld.Event("a", "4"), TestWorld.Event("b", "9"), TestWorld.Event("a", "4")]);
         Assert.Equal(2, first.Applied);
         Assert.Equal(1, first.Duplicates);
         Assert.False(state.FeedIsCurrent);
-        var embedding = Assert.IsType<FoldedEmbedding>(state.Embedding);
+        // Ingestion does not fold in; the feed (or the user view) does, once.
+        Assert.Null(state.Embedding);
+        var embedding = Assert.IsType<FoldedEmbedding>(UserGrain.EmbeddingOf(state, model, catalogue));
+        Assert.Same(embedding, state.Embedding);
+        Assert.Same(embedding, UserGrain.EmbeddingOf(state, model, catalogue));
         Assert.Equal("v1", embedding.ModelVersion);
         Assert.Equal(2, embedding.UsedInteractions);
         // Items 4 and 9 are both in cluster 3: the folded vector points there and nowhere else.
@@ -24,18 +28,67 @@ public class UserStateUpdateTests
         Assert.All(embedding.Vector.Where((_, k) => k != 3), v => Assert.Equal(0f, v));
 
         state.FeedIsCurrent = true;
-        var again = UserGrain.Apply(state, [TestWorld.Event("a", "4"), TestWorld.Event("b", "9")], model, catalogue);
+        var again = UserGrain.Apply(state, [TestWorld.Event("a", "4"), TestWorld.Event("b", "9")]);
         Assert.Equal(0, again.Applied);
         Assert.Equal(2, again.Duplicates);
         Assert.True(state.FeedIsCurrent);
+        // Nothing applied: the folded embedding is still the current one.
+        Assert.Same(embedding, state.Embedding);
+    }
+
+    [Fact]
+    public void The_lazily_folded_embedding_equals_a_fold_after_every_event()
+    {
+        var catalogue = TestWorld.Catalogue();
+        var model = TestWorld.Served();
+        var lazy = new UserState();
+        var eager = new UserState();
+        var random = new Random(11);
+        var types = new[] { UserEventType.Click, UserEventType.View, UserEventType.Like, UserEventType.Dislike, UserEventType.Rating };
+        // Enough events for items to fall out of the bounded history, and dislikes taken back by later positives.
+        for (var i = 0; i < UserState.HistoryCapacity + 150; i++)
+        {
+            var type = types[random.Next(types.Length)];
+            var e = TestWorld.Event($"e{i}", ((i * 7 % 40) + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), type,
+                type == UserEventType.Rating ? 1 + random.Next(9) / 2f : null);
+            UserGrain.Apply(lazy, [e]);
+            UserGrain.Apply(eager, [e]);
+            var everyEvent = UserGrain.Fold(eager, model, catalogue);
+            if (i % 37 == 0 || i == UserState.HistoryCapacity + 149)
+            {
+                var folded = UserGrain.EmbeddingOf(lazy, model, catalogue)!;
+                Assert.Equal(everyEvent.Vector, folded.Vector);
+                Assert.Equal(everyEvent.Bias, folded.Bias);
+                Assert.Equal(everyEvent.UsedInteractions, folded.UsedInteractions);
+            }
+        }
+    }
+
+    [Fact]
+    public void A_new_model_folds_the_embedding_again()
+    {
+        var catalogue = TestWorld.Catalogue();
+        var state = new UserState();
+        UserGrain.Apply(state, [TestWorld.Event("a", "4")]);
+        var v1 = UserGrain.EmbeddingOf(state, TestWorld.Served(), catalogue)!;
+        var v2 = UserGrain.EmbeddingOf(state, TestWorld.Served(version: "v2"), catalogue)!;
+        Assert.Equal("v1", v1.ModelVersion);
+        Assert.Equal("v2", v2.ModelVersion);
+        Assert.Same(v2, state.Embedding);
+    }
+
+    [Fact]
+    public void A_user_with_no_history_has_no_embedding()
+    {
+        Assert.Null(UserGrain.EmbeddingOf(new UserState(), TestWorld.Served(), TestWorld.Catalogue()));
     }
 
     [Fact]
     public void A_user_with_only_dislikes_stays_cold()
     {
         var state = new UserState();
-        UserGrain.Apply(state, [TestWorld.Event("a", "4", UserEventType.Dislike)], TestWorld.Served(), TestWorld.Catalogue());
-        Assert.Equal(0, state.Embedding!.UsedInteractions);
+        UserGrain.Apply(state, [TestWorld.Event("a", "4", UserEventType.Dislike)]);
+        Assert.Equal(0, UserGrain.EmbeddingOf(state, TestWorld.Served(), TestWorld.Catalogue())!.UsedInteractions);
     }
 
     [Fact]
@@ -44,9 +97,15 @@ public class UserStateUpdateTests
         var catalogue = TestWorld.Catalogue();
         var model = TestWorld.Served();
         var likes = new UserState();
-        UserGrain.Apply(likes, [TestWorld.Event("a", "4")], model, catalogue);
+        UserGrain.Apply(likes, [TestWorld.Event("a", "4")]);
         var likesAndDislikes = new UserState();
-        UserGrain.Apply(likesAndDislikes, [TestWorld.Event("a", "4"), TestWorld.Event("b", "9", UserEventType.Dislike)], model, catalogue);
-        Assert.True(likesAndDislikes.Embedding!.Vector[3] < likes.Embedding!.Vector[3]);
+        UserGrain.Apply(likesAndDislikes, [TestWorld.Event("a", "4")]);
+        var before = UserGrain.EmbeddingOf(likesAndDislikes, model, catalogue)!;
+        // A dislike arriving after the fold drops the kept embedding; the next one includes it.
+        UserGrain.Apply(likesAndDislikes, [TestWorld.Event("b", "9", UserEventType.Dislike)]);
+        Assert.Null(likesAndDislikes.Embedding);
+        var after = UserGrain.EmbeddingOf(likesAndDislikes, model, catalogue)!;
+        Assert.Equal(before.Vector, UserGrain.EmbeddingOf(likes, model, catalogue)!.Vector);
+        Assert.True(after.Vector[3] < before.Vector[3]);
     }
 }

@@ -33,6 +33,29 @@ public class EventsTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task Concurrent_requests_for_one_user_each_get_their_own_counts_and_apply_every_event_once()
+    {
+        // Requests for one user queue at their grain; each must be answered with its own counts, and an id sent by
+        // several concurrent requests is applied by exactly one of them.
+        var userId = $"concurrent-{Guid.NewGuid():N}";
+        var items = service.World.PopularItems();
+        var requests = Enumerable.Range(0, 12)
+            .Select(r => service.PostEventsAsync(
+                ServiceFixture.Event($"e{r}", userId, items[r]),
+                ServiceFixture.Event($"e{r % 4}", userId, items[r % 4]),
+                ServiceFixture.Event($"shared", userId, items[20])))
+            .ToList();
+        var results = await Task.WhenAll(requests);
+        // 12 distinct ids e0..e11 plus "shared": 13 events applied, whatever the interleaving; the rest are duplicates.
+        Assert.Equal(13, results.Sum(r => r.Accepted));
+        Assert.Equal(36 - 13, results.Sum(r => r.Duplicates));
+        Assert.All(results, r => Assert.Equal(3, r.Accepted + r.Duplicates));
+        var user = await service.GetUserAsync(userId);
+        Assert.Equal(13, user.TotalInteractions);
+        Assert.Equal(items.Take(12).Append(items[20]).Order(), user.RecentInteractions.Select(i => i.ItemId).Order());
+    }
+
+    [Fact]
     public async Task A_batch_is_grouped_per_user_and_each_user_gets_their_own_events()
     {
         var alice = $"alice-{Guid.NewGuid():N}";

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Orleans.LlmRec.Abstractions;
 using Orleans.LlmRec.Grains.Serving;
+using Orleans.LlmRec.Grains.Users;
 
 namespace Orleans.LlmRec.Grains.Ingestion;
 
@@ -27,7 +28,7 @@ public sealed class EventIngestor(IGrainFactory grains, ModelServing serving, IO
             return IngestResult.Refused(validation.Errors);
         }
         var perUser = validation.Events.GroupBy(e => e.UserId, StringComparer.Ordinal).ToList();
-        var results = await Task.WhenAll(perUser.Select(g => grains.GetGrain<IUserGrain>(g.Key).ApplyEventsAsync(g.ToList())))
+        var results = await Task.WhenAll(perUser.Select(g => grains.GetUserGrain(g.Key).ApplyEventsAsync(g.ToList())))
             .WaitAsync(cancellationToken);
         var response = new IngestResponse
         {

@@ -90,7 +90,7 @@ public sealed partial class UserGrain
                 _rerankFailure = $"LLM re-rank {(update.Outcome == LlmJobOutcome.Shed ? "shed" : "failed")} ({update.Error ?? "no reason given"})";
                 LogRerankNotDone(logger, UserId, update.Outcome, update.Error);
                 // A cached feed made while the answer was pending says "not degraded"; with no scores to fall back on
-                // that is no longer true, so the next request builds it again and labels it. Persisted by the next write.
+                // that is no longer true, so the next request builds it again and labels it (in memory: the feed is not stored).
                 if (state.State.RerankScores.Count == 0) state.State.InvalidateFeed();
                 break;
         }

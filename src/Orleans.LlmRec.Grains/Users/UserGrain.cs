@@ -10,8 +10,8 @@ namespace Orleans.LlmRec.Grains.Users;
 
 /// <summary>
 /// The user grain of the feed path (ingest → <b>user grain</b> → candidates → score → re-rank → feed): keeps the
-/// user's bounded history, folds it into an embedding on every change, and serves the feed from its cache or
-/// through <see cref="FeedPipeline"/>. Not reentrant: one call at a time, so state never interleaves across awaits.
+/// user's bounded history, folds it into an embedding when a feed is built after a change (not on every event: the
+/// ingestion path only records and writes), and serves the feed from its cache or through <see cref="FeedPipeline"/>. Not reentrant: one call at a time, so state never interleaves across awaits.
 /// Idle activations are collected after the silo's collection age (configured by the host). Its LLM work (profiles,
 /// re-ranking) leaves the grain's turn through the silo's work queue and comes back as grain calls (UserGrain.Llm.cs).
 /// </summary>
@@ -33,6 +33,9 @@ public sealed partial class UserGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        // State written before the compact layout is moved over in memory; the next write stores the new layout.
+        state.State.UpgradeStoredLayout();
+        state.State.RestoreLastGoodFeed();
         if (!state.RecordExists)
         {
             // A user of the training data set starts from their training history, so their first feed is personal.
@@ -45,7 +48,6 @@ public sealed partial class UserGrain(
                     state.State.AddInteraction(new InteractionRecord { ItemId = x.ItemId, Type = x.Type, Value = x.Value, Timestamp = x.Timestamp });
                 }
                 state.State.SeededFromTrainingData = true;
-                state.State.Embedding = Fold(state.State, serving.Current, serving.Catalogue);
                 // The seeded history is what the first profile is written from, once this user shows up.
                 if (llm.Enabled) LlmRefreshRules.CountChanges(state.State, state.State.History.Count, llm.Time.GetUtcNow());
             }
@@ -64,7 +66,7 @@ public sealed partial class UserGrain(
         var profileDue = false;
         await UpdateAsync(s =>
         {
-            result = Apply(s, events, serving.Current, serving.Catalogue);
+            result = Apply(s, events);
             if (result.Applied == 0) return false;
             if (llm.Enabled) LlmRefreshRules.CountChanges(s, result.Applied, now);
             // Decided before the write, so the debounce's clock is stored with the events that moved it.
@@ -86,12 +88,6 @@ public sealed partial class UserGrain(
         // Profile refreshes that came due with time are asked for when the user is back (the timer covers the rest).
         // The changed counters are persisted by the next write.
         if (MarkProfileRequestIfDue(s, now)) RequestProfile(now);
-        if (s.Embedding is { } e && e.ModelVersion != model.Version)
-        {
-            // A newer model was swapped in: re-fold in memory; the next write persists it.
-            s.Embedding = Fold(s, model, serving.Catalogue);
-            s.InvalidateFeed();
-        }
 
         var requestExcluded = request.Exclude.ToHashSet(StringComparer.Ordinal);
         if (s.FeedIsCurrent && s.LastGoodFeed is { } cached && cached.ModelVersion == model.Version
@@ -106,7 +102,8 @@ public sealed partial class UserGrain(
         {
             UserId = UserId,
             Model = model,
-            Embedding = s.Embedding,
+            // Folded here, once per change of history (or of model), rather than on every event.
+            Embedding = EmbeddingOf(s, model, serving.Catalogue),
             ExcludedItemIds = excluded,
             RecentItemIds = s.History.Select(h => h.ItemId).Reverse().Distinct().Take(50).ToList(),
             Preferences = s.Preferences,
@@ -155,8 +152,12 @@ public sealed partial class UserGrain(
         return ToView(state.State);
     }
 
-    /// <summary>Applies a batch to a state: de-duplicates by event id, records, re-folds, invalidates the feed.</summary>
-    internal static ApplyResult Apply(UserState s, IReadOnlyList<UserEvent> events, ServedModel model, ItemCatalogue catalogue)
+    /// <summary>
+    /// Applies a batch to a state: de-duplicates by event id, records, invalidates the feed. The embedding is dropped
+    /// with the history change (<see cref="UserState.AddInteraction"/>) and folded again by <see cref="EmbeddingOf"/>
+    /// when the next feed is built, so a burst of events costs one fold-in, and ingestion none.
+    /// </summary>
+    internal static ApplyResult Apply(UserState s, IReadOnlyList<UserEvent> events)
     {
         var applied = 0;
         var duplicates = 0;
@@ -165,13 +166,19 @@ public sealed partial class UserGrain(
             if (s.TryRecord(e)) applied++;
             else duplicates++;
         }
-        if (applied > 0)
-        {
-            // One fold-in per batch gives the same embedding as one per event, at a fraction of the cost.
-            s.Embedding = Fold(s, model, catalogue);
-            s.InvalidateFeed();
-        }
+        if (applied > 0) s.InvalidateFeed();
         return new ApplyResult { Applied = applied, Duplicates = duplicates };
+    }
+
+    /// <summary>
+    /// The user's embedding for <paramref name="model"/>: the one in memory when it was folded from the current history
+    /// with this model, else folded now and kept. Null for a user with no history (cold start).
+    /// </summary>
+    internal static FoldedEmbedding? EmbeddingOf(UserState s, ServedModel model, ItemCatalogue catalogue)
+    {
+        if (s.History.Count == 0) return null;
+        if (s.Embedding is { } e && e.ModelVersion == model.Version) return e;
+        return s.Embedding = Fold(s, model, catalogue);
     }
 
     internal static FoldedEmbedding Fold(UserState s, ServedModel model, ItemCatalogue catalogue)
@@ -242,28 +249,31 @@ public sealed partial class UserGrain(
         Profile = s.Profile,
         ProfileUpdatedAt = s.ProfileUpdatedAt,
         TotalInteractions = s.TotalInteractions,
-        EmbeddingModelVersion = s.Embedding?.ModelVersion,
+        EmbeddingModelVersion = EmbeddingOf(s, serving.Current, serving.Catalogue)?.ModelVersion,
         DislikedItems = s.DislikedItems.ToList(),
         ProfileSource = s.ProfileSource,
         RerankUpdatedAt = s.RerankUpdatedAt,
     };
 
     /// <summary>
-    /// Keeps the feed as the user's current and last good one in memory only; the next state write (the user's next
-    /// event) persists it. A feed can always be rebuilt, so writing storage on every rebuild would put a storage
+    /// Keeps the feed as the user's current and last good one in memory; the next state write (the user's next event)
+    /// persists its compact form. A feed can always be rebuilt, so writing storage on every rebuild would put a storage
     /// round trip on the feed path for nothing a restart could not recompute.
     /// </summary>
-    private void CacheFeed(StoredFeed feed)
-    {
-        state.State.LastGoodFeed = feed;
-        state.State.FeedIsCurrent = true;
-    }
+    private void CacheFeed(StoredFeed feed) => state.State.CacheFeed(feed);
 
     private async Task UpdateAsync(Func<UserState, bool> mutate, Func<UserState, bool>? reapply = null)
     {
         try
         {
-            await StateWriter.UpdateAsync(state, mutate, reapply ?? mutate, _options.MaxWriteAttempts, logger, UserId);
+            var again = reapply ?? mutate;
+            await StateWriter.UpdateAsync(state, mutate, s =>
+            {
+                // Re-read after a conflict: state another silo wrote before the compact layout is moved over first.
+                s.UpgradeStoredLayout();
+                s.RestoreLastGoodFeed();
+                return again(s);
+            }, _options.MaxWriteAttempts, logger, UserId);
         }
         catch
         {

@@ -19,23 +19,49 @@ public sealed class UserState
     /// <summary>Disliked items remembered beyond the history window, so a dislike keeps an item out of the feed longer.</summary>
     public const int DislikedCapacity = 500;
 
-    [Id(0)] public List<InteractionRecord> History { get; set; } = [];
+    /// <summary>Interactions kept, newest last; older ones fall off (they still shaped earlier embeddings). Stored compactly.</summary>
+    [Id(20)] public InteractionHistory History { get; set; } = new(HistoryCapacity);
 
     /// <summary>64-bit hashes of recent event ids, oldest first (<see cref="EventIdHash"/>): 8 bytes each instead of a string.</summary>
-    [Id(1)] public List<ulong> RecentEventIds { get; set; } = [];
+    [Id(21)] public EventIdWindow RecentEventIds { get; set; } = new(EventIdCapacity);
 
-    [Id(2)] public FoldedEmbedding? Embedding { get; set; }
+    // Ids 0 and 1 held the history and the event-id hashes as lists before they were stored compactly (ids 20 and 21);
+    // state written then is read through them once and moved over (UpgradeStoredLayout). Ids 2, 6 and 7 held the
+    // embedding, the cached feed and its currency flag, no longer stored (see below); never reuse them.
+    [Id(0)] public List<InteractionRecord>? LegacyHistory { get; set; }
+    [Id(1)] public List<ulong>? LegacyRecentEventIds { get; set; }
+
+    /// <summary>
+    /// The history folded with the served model, computed when a feed is built (or the user is viewed) and kept in
+    /// memory until the history changes. Not stored: it is a pure function of the history, the dislikes and the model,
+    /// so storing it only made every event's write larger, and folding on every event cost more than the write.
+    /// </summary>
+    [field: NonSerialized]
+    public FoldedEmbedding? Embedding { get; set; }
+
     [Id(3)] public string? Preferences { get; set; }
 
     /// <summary>Profile text the LLM layer writes from the history; null until it has.</summary>
     [Id(4)] public string? Profile { get; set; }
     [Id(5)] public DateTimeOffset? ProfileUpdatedAt { get; set; }
 
-    /// <summary>The last feed the full pipeline produced; served again while current, and as a fallback when scoring fails.</summary>
-    [Id(6)] public StoredFeed? LastGoodFeed { get; set; }
+    /// <summary>
+    /// The last feed the full pipeline produced; served again while current, and as a fallback when scoring fails.
+    /// In memory with its explanations; what storage keeps of it is <see cref="SavedLastGoodFeed"/>.
+    /// </summary>
+    [field: NonSerialized]
+    public StoredFeed? LastGoodFeed { get; set; }
+
+    /// <summary>
+    /// The last good feed as stored: its model version and, per item, the id and model score (a few hundred bytes, not
+    /// the explanations), written with the user's next event, never on the feed path. A restarted or re-activated grain
+    /// gets it back as <see cref="LastGoodFeed"/> (not current), so the fallback ladder's middle rung survives.
+    /// </summary>
+    [Id(22)] public SavedFeed? SavedLastGoodFeed { get; set; }
 
     /// <summary>False once anything that shapes the feed changed after <see cref="LastGoodFeed"/> was made.</summary>
-    [Id(7)] public bool FeedIsCurrent { get; set; }
+    [field: NonSerialized]
+    public bool FeedIsCurrent { get; set; }
 
     [Id(8)] public List<string> DislikedItems { get; set; } = [];
     [Id(9)] public int TotalInteractions { get; set; }
@@ -75,6 +101,30 @@ public sealed class UserState
     public bool HasSeenEvent(string eventId) => RecentEventIds.Contains(EventIdHash.Of(eventId));
 
     /// <summary>
+    /// Moves what state written before the compact layout holds in ids 0 and 1 into <see cref="History"/> and
+    /// <see cref="RecentEventIds"/>; to be called after every read of stored state. Returns true when it moved anything.
+    /// </summary>
+    public bool UpgradeStoredLayout()
+    {
+        var moved = false;
+        if (LegacyHistory is { } history)
+        {
+            History = new InteractionHistory(HistoryCapacity);
+            foreach (var record in history) History.Add(record);
+            LegacyHistory = null;
+            moved = true;
+        }
+        if (LegacyRecentEventIds is { } ids)
+        {
+            RecentEventIds = new EventIdWindow(EventIdCapacity);
+            foreach (var id in ids) RecentEventIds.Add(id);
+            LegacyRecentEventIds = null;
+            moved = true;
+        }
+        return moved;
+    }
+
+    /// <summary>
     /// Records one event unless its id was seen within the last <see cref="EventIdCapacity"/> events.
     /// Returns false for a duplicate (nothing changes).
     /// </summary>
@@ -83,7 +133,6 @@ public sealed class UserState
         var hash = EventIdHash.Of(userEvent.EventId);
         if (RecentEventIds.Contains(hash)) return false;
         RecentEventIds.Add(hash);
-        if (RecentEventIds.Count > EventIdCapacity) RecentEventIds.RemoveRange(0, RecentEventIds.Count - EventIdCapacity);
         AddInteraction(new InteractionRecord
         {
             ItemId = userEvent.ItemId,
@@ -98,8 +147,9 @@ public sealed class UserState
     public void AddInteraction(InteractionRecord record)
     {
         History.Add(record);
-        if (History.Count > HistoryCapacity) History.RemoveRange(0, History.Count - HistoryCapacity);
         TotalInteractions++;
+        // The embedding is folded from the history again when it is next needed.
+        Embedding = null;
         if (record.Type == UserEventType.Dislike)
         {
             DislikedItems.Remove(record.ItemId);
@@ -123,6 +173,24 @@ public sealed class UserState
 
     /// <summary>Marks the cached feed as outdated; it stays as the fallback until a new one replaces it.</summary>
     public void InvalidateFeed() => FeedIsCurrent = false;
+
+    /// <summary>Keeps <paramref name="feed"/> as the current and last good feed, and what storage will keep of it.</summary>
+    public void CacheFeed(StoredFeed feed)
+    {
+        LastGoodFeed = feed;
+        FeedIsCurrent = true;
+        SavedLastGoodFeed = SavedFeed.From(feed);
+    }
+
+    /// <summary>After a read from storage: the stored last good feed back in memory, as a fallback only (not current).</summary>
+    public void RestoreLastGoodFeed()
+    {
+        if (LastGoodFeed is null && SavedLastGoodFeed is { } saved)
+        {
+            LastGoodFeed = saved.ToStoredFeed();
+            FeedIsCurrent = false;
+        }
+    }
 
     /// <summary>The stored re-rank scores by item id.</summary>
     public Dictionary<string, float> RerankScoreMap() => RerankScores.ToDictionary(s => s.ItemId, s => s.Score, StringComparer.Ordinal);
@@ -217,4 +285,34 @@ public sealed record StoredRerankScore
     [Id(0)] public required string ItemId { get; init; }
     [Id(1)] public required float Score { get; init; }
     [Id(2)] public required long Version { get; init; }
+}
+
+/// <summary>What storage keeps of a user's last good feed: enough for the fallback rung, nothing that explains it.</summary>
+[GenerateSerializer, Immutable, Alias("llmrec.SavedFeed")]
+public sealed record SavedFeed
+{
+    [Id(0)] public required string ModelVersion { get; init; }
+    [Id(1)] public required DateTimeOffset GeneratedAt { get; init; }
+    [Id(2)] public required FeedSource Source { get; init; }
+    [Id(3)] public required string[] ItemIds { get; init; }
+
+    /// <summary>Model scores, one per item id.</summary>
+    [Id(4)] public required float[] Scores { get; init; }
+
+    public static SavedFeed From(StoredFeed feed) => new()
+    {
+        ModelVersion = feed.ModelVersion,
+        GeneratedAt = feed.GeneratedAt,
+        Source = feed.Source,
+        ItemIds = [.. feed.Items.Select(i => i.ItemId)],
+        Scores = [.. feed.Items.Select(i => i.ModelScore)],
+    };
+
+    public StoredFeed ToStoredFeed() => new()
+    {
+        Items = [.. ItemIds.Zip(Scores, (itemId, score) => new StoredFeedItem { ItemId = itemId, ModelScore = score, Stage = Feeds.FeedPipeline.ModelStage })],
+        Source = Source,
+        ModelVersion = ModelVersion,
+        GeneratedAt = GeneratedAt,
+    };
 }

@@ -21,7 +21,7 @@ public static partial class EventsApi
                 "A JSON array of {eventId, userId, itemId, type: click|view|like|dislike|rating, value, timestamp}. The whole " +
                 "batch is validated before any event is applied: one bad event refuses the batch (400, errors keyed " +
                 "events[i].field). Events are applied per user in batch order and de-duplicated by eventId, so re-sending " +
-                "a batch is safe. Each applied event re-folds the user's embedding and invalidates their cached feed.")
+                "a batch is safe. Applied events invalidate the user's cached feed; their next feed folds them in.")
             .WithTags("Events")
             .Accepts<IReadOnlyList<IncomingEvent>>("application/json")
             .ProducesValidationProblem()

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Orleans.LlmRec.Abstractions;
 using Orleans.LlmRec.Grains.Feeds;
 using Orleans.LlmRec.Grains.Ingestion;
+using Orleans.LlmRec.Grains.Users;
 using Orleans.LlmRec.Silo.Extensions;
 
 namespace Orleans.LlmRec.Silo.Apis;
@@ -36,7 +37,7 @@ public static class FeedApi
         {
             return ApiValidation.Invalid("exclude", $"lists {excluded.Count} items; at most {feedOptions.MaxExclude} are allowed");
         }
-        var feed = await grains.GetGrain<IUserGrain>(userId).GetFeedAsync(new FeedRequest { K = count, Exclude = excluded, Explain = explain ?? false });
+        var feed = await grains.GetUserGrain(userId).GetFeedAsync(new FeedRequest { K = count, Exclude = excluded, Explain = explain ?? false });
         metrics.FeedServed(feed);
         return TypedResults.Ok(feed);
     }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Orleans.LlmRec.Abstractions;
 using Orleans.LlmRec.Grains.Feeds;
 using Orleans.LlmRec.Grains.Ingestion;
+using Orleans.LlmRec.Grains.Users;
 
 namespace Orleans.LlmRec.Silo.Apis;
 
@@ -34,7 +35,7 @@ public static class UsersApi
     private static async Task<Results<Ok<UserView>, ValidationProblem>> GetUserAsync(string userId, IGrainFactory grains, IOptions<IngestionOptions> ingestion)
     {
         if (ApiValidation.CheckId(userId, "userId", ingestion.Value.MaxIdLength) is { } badUser) return badUser;
-        return TypedResults.Ok(await grains.GetGrain<IUserGrain>(userId).GetUserAsync());
+        return TypedResults.Ok(await grains.GetUserGrain(userId).GetUserAsync());
     }
 
     private static async Task<Results<Ok<UserView>, ValidationProblem>> SetPreferencesAsync(
@@ -46,6 +47,6 @@ public static class UsersApi
         {
             return ApiValidation.Invalid("preferences", $"is {length} characters long; at most {max} are allowed");
         }
-        return TypedResults.Ok(await grains.GetGrain<IUserGrain>(userId).SetPreferencesAsync(update.Preferences));
+        return TypedResults.Ok(await grains.GetUserGrain(userId).SetPreferencesAsync(update.Preferences));
     }
 }

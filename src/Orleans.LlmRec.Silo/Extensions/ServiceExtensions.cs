@@ -71,6 +71,7 @@ public static class ServiceExtensions
         {
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
             o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, Apis.ApiJsonContext.Default);
         });
         services.AddOpenApi();
         builder.AddLlmRecMetrics();

@@ -1,0 +1,93 @@
+using System.Buffers.Binary;
+using System.Collections;
+
+namespace Orleans.LlmRec.Grains.Users;
+
+/// <summary>
+/// The last <see cref="Capacity"/> event-id hashes (<see cref="EventIdHash"/>) of a user, as a ring: adding past the
+/// capacity overwrites the oldest. Enumerates oldest first. Stored as one byte array of 8 bytes per id (oldest first)
+/// instead of Orleans' per-element list encoding, which cost a field header and a 10-byte varint per random hash.
+/// </summary>
+public sealed class EventIdWindow : IReadOnlyCollection<ulong>
+{
+    private readonly ulong[] _ring;
+    private int _start;
+    private int _count;
+
+    public EventIdWindow(int capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        _ring = new ulong[capacity];
+    }
+
+    public int Capacity => _ring.Length;
+
+    public int Count => _count;
+
+    public bool Contains(ulong hash)
+    {
+        // Unused slots are never searched: a hash of 0 is as valid as any other.
+        if (_count < _ring.Length) return _ring.AsSpan(0, _count).Contains(hash);
+        return _ring.AsSpan().Contains(hash);
+    }
+
+    /// <summary>Remembers a hash (the caller checks <see cref="Contains"/> first); the oldest is forgotten when full.</summary>
+    public void Add(ulong hash)
+    {
+        if (_count < _ring.Length)
+        {
+            _ring[(_start + _count) % _ring.Length] = hash;
+            _count++;
+            return;
+        }
+        _ring[_start] = hash;
+        _start = (_start + 1) % _ring.Length;
+    }
+
+    public IEnumerator<ulong> GetEnumerator()
+    {
+        for (var i = 0; i < _count; i++) yield return _ring[(_start + i) % _ring.Length];
+    }
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <summary>8 bytes per hash, little-endian, oldest first.</summary>
+    public byte[] Encode()
+    {
+        var bytes = new byte[_count * sizeof(ulong)];
+        var at = 0;
+        foreach (var hash in this)
+        {
+            BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(at), hash);
+            at += sizeof(ulong);
+        }
+        return bytes;
+    }
+
+    /// <summary>Reads what <see cref="Encode"/> wrote into a window of <paramref name="capacity"/> (keeping the newest).</summary>
+    public static EventIdWindow Decode(ReadOnlySpan<byte> data, int capacity)
+    {
+        if (data.Length % sizeof(ulong) != 0)
+        {
+            throw new FormatException($"An event-id window is a multiple of 8 bytes long, not {data.Length}.");
+        }
+        var window = new EventIdWindow(capacity);
+        for (var at = 0; at < data.Length; at += sizeof(ulong)) window.Add(BinaryPrimitives.ReadUInt64LittleEndian(data[at..]));
+        return window;
+    }
+}
+
+/// <summary>What storage holds for an <see cref="EventIdWindow"/>: its <see cref="EventIdWindow.Encode"/> bytes.</summary>
+[GenerateSerializer, Alias("llmrec.EventIdWindow.v1")]
+public struct EventIdWindowSurrogate
+{
+    [Id(0)] public byte[] Data;
+}
+
+[RegisterConverter]
+public sealed class EventIdWindowConverter : IConverter<EventIdWindow, EventIdWindowSurrogate>
+{
+    public EventIdWindow ConvertFromSurrogate(in EventIdWindowSurrogate surrogate) => EventIdWindow.Decode(surrogate.Data, UserState.EventIdCapacity);
+
+    public EventIdWindowSurrogate ConvertToSurrogate(in EventIdWindow value) => new() { Data = value.Encode() };
+}

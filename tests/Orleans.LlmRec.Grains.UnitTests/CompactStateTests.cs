@@ -1,0 +1,103 @@
+using Orleans.LlmRec.Abstractions;
+using Orleans.LlmRec.Grains.Users;
+
+namespace Orleans.LlmRec.Grains.UnitTests;
+
+/// <summary>The compact stored forms of the history and of the event-id window.</summary>
+public class CompactStateTests
+{
+    [Fact]
+    public void A_history_round_trips_exactly_through_its_encoding()
+    {
+        var history = new InteractionHistory(10);
+        var records = new[]
+        {
+            new InteractionRecord { ItemId = "318", Type = UserEventType.Click, Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_123) },
+            new InteractionRecord { ItemId = "é-ü-漢字", Type = UserEventType.Rating, Value = 4.5f, Timestamp = new DateTimeOffset(2026, 11, 26, 12, 0, 0, 7, TimeSpan.FromHours(5.5)) },
+            new InteractionRecord { ItemId = new string('x', 300), Type = UserEventType.Dislike, Timestamp = DateTimeOffset.MinValue },
+            new InteractionRecord { ItemId = "", Type = UserEventType.Rating, Value = 0f, Timestamp = new DateTimeOffset(9999, 12, 31, 0, 0, 0, TimeSpan.FromHours(-14)) },
+            new InteractionRecord { ItemId = "7", Type = UserEventType.Like, Value = null, Timestamp = DateTimeOffset.UnixEpoch },
+            new InteractionRecord { ItemId = "8", Type = UserEventType.View, Timestamp = DateTimeOffset.UnixEpoch },
+        };
+        foreach (var record in records) history.Add(record);
+
+        var copy = InteractionHistory.Decode(history.Encode(), 10);
+        Assert.Equal(records, copy);
+        // Record equality compares instants; the offsets must survive too.
+        Assert.Equal(records.Select(r => r.Timestamp.Offset), copy.Select(r => r.Timestamp.Offset));
+        Assert.Equal(records.Select(r => r.Timestamp.Ticks), copy.Select(r => r.Timestamp.Ticks));
+        Assert.Empty(InteractionHistory.Decode(new InteractionHistory(3).Encode(), 3));
+    }
+
+    [Fact]
+    public void A_history_keeps_its_newest_records_and_says_which_fell_out()
+    {
+        var history = new InteractionHistory(3);
+        InteractionRecord Click(int i) => new() { ItemId = $"{i}", Type = UserEventType.Click, Timestamp = DateTimeOffset.UnixEpoch };
+        Assert.Null(history.Add(Click(1)));
+        Assert.Null(history.Add(Click(2)));
+        Assert.Null(history.Add(Click(3)));
+        Assert.Equal("1", history.Add(Click(4))!.ItemId);
+        Assert.Equal(["2", "3", "4"], history.Select(h => h.ItemId));
+        // Decoded into a smaller window (a lowered bound), the newest are kept.
+        Assert.Equal(["3", "4"], InteractionHistory.Decode(history.Encode(), 2).Select(h => h.ItemId));
+    }
+
+    [Fact]
+    public void A_damaged_history_encoding_is_a_format_error()
+    {
+        var history = new InteractionHistory(5);
+        history.Add(new InteractionRecord { ItemId = "42", Type = UserEventType.Rating, Value = 3f, Timestamp = DateTimeOffset.UnixEpoch });
+        var bytes = history.Encode();
+        Assert.Throws<FormatException>(() => InteractionHistory.Decode(bytes.AsSpan(0, bytes.Length - 1), 5));
+        Assert.Throws<FormatException>(() => InteractionHistory.Decode([], 5));
+        var otherVersion = bytes.ToArray();
+        otherVersion[0] = 99;
+        Assert.Throws<FormatException>(() => InteractionHistory.Decode(otherVersion, 5));
+    }
+
+    [Fact]
+    public void The_event_id_window_forgets_exactly_the_oldest_and_round_trips()
+    {
+        var window = new EventIdWindow(4);
+        // 0 is a hash like any other; unused slots must not match it.
+        Assert.False(window.Contains(0));
+        foreach (var hash in new ulong[] { 0, 1, 2 }) window.Add(hash);
+        Assert.True(window.Contains(0));
+        Assert.False(window.Contains(3));
+        foreach (var hash in new ulong[] { 3, 4, ulong.MaxValue }) window.Add(hash);
+        Assert.Equal([2UL, 3UL, 4UL, ulong.MaxValue], window);
+        Assert.False(window.Contains(0));
+        Assert.False(window.Contains(1));
+        Assert.True(window.Contains(ulong.MaxValue));
+
+        var copy = EventIdWindow.Decode(window.Encode(), 4);
+        Assert.Equal(window, copy);
+        Assert.Equal(4 * sizeof(ulong), window.Encode().Length);
+        copy.Add(5);
+        Assert.Equal([3UL, 4UL, ulong.MaxValue, 5UL], copy);
+        Assert.Equal([4UL, ulong.MaxValue], EventIdWindow.Decode(window.Encode(), 2));
+        Assert.Throws<FormatException>(() => EventIdWindow.Decode(new byte[7], 4));
+    }
+}
+
+public class EventIdHashTests
+{
+    [Theory]
+    [InlineData("e1")]
+    [InlineData("in-1-3-12345")]
+    [InlineData("événement-漢字-🙂")]
+    [InlineData("")]
+    public void The_hash_is_XxHash64_of_the_UTF8_bytes_as_stored_before(string eventId)
+    {
+        Assert.Equal(System.IO.Hashing.XxHash64.HashToUInt64(System.Text.Encoding.UTF8.GetBytes(eventId)), EventIdHash.Of(eventId));
+    }
+
+    [Fact]
+    public void Long_ids_hash_the_same_way()
+    {
+        var id = string.Concat(Enumerable.Repeat("ü-0123456789", 100));
+        Assert.Equal(System.IO.Hashing.XxHash64.HashToUInt64(System.Text.Encoding.UTF8.GetBytes(id)), EventIdHash.Of(id));
+        Assert.NotEqual(EventIdHash.Of(id), EventIdHash.Of(id + "x"));
+    }
+}
