@@ -76,7 +76,7 @@ public class RestartTests(ServiceFixture service, ITestOutputHelper output)
             RedisType.String => await db.StringLengthAsync(key),
             var other => throw new InvalidOperationException($"Unexpected Redis type {other} for {key}"),
         };
-        output.WriteLine($"Redis key {key}: {bytes:N0} bytes for a user with 1,200 events, 1,000 remembered event ids, 200 history entries and 1,000 characters of preferences (the feed and the embedding are not stored)");
+        output.WriteLine($"Redis key {key}: {bytes:N0} bytes for a user with 1,200 events, 1,000 remembered event ids, 200 history entries and 1,000 characters of preferences (the embedding is not stored; the feed only in compact form, with the next event)");
         Assert.InRange(bytes, 5_000, 40_000);
     }
 }
