@@ -34,7 +34,7 @@ public static class ModelApi
         }
         catch (ModelReloadException e)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Model reload refused", detail: e.Message);
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Model reload refused", detail: e.Reason);
         }
     }
 }
