@@ -24,6 +24,14 @@ public sealed class ModelOptions : IValidatableObject
     /// <summary>Where the ONNX scoring graphs are written; unset = a folder under the system temp path.</summary>
     public string? OnnxFolder { get; set; }
 
+    /// <summary>
+    /// How often each silo checks <see cref="Directory"/>'s manifest and reloads a new model version by itself (the
+    /// same swap as <c>POST /v1/admin/model/reload</c>); 0 = never. With a directory every silo of a cluster shares,
+    /// one <c>llmrec train --out</c> rolls the new model out to all of them.
+    /// </summary>
+    [Range(0, 86_400, ErrorMessage = "Model:WatchIntervalSeconds must lie in [0, 86400].")]
+    public int WatchIntervalSeconds { get; set; }
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (Directory is null && !ModelKindNames.TryParse(Kind, out _))

@@ -49,6 +49,7 @@ public static class ServiceExtensions
             services.AddSingleton(sp => sp.GetRequiredService<ServingLoader>().Serving);
             services.AddSingleton(sp => sp.GetRequiredService<ModelServing>().Catalogue);
             services.AddHostedService<ServingStartup>();
+            services.AddHostedService<ModelWatcher>();
             builder.AddLlmRecLlmLayer();
             services.TryAddSingleton<IReRanker, IdentityReRanker>();
             services.AddSingleton<FeedPipeline>();
