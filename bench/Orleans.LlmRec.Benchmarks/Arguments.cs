@@ -13,6 +13,9 @@ internal static class Arguments
             ? [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v => int.Parse(v, CultureInfo.InvariantCulture))]
             : fallback;
 
+    /// <summary>The value after <paramref name="name"/>, or null when the option is not given.</summary>
+    public static string? Text(string[] args, string name) => Value(args, name);
+
     private static string? Value(string[] args, string name)
     {
         var index = Array.IndexOf(args, name);

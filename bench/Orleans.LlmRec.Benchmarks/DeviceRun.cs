@@ -25,7 +25,7 @@ public static class DeviceRun
     /// </summary>
     public static async Task<int> RunAsync(string[] args)
     {
-        var provider = ArgumentText(args, "--provider") ?? "cuda";
+        var provider = Arguments.Text(args, "--provider") ?? "cuda";
         var useCuda = provider switch
         {
             "cuda" => true,
@@ -61,8 +61,8 @@ public static class DeviceRun
                     var parity = await CheckParityAsync(catalogue, scorer, pool[..256]).ConfigureAwait(false);
                     Console.WriteLine($"parity over 256 users: max relative score error {parity.MaxRelativeError:E2} (contract ≤ {ParityTolerance:E0}: {(parity.MaxRelativeError <= ParityTolerance ? "met" : "NOT met")}); top-{BenchmarkCatalogue.TopK} differs from the full double-precision sort for {parity.RowsDiffering} rows (near-ties closer than the tolerance are not counted: {parity.NearTieRows})");
 
-                    var latencies = await MeasureSingleAsync(scorer, pool, requests).ConfigureAwait(false);
-                    Console.WriteLine($"single user, {requests:N0} sequential requests: p50 {Percentile(latencies, 0.50):F1} µs, p99 {Percentile(latencies, 0.99):F1} µs, max {latencies[^1]:F1} µs");
+                    var latencies = await LatencyRun.MeasureAsync(requests, async i => await scorer.ScoreAsync(pool[i % pool.Length]).ConfigureAwait(false), warmUp: Math.Min(requests, 200)).ConfigureAwait(false);
+                    Console.WriteLine($"single user, {requests:N0} sequential requests: p50 {LatencyRun.Percentile(latencies, 0.50):F1} µs, p99 {LatencyRun.Percentile(latencies, 0.99):F1} µs, max {latencies[^1]:F1} µs");
                 }
 
                 Console.WriteLine();
@@ -147,20 +147,6 @@ public static class DeviceRun
         return new Parity(maxRelative, differing, nearTies);
     }
 
-    private static async Task<double[]> MeasureSingleAsync(OnnxScorer scorer, ScoringRequest[] pool, int requests)
-    {
-        for (var i = 0; i < Math.Min(requests, 200); i++) await scorer.ScoreAsync(pool[i % pool.Length]).ConfigureAwait(false);
-        var samples = new double[requests];
-        for (var i = 0; i < requests; i++)
-        {
-            var started = Stopwatch.GetTimestamp();
-            await scorer.ScoreAsync(pool[i % pool.Length]).ConfigureAwait(false);
-            samples[i] = Stopwatch.GetElapsedTime(started).TotalMicroseconds;
-        }
-        Array.Sort(samples);
-        return samples;
-    }
-
     private static async Task<(double UsersPerSecond, long Batches)> MeasureBatchesAsync(OnnxScorer scorer, ScoringRequest[] work, int seconds)
     {
         for (var i = 0; i < 3; i++) await scorer.ScoreBatchAsync(work).ConfigureAwait(false);
@@ -173,15 +159,5 @@ public static class DeviceRun
         }
         var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
         return (batches * work.Length / elapsed, batches);
-    }
-
-    /// <summary>Nearest-rank percentile of ascending samples.</summary>
-    private static double Percentile(double[] sorted, double fraction) =>
-        sorted[Math.Clamp((int)Math.Ceiling(fraction * sorted.Length) - 1, 0, sorted.Length - 1)];
-
-    private static string? ArgumentText(string[] args, string name)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
     }
 }

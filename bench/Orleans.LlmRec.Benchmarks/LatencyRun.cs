@@ -83,9 +83,10 @@ public static class LatencyRun
         return 0;
     }
 
-    private static async Task<double[]> MeasureAsync(int requests, Func<int, Task> call)
+    /// <summary>Times <paramref name="requests"/> sequential calls after <paramref name="warmUp"/> untimed ones; samples in µs, sorted.</summary>
+    internal static async Task<double[]> MeasureAsync(int requests, Func<int, Task> call, int warmUp = WarmUpRequests)
     {
-        for (var i = 0; i < WarmUpRequests; i++) await call(i).ConfigureAwait(false);
+        for (var i = 0; i < warmUp; i++) await call(i).ConfigureAwait(false);
         var samples = new double[requests];
         for (var i = 0; i < requests; i++)
         {
@@ -106,7 +107,7 @@ public static class LatencyRun
     }
 
     /// <summary>Nearest-rank percentile of ascending samples.</summary>
-    private static double Percentile(double[] sorted, double fraction)
+    internal static double Percentile(double[] sorted, double fraction)
     {
         var rank = (int)Math.Ceiling(fraction * sorted.Length);
         return sorted[Math.Clamp(rank - 1, 0, sorted.Length - 1)];

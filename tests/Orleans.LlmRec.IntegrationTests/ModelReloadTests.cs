@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -20,18 +19,7 @@ public sealed class ModelReloadTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _world = GenreWorld.Create();
-        var ports = FreePorts.Take(3);
-        _silo = await SiloServer.StartAsync(ports[0], new Dictionary<string, string>
-        {
-            ["Silo:SiloPort"] = ports[1].ToString(CultureInfo.InvariantCulture),
-            ["Silo:GatewayPort"] = ports[2].ToString(CultureInfo.InvariantCulture),
-            ["Catalogue:DatasetPath"] = _world.DatasetPath,
-            ["Catalogue:Format"] = "ml-latest-small",
-            ["Model:Directory"] = _world.ModelPath,
-            ["Model:OnnxFolder"] = _world.OnnxFolder,
-            ["Feed:ScoringBudgetMs"] = "5000",
-            ["Logging:LogLevel:Default"] = "Warning",
-        });
+        _silo = await _world.StartSiloAsync();
     }
 
     [Fact]
@@ -41,7 +29,7 @@ public sealed class ModelReloadTests : IAsyncLifetime
         var userId = $"reload-{Guid.NewGuid():N}";
         var items = _world.PopularItems();
         await client.PostEventsAsync(ServiceFixture.Event("1", userId, items[0]), ServiceFixture.Event("2", userId, items[1]));
-        var (original, _, itemMap, originalManifest) = ModelDirectory.Load(_world.ModelPath);
+        var (original, users, itemMap, originalManifest) = ModelDirectory.Load(_world.ModelPath);
         var before = await client.GetFeedAsync(userId, "k=10");
         Assert.Equal(originalManifest.Version, before.ModelVersion);
 
@@ -49,14 +37,8 @@ public sealed class ModelReloadTests : IAsyncLifetime
         var unchanged = await ReloadAsync(HttpStatusCode.OK);
         Assert.False(unchanged.GetProperty("changed").GetBoolean());
 
-        // A model with unrelated item vectors (any rotation or sign flip of the old ones would rank the same after
-        // fold-in), so the feed must change.
-        var turned = new EmbeddingModel(original.Kind, original.UserCount, original.ItemCount, original.Dimension);
-        var random = new Random(8);
-        for (var i = 0; i < turned.ItemVectors.Length; i++) turned.ItemVectors[i] = (float)(random.NextDouble() - 0.5);
-        var users = new IdMap(File.ReadAllLines(Path.Combine(_world.ModelPath, ModelDirectory.UsersFile)));
-        var turnedManifest = ModelDirectory.CreateManifest(turned, users, itemMap, _world.Dataset.Name, seed: 8, trainingSeconds: 0);
-        ModelDirectory.Save(_world.ModelPath, turned, users, itemMap, turnedManifest);
+        // A model with unrelated item vectors, so the feed must change.
+        var turnedManifest = _world.WriteUnrelatedModel(seed: 8);
 
         var reload = await ReloadAsync(HttpStatusCode.OK);
         Assert.True(reload.GetProperty("changed").GetBoolean());

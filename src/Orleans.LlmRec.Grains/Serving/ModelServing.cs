@@ -16,10 +16,7 @@ public sealed class ModelServing
         ArgumentNullException.ThrowIfNull(catalogue);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(scorer);
-        if (model.ItemCount != catalogue.Count)
-        {
-            throw new ArgumentException($"The model has {model.ItemCount} items, the catalogue {catalogue.Count}: they must share one item map.", nameof(model));
-        }
+        CheckItemMap(model, catalogue);
         if (scorer.Model.ItemIdChecksum != catalogue.Checksum)
         {
             throw new ArgumentException($"The scorer's model ({scorer.Model.Version}) was exported for another item map than the catalogue's.", nameof(scorer));
@@ -43,10 +40,15 @@ public sealed class ModelServing
     public ServedModel Replace(ServedModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        if (model.ItemCount != Catalogue.Count)
-        {
-            throw new ArgumentException($"The model has {model.ItemCount} items, the catalogue {Catalogue.Count}: they must share one item map.", nameof(model));
-        }
+        CheckItemMap(model, Catalogue);
         return Interlocked.Exchange(ref _current, model);
+    }
+
+    private static void CheckItemMap(ServedModel model, ItemCatalogue catalogue)
+    {
+        if (model.ItemCount != catalogue.Count)
+        {
+            throw new ArgumentException($"The model has {model.ItemCount} items, the catalogue {catalogue.Count}: they must share one item map.", nameof(model));
+        }
     }
 }

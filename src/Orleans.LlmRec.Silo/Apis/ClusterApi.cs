@@ -50,10 +50,7 @@ public static class ClusterApi
         {
             Silo = local.SiloAddress.ToParsableString(),
             MembershipVersion = snapshot.Version.Value,
-            Silos = snapshot.Members.Values
-                .OrderBy(m => m.SiloAddress.ToParsableString(), StringComparer.Ordinal)
-                .Select(m => new SiloView { Address = m.SiloAddress.ToParsableString(), Name = m.Name, Status = m.Status.ToString() })
-                .ToList(),
+            Silos = Views(snapshot.Members.Values.Select(m => (m.SiloAddress, m.Name, m.Status))),
         };
     }
 
@@ -69,10 +66,12 @@ public static class ClusterApi
         {
             Silo = serving.Silo,
             MembershipVersion = -1,
-            Silos = hosts
-                .OrderBy(m => m.SiloAddress.ToParsableString(), StringComparer.Ordinal)
-                .Select(m => new SiloView { Address = m.SiloAddress.ToParsableString(), Name = m.SiloName, Status = m.Status.ToString() })
-                .ToList(),
+            Silos = Views(hosts.Select(m => (m.SiloAddress, m.SiloName, m.Status))),
         };
     }
+
+    private static List<SiloView> Views(IEnumerable<(SiloAddress Address, string Name, SiloStatus Status)> silos) => silos
+        .Select(m => new SiloView { Address = m.Address.ToParsableString(), Name = m.Name, Status = m.Status.ToString() })
+        .OrderBy(v => v.Address, StringComparer.Ordinal)
+        .ToList();
 }

@@ -52,7 +52,7 @@ public sealed partial class ServingLoader : IAsyncDisposable
         var folder = _model.OnnxFolder ?? (_temporaryFolder = Path.Combine(Path.GetTempPath(), "llmrec-onnx", $"{Environment.ProcessId}-{Guid.NewGuid():N}"));
         var export = ExportForServing(model, manifest, folder);
         _onnxScorer = OnnxScorer.Load(export.FullCataloguePath, _scorer, _loggers.CreateLogger<OnnxScorer>(),
-            new ModelExpectation { ItemCount = catalogue.Count, ItemIdChecksum = catalogue.Checksum, Dimension = model.Dimension });
+            ExpectationFor(catalogue, model));
         LogServing(_logger, manifest.Kind, manifest.Version, catalogue.Count, model.Dimension, catalogue.Name, export.FullCataloguePath);
         return new ModelServing(catalogue, new ServedModel(model, manifest.Version), _onnxScorer);
     }
@@ -100,7 +100,7 @@ public sealed partial class ServingLoader : IAsyncDisposable
             try
             {
                 await _onnxScorer!.SwapAsync(export.FullCataloguePath,
-                    new ModelExpectation { ItemCount = serving.Catalogue.Count, ItemIdChecksum = serving.Catalogue.Checksum, Dimension = model.Dimension },
+                    ExpectationFor(serving.Catalogue, model),
                     cancellationToken);
             }
             catch (ScoringModelException e)
@@ -116,6 +116,10 @@ public sealed partial class ServingLoader : IAsyncDisposable
             _reloading.Release();
         }
     }
+
+    /// <summary>What the scorer must find in an export of <paramref name="model"/> to serve it over <paramref name="catalogue"/>.</summary>
+    private static ModelExpectation ExpectationFor(ItemCatalogue catalogue, EmbeddingModel model) =>
+        new() { ItemCount = catalogue.Count, ItemIdChecksum = catalogue.Checksum, Dimension = model.Dimension };
 
     /// <summary>The scoring graphs of <paramref name="model"/> in <paramref name="folder"/>, deleted again when the silo stops.</summary>
     private OnnxExportResult ExportForServing(EmbeddingModel model, ModelManifest manifest, string folder)

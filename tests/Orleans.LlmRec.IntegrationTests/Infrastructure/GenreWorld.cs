@@ -87,5 +87,40 @@ public sealed class GenreWorld : IDisposable
         throw new ArgumentException($"Unknown genre '{value}'.");
     }
 
+    /// <summary>
+    /// Replaces the model in <see cref="ModelPath"/> with one of the same kind and item map but seeded random item
+    /// vectors (a rotation or sign flip of the old ones would rank the same after fold-in), as <c>llmrec train --out</c>
+    /// would; returns its manifest.
+    /// </summary>
+    public ModelManifest WriteUnrelatedModel(int seed)
+    {
+        var (current, users, items, _) = ModelDirectory.Load(ModelPath);
+        var next = new EmbeddingModel(current.Kind, current.UserCount, current.ItemCount, current.Dimension);
+        var random = new Random(seed);
+        for (var i = 0; i < next.ItemVectors.Length; i++) next.ItemVectors[i] = (float)(random.NextDouble() - 0.5);
+        var manifest = ModelDirectory.CreateManifest(next, users, items, Dataset.Name, seed, trainingSeconds: 0);
+        ModelDirectory.Save(ModelPath, next, users, items, manifest);
+        return manifest;
+    }
+
+    /// <summary>A single silo (localhost clustering, memory storage) serving this world's data set and model directory.</summary>
+    public Task<SiloServer> StartSiloAsync(IReadOnlyDictionary<string, string>? extra = null)
+    {
+        var ports = FreePorts.Take(3);
+        var settings = new Dictionary<string, string>
+        {
+            ["Silo:SiloPort"] = ports[1].ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Silo:GatewayPort"] = ports[2].ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Catalogue:DatasetPath"] = DatasetPath,
+            ["Catalogue:Format"] = "ml-latest-small",
+            ["Model:Directory"] = ModelPath,
+            ["Model:OnnxFolder"] = OnnxFolder,
+            ["Feed:ScoringBudgetMs"] = "5000",
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>()) settings[key] = value;
+        return SiloServer.StartAsync(ports[0], settings);
+    }
+
     public void Dispose() => Directory.Delete(Root, recursive: true);
 }

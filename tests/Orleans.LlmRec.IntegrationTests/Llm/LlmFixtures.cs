@@ -130,14 +130,17 @@ public sealed class SlowLlm : ICollectionFixture<SlowLlmFixture>
 /// </summary>
 public sealed class FailingLlmFixture : LlmFixture
 {
-    protected override IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>
+    protected override IReadOnlyDictionary<string, string> Settings { get; } = CircuitSettings("00:10:00");
+
+    /// <summary>No retries, and a circuit that opens after 4 attempts of which half failed, for <paramref name="breakDuration"/>.</summary>
+    internal static Dictionary<string, string> CircuitSettings(string breakDuration) => new()
     {
         ["Llm:ProfileRefreshInteractions"] = "1000",
         ["Llm:Resilience:MaxRetries"] = "0",
         ["Llm:Resilience:CircuitMinimumThroughput"] = "4",
         ["Llm:Resilience:CircuitFailureRatio"] = "0.5",
         ["Llm:Resilience:CircuitSamplingDuration"] = "00:01:00",
-        ["Llm:Resilience:CircuitBreakDuration"] = "00:10:00",
+        ["Llm:Resilience:CircuitBreakDuration"] = breakDuration,
     };
 }
 
@@ -150,15 +153,7 @@ public sealed class FailingLlm : ICollectionFixture<FailingLlmFixture>
 /// <summary>Like <see cref="FailingLlmFixture"/>, but the circuit tries again after two seconds, so it can close.</summary>
 public sealed class RecoveringLlmFixture : LlmFixture
 {
-    protected override IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>
-    {
-        ["Llm:ProfileRefreshInteractions"] = "1000",
-        ["Llm:Resilience:MaxRetries"] = "0",
-        ["Llm:Resilience:CircuitMinimumThroughput"] = "4",
-        ["Llm:Resilience:CircuitFailureRatio"] = "0.5",
-        ["Llm:Resilience:CircuitSamplingDuration"] = "00:01:00",
-        ["Llm:Resilience:CircuitBreakDuration"] = "00:00:02",
-    };
+    protected override IReadOnlyDictionary<string, string> Settings { get; } = FailingLlmFixture.CircuitSettings("00:00:02");
 }
 
 [CollectionDefinition(Name)]

@@ -4,6 +4,7 @@ using Orleans.LlmRec.Recommendation.FoldIn;
 using Orleans.LlmRec.Recommendation.Models;
 using Orleans.LlmRec.Recommendation.Training;
 using Xunit.Abstractions;
+using static Orleans.LlmRec.Recommendation.UnitTests.FoldIn.FoldInWorld;
 
 namespace Orleans.LlmRec.Recommendation.UnitTests.FoldIn;
 
@@ -13,62 +14,6 @@ namespace Orleans.LlmRec.Recommendation.UnitTests.FoldIn;
 /// </summary>
 public class TrainedUserFoldInTests(ITestOutputHelper output)
 {
-    private static readonly Lazy<RatingsDataset> Catalogue = new(() => SyntheticCatalogue.Generate(new SyntheticCatalogueOptions
-    {
-        Seed = 11,
-        UserCount = 300,
-        ItemCount = 400,
-        MeanInteractionsPerUser = 40,
-    }));
-
-    // As in UserFoldInTests: rating models get ratings that follow genre (users rate two favourite genres high).
-    private static readonly Lazy<RatingsDataset> GenreRatings = new(() =>
-    {
-        var catalogue = Catalogue.Value;
-        var random = new Random(5);
-        var genres = SyntheticCatalogue.Genres;
-        var interactions = new List<Interaction>();
-        for (var user = 0; user < catalogue.UserCount; user++)
-        {
-            var favourites = new[] { genres[random.Next(genres.Count)], genres[random.Next(genres.Count)] };
-            foreach (var item in Enumerable.Range(0, catalogue.ItemCount).OrderBy(_ => random.Next()).Take(60))
-            {
-                var liked = catalogue.ItemInfo[item].Genres.Any(favourites.Contains);
-                var rating = Math.Clamp(Math.Round((liked ? 4.5 : 2.0) + random.NextDouble() - 0.5), 1, 5);
-                interactions.Add(new Interaction(user, item, (float)rating, user * 100L));
-            }
-        }
-        return catalogue.WithInteractions([.. interactions], "genre-ratings");
-    });
-
-    private static readonly Dictionary<ModelKind, EmbeddingModel> Trained = [];
-
-    private static RatingsDataset DataFor(ModelKind kind) => kind.PredictsRatings() ? GenreRatings.Value : Catalogue.Value;
-
-    private static EmbeddingModel Train(ModelKind kind)
-    {
-        lock (Trained)
-        {
-            if (!Trained.TryGetValue(kind, out var model))
-            {
-                Trained[kind] = model = TrainerCatalog.Create(kind, new TrainerSettings { Seed = 3, Epochs = kind is ModelKind.LightGcn ? 60 : null }).Train(DataFor(kind));
-            }
-            return model;
-        }
-    }
-
-    private static FoldedUser FoldInTrainingHistory(UserFoldIn foldIn, ModelKind kind, InteractionMatrix matrix, int user)
-    {
-        var items = matrix.ItemsOf(user);
-        var ratings = matrix.RatingsOf(user);
-        var interactions = new FoldInInteraction[items.Length];
-        for (var n = 0; n < items.Length; n++)
-        {
-            interactions[n] = kind.PredictsRatings() ? new FoldInInteraction(items[n], ratings[n], IsRating: true) : new FoldInInteraction(items[n], 1f);
-        }
-        return foldIn.Compute(interactions);
-    }
-
     [Theory]
     [InlineData(ModelKind.SvdPlusPlus)]
     [InlineData(ModelKind.LightGcn)]

@@ -3,55 +3,12 @@ using Orleans.LlmRec.Recommendation.Evaluation;
 using Orleans.LlmRec.Recommendation.FoldIn;
 using Orleans.LlmRec.Recommendation.Models;
 using Orleans.LlmRec.Recommendation.Training;
+using static Orleans.LlmRec.Recommendation.UnitTests.FoldIn.FoldInWorld;
 
 namespace Orleans.LlmRec.Recommendation.UnitTests.FoldIn;
 
 public class UserFoldInTests
 {
-    private static readonly Lazy<RatingsDataset> Catalogue = new(() => SyntheticCatalogue.Generate(new SyntheticCatalogueOptions
-    {
-        Seed = 11,
-        UserCount = 300,
-        ItemCount = 400,
-        MeanInteractionsPerUser = 40,
-    }));
-
-    // The catalogue's ratings depend on taste relative to each user's own picks, so they say little about genre;
-    // rating models get ratings that do: users rate items of their two favourite genres high, others low.
-    private static readonly Lazy<RatingsDataset> GenreRatings = new(() =>
-    {
-        var catalogue = Catalogue.Value;
-        var random = new Random(5);
-        var genres = SyntheticCatalogue.Genres;
-        var interactions = new List<Interaction>();
-        for (var user = 0; user < catalogue.UserCount; user++)
-        {
-            var favourites = new[] { genres[random.Next(genres.Count)], genres[random.Next(genres.Count)] };
-            foreach (var item in Enumerable.Range(0, catalogue.ItemCount).OrderBy(_ => random.Next()).Take(60))
-            {
-                var liked = catalogue.ItemInfo[item].Genres.Any(favourites.Contains);
-                var rating = Math.Clamp(Math.Round((liked ? 4.5 : 2.0) + random.NextDouble() - 0.5), 1, 5);
-                interactions.Add(new Interaction(user, item, (float)rating, user * 100L));
-            }
-        }
-        return catalogue.WithInteractions([.. interactions], "genre-ratings");
-    });
-
-    private static readonly Dictionary<ModelKind, EmbeddingModel> Trained = [];
-
-    private static RatingsDataset DataFor(ModelKind kind) => kind.PredictsRatings() ? GenreRatings.Value : Catalogue.Value;
-
-    private static EmbeddingModel Train(ModelKind kind)
-    {
-        lock (Trained)
-        {
-            if (!Trained.TryGetValue(kind, out var model))
-            {
-                Trained[kind] = model = TrainerCatalog.Create(kind, new TrainerSettings { Seed = 3, Epochs = kind is ModelKind.LightGcn ? 60 : null }).Train(DataFor(kind));
-            }
-            return model;
-        }
-    }
 
     public static TheoryData<ModelKind> PersonalisedKinds => [.. TrainerCatalog.PersonalisedKinds];
 
@@ -103,11 +60,7 @@ public class UserFoldInTests
         var agreements = new List<double>();
         foreach (var user in Enumerable.Range(0, 40))
         {
-            var interactions = new List<FoldInInteraction>();
-            var items = matrix.ItemsOf(user);
-            var ratings = matrix.RatingsOf(user);
-            for (var n = 0; n < items.Length; n++) interactions.Add(kind.PredictsRatings() ? new FoldInInteraction(items[n], ratings[n], IsRating: true) : new FoldInInteraction(items[n], 1f));
-            var folded = foldIn.Compute(interactions.ToArray());
+            var folded = FoldInTrainingHistory(foldIn, kind, matrix, user);
             var trained = new float[model.ItemCount];
             var refolded = new float[model.ItemCount];
             model.ScoreAll(user, trained);
