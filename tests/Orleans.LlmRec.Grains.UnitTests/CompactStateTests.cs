@@ -44,6 +44,57 @@ public class CompactStateTests
     }
 
     [Fact]
+    public void The_encoding_kept_while_records_come_and_go_equals_one_written_from_scratch()
+    {
+        // Ids of 1 to 300 characters (one- and two-byte length prefixes, multi-byte UTF-8), so the kept bytes are
+        // moved to the buffer's start and the buffer grows several times while the oldest records drop out.
+        var history = new InteractionHistory(20);
+        var added = new List<InteractionRecord>();
+        var random = new Random(7);
+        for (var i = 0; i < 500; i++)
+        {
+            var id = random.Next(4) switch
+            {
+                0 => $"{i}",
+                1 => new string('é', random.Next(1, 150)),
+                2 => new string('x', random.Next(100, 300)),
+                _ => $"item-{i}-漢字",
+            };
+            var record = new InteractionRecord
+            {
+                ItemId = id,
+                Type = (UserEventType)(i % 5),
+                Value = i % 5 == (int)UserEventType.Rating ? i / 100f : null,
+                Timestamp = DateTimeOffset.UnixEpoch.AddMinutes(i).ToOffset(TimeSpan.FromHours(i % 3)),
+            };
+            history.Add(record);
+            added.Add(record);
+
+            var fresh = new InteractionHistory(20);
+            foreach (var kept in added.TakeLast(20)) fresh.Add(kept);
+            Assert.Equal(fresh.Encode(), history.Encode());
+        }
+        Assert.Equal(added.TakeLast(20), InteractionHistory.Decode(history.Encode(), 20));
+    }
+
+    [Fact]
+    public void The_history_encoding_keeps_its_stored_layout()
+    {
+        // What earlier versions wrote must still be read, and what this one writes must be read by them: version 1.
+        var history = new InteractionHistory(5);
+        history.Add(new InteractionRecord { ItemId = "42", Type = UserEventType.Rating, Value = 3f, Timestamp = DateTimeOffset.UnixEpoch });
+        history.Add(new InteractionRecord { ItemId = "7", Type = UserEventType.Click, Timestamp = new DateTimeOffset(1970, 1, 1, 2, 0, 0, TimeSpan.FromHours(2)) });
+        byte[] epochTicks = [0x00, 0x80, 0xB5, 0xF7, 0xF5, 0x7F, 0x9F, 0x08];
+        byte[] expected =
+        [
+            1, 2,
+            2, (byte)'4', (byte)'2', 0x80 | (byte)UserEventType.Rating, 0x00, 0x00, 0x40, 0x40, .. epochTicks, 0, 0,
+            1, (byte)'7', (byte)UserEventType.Click, .. epochTicks, 120, 0,
+        ];
+        Assert.Equal(expected, history.Encode());
+    }
+
+    [Fact]
     public void A_damaged_history_encoding_is_a_format_error()
     {
         var history = new InteractionHistory(5);

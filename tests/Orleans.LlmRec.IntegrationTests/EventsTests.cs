@@ -82,6 +82,11 @@ public class EventsTests(ServiceFixture service)
         {
             Assert.True(paths.TryGetProperty(path, out _), $"OpenAPI document lacks {path}");
         }
-        Assert.Equal("GetFeed", paths.GetProperty("/v1/users/{userId}/feed").GetProperty("get").GetProperty("operationId").GetString());
+        var getFeed = paths.GetProperty("/v1/users/{userId}/feed").GetProperty("get");
+        Assert.Equal("GetFeed", getFeed.GetProperty("operationId").GetString());
+        // The feed's body is written as pre-serialised bytes; the document must still describe it as a Feed.
+        var feedSchema = getFeed.GetProperty("responses").GetProperty("200").GetProperty("content").GetProperty("application/json").GetProperty("schema");
+        Assert.Equal("#/components/schemas/Feed", feedSchema.GetProperty("$ref").GetString());
+        Assert.True(getFeed.GetProperty("responses").TryGetProperty("400", out _));
     }
 }

@@ -87,6 +87,38 @@ public class FeedTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task Repeated_reads_of_a_cached_feed_answer_each_request_as_asked_and_a_click_still_changes_it()
+    {
+        var userId = NewUser("repeat");
+        await service.PostEventsAsync(ServiceFixture.Event(Guid.NewGuid().ToString(), userId, service.World.PopularItems()[2], "like"));
+        var path = $"/v1/users/{userId}/feed?k=8";
+        var first = await service.Client.GetAsync(path);
+        var firstBytes = await first.Content.ReadAsByteArrayAsync();
+        var firstBody = System.Text.Encoding.UTF8.GetString(firstBytes);
+        // Answered whole, with its length (the body is kept serialised between reads of the same cached feed).
+        Assert.Equal(firstBytes.Length, first.Content.Headers.ContentLength);
+        Assert.Equal("application/json", first.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("\"source\":\"model\"", firstBody, StringComparison.Ordinal);
+
+        // Other shapes of request in between must neither change nor borrow the cached answer.
+        var four = await service.GetFeedAsync(userId, "k=4");
+        var explained = await service.GetFeedAsync(userId, "k=8&explain=true");
+        var excluding = await service.GetFeedAsync(userId, $"k=8&exclude={four.Items[0].ItemId}");
+        Assert.Equal(4, four.Items.Count);
+        Assert.All(explained.Items, i => Assert.NotNull(i.Explanation));
+        Assert.DoesNotContain(excluding.Items, i => i.ItemId == four.Items[0].ItemId);
+        Assert.Equal(firstBody, await service.Client.GetStringAsync(path));
+        Assert.Equal(firstBody, await service.Client.GetStringAsync(path));
+
+        var clicked = four.Items[0].ItemId;
+        await service.PostEventsAsync(ServiceFixture.Event(Guid.NewGuid().ToString(), userId, clicked));
+        var after = await service.GetFeedAsync(userId, "k=8");
+        Assert.DoesNotContain(after.Items, i => i.ItemId == clicked);
+        Assert.Equal(await service.Client.GetStringAsync(path), await service.Client.GetStringAsync(path));
+        Assert.DoesNotContain($"\"itemId\":\"{clicked}\"", await service.Client.GetStringAsync(path), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_user_of_the_training_data_starts_from_their_history()
     {
         // A user whose whole training history fits the grain's history window.

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Collections;
+using System.Runtime.InteropServices;
 
 namespace Orleans.LlmRec.Grains.Users;
 
@@ -55,13 +56,21 @@ public sealed class EventIdWindow : IReadOnlyCollection<ulong>
     public byte[] Encode()
     {
         var bytes = new byte[_count * sizeof(ulong)];
-        var at = 0;
-        foreach (var hash in this)
-        {
-            BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(at), hash);
-            at += sizeof(ulong);
-        }
+        // Oldest first: from the start of the ring to its end, then what wrapped around to its beginning.
+        var first = Math.Min(_count, _ring.Length - _start);
+        WriteLittleEndian(_ring.AsSpan(_start, first), bytes);
+        WriteLittleEndian(_ring.AsSpan(0, _count - first), bytes.AsSpan(first * sizeof(ulong)));
         return bytes;
+    }
+
+    private static void WriteLittleEndian(ReadOnlySpan<ulong> hashes, Span<byte> destination)
+    {
+        if (BitConverter.IsLittleEndian)
+        {
+            MemoryMarshal.AsBytes(hashes).CopyTo(destination);
+            return;
+        }
+        for (var i = 0; i < hashes.Length; i++) BinaryPrimitives.WriteUInt64LittleEndian(destination[(i * sizeof(ulong))..], hashes[i]);
     }
 
     /// <summary>Reads what <see cref="Encode"/> wrote into a window of <paramref name="capacity"/> (keeping the newest).</summary>

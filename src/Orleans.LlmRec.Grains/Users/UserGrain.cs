@@ -29,7 +29,12 @@ public sealed partial class UserGrain(
 
     private readonly FeedOptions _options = options.Value;
 
+    /// <summary>The last response served from the cached feed, for <c>k</c> with no exclusions and no explanation.</summary>
+    private CachedResponse? _servedFromCache;
+
     private string UserId => this.GetPrimaryKeyString();
+
+    private sealed record CachedResponse(StoredFeed From, int K, Feed Response);
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -89,6 +94,16 @@ public sealed partial class UserGrain(
         // The changed counters are persisted by the next write.
         if (MarkProfileRequestIfDue(s, now)) RequestProfile(now);
 
+        if (s.FeedIsCurrent && s.LastGoodFeed is { } current && current.ModelVersion == model.Version
+            && request.Exclude.Count == 0 && !request.Explain && current.Items.Count >= request.K)
+        {
+            // The common read, answered with the same immutable object until the feed or k changes: no copy here,
+            // none in Orleans (Feed is [Immutable]), and the API can keep its serialised form by reference.
+            if (_servedFromCache is { } served && ReferenceEquals(served.From, current) && served.K == request.K) return served.Response;
+            var response = ToFeed(current, request, [], model, degraded: false, note: null);
+            _servedFromCache = new CachedResponse(current, request.K, response);
+            return response;
+        }
         var requestExcluded = request.Exclude.ToHashSet(StringComparer.Ordinal);
         if (s.FeedIsCurrent && s.LastGoodFeed is { } cached && cached.ModelVersion == model.Version
             && cached.Items.Count(i => !requestExcluded.Contains(i.ItemId)) >= request.K)

@@ -21,12 +21,13 @@ public static class FeedApi
                 "scoring failed or ran over its budget and the last good feed or popular items were served. An unknown user " +
                 "is a cold start (popular items, source fallback, not degraded). `exclude` is a comma-separated list of item ids.")
             .WithTags("Feed")
+            .Produces<Feed>(StatusCodes.Status200OK, "application/json")
             .ProducesValidationProblem();
         return app;
     }
 
-    private static async Task<Results<Ok<Feed>, ValidationProblem>> GetFeedAsync(
-        string userId, int? k, string? exclude, bool? explain, IGrainFactory grains, IOptions<FeedOptions> options, IOptions<IngestionOptions> ingestion, ServiceMetrics metrics)
+    private static async Task<Results<Utf8ContentHttpResult, ValidationProblem>> GetFeedAsync(
+        string userId, int? k, string? exclude, bool? explain, IGrainFactory grains, IOptions<FeedOptions> options, IOptions<IngestionOptions> ingestion, ServiceMetrics metrics, FeedBodies bodies)
     {
         var feedOptions = options.Value;
         var count = k ?? feedOptions.DefaultK;
@@ -39,6 +40,7 @@ public static class FeedApi
         }
         var feed = await grains.GetUserGrain(userId).GetFeedAsync(new FeedRequest { K = count, Exclude = excluded, Explain = explain ?? false });
         metrics.FeedServed(feed);
-        return TypedResults.Ok(feed);
+        // Written with its length in one piece (a streamed body would be chunked: two writes per response).
+        return TypedResults.Text(bodies.Of(feed), "application/json; charset=utf-8");
     }
 }

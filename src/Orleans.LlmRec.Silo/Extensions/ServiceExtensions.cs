@@ -63,6 +63,7 @@ public static class ServiceExtensions
             builder.AddLlmRecCluster();
         }
 
+        services.AddSingleton<Apis.FeedBodies>();
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ApiExceptionHandler.ExplainBareStatus);
         services.AddExceptionHandler<ApiExceptionHandler>();
         // Binding failures (k=abc, malformed JSON bodies) become exceptions the handler turns into 400 ProblemDetails

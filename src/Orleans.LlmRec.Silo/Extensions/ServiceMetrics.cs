@@ -25,7 +25,11 @@ public sealed class ServiceMetrics
     }
 
     public void FeedServed(Feed feed) =>
-        _feeds.Add(1, new KeyValuePair<string, object?>("source", SourceName(feed.Source)), new KeyValuePair<string, object?>("degraded", feed.Degraded));
+        _feeds.Add(1, new KeyValuePair<string, object?>("source", SourceName(feed.Source)), new KeyValuePair<string, object?>("degraded", feed.Degraded ? BoxedTrue : BoxedFalse));
+
+    // Tag values are objects: boxed once, not on every feed.
+    private static readonly object BoxedTrue = true;
+    private static readonly object BoxedFalse = false;
 
     public void BatchIngested(IngestResponse response)
     {
