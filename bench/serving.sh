@@ -59,7 +59,8 @@ start() {
   exit 1
 }
 
-load() { dotnet "$OUT/load/llmrec-load.dll" "$@" --target "$HTTP"; }
+# Each measured window also reports the silo's and redis-server's CPU per request or event (steadier than rates here).
+load() { dotnet "$OUT/load/llmrec-load.dll" "$@" --target "$HTTP" --cpu-of "silo=$SILO_PID,redis=$REDIS_PID"; }
 
 echo "# $(date -u +%FT%TZ) $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for scenario in $SCENARIOS; do

@@ -5,6 +5,9 @@ namespace Orleans.LlmRec.LoadGenerator;
 /// <summary>Latencies and counts of one scenario's measured window.</summary>
 internal sealed class Measurement(string name, long operations, long errors, TimeSpan window, double[] sortedMilliseconds, int itemsPerOperation = 1)
 {
+    /// <summary>CPU seconds of the watched processes (<c>--cpu-of</c>) during the window.</summary>
+    public IReadOnlyDictionary<string, double> CpuSeconds { get; init; } = new Dictionary<string, double>();
+
     public string Name { get; } = name;
     public long Operations { get; } = operations;
     public long Errors { get; } = errors;
@@ -21,7 +24,14 @@ internal sealed class Measurement(string name, long operations, long errors, Tim
     public override string ToString()
     {
         var rate = ItemsPerOperation == 1 ? $"{PerSecond,9:N0}/s" : $"{PerSecond,9:N0}/s ({ItemsPerSecond:N0} events/s)";
-        return $"{Name,-28} {rate}  p50 {Percentile(0.50),7:F2} ms  p90 {Percentile(0.90),7:F2} ms  p99 {Percentile(0.99),7:F2} ms  max {Max,7:F1} ms  n={Operations:N0} errors={Errors:N0}";
+        var line = $"{Name,-28} {rate}  p50 {Percentile(0.50),7:F2} ms  p90 {Percentile(0.90),7:F2} ms  p99 {Percentile(0.99),7:F2} ms  max {Max,7:F1} ms  n={Operations:N0} errors={Errors:N0}";
+        var unit = ItemsPerOperation == 1 ? "op" : "event";
+        var items = Operations * (double)ItemsPerOperation;
+        foreach (var (process, seconds) in CpuSeconds)
+        {
+            line += items > 0 ? $"  {process} {seconds * 1e6 / items:F1} µs CPU/{unit}" : "";
+        }
+        return line;
     }
 }
 
@@ -34,11 +44,11 @@ internal sealed class LatencyLog(int workers)
     public void Add(int worker, double milliseconds) => _perWorker[worker].Add(milliseconds);
     public void Error(int worker) => _errors[worker]++;
 
-    public Measurement ToMeasurement(string name, TimeSpan window, int itemsPerOperation = 1)
+    public Measurement ToMeasurement(string name, TimeSpan window, int itemsPerOperation = 1, IReadOnlyDictionary<string, double>? cpuSeconds = null)
     {
         var all = _perWorker.SelectMany(l => l).ToArray();
         Array.Sort(all);
-        return new Measurement(name, all.Length, _errors.Sum(), window, all, itemsPerOperation);
+        return new Measurement(name, all.Length, _errors.Sum(), window, all, itemsPerOperation) { CpuSeconds = cpuSeconds ?? new Dictionary<string, double>() };
     }
 }
 
@@ -51,12 +61,23 @@ internal static class ClosedLoop
     /// <summary>One operation: returns the milliseconds to record, or null when it failed.</summary>
     public delegate Task<double?> Operation(int worker, Random random, CancellationToken cancellationToken);
 
+    /// <summary>Processes whose CPU time each measured window reports (<c>--cpu-of</c>).</summary>
+    public static IReadOnlyList<WatchedProcess> Watched { get; set; } = [];
+
     public static async Task<Measurement> RunAsync(string name, int concurrency, TimeSpan warmup, TimeSpan window, Operation operation, int itemsPerOperation = 1)
     {
         var log = new LatencyLog(concurrency);
         var start = Stopwatch.GetTimestamp();
         var measureFrom = start + (long)(warmup.TotalSeconds * Stopwatch.Frequency);
         var end = measureFrom + (long)(window.TotalSeconds * Stopwatch.Frequency);
+        var cpu = new CpuWindow(Watched);
+        var cpuWatch = Task.Run(async () =>
+        {
+            await Task.Delay(warmup);
+            cpu.Start();
+            await Task.Delay(window);
+            cpu.Stop();
+        });
         using var stop = new CancellationTokenSource(warmup + window + TimeSpan.FromSeconds(30));
         var workers = Enumerable.Range(0, concurrency).Select(w => Task.Run(async () =>
         {
@@ -72,7 +93,8 @@ internal static class ClosedLoop
             }
         })).ToArray();
         await Task.WhenAll(workers);
-        return log.ToMeasurement(name, window, itemsPerOperation);
+        await cpuWatch;
+        return log.ToMeasurement(name, window, itemsPerOperation, cpu.UsedSeconds);
     }
 
     public static double Milliseconds(long startTimestamp) => Stopwatch.GetElapsedTime(startTimestamp).TotalMilliseconds;

@@ -9,13 +9,20 @@ var concurrency = new Option<int>("--concurrency") { Description = "Requests in 
 var warmup = new Option<double>("--warmup") { Description = "Seconds of warm-up, not measured.", DefaultValueFactory = _ => 3 };
 var duration = new Option<double>("--duration") { Description = "Seconds measured.", DefaultValueFactory = _ => 10 };
 var k = new Option<int>("--k") { Description = "Feed length.", DefaultValueFactory = _ => 20 };
+var cpuOf = new Option<string?>("--cpu-of") { Description = "Report these processes' CPU per operation over each measured window, e.g. silo=1234,redis=5678 (Linux)." };
 
-LoadSettings Read(ParseResult r) => new(new Uri(r.GetValue(target)!), r.GetValue(users), r.GetValue(concurrency),
+LoadSettings Read(ParseResult r)
+{
+    ClosedLoop.Watched = WatchedProcess.ParseList(r.GetValue(cpuOf));
+    return ReadSettings(r);
+}
+
+LoadSettings ReadSettings(ParseResult r) => new(new Uri(r.GetValue(target)!), r.GetValue(users), r.GetValue(concurrency),
     TimeSpan.FromSeconds(r.GetValue(warmup)), TimeSpan.FromSeconds(r.GetValue(duration)), r.GetValue(k));
 
 Command WithCommon(Command command)
 {
-    foreach (var option in new Option[] { target, users, concurrency, warmup, duration, k }) command.Options.Add(option);
+    foreach (var option in new Option[] { target, users, concurrency, warmup, duration, k, cpuOf }) command.Options.Add(option);
     return command;
 }
 
