@@ -137,7 +137,13 @@ public sealed partial class UserGrain(
             var bound = Math.Max(_options.CacheDepth, _options.MaxK);
             CacheFeed(outcome.Feed.Items.Count <= bound ? outcome.Feed : outcome.Feed with { Items = outcome.Feed.Items.Take(bound).ToList() });
         }
-        return ToFeed(outcome.Feed, request, requestExcluded, model, outcome.Degraded, outcome.Note);
+        var built = ToFeed(outcome.Feed, request, requestExcluded, model, outcome.Degraded, outcome.Note);
+        if (outcome.Personalised && !outcome.Degraded && outcome.Note is null && request.Exclude.Count == 0 && !request.Explain)
+        {
+            // Exactly what a read of the cached feed would answer: the next such read returns this same object.
+            _servedFromCache = new CachedResponse(state.State.LastGoodFeed!, request.K, built);
+        }
+        return built;
     }
 
     public Task<UserView> GetUserAsync() => Task.FromResult(ToView(state.State));
