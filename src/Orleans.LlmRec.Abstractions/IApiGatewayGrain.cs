@@ -23,6 +23,11 @@ public interface IApiGatewayGrain : IGrainWithIntegerKey
     [Alias("DescribeServing")]
     [ResponseTimeout(UserGrainTimeouts.Read)]
     Task<ServingSummary> DescribeServingAsync();
+
+    /// <summary>Reloads the model on every active silo (<c>POST /v1/admin/model/reload</c> from an API tier).</summary>
+    [Alias("ReloadModelEverywhere")]
+    [ResponseTimeout(UserGrainTimeouts.ModelReload)]
+    Task<ClusterModelReload> ReloadModelEverywhereAsync();
 }
 
 /// <summary>The model and catalogue a silo serves.</summary>

@@ -54,4 +54,7 @@ public static class UserGrainTimeouts
 
     /// <summary>Writes wait for the storage round trip, retried once on a write conflict.</summary>
     public const string Write = "00:00:10";
+
+    /// <summary>A model reload reads the model directory, exports and checks ONNX graphs and runs a test inference, on every silo.</summary>
+    public const string ModelReload = "00:03:00";
 }

@@ -42,8 +42,16 @@ public sealed class ModelReloadTests : IAsyncLifetime
 
         var reload = await ReloadAsync(HttpStatusCode.OK);
         Assert.True(reload.GetProperty("changed").GetBoolean());
-        Assert.Equal(originalManifest.Version, reload.GetProperty("previousVersion").GetString());
         Assert.Equal(turnedManifest.Version, reload.GetProperty("version").GetString());
+        // The default scope is the cluster: here, one silo.
+        var silo = Assert.Single(reload.GetProperty("silos").EnumerateArray());
+        Assert.Equal(originalManifest.Version, silo.GetProperty("previousVersion").GetString());
+        Assert.Equal(turnedManifest.Version, silo.GetProperty("version").GetString());
+        Assert.True(silo.GetProperty("changed").GetBoolean());
+        // This silo alone: it already serves the turned model.
+        var local = await ReloadAsync(HttpStatusCode.OK, "?scope=silo");
+        Assert.False(local.GetProperty("changed").GetBoolean());
+        Assert.Equal(turnedManifest.Version, local.GetProperty("previousVersion").GetString());
         var after = await client.GetFeedAsync(userId, "k=10");
         Assert.Equal(turnedManifest.Version, after.ModelVersion);
         Assert.NotEqual(before.Items.Select(i => i.ItemId), after.Items.Select(i => i.ItemId));
@@ -55,6 +63,11 @@ public sealed class ModelReloadTests : IAsyncLifetime
         await File.WriteAllBytesAsync(weights, bytes[..(bytes.Length / 2)]);
         var truncated = await ReloadAsync(HttpStatusCode.Conflict);
         Assert.Contains("cannot be read", truncated.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(turnedManifest.Version, Assert.Single(truncated.GetProperty("silos").EnumerateArray()).GetProperty("version").GetString());
+        var truncatedHere = await ReloadAsync(HttpStatusCode.Conflict, "?scope=silo");
+        Assert.Contains("cannot be read", truncatedHere.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var badScope = await ReloadAsync(HttpStatusCode.BadRequest, "?scope=everywhere");
+        Assert.True(badScope.GetProperty("errors").TryGetProperty("scope", out _));
 
         // A model for another item map: refused by name.
         var fewerItems = new IdMap(itemMap.ExternalIds.Take(itemMap.Count - 1));
@@ -68,9 +81,9 @@ public sealed class ModelReloadTests : IAsyncLifetime
         Assert.Equal(after.Items.Select(i => i.ItemId), still.Items.Select(i => i.ItemId));
     }
 
-    private async Task<JsonElement> ReloadAsync(HttpStatusCode expected)
+    private async Task<JsonElement> ReloadAsync(HttpStatusCode expected, string query = "")
     {
-        using var response = await _silo.Client.PostAsync("/v1/admin/model/reload", content: null);
+        using var response = await _silo.Client.PostAsync("/v1/admin/model/reload" + query, content: null);
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == expected, $"reload: expected {(int)expected}, got {(int)response.StatusCode}: {body}");
         return JsonDocument.Parse(body).RootElement.Clone();

@@ -12,7 +12,7 @@ namespace Orleans.LlmRec.Grains.Gateway;
 /// </summary>
 [StatelessWorker]
 [Reentrant]
-public sealed class ApiGatewayGrain(EventIngestor ingestor, LocalItemQueries items, ModelServing serving, ILocalSiloDetails silo) : Grain, IApiGatewayGrain
+public sealed class ApiGatewayGrain(EventIngestor ingestor, LocalItemQueries items, ModelServing serving, ILocalSiloDetails silo, IClusterModelReloader reloader) : Grain, IApiGatewayGrain
 {
     public Task<IngestResult> IngestAsync(IReadOnlyList<IncomingEvent?>? batch) => ingestor.IngestAsync(batch);
 
@@ -30,4 +30,6 @@ public sealed class ApiGatewayGrain(EventIngestor ingestor, LocalItemQueries ite
             Silo = silo.SiloAddress.ToParsableString(),
         });
     }
+
+    public Task<ClusterModelReload> ReloadModelEverywhereAsync() => reloader.ReloadEverywhereAsync();
 }

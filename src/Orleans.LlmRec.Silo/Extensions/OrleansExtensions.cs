@@ -1,3 +1,5 @@
+using Orleans.LlmRec.Grains.Serving;
+using Orleans.LlmRec.Silo.Serving;
 using System.Net;
 using Orleans.Configuration;
 using Orleans.LlmRec.Grains.Users;
@@ -62,6 +64,11 @@ public static class OrleansExtensions
             }
 
             silo.Configure<GrainCollectionOptions>(o => o.CollectionAge = TimeSpan.FromMinutes(options.IdleDeactivationMinutes));
+
+            // POST /v1/admin/model/reload reaches every silo through a grain service on each.
+            silo.AddGrainService<ModelReloadService>();
+            silo.Services.AddSingleton<IModelReloadServiceClient, ModelReloadServiceClient>();
+            silo.Services.AddSingleton<IClusterModelReloader, ClusterModelReloader>();
         });
         return builder;
     }

@@ -51,7 +51,23 @@ public sealed class LocalCluster : IAsyncDisposable
         }
     }
 
-    private Task<SiloProcess> StartSiloAsync(int index)
+    private async Task<SiloProcess> StartSiloAsync(int index)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartSiloOnFreePortsAsync(index);
+            }
+            catch (InvalidOperationException e) when (attempt < 3 && e.Message.Contains("already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                // A port that was free when picked was taken before the silo bound it (test projects run side by
+                // side): pick new ones. Any other start failure is reported at once.
+            }
+        }
+    }
+
+    private Task<SiloProcess> StartSiloOnFreePortsAsync(int index)
     {
         var ports = FreePorts.Take(3);
         var name = $"silo-{(char)('a' + index)}";

@@ -76,8 +76,10 @@ public sealed class SiloProcess : IAsyncDisposable
             if (process.HasExited)
             {
                 var output = silo.RecentOutput;
+                // Read before disposing: a disposed Process has no exit code to give.
+                var exitCode = process.ExitCode;
                 await silo.DisposeAsync();
-                throw new InvalidOperationException($"Silo {name} exited with code {process.ExitCode} while starting:{Environment.NewLine}{output}");
+                throw new InvalidOperationException($"Silo {name} exited with code {exitCode} while starting:{Environment.NewLine}{output}");
             }
             try
             {

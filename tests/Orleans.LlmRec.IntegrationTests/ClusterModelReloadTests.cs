@@ -1,0 +1,134 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Orleans.LlmRec.IntegrationTests.Infrastructure;
+using Orleans.LlmRec.Recommendation.Models;
+
+namespace Orleans.LlmRec.IntegrationTests;
+
+/// <summary>
+/// One <c>POST /v1/admin/model/reload</c> reloads every silo of a cluster: two silos sharing a Redis membership table
+/// and one model directory, and an API tier in front of them; each silo's own model is then probed with
+/// <c>scope=silo</c>.
+/// </summary>
+public sealed class ClusterModelReloadTests : IAsyncLifetime
+{
+    private GenreWorld _world = null!;
+    private RedisServer _redis = null!;
+    private readonly List<SiloServer> _silos = [];
+    private SiloServer _tier = null!;
+
+    public async Task InitializeAsync()
+    {
+        _world = GenreWorld.Create();
+        _redis = await RedisServer.StartAsync();
+        var cluster = $"reload-{Guid.NewGuid():N}";
+        var shared = new Dictionary<string, string>
+        {
+            ["Silo:Clustering"] = "Redis",
+            ["Silo:RedisConnectionString"] = _redis.ConnectionString,
+            ["Silo:ClusterId"] = cluster,
+            ["Silo:ServiceId"] = cluster,
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        foreach (var _ in Enumerable.Range(0, 2))
+        {
+            var ports = FreePorts.Take(3);
+            _silos.Add(await SiloServer.StartAsync(ports[0], new Dictionary<string, string>(shared)
+            {
+                ["Silo:Storage"] = "Redis",
+                ["Silo:AdvertisedAddress"] = "127.0.0.1",
+                ["Silo:SiloPort"] = ports[1].ToString(CultureInfo.InvariantCulture),
+                ["Silo:GatewayPort"] = ports[2].ToString(CultureInfo.InvariantCulture),
+                ["Catalogue:DatasetPath"] = _world.DatasetPath,
+                ["Catalogue:Format"] = "ml-latest-small",
+                ["Model:Directory"] = _world.ModelPath,
+            }));
+        }
+        _tier = await SiloServer.StartAsync(FreePorts.Take(1)[0], new Dictionary<string, string>(shared) { ["Silo:Role"] = "Client" });
+        await WaitUntilBothSilosAreActiveAsync();
+    }
+
+    [Fact]
+    public async Task One_call_reloads_every_silo_and_a_refusal_names_each_silo_that_kept_its_model()
+    {
+        var (_, _, _, original) = ModelDirectory.Load(_world.ModelPath);
+
+        // Nothing new yet: every silo answers, none changes.
+        var unchanged = await ReloadAsync(_tier, HttpStatusCode.OK);
+        Assert.False(unchanged.GetProperty("changed").GetBoolean());
+        Assert.Equal(original.Version, unchanged.GetProperty("version").GetString());
+        Assert.Equal(2, unchanged.GetProperty("silos").GetArrayLength());
+
+        // A new model in the shared directory, reloaded through one silo, reaches both.
+        var turned = _world.WriteUnrelatedModel(seed: 11);
+        var reload = await ReloadAsync(_silos[0], HttpStatusCode.OK);
+        Assert.True(reload.GetProperty("changed").GetBoolean());
+        Assert.Equal(turned.Version, reload.GetProperty("version").GetString());
+        var silos = reload.GetProperty("silos").EnumerateArray().ToList();
+        Assert.Equal(2, silos.Select(s => s.GetProperty("silo").GetString()).Distinct().Count());
+        Assert.All(silos, s =>
+        {
+            Assert.True(s.GetProperty("changed").GetBoolean());
+            Assert.Equal(original.Version, s.GetProperty("previousVersion").GetString());
+            Assert.Equal(turned.Version, s.GetProperty("version").GetString());
+        });
+        foreach (var silo in _silos)
+        {
+            var own = await ReloadAsync(silo, HttpStatusCode.OK, "?scope=silo");
+            Assert.False(own.GetProperty("changed").GetBoolean());
+            Assert.Equal(turned.Version, own.GetProperty("version").GetString());
+        }
+
+        // A broken model: both silos refuse it, each named with its reason, and keep the turned model.
+        var weights = Path.Combine(_world.ModelPath, ModelDirectory.WeightsFile);
+        var bytes = await File.ReadAllBytesAsync(weights);
+        await File.WriteAllBytesAsync(weights, bytes[..(bytes.Length / 3)]);
+        var refused = await ReloadAsync(_tier, HttpStatusCode.Conflict);
+        var detail = refused.GetProperty("detail").GetString()!;
+        Assert.StartsWith("2 of 2 silos kept their model.", detail, StringComparison.Ordinal);
+        Assert.Contains("cannot be read", detail, StringComparison.Ordinal);
+        Assert.All(refused.GetProperty("silos").EnumerateArray(), s =>
+        {
+            Assert.Contains("cannot be read", s.GetProperty("error").GetString(), StringComparison.Ordinal);
+            Assert.Equal(turned.Version, s.GetProperty("version").GetString());
+        });
+
+        // The tier has no model of its own to reload.
+        var notASilo = await ReloadAsync(_tier, HttpStatusCode.Conflict, "?scope=silo");
+        Assert.Equal("Not a silo", notASilo.GetProperty("title").GetString());
+    }
+
+    private static async Task<JsonElement> ReloadAsync(SiloServer host, HttpStatusCode expected, string query = "")
+    {
+        using var response = await host.Client.PostAsync("/v1/admin/model/reload" + query, content: null);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == expected, $"reload: expected {(int)expected}, got {(int)response.StatusCode}: {body}");
+        return JsonDocument.Parse(body).RootElement.Clone();
+    }
+
+    private async Task WaitUntilBothSilosAreActiveAsync()
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            var views = await Task.WhenAll(_silos.Select(s => s.Client.GetFromJsonAsync<ClusterViewBody>("/v1/cluster", ServiceFixture.Json)));
+            if (views.All(v => v!.Silos.Count(s => s.Status == "Active") == 2)) return;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("The two silos did not see each other as active within 60 s.");
+            await Task.Delay(100);
+        }
+    }
+
+    private sealed record ClusterViewBody(List<SiloViewBody> Silos);
+
+    private sealed record SiloViewBody(string Status);
+
+    public async Task DisposeAsync()
+    {
+        if (_tier is not null) await _tier.DisposeAsync();
+        foreach (var silo in _silos) await silo.DisposeAsync();
+        if (_redis is not null) await _redis.DisposeAsync();
+        _world?.Dispose();
+    }
+}
