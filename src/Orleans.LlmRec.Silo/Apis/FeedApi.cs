@@ -38,9 +38,10 @@ public static class FeedApi
         {
             return ApiValidation.Invalid("exclude", $"lists {excluded.Count} items; at most {feedOptions.MaxExclude} are allowed");
         }
-        var feed = await grains.GetUserGrain(userId).GetFeedAsync(new FeedRequest { K = count, Exclude = excluded, Explain = explain ?? false });
+        var request = new FeedRequest { K = count, Exclude = excluded, Explain = explain ?? false };
+        var feed = await grains.GetUserGrain(userId).GetFeedAsync(request);
         metrics.FeedServed(feed);
         // Written with its length in one piece (a streamed body would be chunked: two writes per response).
-        return TypedResults.Text(bodies.Of(feed), "application/json; charset=utf-8");
+        return TypedResults.Text(bodies.Of(feed, plainRequest: excluded.Count == 0 && !request.Explain), "application/json; charset=utf-8");
     }
 }

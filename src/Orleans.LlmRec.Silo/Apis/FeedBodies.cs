@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 using Orleans.LlmRec.Abstractions;
+using Orleans.Runtime;
 
 namespace Orleans.LlmRec.Silo.Apis;
 
@@ -10,15 +11,20 @@ namespace Orleans.LlmRec.Silo.Apis;
 /// The UTF-8 JSON body of each feed, kept as long as the feed object lives. A user grain answers repeated reads of its
 /// cached feed with the same immutable <see cref="Feed"/> instance (and Orleans passes immutable results between
 /// co-hosted callers by reference), so the body is serialised once per cached feed instead of once per request: JSON
-/// writing was the largest cost of a cached read after the socket itself. Feeds that arrive as copies (through the
-/// API tier's Orleans client, or rebuilt per request) simply get their own entry, which dies with them.
+/// writing was the largest cost of a cached read after the socket itself. Only a silo keeps bodies, and only for plain
+/// requests (the ones a grain answers with its shared object): on an API tier every feed arrives as a fresh copy, and
+/// a kept body would never be asked for again.
 /// </summary>
-public sealed class FeedBodies(IOptions<JsonOptions> json)
+public sealed class FeedBodies(IOptions<JsonOptions> json, ILocalSiloDetails? silo = null)
 {
     private readonly ConditionalWeakTable<Feed, byte[]> _bodies = [];
     private readonly JsonSerializerOptions _options = json.Value.SerializerOptions;
+    private readonly bool _coHostedWithGrains = silo is not null;
 
-    /// <summary>The body of <paramref name="feed"/>, in the HTTP API's JSON options.</summary>
-    public byte[] Of(Feed feed) =>
-        _bodies.TryGetValue(feed, out var body) ? body : _bodies.GetValue(feed, f => JsonSerializer.SerializeToUtf8Bytes(f, _options));
+    /// <summary>The body of <paramref name="feed"/>, in the HTTP API's JSON options; kept for <paramref name="plainRequest"/>s.</summary>
+    public byte[] Of(Feed feed, bool plainRequest)
+    {
+        if (!plainRequest || !_coHostedWithGrains) return JsonSerializer.SerializeToUtf8Bytes(feed, _options);
+        return _bodies.TryGetValue(feed, out var body) ? body : _bodies.GetValue(feed, f => JsonSerializer.SerializeToUtf8Bytes(f, _options));
+    }
 }
