@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Http.Json;
 using Orleans.LlmRec.Abstractions;
 using Orleans.LlmRec.IntegrationTests.Infrastructure;
 
@@ -116,6 +118,43 @@ public class FeedTests(ServiceFixture service)
         Assert.DoesNotContain(after.Items, i => i.ItemId == clicked);
         Assert.Equal(await service.Client.GetStringAsync(path), await service.Client.GetStringAsync(path));
         Assert.DoesNotContain($"\"itemId\":\"{clicked}\"", await service.Client.GetStringAsync(path), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_client_holding_the_current_feed_gets_304_until_a_click_changes_it()
+    {
+        var userId = NewUser("etag");
+        await service.PostEventsAsync(ServiceFixture.Event(Guid.NewGuid().ToString(), userId, service.World.PopularItems()[4], "like"));
+        var path = $"/v1/users/{userId}/feed?k=6";
+        using var first = await service.Client.GetAsync(path);
+        var etag = first.Headers.ETag;
+        Assert.NotNull(etag);
+        Assert.True(first.Headers.CacheControl?.NoCache);
+        var firstItems = (await first.Content.ReadFromJsonAsync<Feed>(ServiceFixture.Json))!.Items.Select(i => i.ItemId).ToList();
+
+        Assert.Equal(HttpStatusCode.NotModified, (await GetAsync(path, etag.Tag)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotModified, (await GetAsync(path, $"\"other\", W/{etag.Tag}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotModified, (await GetAsync(path, "*")).StatusCode);
+        using var notModified = await GetAsync(path, etag.Tag);
+        Assert.Empty(await notModified.Content.ReadAsByteArrayAsync());
+        Assert.Equal(etag, notModified.Headers.ETag);
+        // Another shape of request is another body, with its own tag.
+        using var shorter = await GetAsync($"/v1/users/{userId}/feed?k=5", etag.Tag);
+        Assert.Equal(HttpStatusCode.OK, shorter.StatusCode);
+        Assert.NotEqual(etag, shorter.Headers.ETag);
+
+        await service.PostEventsAsync(ServiceFixture.Event(Guid.NewGuid().ToString(), userId, firstItems[0]));
+        using var changed = await GetAsync(path, etag.Tag);
+        Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+        Assert.NotEqual(etag, changed.Headers.ETag);
+        Assert.DoesNotContain((await changed.Content.ReadFromJsonAsync<Feed>(ServiceFixture.Json))!.Items, i => i.ItemId == firstItems[0]);
+    }
+
+    private async Task<HttpResponseMessage> GetAsync(string path, string ifNoneMatch)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.TryAddWithoutValidation("If-None-Match", ifNoneMatch);
+        return await service.Client.SendAsync(request);
     }
 
     [Fact]

@@ -19,15 +19,17 @@ public static class FeedApi
                 "Ranks items through ingest → user grain → candidates → score → re-rank → feed. Seen and disliked items never " +
                 "appear. `source` says which stage produced the order (model, reranked, fallback); `degraded` is true when " +
                 "scoring failed or ran over its budget and the last good feed or popular items were served. An unknown user " +
-                "is a cold start (popular items, source fallback, not degraded). `exclude` is a comma-separated list of item ids.")
+                "is a cold start (popular items, source fallback, not degraded). `exclude` is a comma-separated list of item ids. " +
+                "Every feed carries an ETag; a request with that tag in If-None-Match gets 304 Not Modified while the feed is unchanged.")
             .WithTags("Feed")
             .Produces<Feed>(StatusCodes.Status200OK, "application/json")
+            .Produces(StatusCodes.Status304NotModified)
             .ProducesValidationProblem();
         return app;
     }
 
-    private static async Task<Results<Utf8ContentHttpResult, ValidationProblem>> GetFeedAsync(
-        string userId, int? k, string? exclude, bool? explain, IGrainFactory grains, IOptions<FeedOptions> options, IOptions<IngestionOptions> ingestion, ServiceMetrics metrics, FeedBodies bodies)
+    private static async Task<Results<Utf8ContentHttpResult, StatusCodeHttpResult, ValidationProblem>> GetFeedAsync(
+        HttpContext http, string userId, int? k, string? exclude, bool? explain, IGrainFactory grains, IOptions<FeedOptions> options, IOptions<IngestionOptions> ingestion, ServiceMetrics metrics, FeedBodies bodies)
     {
         var feedOptions = options.Value;
         var count = k ?? feedOptions.DefaultK;
@@ -41,7 +43,25 @@ public static class FeedApi
         var request = new FeedRequest { K = count, Exclude = excluded, Explain = explain ?? false };
         var feed = await grains.GetUserGrain(userId).GetFeedAsync(request);
         metrics.FeedServed(feed);
+        var body = bodies.Of(feed, plainRequest: excluded.Count == 0 && !request.Explain);
+        // A client polling its feed sends back the tag it holds: while the feed is unchanged it gets a bodiless 304.
+        http.Response.Headers.ETag = body.ETag;
+        http.Response.Headers.CacheControl = "no-cache";
+        if (http.Request.Headers.IfNoneMatch is { Count: > 0 } held && Matches(held, body.ETag)) return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         // Written with its length in one piece (a streamed body would be chunked: two writes per response).
-        return TypedResults.Text(bodies.Of(feed, plainRequest: excluded.Count == 0 && !request.Explain), "application/json; charset=utf-8");
+        return TypedResults.Text(body.Utf8Json, "application/json; charset=utf-8");
+    }
+
+    /// <summary>If-None-Match: a list of tags (weak ones compare by their opaque part) or <c>*</c>.</summary>
+    private static bool Matches(Microsoft.Extensions.Primitives.StringValues held, string etag)
+    {
+        foreach (var header in held)
+        {
+            foreach (var tag in (header ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (tag == "*" || tag == etag || (tag.StartsWith("W/", StringComparison.Ordinal) && tag[2..] == etag)) return true;
+            }
+        }
+        return false;
     }
 }

@@ -1,3 +1,4 @@
+using System.IO.Hashing;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Json;
@@ -17,14 +18,24 @@ namespace Orleans.LlmRec.Silo.Apis;
 /// </summary>
 public sealed class FeedBodies(IOptions<JsonOptions> json, ILocalSiloDetails? silo = null)
 {
-    private readonly ConditionalWeakTable<Feed, byte[]> _bodies = [];
+    private readonly ConditionalWeakTable<Feed, FeedBody> _bodies = [];
     private readonly JsonSerializerOptions _options = json.Value.SerializerOptions;
     private readonly bool _coHostedWithGrains = silo is not null;
 
     /// <summary>The body of <paramref name="feed"/>, in the HTTP API's JSON options; kept for <paramref name="plainRequest"/>s.</summary>
-    public byte[] Of(Feed feed, bool plainRequest)
+    public FeedBody Of(Feed feed, bool plainRequest)
     {
-        if (!plainRequest || !_coHostedWithGrains) return JsonSerializer.SerializeToUtf8Bytes(feed, _options);
-        return _bodies.TryGetValue(feed, out var body) ? body : _bodies.GetValue(feed, f => JsonSerializer.SerializeToUtf8Bytes(f, _options));
+        if (!plainRequest || !_coHostedWithGrains) return FeedBody.Write(feed, _options);
+        return _bodies.TryGetValue(feed, out var body) ? body : _bodies.GetValue(feed, f => FeedBody.Write(f, _options));
+    }
+}
+
+/// <summary>A feed's JSON and its entity tag: a hash of exactly those bytes, so equal bodies share a tag.</summary>
+public sealed record FeedBody(byte[] Utf8Json, string ETag)
+{
+    public static FeedBody Write(Feed feed, JsonSerializerOptions options)
+    {
+        var json = JsonSerializer.SerializeToUtf8Bytes(feed, options);
+        return new FeedBody(json, $"\"{XxHash3.HashToUInt64(json):x16}\"");
     }
 }
