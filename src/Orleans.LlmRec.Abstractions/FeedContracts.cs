@@ -55,6 +55,15 @@ public sealed record Feed
 
     /// <summary>With <c>explain</c>: when <see cref="Profile"/> was written.</summary>
     [Id(8)] public DateTimeOffset? ProfileUpdatedAt { get; init; }
+
+    /// <summary>
+    /// True on the object a user grain hands out again for every plain read of its cached feed, so a co-hosted API may
+    /// keep that object's serialised body. Neither in the HTTP body nor in Orleans' wire format (no <c>[Id]</c>): a
+    /// copy that crossed silos reads false.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    [field: NonSerialized]
+    public bool IsShared { get; init; }
 }
 
 /// <summary>What the caller asks of a feed.</summary>

@@ -26,7 +26,7 @@ public interface IApiGatewayGrain : IGrainWithIntegerKey
 
     /// <summary>Reloads the model on every active silo (<c>POST /v1/admin/model/reload</c> from an API tier).</summary>
     [Alias("ReloadModelEverywhere")]
-    [ResponseTimeout(UserGrainTimeouts.ModelReload)]
+    [ResponseTimeout(UserGrainTimeouts.ModelReloadEverywhere)]
     Task<ClusterModelReload> ReloadModelEverywhereAsync();
 }
 

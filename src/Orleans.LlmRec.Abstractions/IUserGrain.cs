@@ -57,4 +57,7 @@ public static class UserGrainTimeouts
 
     /// <summary>A model reload reads the model directory, exports and checks ONNX graphs and runs a test inference, on every silo.</summary>
     public const string ModelReload = "00:03:00";
+
+    /// <summary>Longer than <see cref="ModelReload"/>: a call that fans out to every silo outlives the slowest of them, so it can report that silo.</summary>
+    public const string ModelReloadEverywhere = "00:03:30";
 }

@@ -31,7 +31,8 @@ public sealed record ClusterModelReload
 
     [Id(2)] public required IReadOnlyList<SiloModelReload> Silos { get; init; }
 
-    /// <summary>Silos that kept their model because of an error.</summary>
+    /// <summary>Silos that kept their model because of an error (derived from <see cref="Silos"/>, not sent).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public IEnumerable<SiloModelReload> Refusals => Silos.Where(s => s.Error is not null);
 
     public static ClusterModelReload Of(IReadOnlyList<SiloModelReload> silos)

@@ -52,8 +52,9 @@ public sealed class InteractionHistory : IReadOnlyList<InteractionRecord>
     public InteractionRecord? Add(InteractionRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        _records.Add(record);
+        // Encoded first: a record that cannot be encoded must not enter the list without its bytes.
         _encodedLengths.Enqueue(AppendEncoded(record));
+        _records.Add(record);
         if (_records.Count <= Capacity) return null;
         var dropped = _records[0];
         _records.RemoveAt(0);
@@ -106,15 +107,19 @@ public sealed class InteractionHistory : IReadOnlyList<InteractionRecord>
         return at;
     }
 
-    /// <summary>Makes room for <paramref name="length"/> bytes after the last record: moves the live bytes to the start, growing the buffer when they fill half of it.</summary>
+    /// <summary>
+    /// Makes room for <paramref name="length"/> bytes after the last record: moves the live bytes to the start, and
+    /// grows the buffer by half when they would fill three quarters of it (so it stays under about 2× the live bytes,
+    /// and a move happens only every few dozen records).
+    /// </summary>
     private void EnsureRoomAtEnd(int length)
     {
         if (_encodedEnd + length <= _encoded.Length) return;
         var live = _encodedEnd - _encodedStart;
         var target = _encoded;
-        if (live + length > _encoded.Length / 2)
+        if (live + length > _encoded.Length / 4 * 3)
         {
-            target = new byte[Math.Max(_encoded.Length * 2, live + length)];
+            target = new byte[Math.Max(_encoded.Length + _encoded.Length / 2, (live + length) * 4 / 3 + 1)];
         }
         _encoded.AsSpan(_encodedStart, live).CopyTo(target);
         _encoded = target;

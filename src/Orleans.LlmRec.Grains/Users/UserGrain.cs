@@ -100,7 +100,7 @@ public sealed partial class UserGrain(
             // The common read, answered with the same immutable object until the feed or k changes: no copy here,
             // none in Orleans (Feed is [Immutable]), and the API can keep its serialised form by reference.
             if (_servedFromCache is { } served && ReferenceEquals(served.From, current) && served.K == request.K) return served.Response;
-            var response = ToFeed(current, request, [], model, degraded: false, note: null);
+            var response = ToFeed(current, request, [], model, degraded: false, note: null) with { IsShared = true };
             _servedFromCache = new CachedResponse(current, request.K, response);
             return response;
         }
@@ -141,6 +141,7 @@ public sealed partial class UserGrain(
         if (outcome.Personalised && !outcome.Degraded && outcome.Note is null && request.Exclude.Count == 0 && !request.Explain)
         {
             // Exactly what a read of the cached feed would answer: the next such read returns this same object.
+            built = built with { IsShared = true };
             _servedFromCache = new CachedResponse(state.State.LastGoodFeed!, request.K, built);
         }
         return built;

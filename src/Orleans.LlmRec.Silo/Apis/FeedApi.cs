@@ -28,7 +28,7 @@ public static class FeedApi
         return app;
     }
 
-    private static async Task<Results<Utf8ContentHttpResult, StatusCodeHttpResult, ValidationProblem>> GetFeedAsync(
+    private static async Task<Results<FeedBody, StatusCodeHttpResult, ValidationProblem>> GetFeedAsync(
         HttpContext http, string userId, int? k, string? exclude, bool? explain, IGrainFactory grains, IOptions<FeedOptions> options, IOptions<IngestionOptions> ingestion, ServiceMetrics metrics, FeedBodies bodies)
     {
         var feedOptions = options.Value;
@@ -43,13 +43,12 @@ public static class FeedApi
         var request = new FeedRequest { K = count, Exclude = excluded, Explain = explain ?? false };
         var feed = await grains.GetUserGrain(userId).GetFeedAsync(request);
         metrics.FeedServed(feed);
-        var body = bodies.Of(feed, plainRequest: excluded.Count == 0 && !request.Explain);
+        var body = bodies.Of(feed);
         // A client polling its feed sends back the tag it holds: while the feed is unchanged it gets a bodiless 304.
         http.Response.Headers.ETag = body.ETag;
         http.Response.Headers.CacheControl = "no-cache";
         if (http.Request.Headers.IfNoneMatch is { Count: > 0 } held && Matches(held, body.ETag)) return TypedResults.StatusCode(StatusCodes.Status304NotModified);
-        // Written with its length in one piece (a streamed body would be chunked: two writes per response).
-        return TypedResults.Text(body.Utf8Json, "application/json; charset=utf-8");
+        return body;
     }
 
     /// <summary>If-None-Match: a list of tags (weak ones compare by their opaque part) or <c>*</c>.</summary>

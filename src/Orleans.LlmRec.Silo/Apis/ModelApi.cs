@@ -19,8 +19,8 @@ public static class ModelApi
                 "answers. A directory that cannot be read, a model for another item map or an export the scorer refuses is " +
                 "refused with 409 naming each silo's reason, and that silo keeps serving its current model.")
             .WithTags("Operations")
+            // The cluster answer, the default; scope=silo answers {previousVersion, version, changed}.
             .Produces<ClusterModelReload>()
-            .Produces<ModelReload>()
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status409Conflict);
         return app;
@@ -30,7 +30,7 @@ public static class ModelApi
     {
         // Resolved here, not bound: an API tier (Silo:Role=Client) has no model, loader or grain service of its own.
         var loader = http.RequestServices.GetService<ServingLoader>();
-        switch (scope ?? "cluster")
+        switch ((scope ?? "cluster").ToLowerInvariant())
         {
             case "cluster":
                 var reload = http.RequestServices.GetService<IClusterModelReloader>() is { } reloader

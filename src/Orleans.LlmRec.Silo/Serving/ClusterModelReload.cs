@@ -32,10 +32,12 @@ public sealed class ModelReloadService(GrainId id, Orleans.Runtime.Silo silo, IL
             var reload = await loader.ReloadAsync();
             return new SiloModelReload { Silo = name, PreviousVersion = reload.PreviousVersion, Version = reload.Version, Changed = reload.Changed };
         }
-        catch (ModelReloadException e)
+        catch (Exception e)
         {
+            // Whatever went wrong, this silo answered and kept its model: say so, with the reason.
             var current = loader.Serving.Current.Version;
-            return new SiloModelReload { Silo = name, PreviousVersion = current, Version = current, Error = e.Reason };
+            var reason = e is ModelReloadException refused ? refused.Reason : $"{e.GetType().Name}: {e.Message}";
+            return new SiloModelReload { Silo = name, PreviousVersion = current, Version = current, Error = reason };
         }
     }
 }
