@@ -25,23 +25,9 @@ public sealed class ApiTierTests : IAsyncLifetime
         _redis = await RedisServer.StartAsync();
         var ports = FreePorts.Take(4);
         var cluster = $"tier-{Guid.NewGuid():N}";
-        var shared = new Dictionary<string, string>
+        var shared = RedisClusterSettings.Shared(_redis, cluster);
+        _silo = await SiloServer.StartAsync(ports[0], new Dictionary<string, string>(RedisClusterSettings.Silo(shared, _world, ports[1], ports[2]))
         {
-            ["Silo:Clustering"] = "Redis",
-            ["Silo:RedisConnectionString"] = _redis.ConnectionString,
-            ["Silo:ClusterId"] = cluster,
-            ["Silo:ServiceId"] = cluster,
-            ["Logging:LogLevel:Default"] = "Warning",
-        };
-        _silo = await SiloServer.StartAsync(ports[0], new Dictionary<string, string>(shared)
-        {
-            ["Silo:Storage"] = "Redis",
-            ["Silo:AdvertisedAddress"] = "127.0.0.1",
-            ["Silo:SiloPort"] = ports[1].ToString(CultureInfo.InvariantCulture),
-            ["Silo:GatewayPort"] = ports[2].ToString(CultureInfo.InvariantCulture),
-            ["Catalogue:DatasetPath"] = _world.DatasetPath,
-            ["Catalogue:Format"] = "ml-latest-small",
-            ["Model:Directory"] = _world.ModelPath,
             ["Model:OnnxFolder"] = _world.OnnxFolder,
             ["Feed:ScoringBudgetMs"] = "5000",
         });

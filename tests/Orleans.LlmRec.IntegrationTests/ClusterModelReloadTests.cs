@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -24,27 +23,11 @@ public sealed class ClusterModelReloadTests : IAsyncLifetime
         _world = GenreWorld.Create();
         _redis = await RedisServer.StartAsync();
         var cluster = $"reload-{Guid.NewGuid():N}";
-        var shared = new Dictionary<string, string>
-        {
-            ["Silo:Clustering"] = "Redis",
-            ["Silo:RedisConnectionString"] = _redis.ConnectionString,
-            ["Silo:ClusterId"] = cluster,
-            ["Silo:ServiceId"] = cluster,
-            ["Logging:LogLevel:Default"] = "Warning",
-        };
+        var shared = RedisClusterSettings.Shared(_redis, cluster);
         foreach (var _ in Enumerable.Range(0, 2))
         {
             var ports = FreePorts.Take(3);
-            _silos.Add(await SiloServer.StartAsync(ports[0], new Dictionary<string, string>(shared)
-            {
-                ["Silo:Storage"] = "Redis",
-                ["Silo:AdvertisedAddress"] = "127.0.0.1",
-                ["Silo:SiloPort"] = ports[1].ToString(CultureInfo.InvariantCulture),
-                ["Silo:GatewayPort"] = ports[2].ToString(CultureInfo.InvariantCulture),
-                ["Catalogue:DatasetPath"] = _world.DatasetPath,
-                ["Catalogue:Format"] = "ml-latest-small",
-                ["Model:Directory"] = _world.ModelPath,
-            }));
+            _silos.Add(await SiloServer.StartAsync(ports[0], RedisClusterSettings.Silo(shared, _world, ports[1], ports[2])));
         }
         _tier = await SiloServer.StartAsync(FreePorts.Take(1)[0], new Dictionary<string, string>(shared) { ["Silo:Role"] = "Client" });
         await WaitUntilBothSilosAreActiveAsync();
@@ -100,13 +83,8 @@ public sealed class ClusterModelReloadTests : IAsyncLifetime
         Assert.Equal("Not a silo", notASilo.GetProperty("title").GetString());
     }
 
-    private static async Task<JsonElement> ReloadAsync(SiloServer host, HttpStatusCode expected, string query = "")
-    {
-        using var response = await host.Client.PostAsync("/v1/admin/model/reload" + query, content: null);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == expected, $"reload: expected {(int)expected}, got {(int)response.StatusCode}: {body}");
-        return JsonDocument.Parse(body).RootElement.Clone();
-    }
+    private static Task<JsonElement> ReloadAsync(SiloServer host, HttpStatusCode expected, string query = "") =>
+        new ServiceClient(host.Client).ReloadModelAsync(expected, query);
 
     private async Task WaitUntilBothSilosAreActiveAsync()
     {

@@ -81,13 +81,8 @@ public sealed class ModelReloadTests : IAsyncLifetime
         Assert.Equal(after.Items.Select(i => i.ItemId), still.Items.Select(i => i.ItemId));
     }
 
-    private async Task<JsonElement> ReloadAsync(HttpStatusCode expected, string query = "")
-    {
-        using var response = await _silo.Client.PostAsync("/v1/admin/model/reload" + query, content: null);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == expected, $"reload: expected {(int)expected}, got {(int)response.StatusCode}: {body}");
-        return JsonDocument.Parse(body).RootElement.Clone();
-    }
+    private Task<JsonElement> ReloadAsync(HttpStatusCode expected, string query = "") =>
+        new ServiceClient(_silo.Client).ReloadModelAsync(expected, query);
 
     public async Task DisposeAsync()
     {

@@ -30,4 +30,13 @@ public sealed class ServiceClient(HttpClient client)
 
     public async Task<SimilarItemsResponse> GetSimilarAsync(string itemId, int k) =>
         (await client.GetFromJsonAsync<SimilarItemsResponse>($"/v1/items/{Uri.EscapeDataString(itemId)}/similar?k={k}", Json))!;
+
+    /// <summary><c>POST /v1/admin/model/reload{query}</c>, asserting the status; the body (answer or problem) as JSON.</summary>
+    public async Task<JsonElement> ReloadModelAsync(System.Net.HttpStatusCode expected, string query = "")
+    {
+        using var response = await client.PostAsync("/v1/admin/model/reload" + query, content: null);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == expected, $"reload: expected {(int)expected}, got {(int)response.StatusCode}: {body}");
+        return JsonDocument.Parse(body).RootElement.Clone();
+    }
 }
