@@ -21,8 +21,10 @@ public sealed record IncomingEvent
     /// <summary>The rating for type <c>rating</c> (required there); ignored for the other types.</summary>
     [Id(4)] public float? Value { get; init; }
 
-    /// <summary>When the interaction happened (ISO 8601 with offset); may not lie far in the future.</summary>
-    [Id(5)] public DateTimeOffset? Timestamp { get; init; }
+    /// <summary>When the interaction happened (ISO 8601; without an offset it is UTC); may not lie far in the future.</summary>
+    [Id(5)]
+    [System.Text.Json.Serialization.JsonConverter(typeof(UtcUnlessOffsetJsonConverter))]
+    public DateTimeOffset? Timestamp { get; init; }
 }
 
 /// <summary>What <c>POST /v1/events</c> did with a batch that passed validation.</summary>

@@ -88,7 +88,7 @@ public static partial class EventsApi
         var field = jsonPath?[(jsonPath.LastIndexOf('.') + 1)..];
         return field switch
         {
-            "timestamp" => "expected an ISO 8601 date-time with offset, e.g. \"2025-06-07T08:09:10Z\"",
+            "timestamp" => "expected an ISO 8601 date-time, e.g. \"2025-06-07T08:09:10Z\" (without an offset it is UTC)",
             "value" => "expected a number",
             "eventId" or "userId" or "itemId" or "type" => "expected a string",
             _ when jsonPath is "$" or null => "expected a JSON array of event objects",

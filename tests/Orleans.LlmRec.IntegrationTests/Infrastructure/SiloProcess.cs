@@ -51,7 +51,8 @@ public sealed class SiloProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the process and waits until <c>/health</c> answers 200.</summary>
-    public static async Task<SiloProcess> StartAsync(string name, int httpPort, IReadOnlyDictionary<string, string> settings, TimeSpan timeout)
+    public static async Task<SiloProcess> StartAsync(string name, int httpPort, IReadOnlyDictionary<string, string> settings, TimeSpan timeout,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var address = new Uri($"http://127.0.0.1:{httpPort.ToString(CultureInfo.InvariantCulture)}");
         var start = new ProcessStartInfo(DotnetHost())
@@ -67,6 +68,7 @@ public sealed class SiloProcess : IAsyncDisposable
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["DOTNET_NOLOGO"] = "1";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
 
         var process = Process.Start(start) ?? throw new InvalidOperationException($"Silo {name} did not start.");
         var silo = new SiloProcess(name, process, address);
