@@ -83,6 +83,20 @@ public class UserStateUpdateTests
         Assert.Null(UserGrain.EmbeddingOf(new UserState(), TestWorld.Served(), TestWorld.Catalogue()));
     }
 
+    [Theory]
+    [InlineData(UserEventType.View, null, true)]
+    [InlineData(UserEventType.Click, null, false)]
+    [InlineData(UserEventType.Like, null, false)]
+    [InlineData(UserEventType.Rating, 4.5f, false)]
+    [InlineData(UserEventType.Rating, 1f, true)]
+    public void Only_a_deliberate_positive_takes_a_dislike_back(UserEventType later, float? value, bool stillDisliked)
+    {
+        var state = new UserState();
+        UserGrain.Apply(state, [TestWorld.Event("a", "4", UserEventType.Dislike)]);
+        UserGrain.Apply(state, [TestWorld.Event("b", "4", later, value)]);
+        Assert.Equal(stillDisliked, state.DislikedItems.Contains("4"));
+    }
+
     [Fact]
     public void A_user_with_only_dislikes_stays_cold()
     {

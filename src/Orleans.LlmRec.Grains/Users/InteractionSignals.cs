@@ -25,6 +25,12 @@ public static class InteractionSignals
     /// <summary>Highest rating on the usual scale; for ranking models a rating weighs rating / this × <see cref="LikeWeight"/>.</summary>
     public const float TopRating = 5f;
 
+    /// <summary>
+    /// Whether <paramref name="record"/> takes back an earlier dislike of its item: a deliberate positive act (a click,
+    /// a like, a good rating). A view is not one: an impression, or reopening an item, says nothing about a change of mind.
+    /// </summary>
+    public static bool TakesBackDislike(InteractionRecord record) => record.Type != UserEventType.View && IsPositive(record);
+
     public static bool IsPositive(InteractionRecord record) => record.Type switch
     {
         UserEventType.Dislike => false,

@@ -89,9 +89,14 @@ public sealed partial class UserGrain
             case LlmJobOutcome.Failed or LlmJobOutcome.Shed when update.Version >= state.State.RerankVersion:
                 _rerankFailure = $"LLM re-rank {(update.Outcome == LlmJobOutcome.Shed ? "shed" : "failed")} ({update.Error ?? "no reason given"})";
                 LogRerankNotDone(logger, UserId, update.Outcome, update.Error);
-                // A cached feed made while the answer was pending says "not degraded"; with no scores to fall back on
-                // that is no longer true, so the next request builds it again and labels it (in memory: the feed is not stored).
-                if (state.State.RerankScores.Count == 0) state.State.InvalidateFeed();
+                // A cached feed made while the answer was pending says "not degraded"; with no scores to fall back on,
+                // or only scores written for an earlier profile or preferences, that is no longer true, so the next
+                // request builds it again and labels it (in memory: the feed is not stored).
+                if (state.State.RerankScores.Count == 0
+                    || state.State.RerankContextKey != LlmRequests.ContextKey(state.State.Profile, state.State.Preferences))
+                {
+                    state.State.InvalidateFeed();
+                }
                 break;
         }
     }
@@ -104,7 +109,21 @@ public sealed partial class UserGrain
         return true;
     }
 
+    /// <summary>Queues a profile job; never throws (the caller's feed or write must not fail because of the LLM side).</summary>
     private void RequestProfile(DateTimeOffset now)
+    {
+        try
+        {
+            QueueProfile(now);
+        }
+        catch (Exception e)
+        {
+            LogLlmRequestFailed(logger, e, LlmJobKind.Profile, UserId);
+            LlmRefreshRules.RestorePending(state.State, llm.Policy, now);
+        }
+    }
+
+    private void QueueProfile(DateTimeOffset now)
     {
         var version = NextVersion(now);
         _lastProfileRequestVersion = version;
@@ -125,7 +144,24 @@ public sealed partial class UserGrain
     /// </summary>
     private void RequestRerankIfNeeded(FeedOutcome outcome, DateTimeOffset now)
     {
-        if (!llm.Enabled || outcome.Scored.Count == 0 || outcome.Feed.Source == FeedSource.Fallback) return;
+        try
+        {
+            QueueRerankIfNeeded(outcome, now);
+        }
+        catch (Exception e)
+        {
+            // The feed in hand is served; the next one says why it was not re-ranked.
+            LogLlmRequestFailed(logger, e, LlmJobKind.Rerank, UserId);
+            _rerankFailure = $"LLM re-rank not requested ({e.GetType().Name}: {e.Message})";
+        }
+    }
+
+    private void QueueRerankIfNeeded(FeedOutcome outcome, DateTimeOffset now)
+    {
+        // Scored candidates exist only where a re-rank can help: a personal ranking, or the popular pool of a cold user
+        // with preferences or a profile (whose feed is labelled fallback until the LLM's scores reorder it). A feed
+        // that fell back because scoring failed has none.
+        if (!llm.Enabled || outcome.Scored.Count == 0) return;
         var s = state.State;
         var contextKey = LlmRequests.ContextKey(s.Profile, s.Preferences);
         if (_rerankInFlight is { } inFlight && inFlight.ContextKey == contextKey && now - inFlight.At < llm.RerankPatience) return;
@@ -212,6 +248,9 @@ public sealed partial class UserGrain
     }
 
     private sealed record RerankInFlight(long Version, string ContextKey, DateTimeOffset At);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not request an LLM {Kind} job for user {UserId}")]
+    private static partial void LogLlmRequestFailed(ILogger logger, Exception exception, LlmJobKind kind, string userId);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "LLM {Kind} job for user {UserId}: {Result}")]
     private static partial void LogJobQueued(ILogger logger, LlmJobKind kind, string userId, LlmEnqueueResult result);

@@ -113,12 +113,24 @@ public sealed partial class UserGrain(
 
         var excluded = s.ExcludedItemIds();
         var depth = Math.Min(Math.Max(_options.CacheDepth, request.K + requestExcluded.Count), serving.Catalogue.Count);
+        FoldedEmbedding? embedding;
+        try
+        {
+            // Folded here, once per change of history (or of model), rather than on every event.
+            embedding = EmbeddingOf(s, model, serving.Catalogue);
+        }
+        catch (Exception e) when (e is ArithmeticException or ArgumentException or InvalidOperationException)
+        {
+            // Like a scoring failure: the fallback ladder serves, and says why.
+            LogFoldInFailed(logger, e, UserId);
+            var fallback = FeedFallback.Build(s.LastGoodFeed, excluded, serving.Catalogue, depth, model.Version, now);
+            return ToFeed(fallback, request, requestExcluded, model, degraded: true, note: $"fold-in failed ({e.Message}); served the last good feed and popular items");
+        }
         var outcome = await pipeline.BuildAsync(new FeedInput
         {
             UserId = UserId,
             Model = model,
-            // Folded here, once per change of history (or of model), rather than on every event.
-            Embedding = EmbeddingOf(s, model, serving.Catalogue),
+            Embedding = embedding,
             ExcludedItemIds = excluded,
             RecentItemIds = s.History.Select(h => h.ItemId).Reverse().Distinct().Take(50).ToList(),
             Preferences = s.Preferences,
@@ -305,4 +317,7 @@ public sealed partial class UserGrain(
             throw;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Fold-in failed for user {UserId}; serving the fallback feed")]
+    private static partial void LogFoldInFailed(ILogger logger, Exception exception, string userId);
 }

@@ -156,9 +156,9 @@ public sealed class UserState
             DislikedItems.Add(record.ItemId);
             if (DislikedItems.Count > DislikedCapacity) DislikedItems.RemoveRange(0, DislikedItems.Count - DislikedCapacity);
         }
-        else if (InteractionSignals.IsPositive(record))
+        else if (InteractionSignals.TakesBackDislike(record))
         {
-            // A later positive signal on the same item takes the dislike back.
+            // A later deliberate positive signal on the same item takes the dislike back.
             DislikedItems.Remove(record.ItemId);
         }
     }

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Orleans.LlmRec.Abstractions;
 using Orleans.LlmRec.Llm.Reranking;
 using Orleans.LlmRec.Testing.OpenAiStub;
@@ -80,6 +81,25 @@ public sealed class FastLlmTests(FastLlmFixture fixture)
         // One call re-ranked all 50 candidates.
         Assert.Equal(50, call.Candidates.Count);
         Assert.Single(fixture.Llm.RerankCalls, c => SameCandidates(c, first));
+    }
+
+    [Fact]
+    public async Task A_cold_user_with_preferences_gets_the_popular_pool_re_ranked_by_the_LLM()
+    {
+        fixture.Llm.OnRerank = call => ScriptedLlm.Scores(call.Inverted()).After(TimeSpan.FromMilliseconds(10));
+        const string user = "llm-cold-preferences-user";
+        using (var put = await fixture.Silo.Client.PutAsJsonAsync($"/v1/users/{user}/preferences", new { preferences = "slow-burning mysteries" }))
+        {
+            put.EnsureSuccessStatusCode();
+        }
+
+        // No interactions: popular items first, and the LLM is asked to order them by the stated preferences.
+        var first = await fixture.Api.GetFeedAsync(user, "k=20");
+        Assert.Equal(FeedSource.Fallback, first.Source);
+        var reranked = await Eventually.Until(() => fixture.Api.GetFeedAsync(user, "k=20"), f => f.Source == FeedSource.Reranked, "the cold feed re-ranked by the LLM");
+        Assert.False(reranked.Degraded);
+        Assert.NotEqual(FastLlmFixture.Ids(first), FastLlmFixture.Ids(reranked));
+        Assert.Contains(fixture.Llm.RerankCalls, c => c.Candidates.Any(candidate => candidate.ItemId == first.Items[0].ItemId));
     }
 
     [Theory]
