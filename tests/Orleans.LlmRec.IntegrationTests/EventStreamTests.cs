@@ -106,6 +106,58 @@ public class EventStreamTests(StreamClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_user_whose_state_cannot_be_read_keeps_only_their_own_entries_pending()
+    {
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var poisoned = $"xp-{run}";
+        var items = Cluster.World.PopularItems();
+        await Db.StreamAddAsync(LocalCluster.StreamKey, Click($"{poisoned}-0", poisoned, items[1]));
+        await DrainedAsync();
+        // Damage the user's stored state so that no grain can apply their events (a write conflict, then a read of
+        // bytes that are not a user): their entries must stay pending, and nobody else's with them.
+        var server = fixture.Redis.GetServer(fixture.Redis.GetEndPoints()[0]);
+        var key = Assert.Single(server.Keys(pattern: $"*{poisoned}*"));
+        if (await Db.KeyTypeAsync(key) == RedisType.Hash)
+        {
+            foreach (var field in await Db.HashKeysAsync(key))
+            {
+                await Db.HashSetAsync(key, field, (string)field! == "etag" ? "damaged" : (RedisValue)new byte[] { 0xFF, 0x00, 0xFE, 0x01 });
+            }
+        }
+        else
+        {
+            await Db.StringSetAsync(key, new byte[] { 0xFF, 0x00, 0xFE, 0x01 });
+        }
+
+        var others = Enumerable.Range(0, 30).Select(i => $"xq-{run}-{i}").ToList();
+        var poisonedEntries = 0;
+        for (var i = 0; i < others.Count; i++)
+        {
+            await Db.StreamAddAsync(LocalCluster.StreamKey, Click($"{others[i]}-1", others[i], items[2]));
+            if (i % 10 == 0)
+            {
+                await Db.StreamAddAsync(LocalCluster.StreamKey, Click($"{poisoned}-{i + 1}", poisoned, items[3 + i / 10]));
+                poisonedEntries++;
+            }
+        }
+
+        foreach (var user in others)
+        {
+            await EventuallyAsync(() => Client(0).GetUserAsync(user), u => u.TotalInteractions == 1, $"{user}'s click was applied");
+        }
+        var pending = await EventuallyAsync(
+            async () => (await Db.StreamGroupInfoAsync(LocalCluster.StreamKey)).Single(g => g.Name == LocalCluster.StreamGroup).PendingMessageCount,
+            count => count == poisonedEntries,
+            $"only the {poisonedEntries} entries of the damaged user stayed pending");
+        Assert.Equal(poisonedEntries, pending);
+
+        // Once the state is gone (an operator deleted it), the pending entries are applied and the group drains.
+        await Db.KeyDeleteAsync(key);
+        await DrainedAsync();
+        Assert.Equal(poisonedEntries, (await Client(1).GetUserAsync(poisoned)).TotalInteractions);
+    }
+
+    [Fact]
     public async Task Malformed_entries_are_set_aside_with_a_reason_and_do_not_block_the_entries_behind_them()
     {
         var userId = $"xm-{Guid.NewGuid():N}";

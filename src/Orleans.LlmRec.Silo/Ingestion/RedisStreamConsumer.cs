@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Orleans.LlmRec.Abstractions;
 using Orleans.LlmRec.Grains.Ingestion;
 using Orleans.LlmRec.Grains.Serving;
+using Orleans.LlmRec.Grains.Users;
 using StackExchange.Redis;
 
 namespace Orleans.LlmRec.Silo.Ingestion;
@@ -14,12 +15,22 @@ namespace Orleans.LlmRec.Silo.Ingestion;
 /// <see cref="EventStreamOptions.ClaimMinIdleMs"/>. Re-applying is harmless: grains de-duplicate by event id.
 /// Entries that can never be applied (malformed, unknown item...) are acknowledged, counted, logged and copied to the
 /// dead-letter stream, so they never block the ones behind them.
-/// Up to <see cref="EventStreamOptions.MaxBatchesInFlight"/> batches are applied at once; a user's events still apply
-/// in stream order, because each user's part of a batch waits for that user's part of the batches before it.
+/// Up to <see cref="EventStreamOptions.MaxBatchesInFlight"/> batches are applied at once; on one silo a user's events
+/// still apply in stream order, because each user's part of a batch waits for that user's part of the batches before
+/// it (across silos, or after a reclaim, a user's events apply in the order they arrive).
+/// Entries are acknowledged per user and in chunks of at most <see cref="MaxUnacknowledgedPerUser"/> events, each
+/// right after its grain applied it, and a user's next chunk waits for that acknowledgement: whatever is redelivered
+/// after a failure is then among the user's last <see cref="UserState.EventIdCapacity"/> event ids, which the grain
+/// remembers, so it is recognised as a duplicate (as long as fewer than four silos hold unacknowledged events of the
+/// same user at once). Acknowledging a whole batch at the end would let one user's failure send another user's
+/// thousands of applied events round again, past the grain's memory of them.
 /// </summary>
 public sealed partial class RedisStreamConsumer : BackgroundService
 {
     private const int MaxClaimPagesPerRound = 10;
+
+    /// <summary>A quarter of the ids a user grain remembers (see the class comment).</summary>
+    internal const int MaxUnacknowledgedPerUser = UserState.EventIdCapacity / 4;
     private const string FirstId = "0-0";
 
     private readonly EventStreamOptions _options;
@@ -235,23 +246,29 @@ public sealed partial class RedisStreamConsumer : BackgroundService
             _lastApplyOfUser[user.Key] = part;
             parts.Add(part);
         }
-        _inFlight.Add(AcknowledgeWhenAppliedAsync(db, parts, [.. valid.Select(v => v.Entry.Id)]));
+        _inFlight.Add(Task.WhenAll(parts));
         if (_lastApplyOfUser.Count > 4 * _options.ReadCount)
         {
             foreach (var done in _lastApplyOfUser.Where(p => p.Value.IsCompleted).Select(p => p.Key).ToList()) _lastApplyOfUser.Remove(done);
         }
     }
 
-    private async Task AcknowledgeWhenAppliedAsync(IDatabase db, List<Task> parts, RedisValue[] ids)
-    {
-        await Task.WhenAll(parts);
-        await db.StreamAcknowledgeAsync(_options.Key, _options.Group, ids);
-    }
-
-    /// <summary>One user's events of a batch, after the same user's events of the batches before (which must succeed).</summary>
+    /// <summary>
+    /// One user's events of a batch, after the same user's events of the batches before (which must succeed), in
+    /// chunks each acknowledged once applied.
+    /// </summary>
     private async Task ApplyUserPartAsync(IDatabase db, Task? previous, List<(StreamEntry Entry, IncomingEvent Event)> events, CancellationToken cancellationToken)
     {
         if (previous is not null) await previous;
+        foreach (var chunk in events.Chunk(MaxUnacknowledgedPerUser))
+        {
+            await ApplyChunkAsync(db, chunk, cancellationToken);
+            await db.StreamAcknowledgeAsync(_options.Key, _options.Group, [.. chunk.Select(e => e.Entry.Id)]);
+        }
+    }
+
+    private async Task ApplyChunkAsync(IDatabase db, IReadOnlyList<(StreamEntry Entry, IncomingEvent Event)> events, CancellationToken cancellationToken)
+    {
         var result = await _ingestor.IngestAsync([.. events.Select(e => e.Event)], cancellationToken);
         if (!result.Rejected)
         {
