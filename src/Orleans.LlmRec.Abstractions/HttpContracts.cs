@@ -34,16 +34,21 @@ public sealed record IngestResponse
     /// <summary>Events applied now.</summary>
     [Id(0)] public required int Accepted { get; init; }
 
-    /// <summary>Events skipped because their id was applied before (re-sending a batch is safe).</summary>
+    /// <summary>Events skipped because their id was applied before (re-sending a batch is safe: ids are remembered per user, the last 1,000).</summary>
     [Id(1)] public required int Duplicates { get; init; }
 
     /// <summary>Distinct users the batch touched.</summary>
     [Id(2)] public required int Users { get; init; }
 }
 
-/// <summary>Body of <c>PUT /v1/users/{userId}/preferences</c>; null or empty clears them.</summary>
+/// <summary>
+/// Body of <c>PUT /v1/users/{userId}/preferences</c>; null or empty clears them. The field must be there and nothing
+/// else may be: a misspelt key must not read as "clear my preferences".
+/// </summary>
+[System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
 public sealed record PreferencesUpdate
 {
+    [System.Text.Json.Serialization.JsonRequired]
     public string? Preferences { get; init; }
 }
 

@@ -54,7 +54,11 @@ public class EventBatchValidatorTests
         { Valid() with { Value = float.NaN }, "events[1].value", "finite" },
         { Valid() with { Timestamp = null }, "events[1].timestamp", "required" },
         { Valid() with { Timestamp = Now.AddHours(1) }, "events[1].timestamp", "in the future" },
-        { Valid() with { Timestamp = DateTimeOffset.UnixEpoch.AddDays(-1) }, "events[1].timestamp", "before 1970" },
+        { Valid() with { Timestamp = DateTimeOffset.UnixEpoch.AddDays(-1) }, "events[1].timestamp", "not after the Unix epoch" },
+        { Valid() with { UserId = " alice" }, "events[1].userId", "whitespace" },
+        { Valid() with { UserId = "a/b" }, "events[1].userId", "'/'" },
+        { Valid() with { ItemId = "3\t" }, "events[1].itemId", "whitespace" },
+        { Valid() with { EventId = "e\u0000" }, "events[1].eventId", "control character" },
     };
 
     [Theory]

@@ -48,8 +48,18 @@ public class BadInputTests(ServiceFixture service)
             new("not JSON", HttpMethod.Post, "/v1/events", Events(valid), "text/plain", HttpStatusCode.UnsupportedMediaType, null),
             new("k zero", HttpMethod.Get, $"{victimFeed}?k=0", null, "", HttpStatusCode.BadRequest, "k"),
             new("k too large", HttpMethod.Get, $"{victimFeed}?k=101", null, "", HttpStatusCode.BadRequest, "k"),
-            new("k not a number", HttpMethod.Get, $"{victimFeed}?k=lots", null, "", HttpStatusCode.BadRequest, null),
-            new("explain not a boolean", HttpMethod.Get, $"{victimFeed}?explain=maybe", null, "", HttpStatusCode.BadRequest, null),
+            new("k not a number", HttpMethod.Get, $"{victimFeed}?k=lots", null, "", HttpStatusCode.BadRequest, "k"),
+            new("k given twice", HttpMethod.Get, $"{victimFeed}?k=5&k=6", null, "", HttpStatusCode.BadRequest, "k"),
+            new("explain not a boolean", HttpMethod.Get, $"{victimFeed}?explain=maybe", null, "", HttpStatusCode.BadRequest, "explain"),
+            new("user id with surrounding spaces", HttpMethod.Get, "/v1/users/%20victim%20/feed", null, "", HttpStatusCode.BadRequest, "userId"),
+            new("user id with a slash", HttpMethod.Post, "/v1/events", Events(valid, Event(userId: "a/b")), "application/json", HttpStatusCode.BadRequest, "events[1].userId"),
+            new("user id with a control character", HttpMethod.Post, "/v1/events", Events(valid, Event(userId: "a\\u0001b")), "application/json", HttpStatusCode.BadRequest, "events[1].userId"),
+            new("a field given twice", HttpMethod.Post, "/v1/events", Events(valid, Event(extra: $",\"userId\":\"someone-else\"")), "application/json", HttpStatusCode.BadRequest, "events[1].userId"),
+            new("timestamp at the Unix epoch", HttpMethod.Post, "/v1/events", Events(valid, Event(timestamp: "1970-01-01T00:00:00Z")), "application/json", HttpStatusCode.BadRequest, "events[1].timestamp"),
+            new("a charset other than UTF-8", HttpMethod.Post, "/v1/events", Events(valid), "application/json; charset=iso-8859-1", HttpStatusCode.UnsupportedMediaType, null),
+            new("preferences under a misspelt key", HttpMethod.Put, $"/v1/users/{Victim}/preferences", """{"preferencez":"typo"}""", "application/json", HttpStatusCode.BadRequest, "preferencez"),
+            new("preferences missing", HttpMethod.Put, $"/v1/users/{Victim}/preferences", "{}", "application/json", HttpStatusCode.BadRequest, "preferences"),
+            new("preferences not a string", HttpMethod.Put, $"/v1/users/{Victim}/preferences", """{"preferences":42}""", "application/json", HttpStatusCode.BadRequest, "preferences"),
             new("too many exclusions", HttpMethod.Get, $"{victimFeed}?exclude={string.Join(',', Enumerable.Range(0, 501))}", null, "", HttpStatusCode.BadRequest, "exclude"),
             new("user id too long", HttpMethod.Get, $"/v1/users/{new string('u', 129)}/feed", null, "", HttpStatusCode.BadRequest, "userId"),
             new("preferences too long", HttpMethod.Put, $"/v1/users/{Victim}/preferences", $$"""{"preferences":"{{new string('p', 1001)}}"}""", "application/json", HttpStatusCode.BadRequest, "preferences"),
@@ -67,7 +77,7 @@ public class BadInputTests(ServiceFixture service)
             new("missing item id", HttpMethod.Post, "/v1/events", Events(valid, """{"eventId":"e","userId":"victim-of-bad-input","type":"click","timestamp":"2024-01-01T00:00:00Z"}"""), "application/json", HttpStatusCode.BadRequest, "events[1].itemId"),
             new("user view with an id too long", HttpMethod.Get, $"/v1/users/{new string('u', 129)}", null, "", HttpStatusCode.BadRequest, "userId"),
             new("preferences not JSON", HttpMethod.Put, $"/v1/users/{Victim}/preferences", "documentaries", "text/plain", HttpStatusCode.UnsupportedMediaType, null),
-            new("preferences with no body", HttpMethod.Put, $"/v1/users/{Victim}/preferences", "", "application/json", HttpStatusCode.BadRequest, null),
+            new("preferences with no body", HttpMethod.Put, $"/v1/users/{Victim}/preferences", "", "application/json", HttpStatusCode.BadRequest, "body"),
             new("preferences body over the size limit", HttpMethod.Put, $"/v1/users/{Victim}/preferences", $$"""{"preferences":"{{new string('p', 9_000)}}"}""", "application/json", HttpStatusCode.RequestEntityTooLarge, null),
         ];
     }
@@ -80,7 +90,11 @@ public class BadInputTests(ServiceFixture service)
         var before = await SnapshotAsync();
 
         using var request = new HttpRequestMessage(bad.Method, bad.Path);
-        if (bad.Body is not null) request.Content = new StringContent(bad.Body, Encoding.UTF8, bad.ContentType);
+        if (bad.Body is not null)
+        {
+            request.Content = new StringContent(bad.Body, Encoding.UTF8);
+            request.Content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(bad.ContentType);
+        }
         using var response = await service.Client.SendAsync(request);
         var body = await response.Content.ReadAsStringAsync();
 

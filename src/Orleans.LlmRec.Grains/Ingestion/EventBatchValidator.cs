@@ -54,9 +54,9 @@ public static class EventBatchValidator
                 Fail(at, "an event must be a JSON object, not null");
                 continue;
             }
-            var ok = CheckId(e.EventId, $"{at}.eventId", options, Fail);
-            ok &= CheckId(e.UserId, $"{at}.userId", options, Fail);
-            if (!CheckId(e.ItemId, $"{at}.itemId", options, Fail))
+            var ok = CheckId(e.EventId, $"{at}.eventId", options, Fail, inPaths: false);
+            ok &= CheckId(e.UserId, $"{at}.userId", options, Fail, inPaths: true);
+            if (!CheckId(e.ItemId, $"{at}.itemId", options, Fail, inPaths: true))
             {
                 ok = false;
             }
@@ -108,7 +108,8 @@ public static class EventBatchValidator
             }
             else if (timestamp.ToUnixTimeSeconds() <= 0)
             {
-                Fail($"{at}.timestamp", $"{timestamp:O} lies before 1970");
+                // The epoch itself is what a missing or zeroed clock writes, not a real interaction time.
+                Fail($"{at}.timestamp", $"{timestamp:O} is not after the Unix epoch (1970-01-01T00:00:00Z)");
                 ok = false;
             }
 
@@ -134,7 +135,7 @@ public static class EventBatchValidator
         return text is not null && !int.TryParse(text, out _) && Enum.TryParse(text.Trim(), ignoreCase: true, out type) && Enum.IsDefined(type);
     }
 
-    private static bool CheckId(string? id, string field, IngestionOptions options, Action<string, string> fail)
+    private static bool CheckId(string? id, string field, IngestionOptions options, Action<string, string> fail, bool inPaths)
     {
         if (string.IsNullOrWhiteSpace(id))
         {
@@ -146,7 +147,25 @@ public static class EventBatchValidator
             fail(field, $"is {id.Length} characters long; at most {options.MaxIdLength} are allowed");
             return false;
         }
+        if (IdProblem(id, inPaths) is { } problem)
+        {
+            fail(field, problem);
+            return false;
+        }
         return true;
+    }
+
+    /// <summary>
+    /// Why <paramref name="id"/> cannot be an id, or null. User and item ids appear in URL paths
+    /// (<c>/v1/users/{userId}</c>), so they may not hold a <c>/</c> (a path cannot carry one) and, like every id, no
+    /// control characters or surrounding whitespace (which would make " a" and "a" two users).
+    /// </summary>
+    public static string? IdProblem(string id, bool inPaths)
+    {
+        if (char.IsWhiteSpace(id[0]) || char.IsWhiteSpace(id[^1])) return "starts or ends with whitespace";
+        if (id.AsSpan().IndexOfAnyInRange('\u0000', '\u001F') >= 0 || id.Contains('\u007F')) return "contains a control character";
+        if (inPaths && id.Contains('/')) return "contains '/', which a URL path cannot carry";
+        return null;
     }
 
     private static EventBatchValidation Result(List<UserEvent> events, Dictionary<string, List<string>> errors, int totalErrors)

@@ -13,7 +13,7 @@ public interface IEventIngestor
 {
     /// <summary>
     /// Validates the whole batch first (nothing is applied if any event is bad), then applies each user's events, in
-    /// batch order, through that user's grain. Re-sending a batch is safe: events are de-duplicated by id per user.
+    /// batch order, through that user's grain. Re-sending a batch is safe: events are de-duplicated by id against each user's last 1,000 ids.
     /// </summary>
     Task<IngestResult> IngestAsync(IReadOnlyList<IncomingEvent?>? batch, CancellationToken cancellationToken = default);
 }

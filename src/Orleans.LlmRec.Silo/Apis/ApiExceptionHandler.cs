@@ -24,8 +24,20 @@ public sealed partial class ApiExceptionHandler(IProblemDetailsService problems,
             httpContext.Response.StatusCode = ClientClosedRequest;
             return true;
         }
+        if (exception is BadHttpRequestException binding && BindingProblems.Describe(binding) is { } errors)
+        {
+            httpContext.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return await problems.TryWriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = httpContext,
+                Exception = exception,
+                ProblemDetails = new HttpValidationProblemDetails(errors) { Status = StatusCodes.Status400BadRequest, Title = "The request is invalid." },
+            });
+        }
         var (status, title, detail) = exception switch
         {
+            BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } => (StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "Send the body as application/json."),
+            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } e => (StatusCodes.Status413PayloadTooLarge, "Payload too large", e.Message),
             BadHttpRequestException e => (e.StatusCode, "Bad request", e.InnerException is { } inner ? $"{e.Message} {inner.Message}" : e.Message),
             TimeoutException => (StatusCodes.Status503ServiceUnavailable, "Timed out",
                 "The service did not answer in time; the request may or may not have been applied. Retrying is safe: events are de-duplicated by id."),

@@ -16,6 +16,7 @@ internal static class ApiValidation
     {
         if (string.IsNullOrWhiteSpace(id)) return Invalid(field, "must not be empty");
         if (id.Length > maxIdLength) return Invalid(field, $"is {id.Length} characters long; at most {maxIdLength} are allowed");
+        if (Grains.Ingestion.EventBatchValidator.IdProblem(id, inPaths: true) is { } problem) return Invalid(field, problem);
         return null;
     }
 

@@ -20,8 +20,9 @@ public static partial class EventsApi
             .WithDescription(
                 "A JSON array of {eventId, userId, itemId, type: click|view|like|dislike|rating, value, timestamp}. The whole " +
                 "batch is validated before any event is applied: one bad event refuses the batch (400, errors keyed " +
-                "events[i].field). Events are applied per user in batch order and de-duplicated by eventId, so re-sending " +
-                "a batch is safe. Applied events invalidate the user's cached feed; their next feed folds them in.")
+                "events[i].field). Events are applied per user in batch order and de-duplicated by eventId against each user's " +
+                "last 1,000 event ids, so re-sending a batch is safe. Timestamps are ISO 8601; one without an offset is UTC. " +
+                "Applied events invalidate the user's cached feed; their next feed folds them in.")
             .WithTags("Events")
             .Accepts<IReadOnlyList<IncomingEvent>>("application/json")
             .ProducesValidationProblem()
@@ -46,6 +47,18 @@ public static partial class EventsApi
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type",
                 detail: "Send the batch as application/json.");
+        }
+        // The body is read as UTF-8 bytes: another declared charset, or a compressed body, would read as garbage.
+        if (http.Request.GetTypedHeaders().ContentType?.Charset is { Length: > 0 } charset
+            && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type",
+                detail: $"The batch must be UTF-8 JSON; charset={charset} is not accepted.");
+        }
+        if (http.Request.Headers.ContentEncoding is { Count: > 0 } encoding && !encoding.ToString().Equals("identity", StringComparison.OrdinalIgnoreCase))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type",
+                detail: $"Content-Encoding {encoding} is not accepted; send the batch uncompressed.");
         }
 
         List<IncomingEvent?>? batch;

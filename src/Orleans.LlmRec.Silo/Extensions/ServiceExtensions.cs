@@ -73,6 +73,8 @@ public static class ServiceExtensions
         {
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
             o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+            // {"userId":"a","userId":"b"} is ambiguous: refused (400 naming the field), not "last one wins".
+            o.SerializerOptions.AllowDuplicateProperties = false;
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, Apis.ApiJsonContext.Default);
         });
         services.AddOpenApi();
