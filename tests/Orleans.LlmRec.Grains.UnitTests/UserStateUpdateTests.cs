@@ -97,6 +97,26 @@ public class UserStateUpdateTests
         Assert.Equal(stillDisliked, state.DislikedItems.Contains("4"));
     }
 
+    [Theory]
+    [InlineData(UserEventType.Like, 2, 1, false)]
+    [InlineData(UserEventType.Like, 1, 2, true)]
+    [InlineData(UserEventType.Click, 5, 4, false)]
+    [InlineData(UserEventType.Click, 4, 5, true)]
+    public void Whether_an_item_is_disliked_follows_when_things_happened_not_when_they_arrived(
+        UserEventType positive, int positiveMinute, int dislikeMinute, bool disliked)
+    {
+        var at = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000);
+        var positiveEvent = TestWorld.Event("p", "4", positive) with { Timestamp = at.AddMinutes(positiveMinute) };
+        var dislikeEvent = TestWorld.Event("d", "4", UserEventType.Dislike) with { Timestamp = at.AddMinutes(dislikeMinute) };
+        // Either order of arrival gives the same answer.
+        var positiveFirst = new UserState();
+        UserGrain.Apply(positiveFirst, [positiveEvent, dislikeEvent]);
+        var dislikeFirst = new UserState();
+        UserGrain.Apply(dislikeFirst, [dislikeEvent, positiveEvent]);
+        Assert.Equal(disliked, positiveFirst.DislikedItems.Contains("4"));
+        Assert.Equal(disliked, dislikeFirst.DislikedItems.Contains("4"));
+    }
+
     [Fact]
     public void A_user_with_only_dislikes_stays_cold()
     {

@@ -143,7 +143,12 @@ public sealed class UserState
         return true;
     }
 
-    /// <summary>Appends an interaction (bounded) and keeps the disliked set in step with it.</summary>
+    /// <summary>
+    /// Appends an interaction (bounded) and keeps the disliked set in step with it. Whether an item is disliked is
+    /// decided by when things happened, not by when they arrived (events can arrive out of order: across silos, after a
+    /// reclaim, in a batch): a dislike stands unless a deliberate positive signal on the item happened after it, as far
+    /// as the bounded history remembers; beyond it, the later arrival wins.
+    /// </summary>
     public void AddInteraction(InteractionRecord record)
     {
         History.Add(record);
@@ -152,15 +157,33 @@ public sealed class UserState
         Embedding = null;
         if (record.Type == UserEventType.Dislike)
         {
+            if (LatestInHistory(record, InteractionSignals.TakesBackDislike) is { } positive && positive.Timestamp > record.Timestamp)
+            {
+                // The user took this dislike back before it arrived.
+                return;
+            }
             DislikedItems.Remove(record.ItemId);
             DislikedItems.Add(record.ItemId);
             if (DislikedItems.Count > DislikedCapacity) DislikedItems.RemoveRange(0, DislikedItems.Count - DislikedCapacity);
         }
-        else if (InteractionSignals.TakesBackDislike(record))
+        else if (InteractionSignals.TakesBackDislike(record) && DislikedItems.Contains(record.ItemId))
         {
-            // A later deliberate positive signal on the same item takes the dislike back.
-            DislikedItems.Remove(record.ItemId);
+            // A deliberate positive signal takes the dislike back, if it happened after the dislike.
+            var dislike = LatestInHistory(record, r => r.Type == UserEventType.Dislike);
+            if (dislike is null || record.Timestamp >= dislike.Timestamp) DislikedItems.Remove(record.ItemId);
         }
+    }
+
+    /// <summary>The latest-happened record of <paramref name="record"/>'s item in the history matching <paramref name="kind"/>, other than the record itself.</summary>
+    private InteractionRecord? LatestInHistory(InteractionRecord record, Func<InteractionRecord, bool> kind)
+    {
+        InteractionRecord? latest = null;
+        foreach (var other in History)
+        {
+            if (ReferenceEquals(other, record) || other.ItemId != record.ItemId || !kind(other)) continue;
+            if (latest is null || other.Timestamp > latest.Timestamp) latest = other;
+        }
+        return latest;
     }
 
     /// <summary>Items never to show: everything in the history and every remembered dislike.</summary>
