@@ -61,6 +61,15 @@ public sealed class EventStreamOptions : IValidatableObject
     [Range(10, 300_000, ErrorMessage = "EventStream:MaxRetryDelayMs must lie in [10, 300000].")]
     public int MaxRetryDelayMs { get; set; } = 5_000;
 
+    /// <summary>
+    /// Attempts after which an entry its user's grain keeps failing on, for a reason other than an outage (a timeout,
+    /// an unavailable silo or Redis, a write conflict: those are retried for as long as they last), is set aside in the
+    /// dead-letter stream with the reason, so one user with damaged state cannot hold up a silo's consumption. The
+    /// failures must also span at least <see cref="MaxRetryDelayMs"/>.
+    /// </summary>
+    [Range(1, 1_000, ErrorMessage = "EventStream:MaxApplyAttempts must lie in [1, 1000].")]
+    public int MaxApplyAttempts { get; set; } = 5;
+
     /// <summary>A pending entry idle this long belongs to a consumer presumed dead, and is claimed (XAUTOCLAIM).</summary>
     [Range(100, 86_400_000, ErrorMessage = "EventStream:ClaimMinIdleMs must lie in [100, 86400000].")]
     public int ClaimMinIdleMs { get; set; } = 30_000;

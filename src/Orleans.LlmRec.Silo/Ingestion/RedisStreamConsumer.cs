@@ -47,6 +47,9 @@ public sealed partial class RedisStreamConsumer : BackgroundService
     private readonly List<Task> _inFlight = [];
     private readonly Dictionary<string, Task> _lastApplyOfUser = new(StringComparer.Ordinal);
 
+    /// <summary>Failed attempts per entry id that were not outages, and when the first was (see <see cref="EventStreamOptions.MaxApplyAttempts"/>).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (int Attempts, DateTimeOffset Since)> _failedAttempts = new(StringComparer.Ordinal);
+
     public RedisStreamConsumer(
         IOptions<EventStreamOptions> options,
         IOptions<Configuration.OrleansHostOptions> silo,
@@ -262,10 +265,43 @@ public sealed partial class RedisStreamConsumer : BackgroundService
         if (previous is not null) await previous;
         foreach (var chunk in events.Chunk(MaxUnacknowledgedPerUser))
         {
-            await ApplyChunkAsync(db, chunk, cancellationToken);
+            try
+            {
+                await ApplyChunkAsync(db, chunk, cancellationToken);
+                foreach (var (entry, _) in chunk) _failedAttempts.TryRemove(entry.Id.ToString(), out _);
+            }
+            catch (Exception e) when (!IsOutage(e) && !cancellationToken.IsCancellationRequested)
+            {
+                var now = _time.GetUtcNow();
+                var (attempts, since) = (0, now);
+                foreach (var (entry, _) in chunk)
+                {
+                    var failed = _failedAttempts.AddOrUpdate(entry.Id.ToString(), (1, now), (_, f) => (f.Attempts + 1, f.Since));
+                    (attempts, since) = (Math.Max(attempts, failed.Attempts), failed.Since < since ? failed.Since : since);
+                }
+                // Retries come quickly at first: also wait out the longest back-off, so a short hiccup that surfaces as
+                // an unexpected exception does not set good events aside.
+                if (attempts < _options.MaxApplyAttempts || now - since < TimeSpan.FromMilliseconds(_options.MaxRetryDelayMs)) throw;
+                // The same events failed the same way every time: set them aside, with the reason, and go on.
+                var reason = $"not applied after {attempts} attempts: {e.GetType().Name}: {e.Message}";
+                await DeadLetterAsync(db, [.. chunk.Select(c => (c.Entry, reason))]);
+                foreach (var (entry, _) in chunk) _failedAttempts.TryRemove(entry.Id.ToString(), out _);
+            }
             await db.StreamAcknowledgeAsync(_options.Key, _options.Group, [.. chunk.Select(e => e.Entry.Id)]);
         }
     }
+
+    /// <summary>Failures that say nothing about the events themselves, only that something is down or busy for now.</summary>
+    private static bool IsOutage(Exception e) => e switch
+    {
+        TimeoutException or OperationCanceledException => true,
+        Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException => true,
+        Orleans.Runtime.Messaging.ConnectionFailedException or Orleans.Runtime.GatewayTooBusyException => true,
+        // Storage errors wrap their cause: Redis unreachable is an outage, state that cannot be read back is not.
+        RedisException or Orleans.Storage.InconsistentStateException => true,
+        AggregateException aggregate => aggregate.InnerExceptions.Any(IsOutage),
+        _ => e.InnerException is { } inner && IsOutage(inner),
+    };
 
     private async Task ApplyChunkAsync(IDatabase db, IReadOnlyList<(StreamEntry Entry, IncomingEvent Event)> events, CancellationToken cancellationToken)
     {
