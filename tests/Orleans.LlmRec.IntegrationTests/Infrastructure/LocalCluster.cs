@@ -37,15 +37,18 @@ public sealed class LocalCluster : IAsyncDisposable
     {
         var redis = await RedisServer.StartAsync();
         var cluster = new LocalCluster(world ?? GenreWorld.Create(), world is null, redis, eventStream);
+        var starting = Enumerable.Range(0, silos).Select(cluster.StartSiloAsync).ToList();
         try
         {
-            var started = await Task.WhenAll(Enumerable.Range(0, silos).Select(cluster.StartSiloAsync));
-            cluster.Silos.AddRange(started);
+            await Task.WhenAll(starting);
+            cluster.Silos.AddRange(starting.Select(t => t.Result));
             await cluster.WaitUntilActiveAsync(silos, TimeSpan.FromSeconds(60));
             return cluster;
         }
         catch
         {
+            // Silos that did start while another failed are stopped too, not left running without an owner.
+            foreach (var started in starting.Where(t => t.IsCompletedSuccessfully && !cluster.Silos.Contains(t.Result))) cluster.Silos.Add(started.Result);
             await cluster.DisposeAsync();
             throw;
         }
