@@ -39,6 +39,41 @@ public sealed class TrainCommandTests : IDisposable
         Assert.DoesNotContain("rmse", metrics.Keys);
     }
 
+    [Fact]
+    public async Task Saving_replaces_a_model_directory_but_never_a_folder_of_other_files_the_current_directory_or_a_file()
+    {
+        Assert.Equal(0, await RunAsync("data", "synth", "--out", Data, "--users", "60", "--items", "80", "--per-user", "10"));
+        var model = Path.Combine(_directory, "model");
+        Assert.Equal(0, await RunAsync("train", "--data", Data, "--model", "pop", "--out", model));
+        // A model directory (with an ONNX export beside it) is replaced.
+        await File.WriteAllTextAsync(Path.Combine(model, "model.onnx"), "exported");
+        Assert.Equal(0, await RunAsync("train", "--data", Data, "--model", "pop", "--out", model));
+
+        var folder = Path.Combine(_directory, "work");
+        Directory.CreateDirectory(Path.Combine(folder, "sub"));
+        await File.WriteAllTextAsync(Path.Combine(folder, "canary.txt"), "precious");
+        Assert.Equal(1, await RunAsync("train", "--data", Data, "--model", "pop", "--out", folder));
+        Assert.Equal("precious", await File.ReadAllTextAsync(Path.Combine(folder, "canary.txt")));
+        Assert.True(Directory.Exists(Path.Combine(folder, "sub")));
+
+        var file = Path.Combine(_directory, "a-file");
+        await File.WriteAllTextAsync(file, "not a directory");
+        Assert.Equal(1, await RunAsync("train", "--data", Data, "--model", "pop", "--out", file));
+        Assert.Equal("not a directory", await File.ReadAllTextAsync(file));
+
+        var current = Environment.CurrentDirectory;
+        try
+        {
+            Environment.CurrentDirectory = model;
+            Assert.Equal(1, await RunAsync("train", "--data", Data, "--model", "pop", "--out", "."));
+            Assert.True(File.Exists(Path.Combine(model, "manifest.json")));
+        }
+        finally
+        {
+            Environment.CurrentDirectory = current;
+        }
+    }
+
     public void Dispose()
     {
         if (Directory.Exists(_directory)) Directory.Delete(_directory, recursive: true);

@@ -21,7 +21,6 @@ public class StreamEntryParserTests
             new("itemid", "42"),
             new("userId", "u1"),
             new("eventId", "e1"),
-            new("eventId", "ignored: the first occurrence wins"),
         ];
         Assert.True(StreamEntryParser.TryParse(fields, out var e, out var error), error);
         Assert.Equal(("e1", "u1", "42", "rating", 4.5f), (e.EventId, e.UserId, e.ItemId, e.Type, e.Value));
@@ -47,6 +46,17 @@ public class StreamEntryParserTests
         NameValueEntry[] fields = [new("eventId", "e"), new("userId", "u"), new("itemId", "i"), new("type", "click"), new(field, value)];
         Assert.False(StreamEntryParser.TryParse(fields, out _, out var error));
         Assert.StartsWith(expected, error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("timestamp", "TimeStamp")]
+    [InlineData("userId", "userId")]
+    public void A_field_given_twice_is_rejected_as_ambiguous(string first, string second)
+    {
+        NameValueEntry[] fields = [new("eventId", "e"), new("userId", "u"), new("itemId", "i"), new("type", "click"), new("timestamp", "1700000000")];
+        fields = [.. fields, new(second, first == "timestamp" ? "1700000100" : "someone-else")];
+        Assert.False(StreamEntryParser.TryParse(fields, out _, out var error));
+        Assert.Equal($"field '{second}' is given more than once", error);
     }
 
     [Fact]

@@ -21,9 +21,11 @@ internal static class ConsoleUi
             AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
             return 2;
         }
-        catch (Exception e) when (e is InvalidDataException or FormatException or FileNotFoundException or DirectoryNotFoundException or ArgumentException or NotSupportedException)
+        catch (Exception e) when (e is InvalidDataException or FormatException or IOException or UnauthorizedAccessException or ArgumentException
+            or NotSupportedException or Scoring.ScoringModelException or StackExchange.Redis.RedisException)
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+            // What went wrong, in one line; a scoring model's refusal already names the file and its reason.
+            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {FirstLine(e.Message)}");
             return 1;
         }
         catch (OperationCanceledException)
@@ -32,6 +34,8 @@ internal static class ConsoleUi
             return 130;
         }
     }
+
+    private static string FirstLine(string message) => message.Split('\n', 2)[0].TrimEnd('\r');
 
     public static RatingsDataset LoadDataset(string path, string format)
     {

@@ -33,6 +33,8 @@ internal static class TrainCommand
         {
             var kind = CliOptions.ParseModel(result.GetValue(model)!);
             var settings = trainerOptions.Read(result);
+            // Refused before training, not after: saving replaces the directory whole.
+            ModelDirectory.CheckReplaceable(result.GetValue(output)!);
             var dataset = ConsoleUi.LoadDataset(result.GetValue(data)!, result.GetValue(format)!);
             var train = dataset;
             Dictionary<string, double>? metrics = null;

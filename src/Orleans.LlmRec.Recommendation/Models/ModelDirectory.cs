@@ -61,6 +61,7 @@ public static class ModelDirectory
             throw new ArgumentException($"Id maps ({users.Count} users, {items.Count} items) do not match the model ({model.UserCount}, {model.ItemCount}).");
         }
         var full = Path.GetFullPath(directory);
+        CheckReplaceable(full);
         var parent = Path.GetDirectoryName(full) ?? ".";
         Directory.CreateDirectory(parent);
         var staging = Path.Combine(parent, $".{Path.GetFileName(full)}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}");
@@ -81,6 +82,34 @@ public static class ModelDirectory
         {
             if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Saving replaces the directory whole, so it must hold nothing but a model: never a folder of other files, the
+    /// current directory or one it lies in, or a file. Checked before any training output is written.
+    /// </summary>
+    public static void CheckReplaceable(string directory)
+    {
+        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
+        if (File.Exists(full))
+        {
+            throw new IOException($"'{directory}' is a file; a model is saved as a directory. Choose another path.");
+        }
+        if (!Directory.Exists(full)) return;
+        var current = Path.TrimEndingDirectorySeparator(Path.GetFullPath(Environment.CurrentDirectory));
+        if (current == full || current.StartsWith(full + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            throw new IOException($"'{directory}' is the current directory or holds it; saving would replace it. Choose a subdirectory.");
+        }
+        var foreign = Directory.EnumerateFileSystemEntries(full)
+            .Select(Path.GetFileName)
+            .Where(name => name is not (ManifestFile or ItemsFile or UsersFile or WeightsFile) && !name!.EndsWith(".onnx", StringComparison.Ordinal))
+            .Take(3)
+            .ToList();
+        if (foreign.Count > 0)
+        {
+            throw new IOException($"'{directory}' holds files that are not part of a model ({string.Join(", ", foreign)}); saving would delete them. Choose an empty or new directory, or one written by 'llmrec train'.");
         }
     }
 

@@ -36,13 +36,19 @@ public static class StreamEntryParser
             var name = (string?)field.Name;
             var text = (string?)field.Value;
             if (name is null) continue;
-            // The first occurrence wins, as a producer that repeats a field most likely appended by mistake.
-            if (Is(name, EventIdField)) eventId ??= text;
-            else if (Is(name, UserIdField)) userId ??= text;
-            else if (Is(name, ItemIdField)) itemId ??= text;
-            else if (Is(name, TypeField)) type ??= text;
-            else if (Is(name, ValueField)) value ??= text;
-            else if (Is(name, TimestampField)) timestamp ??= text;
+            // A field given twice is ambiguous (which user, which time?): refused, as POST /v1/events refuses it.
+            var known = Is(name, EventIdField) ? Take(ref eventId, text)
+                : Is(name, UserIdField) ? Take(ref userId, text)
+                : Is(name, ItemIdField) ? Take(ref itemId, text)
+                : Is(name, TypeField) ? Take(ref type, text)
+                : Is(name, ValueField) ? Take(ref value, text)
+                : Is(name, TimestampField) ? Take(ref timestamp, text)
+                : (bool?)null;
+            if (known == false)
+            {
+                error = $"field '{Shorten(name)}' is given more than once";
+                return false;
+            }
         }
 
         float? rating = null;
@@ -82,6 +88,14 @@ public static class StreamEntryParser
             return true;
         }
         return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out timestamp);
+    }
+
+    /// <summary>Keeps <paramref name="text"/> in <paramref name="slot"/>; false when the slot already held a value.</summary>
+    private static bool Take(ref string? slot, string? text)
+    {
+        if (slot is not null) return false;
+        slot = text ?? "";
+        return true;
     }
 
     private static bool Is(string name, string field) => string.Equals(name, field, StringComparison.OrdinalIgnoreCase);
