@@ -37,7 +37,7 @@ public static partial class MovieLensLoader
             {
                 builder.AddInteraction(
                     reader.Id(user, "userId"), reader.Id(item, "movieId"),
-                    reader.Single(rating, "rating", 0.5f, 5f), reader.Int64(timestamp, "timestamp"));
+                    reader.Single(rating, "rating", 0.5f, 5f), reader.UnixSeconds(timestamp, "timestamp"));
             }
         }
         builder.RequireInteractions(ratingsPath);
@@ -95,7 +95,7 @@ public static partial class MovieLensLoader
             {
                 builder.AddInteraction(
                     reader.Id(0, "user id"), reader.Id(1, "item id"),
-                    reader.Single(2, "rating", 1f, 5f), reader.Int64(3, "timestamp"));
+                    reader.Single(2, "rating", 1f, 5f), reader.UnixSeconds(3, "timestamp"));
             }
         }
         builder.RequireInteractions(ratingsPath);
@@ -150,7 +150,7 @@ public static partial class MovieLensLoader
             {
                 builder.AddInteraction(
                     reader.Id(0, "UserID"), reader.Id(1, "MovieID"),
-                    reader.Single(2, "Rating", 1f, 5f), reader.Int64(3, "Timestamp"));
+                    reader.Single(2, "Rating", 1f, 5f), reader.UnixSeconds(3, "Timestamp"));
             }
         }
         builder.RequireInteractions(ratingsPath);

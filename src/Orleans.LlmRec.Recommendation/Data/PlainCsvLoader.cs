@@ -92,9 +92,9 @@ public static class PlainCsvLoader
     private static long ReadTimestamp(RecordReader reader, int column, string name)
     {
         var text = reader.Text(column, name).Trim();
-        if (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds))
+        if (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out _))
         {
-            return seconds;
+            return reader.UnixSeconds(column, name);
         }
         if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date))
         {

@@ -112,6 +112,21 @@ public abstract class RecordReader : IDisposable
             : throw Error(name, $"{Quote(text)} is not an integer");
     }
 
+    /// <summary>
+    /// Whole seconds since the Unix epoch, as MovieLens writes them. Milliseconds (13 digits) or negative values are
+    /// refused here, with the file and line, rather than failing later where the time is used.
+    /// </summary>
+    public long UnixSeconds(int index, string name)
+    {
+        var seconds = Int64(index, name);
+        if (seconds < 0) throw Error(name, $"{seconds} lies before 1970; expected whole Unix seconds");
+        if (seconds > MaxUnixSeconds) throw Error(name, $"{seconds} is too large for Unix seconds (milliseconds? divide by 1000)");
+        return seconds;
+    }
+
+    /// <summary>9999-12-31T23:59:59Z, the last second <see cref="DateTimeOffset"/> holds.</summary>
+    public const long MaxUnixSeconds = 253_402_300_799;
+
     public float Single(int index, string name)
     {
         var text = Text(index, name);

@@ -44,6 +44,18 @@ public class MalformedInputTests
         Fails(() => MovieLensLoader.LoadLatestSmall(folder.Path), "ratings.csv", 2, "rating", "out of range [0.5, 5]");
     }
 
+    [Theory]
+    [InlineData("964982703000", "too large for Unix seconds (milliseconds?")]
+    [InlineData("-100", "lies before 1970")]
+    public void TimestampNotUnixSeconds(string timestamp, string problem)
+    {
+        using var folder = new TempFolder();
+        folder.WriteCrlf("ratings.csv", "userId,movieId,rating,timestamp", "1,1,4.0,964982703", $"1,2,4.0,{timestamp}");
+        WriteMovies(folder);
+
+        Fails(() => MovieLensLoader.LoadLatestSmall(folder.Path), "ratings.csv", 3, "timestamp", problem);
+    }
+
     [Fact]
     public void MissingField()
     {
