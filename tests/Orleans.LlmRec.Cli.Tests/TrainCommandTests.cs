@@ -74,6 +74,17 @@ public sealed class TrainCommandTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Out_of_range_settings_are_usage_errors_named_by_their_option()
+    {
+        // Exit code 2, as for an unknown option; the message names --epochs / --users (checked by hand: the console
+        // line reads "error: --epochs: 0 must be greater than or equal to 1").
+        Assert.Equal(2, await RunAsync("data", "synth", "--out", Data, "--users", "0"));
+        Assert.Equal(0, await RunAsync("data", "synth", "--out", Data, "--users", "40", "--items", "60", "--per-user", "8"));
+        Assert.Equal(2, await RunAsync("train", "--data", Data, "--model", "bpr", "--epochs", "0", "--out", Path.Combine(_directory, "m")));
+        Assert.False(Directory.Exists(Path.Combine(_directory, "m")));
+    }
+
     public void Dispose()
     {
         if (Directory.Exists(_directory)) Directory.Delete(_directory, recursive: true);

@@ -21,6 +21,12 @@ internal static class ConsoleUi
             AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
             return 2;
         }
+        catch (ArgumentException e) when (OptionFor(e.ParamName) is { } option)
+        {
+            // Settings checked where they are used name the property; say it in the option the user typed.
+            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {option}: {WithoutParameter(e)}");
+            return 2;
+        }
         catch (Exception e) when (e is InvalidDataException or FormatException or IOException or UnauthorizedAccessException or ArgumentException
             or NotSupportedException or Scoring.ScoringModelException or StackExchange.Redis.RedisException)
         {
@@ -33,6 +39,39 @@ internal static class ConsoleUi
             AnsiConsole.MarkupLine("[yellow]cancelled[/]");
             return 130;
         }
+    }
+
+    /// <summary>The command-line option behind a settings property a trainer or generator checks, if there is one.</summary>
+    private static string? OptionFor(string? parameter) => parameter switch
+    {
+        "Epochs" => "--epochs",
+        "Factors" => "--factors",
+        "LearningRate" => "--lr",
+        "Regularization" => "--reg",
+        "Layers" => "--layers",
+        "ValidationFraction" => "--validation-fraction",
+        "UserCount" => "--users",
+        "ItemCount" => "--items",
+        "MeanInteractionsPerUser" => "--per-user",
+        "k" => "--k",
+        _ => null,
+    };
+
+    /// <summary>
+    /// "Epochs ('0') must be greater than or equal to '1'. (Parameter 'Epochs') Actual value was 0." →
+    /// "0 must be greater than or equal to 1".
+    /// </summary>
+    private static string WithoutParameter(ArgumentException e)
+    {
+        var message = FirstLine(e.Message);
+        var cut = message.IndexOf(" (Parameter '", StringComparison.Ordinal);
+        if (cut >= 0) message = message[..cut];
+        if (e.ParamName is { } name && message.StartsWith(name + " ('", StringComparison.Ordinal) && message.IndexOf("') ", StringComparison.Ordinal) is var end and > 0)
+        {
+            var value = message[(name.Length + 3)..end];
+            message = $"{value} {message[(end + 3)..].Replace("'", "", StringComparison.Ordinal)}";
+        }
+        return message.TrimEnd('.');
     }
 
     private static string FirstLine(string message) => message.Split('\n', 2)[0].TrimEnd('\r');
