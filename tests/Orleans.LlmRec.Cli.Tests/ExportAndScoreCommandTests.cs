@@ -274,6 +274,18 @@ public sealed class ExportAndScoreCommandTests(TrainedModelsFixture fixture) : I
     }
 
     [Fact]
+    public async Task Score_refuses_data_other_than_the_models_own()
+    {
+        var other = Path.Combine(fixture.Root, $"other-data-{Guid.NewGuid():N}");
+        Assert.Equal(0, (await RunCapturedAsync("data", "synth", "--out", other, "--users", "30", "--items", "45", "--per-user", "6", "--seed", "99")).Code);
+
+        var (code, output) = await RunCapturedAsync("score", "--model", fixture.ModelDirectory("bpr"), "--user", "12", "--data", other);
+
+        Assert.Equal(2, code);
+        Assert.Contains("is not the data set the model was trained on", output);
+    }
+
+    [Fact]
     public async Task Score_with_neither_user_nor_items_is_a_usage_error()
     {
         var (code, output) = await RunCapturedAsync("score", "--model", fixture.ModelDirectory("bpr"));

@@ -36,6 +36,12 @@ internal static class ScoreCommand
             var itemIds = result.GetValue(items);
             if (userId is null && itemIds is null) throw new CliUsageException("Give --user, --items, or both.");
             var dataset = result.GetValue(data) is { } dataPath ? ConsoleUi.LoadDataset(dataPath, result.GetValue(format)!) : null;
+            if (dataset is not null && dataset.Items.Checksum() != manifest.ItemIdChecksum)
+            {
+                // Titles and seen items would be read under the wrong ids.
+                throw new CliUsageException(
+                    $"--data: '{dataset.Name}' ({dataset.Items.Count} items) is not the data set the model was trained on ('{manifest.Dataset}', {itemMap.Count} items): its item ids do not match.");
+            }
 
             float[] vector;
             float bias;
