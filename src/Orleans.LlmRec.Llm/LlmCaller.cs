@@ -1,5 +1,6 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Orleans.LlmRec.Llm;
 
@@ -11,6 +12,14 @@ namespace Orleans.LlmRec.Llm;
 internal sealed class LlmCaller(IChatClient chatClient, LlmMetrics metrics, LlmResponseCache cache, TimeProvider timeProvider, ILogger logger)
 {
     public IChatClient ChatClient => chatClient;
+
+    /// <summary>The caller every LLM component builds in its constructor: checks what is required, defaults the rest.</summary>
+    public static LlmCaller For(IChatClient chatClient, LlmMetrics metrics, LlmResponseCache? cache, TimeProvider? timeProvider, ILogger? logger)
+    {
+        ArgumentNullException.ThrowIfNull(chatClient);
+        ArgumentNullException.ThrowIfNull(metrics);
+        return new LlmCaller(chatClient, metrics, cache ?? new LlmResponseCache(null), timeProvider ?? TimeProvider.System, logger ?? NullLogger.Instance);
+    }
 
     public async Task<LlmCall<TResponse>> CallAsync<TResponse>(
         string operation, Func<IChatClient, CancellationToken, Task<TResponse>> call, CancellationToken cancellationToken)

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
 using Orleans.LlmRec.IntegrationTests.Infrastructure;
 using Orleans.LlmRec.Recommendation.Models;
@@ -30,7 +29,7 @@ public sealed class ClusterModelReloadTests : IAsyncLifetime
             _silos.Add(await SiloServer.StartAsync(ports[0], RedisClusterSettings.Silo(shared, _world, ports[1], ports[2])));
         }
         _tier = await SiloServer.StartAsync(FreePorts.Take(1)[0], new Dictionary<string, string>(shared) { ["Silo:Role"] = "Client" });
-        await WaitUntilBothSilosAreActiveAsync();
+        await LocalCluster.WaitUntilActiveAsync([.. _silos.Select(s => s.Client)], 2, TimeSpan.FromSeconds(60));
     }
 
     [Fact]
@@ -85,22 +84,6 @@ public sealed class ClusterModelReloadTests : IAsyncLifetime
 
     private static Task<JsonElement> ReloadAsync(SiloServer host, HttpStatusCode expected, string query = "") =>
         new ServiceClient(host.Client).ReloadModelAsync(expected, query);
-
-    private async Task WaitUntilBothSilosAreActiveAsync()
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            var views = await Task.WhenAll(_silos.Select(s => s.Client.GetFromJsonAsync<ClusterViewBody>("/v1/cluster", ServiceFixture.Json)));
-            if (views.All(v => v!.Silos.Count(s => s.Status == "Active") == 2)) return;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("The two silos did not see each other as active within 60 s.");
-            await Task.Delay(100);
-        }
-    }
-
-    private sealed record ClusterViewBody(List<SiloViewBody> Silos);
-
-    private sealed record SiloViewBody(string Status);
 
     public async Task DisposeAsync()
     {

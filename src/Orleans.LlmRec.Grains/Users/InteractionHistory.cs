@@ -30,15 +30,11 @@ public sealed class InteractionHistory : IReadOnlyList<InteractionRecord>
     private int _encodedStart;
     private int _encodedEnd;
 
-    /// <summary>The encoded length of each record, oldest first, so dropping the oldest knows how far to move.</summary>
-    private readonly Queue<int> _encodedLengths;
-
     public InteractionHistory(int capacity)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         Capacity = capacity;
         _records = new List<InteractionRecord>(Math.Min(capacity, 16));
-        _encodedLengths = new Queue<int>(Math.Min(capacity, 16));
         _encoded = new byte[256];
     }
 
@@ -53,12 +49,12 @@ public sealed class InteractionHistory : IReadOnlyList<InteractionRecord>
     {
         ArgumentNullException.ThrowIfNull(record);
         // Encoded first: a record that cannot be encoded must not enter the list without its bytes.
-        _encodedLengths.Enqueue(AppendEncoded(record));
+        AppendEncoded(record);
         _records.Add(record);
         if (_records.Count <= Capacity) return null;
         var dropped = _records[0];
         _records.RemoveAt(0);
-        _encodedStart += _encodedLengths.Dequeue();
+        _encodedStart += EncodedLengthAt(_encodedStart);
         return dropped;
     }
 
@@ -82,8 +78,19 @@ public sealed class InteractionHistory : IReadOnlyList<InteractionRecord>
         return buffer;
     }
 
-    /// <summary>Encodes <paramref name="record"/> after the last one; returns its length in bytes.</summary>
-    private int AppendEncoded(InteractionRecord record)
+    /// <summary>The length of the record encoded at <paramref name="at"/>, read from its own bytes (length prefix and flags).</summary>
+    private int EncodedLengthAt(int at)
+    {
+        var bytes = _encoded.AsSpan(0, _encodedEnd);
+        var position = at;
+        var idLength = (int)ReadVarint(bytes, ref position);
+        position += idLength;
+        var hasValue = (bytes[position++] & HasValueFlag) != 0;
+        return position - at + (hasValue ? 4 : 0) + 8 + 2;
+    }
+
+    /// <summary>Encodes <paramref name="record"/> after the last one.</summary>
+    private void AppendEncoded(InteractionRecord record)
     {
         var maxLength = MaxVarintLength + Encoding.UTF8.GetMaxByteCount(record.ItemId.Length) + 1 + 4 + 8 + 2;
         EnsureRoomAtEnd(maxLength);
@@ -104,7 +111,6 @@ public sealed class InteractionHistory : IReadOnlyList<InteractionRecord>
         BinaryPrimitives.WriteInt16LittleEndian(span[at..], (short)record.Timestamp.TotalOffsetMinutes);
         at += 2;
         _encodedEnd += at;
-        return at;
     }
 
     /// <summary>

@@ -45,13 +45,11 @@ public sealed class GraphAugmenter
         ILogger<GraphAugmenter>? logger = null,
         TimeProvider? timeProvider = null)
     {
-        ArgumentNullException.ThrowIfNull(chatClient);
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(metrics);
         _options = options;
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _timeProvider = timeProvider ?? TimeProvider.System;
-        _caller = new LlmCaller(chatClient, metrics, cache ?? new LlmResponseCache(null), _timeProvider, _logger);
+        _caller = LlmCaller.For(chatClient, metrics, cache, _timeProvider, _logger);
     }
 
     /// <summary>Asks the LLM for one user's pair and validates it against the user's candidates.</summary>

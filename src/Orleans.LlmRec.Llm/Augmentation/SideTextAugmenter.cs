@@ -52,12 +52,9 @@ public sealed class SideTextAugmenter
         ILogger<SideTextAugmenter>? logger = null,
         TimeProvider? timeProvider = null)
     {
-        ArgumentNullException.ThrowIfNull(chatClient);
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(metrics);
         _options = options;
-        _caller = new LlmCaller(chatClient, metrics, cache ?? new LlmResponseCache(null), timeProvider ?? TimeProvider.System,
-            logger ?? (ILogger)NullLogger.Instance);
+        _caller = LlmCaller.For(chatClient, metrics, cache, timeProvider, logger);
     }
 
     /// <summary>Asks for the attributes of one batch of items and keeps the valid entries.</summary>

@@ -21,12 +21,9 @@ public sealed class ProfileWriter : IProfileWriter
         ILogger<ProfileWriter>? logger = null,
         TimeProvider? timeProvider = null)
     {
-        ArgumentNullException.ThrowIfNull(chatClient);
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(metrics);
         _options = options;
-        _caller = new LlmCaller(chatClient, metrics, cache ?? new LlmResponseCache(null), timeProvider ?? TimeProvider.System,
-            logger ?? (ILogger)NullLogger.Instance);
+        _caller = LlmCaller.For(chatClient, metrics, cache, timeProvider, logger);
     }
 
     public int EstimateTokens(ProfileRequest request)

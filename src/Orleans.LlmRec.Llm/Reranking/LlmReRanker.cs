@@ -26,12 +26,10 @@ public sealed class LlmReRanker : IReRanker
         ILogger<LlmReRanker>? logger = null,
         TimeProvider? timeProvider = null)
     {
-        ArgumentNullException.ThrowIfNull(chatClient);
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(metrics);
         _options = options;
         _logger = logger ?? (ILogger)NullLogger.Instance;
-        _caller = new LlmCaller(chatClient, metrics, cache ?? new LlmResponseCache(null), timeProvider ?? TimeProvider.System, _logger);
+        _caller = LlmCaller.For(chatClient, metrics, cache, timeProvider, _logger);
     }
 
     public RerankSource Source => RerankSource.Llm;

@@ -125,7 +125,7 @@ public abstract class RecordReader : IDisposable
     }
 
     /// <summary>9999-12-31T23:59:59Z, the last second <see cref="DateTimeOffset"/> holds.</summary>
-    public const long MaxUnixSeconds = 253_402_300_799;
+    public static readonly long MaxUnixSeconds = DateTimeOffset.MaxValue.ToUnixTimeSeconds();
 
     public float Single(int index, string name)
     {

@@ -1,8 +1,6 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
-using Orleans.Runtime.Messaging;
 using Orleans.Persistence.Redis;
-using Orleans.Runtime;
 using Orleans.Storage;
 using StackExchange.Redis;
 
@@ -42,7 +40,7 @@ public sealed partial class ApiExceptionHandler(IProblemDetailsService problems,
             TimeoutException => (StatusCodes.Status503ServiceUnavailable, "Timed out",
                 "The service did not answer in time; the request may or may not have been applied. Retrying is safe: events are de-duplicated by id."),
             // The last two reach an API tier (Silo:Role=Client) when no gateway answers or the gateway sheds load.
-            SiloUnavailableException or OrleansMessageRejectionException or ConnectionFailedException or GatewayTooBusyException => (StatusCodes.Status503ServiceUnavailable, "Service unavailable",
+            _ when Extensions.ClusterFailures.IsUnavailable(exception) => (StatusCodes.Status503ServiceUnavailable, "Service unavailable",
                 "The service is starting, stopping or rebalancing; retry shortly."),
             InconsistentStateException or RedisException or RedisStorageException => (StatusCodes.Status503ServiceUnavailable, "Storage unavailable",
                 "User state could not be stored; nothing of this request for the affected user was kept. Retrying is safe."),

@@ -295,8 +295,7 @@ public sealed partial class RedisStreamConsumer : BackgroundService
     private static bool IsOutage(Exception e) => e switch
     {
         TimeoutException or OperationCanceledException => true,
-        Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException => true,
-        Orleans.Runtime.Messaging.ConnectionFailedException or Orleans.Runtime.GatewayTooBusyException => true,
+        _ when Extensions.ClusterFailures.IsUnavailable(e) => true,
         // Storage errors wrap their cause: Redis unreachable is an outage, state that cannot be read back is not.
         RedisException or Orleans.Storage.InconsistentStateException => true,
         AggregateException aggregate => aggregate.InnerExceptions.Any(IsOutage),

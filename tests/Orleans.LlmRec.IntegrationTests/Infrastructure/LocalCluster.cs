@@ -112,12 +112,16 @@ public sealed class LocalCluster : IAsyncDisposable
     }
 
     /// <summary>Waits until every live silo sees <paramref name="count"/> active silos.</summary>
-    public async Task WaitUntilActiveAsync(int count, TimeSpan timeout)
+    public Task WaitUntilActiveAsync(int count, TimeSpan timeout) =>
+        WaitUntilActiveAsync(Silos.Where(s => !s.HasExited).Select(s => s.Client).ToList(), count, timeout);
+
+    /// <summary>Waits until every host answering on <paramref name="silos"/> sees <paramref name="count"/> active silos.</summary>
+    public static async Task WaitUntilActiveAsync(IReadOnlyList<HttpClient> silos, int count, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            var views = await Task.WhenAll(Silos.Where(s => !s.HasExited).Select(GetClusterAsync));
+            var views = await Task.WhenAll(silos.Select(GetClusterAsync));
             if (views.All(v => v.Silos.Count(s => s.Status == "Active") == count)) return;
             if (DateTime.UtcNow > deadline)
             {
@@ -128,8 +132,10 @@ public sealed class LocalCluster : IAsyncDisposable
         }
     }
 
-    public static async Task<ClusterView> GetClusterAsync(SiloProcess silo) =>
-        (await silo.Client.GetFromJsonAsync<ClusterView>("/v1/cluster", ServiceFixture.Json))!;
+    public static Task<ClusterView> GetClusterAsync(SiloProcess silo) => GetClusterAsync(silo.Client);
+
+    private static async Task<ClusterView> GetClusterAsync(HttpClient silo) =>
+        (await silo.GetFromJsonAsync<ClusterView>("/v1/cluster", ServiceFixture.Json))!;
 
     public async ValueTask DisposeAsync()
     {
