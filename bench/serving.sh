@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Serving benchmarks of bench/RESULTS.md, "Serving (issue 4)": one silo (Release) on loopback with Redis clustering,
+# Serving benchmarks of bench/RESULTS.md, "Serving": one silo (Release) on loopback with Redis clustering,
 # Redis grain storage (append-only file, fsync every second) and the Redis Streams consumer, serving a BPR model
 # trained on ml-latest-small; the load generator runs on the same machine.
 #
