@@ -12,7 +12,7 @@ namespace Orleans.LlmRec.Benchmarks;
 /// </summary>
 public static class SweepRun
 {
-    /// <summary>The measured Vector512 FMA peak of one core of the 2-vCPU VM (bench/RESULTS.md, "The floor").</summary>
+    /// <summary>The measured Vector512 FMA peak of one core of the 2-vCPU VM (bench/history/2026-11-lab-notebook.md, "The floor").</summary>
     private const double PeakGflopsPerCore = 268;
 
     /// <summary>Usage: <c>sweep [--items N[,N]] [--threads N[,N]] [--batches 16,32,64,...] [--trials 7]</c>.</summary>

@@ -5,8 +5,8 @@ namespace Orleans.LlmRec.LoadGenerator;
 /// <summary>
 /// CPU time of other processes on this machine (Linux <c>/proc/PID/stat</c>: user + system time of all threads), read
 /// at the start and end of a measured window. Divided by the operations of the window it gives CPU per request or
-/// event: on a shared 2-core VM whose neighbours move throughput by ±30 % between identical runs, a much steadier
-/// figure to compare two builds by.
+/// event: on a shared VM whose neighbours move throughput a lot between identical runs, a much steadier figure
+/// to compare two builds by.
 /// </summary>
 internal sealed record WatchedProcess(string Name, int Pid)
 {

@@ -13,7 +13,7 @@ namespace Orleans.LlmRec.LoadGenerator;
 
 internal sealed record LoadSettings(Uri Target, int Users, int Concurrency, TimeSpan Warmup, TimeSpan Window, int K);
 
-/// <summary>The scenarios of bench/RESULTS.md "Serving (issue 4)".</summary>
+/// <summary>The scenarios of bench/RESULTS.md "Serving".</summary>
 internal static class Scenarios
 {
     public static HttpClient Client(Uri target, int connections) => new(new SocketsHttpHandler

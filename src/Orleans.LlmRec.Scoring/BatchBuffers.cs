@@ -76,7 +76,7 @@ internal sealed class BatchBuffers : IDisposable
     /// buffer and is read in place (no copy); each row then gets its top k selected (<see cref="TopKSelector"/>),
     /// skipping excluded items, and the user bias added to the k kept. Rows are split between up to
     /// <paramref name="parallelism"/> workers. (A pre-allocated output array passed to <c>Run</c> was tried and
-    /// measured ≈ 10 % slower per user at 100,000 items, no faster at 9,742: bench/RESULTS.md.)
+    /// measured slower at large catalogues and no faster at small ones: bench/history/.)
     /// </summary>
     public ScoredItem[][] RunItemScores(InferenceSession session, OnnxModelInfo info, IReadOnlyList<ScoringRequest> requests, int parallelism)
     {

@@ -9,13 +9,13 @@ namespace Orleans.LlmRec.Scoring;
 /// Top-k of a score row by a size-k heap of the worst kept item behind a vectorised threshold test: 64 scores at a
 /// time are reduced to their maximum and compared with the worst kept score, and only the lanes of a block that beat
 /// it are looked at. For n ≫ k almost every block is rejected with a few vector instructions, so selection costs
-/// about one read of the row (≈ 1 µs per 10,000 scores here, against ≈ 15 µs for ONNX Runtime's TopK node).
+/// about one read of the row, far less than ONNX Runtime's TopK node, which sorts.
 /// The order is a full sort's: best score first, the lower index first among equal scores. -inf and NaN scores
 /// are never returned (a row with NaN scores may also lose finite items: callers keep scores finite), nor items whose bit is set in an optional exclusion bitmap (bit i of word i / 64), which is
 /// only consulted for the few items that beat the threshold: excluding seen items costs no pass and no write over the
 /// row. Fewer than k items come back when fewer are eligible. The selection loop is compiled fully optimised from its
 /// first call (<see cref="MethodImplOptions.AggressiveOptimization"/>): unoptimised (tier-0) code of this vector loop
-/// is over ten times slower, and a scorer's first seconds of traffic would run it.
+/// is many times slower, and a scorer's first seconds of traffic would run it.
 /// </summary>
 public static class TopKSelector
 {
