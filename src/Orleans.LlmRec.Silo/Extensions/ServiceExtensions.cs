@@ -10,6 +10,7 @@ using Orleans.LlmRec.Scoring;
 using Orleans.LlmRec.Silo.ApiTier;
 using Orleans.LlmRec.Silo.Apis;
 using Orleans.LlmRec.Silo.Configuration;
+using Orleans.LlmRec.Silo.Redis;
 using Orleans.LlmRec.Silo.Serving;
 
 namespace Orleans.LlmRec.Silo.Extensions;
@@ -29,6 +30,7 @@ public static class ServiceExtensions
         AddValidatedOptions<ModelOptions>(services, ModelOptions.SectionName);
         AddValidatedOptions<OrleansHostOptions>(services, OrleansHostOptions.SectionName);
         services.TryAddSingleton(TimeProvider.System);
+        services.AddLlmRecRedisConnection();
         var role = builder.Configuration.GetValidated<OrleansHostOptions>(OrleansHostOptions.SectionName).Role;
         if (role == HostRole.Client)
         {
