@@ -34,10 +34,10 @@ public static class ServiceExtensions
         var role = builder.Configuration.GetValidated<OrleansHostOptions>(OrleansHostOptions.SectionName).Role;
         if (role == HostRole.Client)
         {
-            // The API tier: the same endpoints, everything else asked of the silos (ApiTier/GatewayServices.cs).
-            services.AddSingleton<IEventIngestor, GatewayEventIngestor>();
-            services.AddSingleton<IItemQueries, GatewayItemQueries>();
-            services.AddHealthChecks().AddCheck<GatewayHealthCheck>("gateway");
+            // The API tier: the same endpoints, everything else asked of the silos (ApiTier/ApiTierServices.cs).
+            services.AddSingleton<IEventIngestor, ApiTierEventIngestor>();
+            services.AddSingleton<IItemQueries, ApiTierItemQueries>();
+            services.AddHealthChecks().AddCheck<ApiTierHealthCheck>("gateway");
             builder.UseLlmRecOrleans();
         }
         else
