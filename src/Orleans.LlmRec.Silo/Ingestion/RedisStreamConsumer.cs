@@ -10,7 +10,7 @@ namespace Orleans.LlmRec.Silo.Ingestion;
 /// Stage <b>ingest</b> from a Redis stream: every silo is one consumer of one consumer group, so each entry is applied
 /// by one silo. At least once: an entry is acknowledged (XACK) only after its user's grain applied it, so a silo that
 /// dies mid-read leaves its entries pending, and another silo claims them (XAUTOCLAIM) once they have been idle for
-/// <see cref="EventStreamOptions.ClaimMinIdleMs"/>. Re-applying is harmless: grains de-duplicate by event id.
+/// <see cref="EventStreamTimings.ClaimMinIdle"/>. Re-applying is harmless: grains de-duplicate by event id.
 /// This loop only drives the parts: <see cref="EventStreamReader"/> talks to Redis, <see cref="StreamEntrySorter"/>
 /// parses and validates each entry once, <see cref="PerUserOrderedApplier"/> applies each user's events in order and
 /// acknowledges them, and <see cref="IDeadLetterSink"/> keeps the entries that can never be applied (malformed,
