@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Orleans.Clustering.Redis;
@@ -32,6 +33,22 @@ public class RedisConnectionStringTests
         Assert.Contains("EventStream:RedisConnectionString ('events:6379') differs from Silo:RedisConnectionString", two.Message, StringComparison.Ordinal);
         var none = Assert.Throws<OptionsValidationException>(() => For(null, " "));
         Assert.Contains("EventStream:RedisConnectionString (or Silo:RedisConnectionString) is required", none.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_silo_whose_stream_names_another_redis_than_the_silo_does_not_start()
+    {
+        var ports = FreePorts.Take(3);
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => SiloServer.StartAsync(ports[0], new Dictionary<string, string>
+        {
+            ["EventStream:Enabled"] = "true",
+            ["EventStream:RedisConnectionString"] = "127.0.0.1:1",
+            ["Silo:RedisConnectionString"] = "127.0.0.1:2",
+            ["Silo:SiloPort"] = ports[1].ToString(CultureInfo.InvariantCulture),
+            ["Silo:GatewayPort"] = ports[2].ToString(CultureInfo.InvariantCulture),
+            ["Logging:LogLevel:Default"] = "None",
+        }));
+        Assert.Contains("differs from Silo:RedisConnectionString", error.Message, StringComparison.Ordinal);
     }
 }
 

@@ -47,13 +47,16 @@ public static class RedisConnection
                 ["EventStream:RedisConnectionString (or Silo:RedisConnectionString) is required when EventStream:Enabled is true."]);
     }
 
-    private static ConnectionMultiplexer Connect(string connectionString)
+    /// <summary>The settings the connection is made with; Orleans' providers validate theirs against the same.</summary>
+    public static ConfigurationOptions Configuration(string connectionString)
     {
         var configuration = ConfigurationOptions.Parse(connectionString);
         // Keep retrying while Redis restarts instead of failing the host at start.
         configuration.AbortOnConnectFail = false;
-        return ConnectionMultiplexer.Connect(configuration);
+        return configuration;
     }
+
+    private static ConnectionMultiplexer Connect(string connectionString) => ConnectionMultiplexer.Connect(Configuration(connectionString));
 
     /// <summary>Hands the Orleans Redis providers the shared connection, marked shared so they leave it open when they stop.</summary>
     private sealed class SharedMultiplexer(IServiceProvider services) : IPostConfigureOptions<RedisClusteringOptions>, IPostConfigureOptions<RedisStorageOptions>
