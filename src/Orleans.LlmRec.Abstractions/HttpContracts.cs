@@ -2,7 +2,7 @@ namespace Orleans.LlmRec.Abstractions;
 
 // Shapes that travel over HTTP (JSON, camelCase). They are the public wire contract of the service, shared with
 // clients such as the CLI's replay, so they live here rather than in the host. Those an API tier hands to the silos
-// (IApiGatewayGrain) also carry Orleans serializer ids.
+// (IApiTierGrain) also carry Orleans serializer ids.
 
 /// <summary>
 /// One event as a client sends it in <c>POST /v1/events</c>, before validation: every field may be missing or wrong,

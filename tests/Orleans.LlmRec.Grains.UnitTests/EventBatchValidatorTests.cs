@@ -97,4 +97,33 @@ public class EventBatchValidatorTests
         Assert.Equal(EventBatchValidator.MaxReportedErrors + 1, many.Errors.Count);
         Assert.Contains("150 more error(s)", Assert.Single(many.Errors["$"]), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [MemberData(nameof(BadEvents))]
+    public void One_event_on_its_own_is_refused_by_the_same_rules_with_the_field_named_without_a_batch_prefix(IncomingEvent bad, string field, string message)
+    {
+        Assert.False(EventBatchValidator.TryValidateOne(bad, TestWorld.Catalogue(), Options, Now, out var valid, out var problems));
+        Assert.Null(valid);
+        Assert.StartsWith($"{field["events[1].".Length..]}: ", problems, StringComparison.Ordinal);
+        Assert.Contains(message, problems, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void One_valid_event_on_its_own_becomes_the_same_user_event_as_in_a_batch()
+    {
+        var incoming = Valid(7) with { Type = "Rating", Value = 4.5f };
+        Assert.True(EventBatchValidator.TryValidateOne(incoming, TestWorld.Catalogue(), Options, Now, out var valid, out var problems));
+        Assert.Null(problems);
+        Assert.Equal(Assert.Single(Validate(incoming).Events), valid);
+    }
+
+    [Fact]
+    public void Every_problem_of_one_event_on_its_own_is_listed_on_one_line()
+    {
+        Assert.False(EventBatchValidator.TryValidateOne(new IncomingEvent { ItemId = "nope" }, TestWorld.Catalogue(), Options, Now, out _, out var problems));
+        Assert.Equal(
+            "eventId: is required; userId: is required; itemId: unknown item 'nope'; type: is required (click, view, like, dislike or rating); "
+            + "timestamp: is required (ISO 8601 with offset, e.g. 2025-06-07T08:09:10Z)",
+            problems);
+    }
 }

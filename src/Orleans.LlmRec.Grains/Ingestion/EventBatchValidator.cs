@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using Orleans.LlmRec.Abstractions;
 using Orleans.LlmRec.Grains.Catalogue;
@@ -13,7 +14,7 @@ public sealed record EventBatchValidation(IReadOnlyList<UserEvent> Events, IRead
 /// <summary>
 /// Checks a whole batch before anything is applied, so a bad event never leaves a batch half-stored. Unknown users are
 /// fine (cold start); unknown items, missing or malformed fields, bad types, out-of-range ratings and timestamps in the
-/// future are not.
+/// future are not. HTTP batches and Redis stream entries go through the same rules, once each.
 /// </summary>
 public static class EventBatchValidator
 {
@@ -45,7 +46,6 @@ public static class EventBatchValidator
         }
 
         var events = new List<UserEvent>(batch.Count);
-        var latest = now + options.MaxFutureSkew;
         for (var i = 0; i < batch.Count; i++)
         {
             var at = $"{prefix}[{i.ToString(CultureInfo.InvariantCulture)}]";
@@ -54,79 +54,97 @@ public static class EventBatchValidator
                 Fail(at, "an event must be a JSON object, not null");
                 continue;
             }
-            var ok = CheckId(e.EventId, $"{at}.eventId", options, Fail, inPaths: false);
-            ok &= CheckId(e.UserId, $"{at}.userId", options, Fail, inPaths: true);
-            if (!CheckId(e.ItemId, $"{at}.itemId", options, Fail, inPaths: true))
-            {
-                ok = false;
-            }
-            else if (!catalogue.Contains(e.ItemId!))
-            {
-                Fail($"{at}.itemId", $"unknown item '{e.ItemId}'");
-                ok = false;
-            }
-
-            UserEventType type = default;
-            if (string.IsNullOrWhiteSpace(e.Type))
-            {
-                Fail($"{at}.type", "is required (click, view, like, dislike or rating)");
-                ok = false;
-            }
-            else if (!TryParseType(e.Type, out type))
-            {
-                Fail($"{at}.type", $"'{e.Type}' is not one of click, view, like, dislike, rating");
-                ok = false;
-            }
-            else if (type == UserEventType.Rating)
-            {
-                if (e.Value is not { } rating)
-                {
-                    Fail($"{at}.value", "is required for a rating");
-                    ok = false;
-                }
-                else if (!float.IsFinite(rating) || rating < options.MinRating || rating > options.MaxRating)
-                {
-                    Fail($"{at}.value", $"rating {rating.ToString(CultureInfo.InvariantCulture)} is outside [{options.MinRating.ToString(CultureInfo.InvariantCulture)}, {options.MaxRating.ToString(CultureInfo.InvariantCulture)}]");
-                    ok = false;
-                }
-            }
-            if (e.Value is { } value && !float.IsFinite(value))
-            {
-                Fail($"{at}.value", "must be a finite number");
-                ok = false;
-            }
-
-            if (e.Timestamp is not { } timestamp)
-            {
-                Fail($"{at}.timestamp", "is required (ISO 8601 with offset, e.g. 2025-06-07T08:09:10Z)");
-                ok = false;
-            }
-            else if (timestamp > latest)
-            {
-                Fail($"{at}.timestamp", $"{timestamp:O} lies in the future (more than {options.MaxFutureSkewSeconds} s after the server's clock, {now:O})");
-                ok = false;
-            }
-            else if (timestamp.ToUnixTimeSeconds() <= 0)
-            {
-                // The epoch itself is what a missing or zeroed clock writes, not a real interaction time.
-                Fail($"{at}.timestamp", $"{timestamp:O} is not after the Unix epoch (1970-01-01T00:00:00Z)");
-                ok = false;
-            }
-
-            if (ok)
-            {
-                events.Add(new UserEvent
-                {
-                    EventId = e.EventId!,
-                    UserId = e.UserId!,
-                    ItemId = e.ItemId!,
-                    Type = type,
-                    Value = type == UserEventType.Rating ? e.Value : null,
-                    Timestamp = e.Timestamp!.Value,
-                });
-            }
+            if (Check(e, at, catalogue, options, now, Fail) is { } valid) events.Add(valid);
         }
         return Result(events, errors, totalErrors);
+    }
+
+    /// <summary>
+    /// One event on its own (a Redis stream entry): the event, or every problem found as one line
+    /// (<c>userId: is required; timestamp: ...</c>) for the dead-letter stream and the log.
+    /// </summary>
+    public static bool TryValidateOne(IncomingEvent incoming, ItemCatalogue catalogue, IngestionOptions options, DateTimeOffset now,
+        [NotNullWhen(true)] out UserEvent? valid, [NotNullWhen(false)] out string? problems)
+    {
+        var found = new List<string>();
+        valid = Check(incoming, at: "", catalogue, options, now, (field, message) => found.Add($"{field}: {message}"));
+        problems = valid is null ? string.Join("; ", found) : null;
+        return valid is not null;
+    }
+
+    /// <summary>The rules for one event; <paramref name="at"/> prefixes the field names (<c>events[3]</c>, or none).</summary>
+    private static UserEvent? Check(IncomingEvent e, string at, ItemCatalogue catalogue, IngestionOptions options, DateTimeOffset now, Action<string, string> fail)
+    {
+        string Field(string name) => at.Length == 0 ? name : $"{at}.{name}";
+        var ok = CheckId(e.EventId, Field("eventId"), options, fail, inPaths: false);
+        ok &= CheckId(e.UserId, Field("userId"), options, fail, inPaths: true);
+        if (!CheckId(e.ItemId, Field("itemId"), options, fail, inPaths: true))
+        {
+            ok = false;
+        }
+        else if (!catalogue.Contains(e.ItemId!))
+        {
+            fail(Field("itemId"), $"unknown item '{e.ItemId}'");
+            ok = false;
+        }
+
+        UserEventType type = default;
+        if (string.IsNullOrWhiteSpace(e.Type))
+        {
+            fail(Field("type"), "is required (click, view, like, dislike or rating)");
+            ok = false;
+        }
+        else if (!TryParseType(e.Type, out type))
+        {
+            fail(Field("type"), $"'{e.Type}' is not one of click, view, like, dislike, rating");
+            ok = false;
+        }
+        else if (type == UserEventType.Rating)
+        {
+            if (e.Value is not { } rating)
+            {
+                fail(Field("value"), "is required for a rating");
+                ok = false;
+            }
+            else if (!float.IsFinite(rating) || rating < options.MinRating || rating > options.MaxRating)
+            {
+                fail(Field("value"), $"rating {rating.ToString(CultureInfo.InvariantCulture)} is outside [{options.MinRating.ToString(CultureInfo.InvariantCulture)}, {options.MaxRating.ToString(CultureInfo.InvariantCulture)}]");
+                ok = false;
+            }
+        }
+        if (e.Value is { } value && !float.IsFinite(value))
+        {
+            fail(Field("value"), "must be a finite number");
+            ok = false;
+        }
+
+        if (e.Timestamp is not { } timestamp)
+        {
+            fail(Field("timestamp"), "is required (ISO 8601 with offset, e.g. 2025-06-07T08:09:10Z)");
+            ok = false;
+        }
+        else if (timestamp > now + options.MaxFutureSkew)
+        {
+            fail(Field("timestamp"), $"{timestamp:O} lies in the future (more than {options.MaxFutureSkew.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s after the server's clock, {now:O})");
+            ok = false;
+        }
+        else if (timestamp.ToUnixTimeSeconds() <= 0)
+        {
+            // The epoch itself is what a missing or zeroed clock writes, not a real interaction time.
+            fail(Field("timestamp"), $"{timestamp:O} is not after the Unix epoch (1970-01-01T00:00:00Z)");
+            ok = false;
+        }
+
+        if (!ok) return null;
+        return new UserEvent
+        {
+            EventId = e.EventId!,
+            UserId = e.UserId!,
+            ItemId = e.ItemId!,
+            Type = type,
+            Value = type == UserEventType.Rating ? e.Value : null,
+            Timestamp = e.Timestamp!.Value,
+        };
     }
 
     public static bool TryParseType(string? text, out UserEventType type)

@@ -6,14 +6,15 @@ using Orleans.LlmRec.Grains.Users;
 namespace Orleans.LlmRec.Grains.Ingestion;
 
 /// <summary>
-/// Stage <b>ingest</b> of the feed path: the one way events enter the service. The HTTP endpoint calls it, and so will
-/// a Redis Streams consumer, so both get the same validation, grouping and idempotency.
+/// Stage <b>ingest</b> of the feed path: the one way a batch of events enters the service over HTTP (on a silo, or
+/// through an API tier), so every batch gets the same validation, grouping and idempotency.
 /// </summary>
 public interface IEventIngestor
 {
     /// <summary>
     /// Validates the whole batch first (nothing is applied if any event is bad), then applies each user's events, in
-    /// batch order, through that user's grain. Re-sending a batch is safe: events are de-duplicated by id against each user's last 1,000 ids.
+    /// batch order, through that user's grain. Re-sending a batch is safe: events are de-duplicated by id against each
+    /// user's last 1,000 event ids.
     /// </summary>
     Task<IngestResult> IngestAsync(IReadOnlyList<IncomingEvent?>? batch, CancellationToken cancellationToken = default);
 }
@@ -27,15 +28,24 @@ public sealed class EventIngestor(IGrainFactory grains, ModelServing serving, IO
         {
             return IngestResult.Refused(validation.Errors);
         }
-        var perUser = validation.Events.GroupBy(e => e.UserId, StringComparer.Ordinal).ToList();
+        return IngestResult.Applied(await ApplyAsync(validation.Events, cancellationToken));
+    }
+
+    /// <summary>
+    /// Applies events that already passed <see cref="EventBatchValidator"/> (the Redis stream validates each entry on
+    /// its own, so one bad entry is set aside instead of refusing its neighbours): each user's events, in order, in
+    /// one call to that user's grain.
+    /// </summary>
+    public async Task<IngestResponse> ApplyAsync(IReadOnlyList<UserEvent> events, CancellationToken cancellationToken = default)
+    {
+        var perUser = events.GroupBy(e => e.UserId, StringComparer.Ordinal).ToList();
         var results = await Task.WhenAll(perUser.Select(g => grains.GetUserGrain(g.Key).ApplyEventsAsync(g.ToList())))
             .WaitAsync(cancellationToken);
-        var response = new IngestResponse
+        return new IngestResponse
         {
             Accepted = results.Sum(r => r.Applied),
             Duplicates = results.Sum(r => r.Duplicates),
             Users = perUser.Count,
         };
-        return IngestResult.Applied(response);
     }
 }

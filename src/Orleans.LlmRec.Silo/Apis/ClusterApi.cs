@@ -61,7 +61,7 @@ public static class ClusterApi
     private static async Task<ClusterView> GetClusterFromClientAsync(IGrainFactory grains)
     {
         var hosts = await grains.GetGrain<IManagementGrain>(0).GetDetailedHosts(onlyActive: false);
-        var serving = await grains.GetGrain<IApiGatewayGrain>(0).DescribeServingAsync();
+        var serving = await grains.GetGrain<IApiTierGrain>(0).DescribeServingAsync();
         return new ClusterView
         {
             Silo = serving.Silo,

@@ -35,7 +35,7 @@ public static class ModelApi
             case "cluster":
                 var reload = http.RequestServices.GetService<IClusterModelReloader>() is { } reloader
                     ? await reloader.ReloadEverywhereAsync(cancellationToken)
-                    : await grains.GetGrain<IApiGatewayGrain>(0).ReloadModelEverywhereAsync();
+                    : await grains.GetGrain<IApiTierGrain>(0).ReloadModelEverywhereAsync();
                 if (reload.Refusals.Any())
                 {
                     var reasons = string.Join("; ", reload.Refusals.Select(s => $"{s.Silo}: {s.Error}"));

@@ -10,6 +10,7 @@ using Orleans.LlmRec.Scoring;
 using Orleans.LlmRec.Silo.ApiTier;
 using Orleans.LlmRec.Silo.Apis;
 using Orleans.LlmRec.Silo.Configuration;
+using Orleans.LlmRec.Silo.Redis;
 using Orleans.LlmRec.Silo.Serving;
 
 namespace Orleans.LlmRec.Silo.Extensions;
@@ -29,13 +30,14 @@ public static class ServiceExtensions
         AddValidatedOptions<ModelOptions>(services, ModelOptions.SectionName);
         AddValidatedOptions<OrleansHostOptions>(services, OrleansHostOptions.SectionName);
         services.TryAddSingleton(TimeProvider.System);
+        services.AddLlmRecRedisConnection();
         var role = builder.Configuration.GetValidated<OrleansHostOptions>(OrleansHostOptions.SectionName).Role;
         if (role == HostRole.Client)
         {
-            // The API tier: the same endpoints, everything else asked of the silos (ApiTier/GatewayServices.cs).
-            services.AddSingleton<IEventIngestor, GatewayEventIngestor>();
-            services.AddSingleton<IItemQueries, GatewayItemQueries>();
-            services.AddHealthChecks().AddCheck<GatewayHealthCheck>("gateway");
+            // The API tier: the same endpoints, everything else asked of the silos (ApiTier/ApiTierServices.cs).
+            services.AddSingleton<IEventIngestor, ApiTierEventIngestor>();
+            services.AddSingleton<IItemQueries, ApiTierItemQueries>();
+            services.AddHealthChecks().AddCheck<ApiTierHealthCheck>("gateway");
             builder.UseLlmRecOrleans();
         }
         else

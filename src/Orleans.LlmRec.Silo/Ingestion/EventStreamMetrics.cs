@@ -12,7 +12,7 @@ public sealed class EventStreamMetrics
         var meter = meters.Create(MeterName);
         Applied = meter.CreateCounter<long>("llmrec.event_stream.applied", "{event}", "Entries applied to a user for the first time.");
         Duplicates = meter.CreateCounter<long>("llmrec.event_stream.duplicates", "{event}", "Entries whose event id the user had already applied.");
-        DeadLettered = meter.CreateCounter<long>("llmrec.event_stream.dead_lettered", "{event}", "Malformed or invalid entries, acknowledged and set aside.");
+        DeadLettered = meter.CreateCounter<long>("llmrec.event_stream.dead_lettered", "{event}", "Entries set aside (malformed, invalid, or given up after repeated failures) and acknowledged.");
         Reclaimed = meter.CreateCounter<long>("llmrec.event_stream.reclaimed", "{event}", "Pending entries of idle consumers claimed by this one.");
         ApplyFailures = meter.CreateCounter<long>("llmrec.event_stream.apply_failures", "{batch}", "Batches left unacknowledged because applying them failed; they are retried.");
     }

@@ -4,15 +4,17 @@ using Orleans.LlmRec.Grains.Ingestion;
 using Orleans.LlmRec.Grains.Serving;
 using Orleans.Runtime;
 
-namespace Orleans.LlmRec.Grains.Gateway;
+namespace Orleans.LlmRec.Grains.ApiTier;
 
 /// <summary>
-/// Serves an API tier's requests with this silo's catalogue and model (see <see cref="IApiGatewayGrain"/>). Holds no
+/// Serves an API tier's requests with this silo's catalogue and model (see <see cref="IApiTierGrain"/>). Holds no
 /// state, so it is reentrant: one activation can wait on many user grains at once.
 /// </summary>
 [StatelessWorker]
 [Reentrant]
-public sealed class ApiGatewayGrain(EventIngestor ingestor, LocalItemQueries items, ModelServing serving, ILocalSiloDetails silo, IClusterModelReloader reloader) : Grain, IApiGatewayGrain
+// The grain type its name had before the rename, so API tiers and silos of either version still find it.
+[GrainType("apigateway")]
+public sealed class ApiTierGrain(EventIngestor ingestor, LocalItemQueries items, ModelServing serving, ILocalSiloDetails silo, IClusterModelReloader reloader) : Grain, IApiTierGrain
 {
     public Task<IngestResult> IngestAsync(IReadOnlyList<IncomingEvent?>? batch) => ingestor.IngestAsync(batch);
 

@@ -5,31 +5,31 @@ using Orleans.LlmRec.Grains.Serving;
 
 namespace Orleans.LlmRec.Silo.ApiTier;
 
-// The API tier's side of IApiGatewayGrain: the services the HTTP endpoints use, answered by whichever silo the
+// The API tier's side of IApiTierGrain: the services the HTTP endpoints use, answered by whichever silo the
 // stateless worker runs on. Key 0 for all: a stateless worker's key only names the pool of activations.
 
 /// <summary><c>POST /v1/events</c> on the API tier: validated and applied by a silo.</summary>
-public sealed class GatewayEventIngestor(IGrainFactory grains) : IEventIngestor
+public sealed class ApiTierEventIngestor(IGrainFactory grains) : IEventIngestor
 {
     public Task<IngestResult> IngestAsync(IReadOnlyList<IncomingEvent?>? batch, CancellationToken cancellationToken = default) =>
-        grains.GetGrain<IApiGatewayGrain>(0).IngestAsync(batch).WaitAsync(cancellationToken);
+        grains.GetGrain<IApiTierGrain>(0).IngestAsync(batch).WaitAsync(cancellationToken);
 }
 
 /// <summary>Similar items on the API tier: found by a silo, with its catalogue and model.</summary>
-public sealed class GatewayItemQueries(IGrainFactory grains) : IItemQueries
+public sealed class ApiTierItemQueries(IGrainFactory grains) : IItemQueries
 {
     public Task<SimilarItemsResponse?> FindSimilarAsync(string itemId, int count) =>
-        grains.GetGrain<IApiGatewayGrain>(0).FindSimilarAsync(itemId, count);
+        grains.GetGrain<IApiTierGrain>(0).FindSimilarAsync(itemId, count);
 }
 
 /// <summary>Healthy when a silo answers through the gateway; reports what it serves.</summary>
-public sealed class GatewayHealthCheck(IGrainFactory grains) : IHealthCheck
+public sealed class ApiTierHealthCheck(IGrainFactory grains) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         try
         {
-            var serving = await grains.GetGrain<IApiGatewayGrain>(0).DescribeServingAsync().WaitAsync(cancellationToken);
+            var serving = await grains.GetGrain<IApiTierGrain>(0).DescribeServingAsync().WaitAsync(cancellationToken);
             return HealthCheckResult.Healthy($"silo {serving.Silo} serves {serving.ModelKind} model {serving.ModelVersion}, {serving.Items} items", new Dictionary<string, object>
             {
                 ["silo"] = serving.Silo,

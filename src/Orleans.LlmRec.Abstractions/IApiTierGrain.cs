@@ -1,13 +1,14 @@
 namespace Orleans.LlmRec.Abstractions;
 
 /// <summary>
-/// The silo-side entry for an API tier that runs as an Orleans client (<c>Silo:Role = Client</c>): such a host holds no
-/// grains, catalogue or model, so whatever needs them beyond a user grain (validating a batch against the catalogue,
-/// similar items, what is served) it asks through this grain. A stateless worker: any silo answers, from its own
-/// catalogue and model, and activations scale with load.
+/// What the API tier (a host that runs as an Orleans client of the silos, <c>Silo:Role = ApiTier</c>) asks of the
+/// silos: it holds no grains, catalogue or model, so whatever needs them beyond a user grain (validating a batch
+/// against the catalogue, similar items, what is served) goes through this grain. A stateless worker: any silo
+/// answers, from its own catalogue and model, and activations scale with load.
 /// </summary>
+// The alias is the wire name, kept from before the rename so API tiers and silos of either version still agree.
 [Alias("llmrec.IApiGatewayGrain")]
-public interface IApiGatewayGrain : IGrainWithIntegerKey
+public interface IApiTierGrain : IGrainWithIntegerKey
 {
     /// <summary>The same validation, grouping and idempotency as <c>POST /v1/events</c> on a silo.</summary>
     [Alias("Ingest")]

@@ -1,0 +1,122 @@
+using Orleans.LlmRec.Abstractions;
+using Orleans.LlmRec.Grains.Users;
+using StackExchange.Redis;
+
+namespace Orleans.LlmRec.Silo.Ingestion;
+
+/// <summary>
+/// Applies the valid events of each read, several reads at once, with each user's events in stream order: a user's
+/// part of a read waits for that user's part of the reads before it, which must succeed (across silos, or after a
+/// reclaim, a user's events apply in the order they arrive).
+/// Entries are acknowledged per user in chunks of at most <see cref="MaxUnacknowledgedPerUser"/>, each right after its
+/// grain applied it, and a user's next chunk waits for that acknowledgement: whatever is redelivered after a failure
+/// is then among the user's last <see cref="UserState.EventIdCapacity"/> event ids, which the grain remembers, so it
+/// is recognised as a duplicate (as long as fewer than four silos hold unacknowledged events of the same user at
+/// once). Acknowledging a whole read at the end would let one user's failure send another user's thousands of
+/// applied events round again, past the grain's memory of them.
+/// A chunk that fails is left unacknowledged, unless <see cref="ApplyRetries"/> gives it up: then it goes to the
+/// dead-letter sink, with the reason, and is acknowledged. Not thread-safe: one consuming loop drives it.
+/// </summary>
+public sealed class PerUserOrderedApplier(
+    Func<IReadOnlyList<UserEvent>, CancellationToken, Task> apply,
+    Func<IReadOnlyList<RedisValue>, Task> acknowledge,
+    IDeadLetterSink deadLetters,
+    ApplyRetries retries,
+    TimeProvider time,
+    int maxReadsInFlight,
+    int readCount)
+{
+    /// <summary>A quarter of the ids a user grain remembers (see the class comment).</summary>
+    public const int MaxUnacknowledgedPerUser = UserState.EventIdCapacity / 4;
+
+    private readonly List<Task> _inFlight = [];
+    private readonly Dictionary<string, Task> _lastPartOfUser = new(StringComparer.Ordinal);
+
+    /// <summary>Reads being applied now.</summary>
+    public int InFlight => _inFlight.Count;
+
+    /// <summary>
+    /// Starts applying one read's events, each user's part after that user's part of earlier reads. A part that fails
+    /// surfaces at the next <see cref="WaitForRoomAsync"/> or <see cref="DrainAsync"/>.
+    /// </summary>
+    public void Start(IReadOnlyList<StreamEvent> events, CancellationToken cancellationToken)
+    {
+        if (events.Count == 0) return;
+        var parts = new List<Task>();
+        foreach (var user in events.GroupBy(e => e.Event.UserId, StringComparer.Ordinal))
+        {
+            _lastPartOfUser.TryGetValue(user.Key, out var previous);
+            var part = ApplyUserPartAsync(previous, [.. user], cancellationToken);
+            _lastPartOfUser[user.Key] = part;
+            parts.Add(part);
+        }
+        _inFlight.Add(Task.WhenAll(parts));
+        // Completed parts need no waiting on; forget them once the map outgrows a few reads' worth of users.
+        if (_lastPartOfUser.Count > 4 * readCount)
+        {
+            foreach (var done in _lastPartOfUser.Where(p => p.Value.IsCompleted).Select(p => p.Key).ToList()) _lastPartOfUser.Remove(done);
+        }
+    }
+
+    /// <summary>Waits until fewer than the most reads in flight are being applied; rethrows a failed one's exception.</summary>
+    public async Task WaitForRoomAsync()
+    {
+        while (_inFlight.Count >= maxReadsInFlight)
+        {
+            await Task.WhenAny(_inFlight);
+            await ForgetCompletedAsync();
+        }
+        await ForgetCompletedAsync();
+    }
+
+    /// <summary>Waits for every read in flight; with <paramref name="throwOnFailure"/>, rethrows the first failure.</summary>
+    public async Task DrainAsync(bool throwOnFailure)
+    {
+        try
+        {
+            await Task.WhenAll(_inFlight);
+        }
+        catch when (!throwOnFailure)
+        {
+            // Logged by the caller, which is already handling a failure.
+        }
+        finally
+        {
+            _inFlight.Clear();
+            _lastPartOfUser.Clear();
+        }
+    }
+
+    private async Task ForgetCompletedAsync()
+    {
+        if (_inFlight.FirstOrDefault(t => t.IsFaulted || t.IsCanceled) is { } failed)
+        {
+            // Let the rest settle first, so the pending list is not read while parts of it are still being applied.
+            await DrainAsync(throwOnFailure: false);
+            await failed;
+        }
+        _inFlight.RemoveAll(t => t.IsCompleted);
+    }
+
+    private async Task ApplyUserPartAsync(Task? previous, StreamEvent[] events, CancellationToken cancellationToken)
+    {
+        if (previous is not null) await previous;
+        foreach (var chunk in events.Chunk(MaxUnacknowledgedPerUser))
+        {
+            RedisValue[] ids = [.. chunk.Select(e => e.Entry.Id)];
+            try
+            {
+                await apply([.. chunk.Select(e => e.Event)], cancellationToken);
+            }
+            catch (Exception e) when (!ApplyRetries.IsOutage(e) && !cancellationToken.IsCancellationRequested)
+            {
+                if (!retries.FailedAgain(ids, time.GetUtcNow(), out var attempts)) throw;
+                // The same events failed the same way every time: set them aside, with the reason, and go on.
+                var reason = $"not applied after {attempts} attempts: {e.GetType().Name}: {e.Message}";
+                await deadLetters.SetAsideAsync([.. chunk.Select(c => new RejectedEntry(c.Entry, reason))]);
+            }
+            retries.Forget(ids);
+            await acknowledge(ids);
+        }
+    }
+}
