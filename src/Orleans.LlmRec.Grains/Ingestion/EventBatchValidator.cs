@@ -103,7 +103,7 @@ public static class EventBatchValidator
             }
             else if (timestamp > latest)
             {
-                Fail($"{at}.timestamp", $"{timestamp:O} lies in the future (more than {options.MaxFutureSkewSeconds} s after the server's clock, {now:O})");
+                Fail($"{at}.timestamp", $"{timestamp:O} lies in the future (more than {options.MaxFutureSkew.TotalSeconds:0.###} s after the server's clock, {now:O})");
                 ok = false;
             }
             else if (timestamp.ToUnixTimeSeconds() <= 0)

@@ -12,7 +12,7 @@ namespace Orleans.LlmRec.Silo.Ingestion;
 /// Stage <b>ingest</b> from a Redis stream: every silo is one consumer of one consumer group, so each entry is applied
 /// by one silo. At least once: an entry is acknowledged (XACK) only after its user's grain applied it, so a silo that
 /// dies mid-batch leaves its entries pending, and another silo claims them (XAUTOCLAIM) once they have been idle for
-/// <see cref="EventStreamOptions.ClaimMinIdleMs"/>. Re-applying is harmless: grains de-duplicate by event id.
+/// <see cref="EventStreamOptions.ClaimMinIdle"/>. Re-applying is harmless: grains de-duplicate by event id.
 /// Entries that can never be applied (malformed, unknown item...) are acknowledged, counted, logged and copied to the
 /// dead-letter stream, so they never block the ones behind them.
 /// Up to <see cref="EventStreamOptions.MaxBatchesInFlight"/> batches are applied at once; on one silo a user's events
@@ -91,8 +91,8 @@ public sealed partial class RedisStreamConsumer : BackgroundService
         var db = connection.GetDatabase();
         LogStarted(_logger, _options.Key, _options.Group, ConsumerName);
 
-        var pollDelay = _options.MinPollDelayMs;
-        var retryDelay = _options.MinPollDelayMs;
+        var pollDelay = Milliseconds(_options.MinPollDelay);
+        var retryDelay = Milliseconds(_options.MinPollDelay);
         var groupReady = false;
         // First the entries this consumer name read in an earlier life and never acknowledged.
         var readOwnPending = true;
@@ -110,14 +110,14 @@ public sealed partial class RedisStreamConsumer : BackgroundService
                 var now = _time.GetUtcNow();
                 if (now >= nextClaim)
                 {
-                    nextClaim = now.AddMilliseconds(_options.ClaimIntervalMs);
+                    nextClaim = now + _options.ClaimInterval;
                     // Entries this silo is still applying are pending too; let them finish so they are not claimed twice.
                     await DrainAsync(throwOnFailure: true);
                     await ReclaimAsync(db, stoppingToken);
                 }
                 if (now >= nextExpiry)
                 {
-                    nextExpiry = now.AddMinutes(Math.Max(1, _options.IdleConsumerExpiryMinutes / 4.0));
+                    nextExpiry = now + TimeSpan.FromMinutes(Math.Max(1, _options.IdleConsumerExpiry.TotalMinutes / 4.0));
                     await RemoveIdleConsumersAsync(db);
                 }
 
@@ -137,12 +137,12 @@ public sealed partial class RedisStreamConsumer : BackgroundService
                     // Nothing new: surface a failed batch now rather than at the next read.
                     await DrainAsync(throwOnFailure: true);
                     await DelayAsync(pollDelay, stoppingToken);
-                    pollDelay = Math.Min(pollDelay * 2, _options.MaxPollDelayMs);
+                    pollDelay = Math.Min(pollDelay * 2, Milliseconds(_options.MaxPollDelay));
                     continue;
                 }
-                pollDelay = _options.MinPollDelayMs;
+                pollDelay = Milliseconds(_options.MinPollDelay);
                 await StartBatchAsync(db, entries, stoppingToken);
-                if (_inFlight.Count == 0) retryDelay = _options.MinPollDelayMs;
+                if (_inFlight.Count == 0) retryDelay = Milliseconds(_options.MinPollDelay);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -163,7 +163,7 @@ public sealed partial class RedisStreamConsumer : BackgroundService
                 await DrainAsync(throwOnFailure: false);
                 readOwnPending = true;
                 await DelayAsync(retryDelay, stoppingToken);
-                retryDelay = Math.Min(retryDelay * 2 + 10, _options.MaxRetryDelayMs);
+                retryDelay = Math.Min(retryDelay * 2 + 10, Milliseconds(_options.MaxRetryDelay));
             }
         }
         await DrainAsync(throwOnFailure: false);
@@ -281,7 +281,7 @@ public sealed partial class RedisStreamConsumer : BackgroundService
                 }
                 // Retries come quickly at first: also wait out the longest back-off, so a short hiccup that surfaces as
                 // an unexpected exception does not set good events aside.
-                if (attempts < _options.MaxApplyAttempts || now - since < TimeSpan.FromMilliseconds(_options.MaxRetryDelayMs)) throw;
+                if (attempts < _options.MaxApplyAttempts || now - since < _options.MaxRetryDelay) throw;
                 // The same events failed the same way every time: set them aside, with the reason, and go on.
                 var reason = $"not applied after {attempts} attempts: {e.GetType().Name}: {e.Message}";
                 await DeadLetterAsync(db, [.. chunk.Select(c => (c.Entry, reason))]);
@@ -291,11 +291,14 @@ public sealed partial class RedisStreamConsumer : BackgroundService
         }
     }
 
+    // Delays are counted in whole milliseconds (the back-off doubles them); the options' ranges keep them within int.
+    private static int Milliseconds(TimeSpan delay) => (int)delay.TotalMilliseconds;
+
     /// <summary>Failures that say nothing about the events themselves, only that something is down or busy for now.</summary>
     private static bool IsOutage(Exception e) => e switch
     {
         TimeoutException or OperationCanceledException => true,
-        _ when Extensions.ClusterFailures.IsUnavailable(e) => true,
+        _ when Cluster.ClusterFailures.IsUnavailable(e) => true,
         // Storage errors wrap their cause: Redis unreachable is an outage, state that cannot be read back is not.
         RedisException or Orleans.Storage.InconsistentStateException => true,
         AggregateException aggregate => aggregate.InnerExceptions.Any(IsOutage),
@@ -395,7 +398,7 @@ public sealed partial class RedisStreamConsumer : BackgroundService
         RedisValue start = FirstId;
         for (var page = 0; page < MaxClaimPagesPerRound; page++)
         {
-            var claim = await db.StreamAutoClaimAsync(_options.Key, _options.Group, ConsumerName, _options.ClaimMinIdleMs, start, _options.ReadCount);
+            var claim = await db.StreamAutoClaimAsync(_options.Key, _options.Group, ConsumerName, Milliseconds(_options.ClaimMinIdle), start, _options.ReadCount);
             if (claim.ClaimedEntries is { Length: > 0 } claimed)
             {
                 _metrics.Reclaimed.Add(claimed.Length);
@@ -411,7 +414,7 @@ public sealed partial class RedisStreamConsumer : BackgroundService
     /// <summary>Forgets consumers (silos that are gone) with nothing pending, so the group's list stays short.</summary>
     private async Task RemoveIdleConsumersAsync(IDatabase db)
     {
-        var expiry = (long)TimeSpan.FromMinutes(_options.IdleConsumerExpiryMinutes).TotalMilliseconds;
+        var expiry = (long)_options.IdleConsumerExpiry.TotalMilliseconds;
         foreach (var consumer in await db.StreamConsumerInfoAsync(_options.Key, _options.Group))
         {
             if (consumer.Name != ConsumerName && consumer.PendingMessageCount == 0 && consumer.IdleTimeInMilliseconds > expiry)
