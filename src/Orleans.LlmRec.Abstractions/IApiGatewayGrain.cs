@@ -1,7 +1,7 @@
 namespace Orleans.LlmRec.Abstractions;
 
 /// <summary>
-/// The silo-side entry for an API tier that runs as an Orleans client (<c>Silo:Role = Client</c>): such a host holds no
+/// The silo-side entry for an API tier that runs as an Orleans client (<c>Silo:Role = ApiTier</c>): such a host holds no
 /// grains, catalogue or model, so whatever needs them beyond a user grain (validating a batch against the catalogue,
 /// similar items, what is served) it asks through this grain. A stateless worker: any silo answers, from its own
 /// catalogue and model, and activations scale with load.
