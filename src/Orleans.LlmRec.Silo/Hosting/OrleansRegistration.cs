@@ -50,8 +50,8 @@ public static class OrleansRegistration
             if (options.Storage == GrainStorageMode.Redis)
             {
                 // No EntryExpiry: an expiring entry could let a second activation of a user start from empty state.
-                // Orleans' binary serializer instead of the default JSON: a user at every bound is ~25 KB instead of
-                // ~60 KB, and the [Id] fields keep it version-tolerant (src/Orleans.LlmRec.Silo/README.md, "State size").
+                // Orleans' binary serializer instead of the default JSON: a user's state is well under half the size,
+                // and the [Id] fields keep it version-tolerant (src/Orleans.LlmRec.Silo/README.md, "State size").
                 silo.AddRedisGrainStorage(UserGrain.StorageName, storage => storage.Configure<Serializer>((o, serializer) =>
                 {
                     o.ConfigurationOptions = RedisConfiguration(options);
