@@ -17,7 +17,7 @@ using Orleans.LlmRec.Llm.Queue;
 using Orleans.LlmRec.Recommendation.Data;
 using Orleans.LlmRec.Recommendation.Models;
 using Orleans.LlmRec.Recommendation.Training;
-using Orleans.LlmRec.Silo.Extensions;
+using Orleans.LlmRec.Silo.Hosting;
 using Orleans.LlmRec.Testing.OpenAiStub;
 
 // LLM off the request path (issue 5). Usage:

@@ -57,7 +57,7 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         options ??= new ScorerOptions();
-        options.Validate();
+        options.ThrowIfInvalid();
         logger ??= NullLogger.Instance;
         var model = ServingModel.Load(path, options, expectation, logger);
         return new OnnxScorer(model, options, expectation, logger);

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Orleans.LlmRec.Scoring;
@@ -11,29 +12,36 @@ public enum ScoringExecutionProvider
     Cuda,
 }
 
-/// <summary>How <see cref="OnnxScorer"/> builds its sessions and batches requests.</summary>
-public sealed class ScorerOptions
+/// <summary>
+/// How <see cref="OnnxScorer"/> builds its sessions and batches requests (configuration section <c>Scoring</c>).
+/// Checked with DataAnnotations like every section; <see cref="OnnxScorer.Load"/> refuses options that fail.
+/// </summary>
+public sealed class ScorerOptions : IValidatableObject
 {
+    public const string SectionName = "Scoring";
+
     /// <summary>Threads one inference may use; 0 lets ONNX Runtime choose (one per physical core).</summary>
+    [Range(0, 1_024, ErrorMessage = "Scoring:IntraOpThreads must lie in [0, 1024].")]
     public int IntraOpThreads { get; set; }
 
     /// <summary>Threads for running independent graph nodes in parallel; 0 lets ONNX Runtime choose.</summary>
+    [Range(0, 1_024, ErrorMessage = "Scoring:InterOpThreads must lie in [0, 1024].")]
     public int InterOpThreads { get; set; }
 
     /// <summary>
     /// Whether ONNX Runtime's intra-op worker threads spin while waiting for work. Off by default: on a silo whose
-    /// cores also serve HTTP and grains, spinning workers steal the core a request needs (measured on 2 cores: the
-    /// two-thread p99 at 10k items fell from 2.8 ms to 0.9 ms with spinning off; bench/RESULTS.md).
+    /// cores also serve HTTP and grains, spinning workers steal the core a request needs, which shows in the tail
+    /// latency of single-user scoring (bench/RESULTS.md).
     /// </summary>
     public bool AllowSpinning { get; set; }
 
     /// <summary>
     /// Whether full-catalogue requests use the model's serving graph (<c>x.scores.onnx</c>, scoring contract 2) when
-    /// it is there: one MatMul in ONNX Runtime, then exclusions, user bias and top-k in vectorised managed code, about
-    /// 2–3× faster per user in batches on CPU than the full-catalogue graph's in-graph mask and TopK. Off, or without
-    /// the file (contract 1 exports), the full-catalogue graph serves; results are the same either way. Null (the
-    /// default) decides by where the model runs: on for CPU, off for CUDA, where copying every score back to the host
-    /// for a managed top-k made batches 1.2–2.7× slower than the in-graph TopK on an H100 (bench/RESULTS.md).
+    /// it is there: one MatMul in ONNX Runtime, then exclusions, user bias and top-k in vectorised managed code, faster
+    /// per user in batches on CPU than the full-catalogue graph's in-graph mask and TopK. Off, or without the file
+    /// (contract 1 exports), the full-catalogue graph serves; results are the same either way. Null (the default)
+    /// decides by where the model runs: on for CPU, off for CUDA, where copying every score back to the host for a
+    /// managed top-k is slower than the in-graph TopK (bench/RESULTS.md).
     /// </summary>
     public bool? UseItemScoresGraph { get; set; }
 
@@ -41,44 +49,57 @@ public sealed class ScorerOptions
 
     public ScoringExecutionProvider ExecutionProvider { get; set; } = ScoringExecutionProvider.Cpu;
 
+    [Range(0, 64, ErrorMessage = "Scoring:CudaDeviceId must lie in [0, 64].")]
     public int CudaDeviceId { get; set; }
 
     /// <summary>
-    /// Whether CUDA may run the float matrix product on TF32 tensor cores (about 10 mantissa bits instead of 23). Off by
+    /// Whether CUDA may run the float matrix product on TF32 tensor cores (10 mantissa bits instead of 23). Off by
     /// default: ONNX Runtime turns it on, and the exported contract promises scores equal to the C# reference within
-    /// 1e-5 relative, which TF32 cannot keep (on an H100 it moves scores by about 1e-3). Turn it on for throughput when
-    /// near-ties may swap places.
+    /// 1e-5 relative, which TF32 cannot keep. Turn it on for throughput when near-ties may swap places.
     /// </summary>
     public bool CudaUseTf32 { get; set; }
 
     /// <summary>The most requests one inference run scores together.</summary>
+    [Range(1, 4_096, ErrorMessage = "Scoring:MaxBatchSize must lie in [1, 4096].")]
     public int MaxBatchSize { get; set; } = 64;
 
     /// <summary>
     /// How long a batch that is not yet full waits for more requests after its first one arrived. Zero (the default)
     /// batches what is queued when a batch starts, and requests that arrive while it runs form the next one, so batches
     /// still grow with load. A wait only pays where requests arrive spread out and inference runs are dear (a GPU):
-    /// on CPU, the serving benchmark measured a 1 ms wait raising click-to-feed p99 from 0.8 to 4.8 ms and cutting
-    /// re-scored feeds from 5,600 to 3,700 per second at 16 requests in flight (bench/RESULTS.md).
+    /// on CPU it adds its own length to the tail latency of every feed and lowers the re-scored feeds per second
+    /// (bench/RESULTS.md).
     /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00", ErrorMessage = "Scoring:MaxBatchWait must lie in [00:00:00, 00:01:00].")]
     public TimeSpan MaxBatchWait { get; set; } = TimeSpan.Zero;
 
     /// <summary>Requests that may wait for a batch; callers beyond that wait to enqueue (back-pressure).</summary>
+    [Range(1, 1_000_000, ErrorMessage = "Scoring:QueueCapacity must lie in [1, 1000000].")]
     public int QueueCapacity { get; set; } = 4096;
 
     /// <summary>Batches run at the same time (each on its own buffers); sessions are shared and thread-safe.</summary>
+    [Range(1, 64, ErrorMessage = "Scoring:ConcurrentBatches must lie in [1, 64].")]
     public int ConcurrentBatches { get; set; } = 1;
 
-    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first setting out of range.</summary>
-    public void Validate()
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(IntraOpThreads);
-        ArgumentOutOfRangeException.ThrowIfNegative(InterOpThreads);
-        ArgumentOutOfRangeException.ThrowIfNegative(CudaDeviceId);
-        ArgumentOutOfRangeException.ThrowIfLessThan(MaxBatchSize, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(MaxBatchWait, TimeSpan.Zero);
-        ArgumentOutOfRangeException.ThrowIfLessThan(QueueCapacity, MaxBatchSize);
-        ArgumentOutOfRangeException.ThrowIfLessThan(ConcurrentBatches, 1);
+        // A full batch must fit in the queue, or the batcher would wait for requests that can never be enqueued.
+        if (QueueCapacity < MaxBatchSize)
+        {
+            yield return new ValidationResult(
+                $"Scoring:QueueCapacity ({QueueCapacity}) must not be below Scoring:MaxBatchSize ({MaxBatchSize}).", [nameof(QueueCapacity)]);
+        }
+    }
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first setting the checks above refuse.</summary>
+    internal void ThrowIfInvalid()
+    {
+        var results = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true))
+        {
+            var first = results[0];
+            throw new ArgumentOutOfRangeException(first.MemberNames.FirstOrDefault(), first.ErrorMessage);
+        }
     }
 }
 

@@ -1,4 +1,4 @@
-using Orleans.LlmRec.Silo.Extensions;
+using Orleans.LlmRec.Silo.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddLlmRecServices();

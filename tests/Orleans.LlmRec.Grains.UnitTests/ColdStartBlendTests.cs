@@ -25,7 +25,7 @@ public class ColdStartBlendTests
     private FeedPipeline Pipeline(bool llmEnabled = false) =>
         new(_catalogue, _scorer,
             new LlmFeedReRanker(new FixedStatus(llmEnabled), new TfIdfReRanker(50), Options.Create(new LlmOptions { FusionAlpha = 0.9f, Endpoint = llmEnabled ? "http://llm/v1" : null })),
-            new FeedOptions { ScoringBudgetMs = 1_000, ReRankPoolSize = 20 }, TimeProvider.System, NullLogger<FeedPipeline>.Instance);
+            new FeedOptions { ScoringBudget = TimeSpan.FromSeconds(1), ReRankPoolSize = 20 }, TimeProvider.System, NullLogger<FeedPipeline>.Instance);
 
     private FeedInput ColdUser(string? preferences = null, string? profile = null) => new()
     {

@@ -16,7 +16,7 @@ public class FeedPipelineTests
     public FeedPipelineTests() => _scorer = new FakeScorer(_catalogue, _model);
 
     private FeedPipeline Pipeline(IReRanker? reRanker = null, int budgetMs = 1_000) =>
-        new(_catalogue, _scorer, reRanker ?? new IdentityReRanker(), new FeedOptions { ScoringBudgetMs = budgetMs }, TimeProvider.System, NullLogger<FeedPipeline>.Instance);
+        new(_catalogue, _scorer, reRanker ?? new IdentityReRanker(), new FeedOptions { ScoringBudget = TimeSpan.FromMilliseconds(budgetMs) }, TimeProvider.System, NullLogger<FeedPipeline>.Instance);
 
     /// <summary>A user who clicked item "3" (cluster 2) and disliked item "8" (cluster 2 as well).</summary>
     private FeedInput UserWhoClickedThree(StoredFeed? lastGood = null, int depth = 10)

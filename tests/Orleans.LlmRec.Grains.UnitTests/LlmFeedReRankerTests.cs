@@ -112,7 +112,7 @@ public class LlmFeedReRankerTests
             Depth = 5,
         };
         var pipeline = new FeedPipeline(_catalogue, new FakeScorer(_catalogue, _model), ReRanker(enabled: true, alpha: 0.9f),
-            new FeedOptions { ScoringBudgetMs = 1_000, ReRankPoolSize = 20 }, TimeProvider.System, NullLogger<FeedPipeline>.Instance);
+            new FeedOptions { ScoringBudget = TimeSpan.FromSeconds(1), ReRankPoolSize = 20 }, TimeProvider.System, NullLogger<FeedPipeline>.Instance);
 
         var model = await pipeline.BuildAsync(input);
         Assert.Equal(FeedSource.Model, model.Feed.Source);

@@ -18,7 +18,7 @@ public class ModelSwapFeedTests
         var scoredBy = TestWorld.Served(version: "v2");
         var foldedWith = TestWorld.Served(version: "v1");
         var pipeline = new FeedPipeline(_catalogue, new FakeScorer(_catalogue, scoredBy), new IdentityReRanker(),
-            new FeedOptions { ScoringBudgetMs = 1_000 }, TimeProvider.System, NullLogger<FeedPipeline>.Instance);
+            new FeedOptions { ScoringBudget = TimeSpan.FromSeconds(1) }, TimeProvider.System, NullLogger<FeedPipeline>.Instance);
         var state = new UserState();
         UserGrain.Apply(state, [TestWorld.Event("e1", "3")]);
 

@@ -8,7 +8,7 @@ using Orleans.LlmRec.IntegrationTests.Infrastructure;
 namespace Orleans.LlmRec.IntegrationTests;
 
 /// <summary>
-/// A separate API tier (<c>Silo:Role = Client</c>): an Orleans client host with the same HTTP API, in front of a silo
+/// A separate API tier (<c>Silo:Role = ApiTier</c>): an Orleans client host with the same HTTP API, in front of a silo
 /// that shares its Redis membership table. Everything goes over real HTTP to the tier, through the Orleans gateway to
 /// the silo; the tier loads no catalogue or model of its own.
 /// </summary>
@@ -29,11 +29,11 @@ public sealed class ApiTierTests : IAsyncLifetime
         _silo = await SiloServer.StartAsync(ports[0], new Dictionary<string, string>(RedisClusterSettings.Silo(shared, _world, ports[1], ports[2]))
         {
             ["Model:OnnxFolder"] = _world.OnnxFolder,
-            ["Feed:ScoringBudgetMs"] = "5000",
+            ["Feed:ScoringBudget"] = "00:00:05",
         });
         // No catalogue or model settings: the tier would fail to find the synthetic default's files if it tried to
         // load them, and it must not need them.
-        _tier = await SiloServer.StartAsync(ports[3], new Dictionary<string, string>(shared) { ["Silo:Role"] = "Client" });
+        _tier = await SiloServer.StartAsync(ports[3], new Dictionary<string, string>(shared) { ["Silo:Role"] = "ApiTier" });
     }
 
     [Fact]

@@ -28,7 +28,7 @@ public sealed class ClusterModelReloadTests : IAsyncLifetime
             var ports = FreePorts.Take(3);
             _silos.Add(await SiloServer.StartAsync(ports[0], RedisClusterSettings.Silo(shared, _world, ports[1], ports[2])));
         }
-        _tier = await SiloServer.StartAsync(FreePorts.Take(1)[0], new Dictionary<string, string>(shared) { ["Silo:Role"] = "Client" });
+        _tier = await SiloServer.StartAsync(FreePorts.Take(1)[0], new Dictionary<string, string>(shared) { ["Silo:Role"] = "ApiTier" });
         await LocalCluster.WaitUntilActiveAsync([.. _silos.Select(s => s.Client)], 2, TimeSpan.FromSeconds(60));
     }
 

@@ -22,7 +22,7 @@ public sealed class EmbeddedDefaultTests : IAsyncLifetime
             ["Catalogue:SyntheticUsers"] = "300",
             ["Catalogue:SyntheticItems"] = "500",
             ["Model:Epochs"] = "5",
-            ["Feed:ScoringBudgetMs"] = "5000",
+            ["Feed:ScoringBudget"] = "00:00:05",
             ["Logging:LogLevel:Default"] = "Warning",
         });
     }

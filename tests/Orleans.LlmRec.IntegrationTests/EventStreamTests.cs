@@ -149,7 +149,7 @@ public class EventStreamTests(StreamClusterFixture fixture)
             .Select(e => (string)e.Values.Single(v => v.Name == "error").Value!)
             .ToList();
         Assert.Equal(poisonedIds.Count, dead.Count);
-        // At least EventStream:MaxApplyAttempts (5) attempts, spread over at least MaxRetryDelayMs.
+        // At least EventStream:MaxApplyAttempts (5) attempts, spread over at least MaxRetryDelay.
         Assert.All(dead, reason => Assert.Matches(@"^not applied after ([5-9]|\d\d+) attempts: \w+", reason));
     }
 

@@ -3,7 +3,7 @@ using Orleans.LlmRec.Recommendation.Models;
 
 namespace Orleans.LlmRec.IntegrationTests;
 
-/// <summary>With <c>Model:WatchIntervalSeconds</c>, a silo picks a new model in its directory up by itself.</summary>
+/// <summary>With <c>Model:WatchInterval</c>, a silo picks a new model in its directory up by itself.</summary>
 public sealed class ModelWatchTests : IAsyncLifetime
 {
     private GenreWorld _world = null!;
@@ -12,7 +12,7 @@ public sealed class ModelWatchTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _world = GenreWorld.Create();
-        _silo = await _world.StartSiloAsync(new Dictionary<string, string> { ["Model:WatchIntervalSeconds"] = "1" });
+        _silo = await _world.StartSiloAsync(new Dictionary<string, string> { ["Model:WatchInterval"] = "00:00:01" });
     }
 
     [Fact]

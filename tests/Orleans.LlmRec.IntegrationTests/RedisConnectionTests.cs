@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Orleans.Clustering.Redis;
@@ -29,9 +30,12 @@ public class RedisConnectionStringTests
     [Fact]
     public void Two_different_servers_or_none_are_refused_by_name()
     {
-        var two = Assert.Throws<OptionsValidationException>(() => For("redis:6379", "events:6379"));
+        static OptionsValidationException Refusal(params (string Key, string Value)[] settings) =>
+            Assert.Throws<OptionsValidationException>(() => ServiceSettings.Bind(new ConfigurationBuilder()
+                .AddInMemoryCollection(settings.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value))).Build()));
+        var two = Refusal(("Silo:RedisConnectionString", "redis:6379"), ("EventStream:RedisConnectionString", "events:6379"));
         Assert.Contains("EventStream:RedisConnectionString ('events:6379') differs from Silo:RedisConnectionString", two.Message, StringComparison.Ordinal);
-        var none = Assert.Throws<OptionsValidationException>(() => For(null, " "));
+        var none = Refusal(("EventStream:Enabled", "true"), ("EventStream:RedisConnectionString", " "));
         Assert.Contains("EventStream:RedisConnectionString (or Silo:RedisConnectionString) is required", none.Message, StringComparison.Ordinal);
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Orleans.LlmRec.Llm.Augmentation;
 using Orleans.LlmRec.Llm.Hosting;
 using Orleans.LlmRec.Llm.Profiles;
@@ -50,15 +51,14 @@ public class LlmStatusTests
     }
 
     [Fact]
-    public async Task Invalid_settings_are_refused_at_start_naming_the_key()
+    public void Invalid_settings_are_refused_when_registered_naming_the_key()
     {
-        await using var host = LlmTestHost.Create(server: null, new Dictionary<string, string?>
+        // Bound and checked once, by AddLlmRecLlm: before any service is built or started.
+        var error = Assert.Throws<OptionsValidationException>(() => LlmTestHost.Create(server: null, new Dictionary<string, string?>
         {
             ["Llm:Endpoint"] = "localhost:11434",
-        });
+        }));
 
-        var error = await Assert.ThrowsAnyAsync<Exception>(host.StartAsync);
-
-        Assert.Contains("Llm:Endpoint", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("Llm:Endpoint", error.Message, StringComparison.Ordinal);
     }
 }

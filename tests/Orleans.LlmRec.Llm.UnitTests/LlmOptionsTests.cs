@@ -1,10 +1,19 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
+using Orleans.LlmRec.Llm.Hosting;
 
 namespace Orleans.LlmRec.Llm.UnitTests;
 
 public class LlmOptionsTests
 {
-    private static ValidateOptionsResult Validate(LlmOptions options) => new LlmOptionsValidator().Validate(null, options);
+    // The check every section gets: DataAnnotations on the keys, then LlmOptions.Validate for rules across keys.
+    private static ValidateOptionsResult Validate(LlmOptions options)
+    {
+        var results = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+        return System.ComponentModel.DataAnnotations.Validator.TryValidateObject(options, new(options), results, validateAllProperties: true)
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail(results.Select(r => r.ErrorMessage!));
+    }
 
     [Fact]
     public void Enabled_only_with_an_endpoint()
@@ -89,5 +98,35 @@ public class LlmOptionsTests
         {
             Environment.SetEnvironmentVariable(variable, null);
         }
+    }
+
+    [Theory]
+    [InlineData("Llm:Temperature", "2.5")]
+    [InlineData("Llm:Resilience:AttemptTimeout", "00:00:00.001")]
+    [InlineData("Llm:Resilience:CircuitSamplingDuration", "00:00:00.100")]
+    [InlineData("Llm:Cache:TimeToLive", "00:00:00")]
+    [InlineData("Llm:ProfileMinRefreshInterval", "02:00:00")]
+    public void Binding_a_bad_value_throws_naming_its_key(string key, string value)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [key] = value }).Build();
+
+        var error = Assert.Throws<OptionsValidationException>(() => LlmServiceCollectionExtensions.BindLlmOptions(configuration));
+
+        Assert.Contains(key, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Binding_reads_durations_as_time_spans()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Llm:ActiveUserWindow"] = "00:02:30",
+            ["Llm:Resilience:CircuitBreakDuration"] = "00:00:05",
+        }).Build();
+
+        var options = LlmServiceCollectionExtensions.BindLlmOptions(configuration);
+
+        Assert.Equal(TimeSpan.FromSeconds(150), options.ActiveUserWindow);
+        Assert.Equal(TimeSpan.FromSeconds(5), options.Resilience.CircuitBreakDuration);
     }
 }

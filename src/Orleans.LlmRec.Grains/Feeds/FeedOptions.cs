@@ -26,8 +26,8 @@ public sealed class FeedOptions : IValidatableObject
     /// Time the score stage may take before the feed falls back (last good feed, then popular items). Generous enough
     /// for a batched ONNX run under load, short enough that a stuck scorer never holds a feed request.
     /// </summary>
-    [Range(1, 60_000, ErrorMessage = "Feed:ScoringBudgetMs must lie in [1, 60000].")]
-    public int ScoringBudgetMs { get; set; } = 50;
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:01:00", ErrorMessage = "Feed:ScoringBudget must lie in [00:00:00.001, 00:01:00].")]
+    public TimeSpan ScoringBudget { get; set; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>Candidates handed to the re-ranker; 0 = the feed depth (the identity re-ranker needs no more).</summary>
     [Range(0, 1_000, ErrorMessage = "Feed:ReRankPoolSize must lie in [0, 1000].")]
@@ -39,8 +39,6 @@ public sealed class FeedOptions : IValidatableObject
     /// <summary>Attempts at a state write that meets a conflicting write (re-read and re-apply in between).</summary>
     [Range(1, 10, ErrorMessage = "Feed:MaxWriteAttempts must lie in [1, 10].")]
     public int MaxWriteAttempts { get; set; } = 3;
-
-    public TimeSpan ScoringBudget => TimeSpan.FromMilliseconds(ScoringBudgetMs);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

@@ -187,7 +187,7 @@ public sealed partial class FeedPipeline
         }
         catch (Exception e) when (e is TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            throw new ScoringFailedException($"scoring exceeded its budget of {_options.ScoringBudgetMs} ms", e);
+            throw new ScoringFailedException($"scoring exceeded its budget of {_options.ScoringBudget.TotalMilliseconds:0.###} ms", e);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -20,8 +20,8 @@ public sealed class IngestionOptions : IValidatableObject
     public long MaxBodyBytes { get; set; } = 1_024 * 1_024;
 
     /// <summary>How far in the future a timestamp may lie (clock skew between clients and the service).</summary>
-    [Range(0, 86_400, ErrorMessage = "Ingestion:MaxFutureSkewSeconds must lie in [0, 86400].")]
-    public int MaxFutureSkewSeconds { get; set; } = 300;
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00", ErrorMessage = "Ingestion:MaxFutureSkew must lie in [00:00:00, 1.00:00:00].")]
+    public TimeSpan MaxFutureSkew { get; set; } = TimeSpan.FromMinutes(5);
 
     [Range(1, 1_024, ErrorMessage = "Ingestion:MaxIdLength must lie in [1, 1024].")]
     public int MaxIdLength { get; set; } = 128;
@@ -33,8 +33,6 @@ public sealed class IngestionOptions : IValidatableObject
     /// <summary>The highest rating a <c>rating</c> event may carry.</summary>
     [Range(-1_000_000, 1_000_000, ErrorMessage = "Ingestion:MaxRating must lie in [-1e6, 1e6].")]
     public float MaxRating { get; set; } = 5f;
-
-    public TimeSpan MaxFutureSkew => TimeSpan.FromSeconds(MaxFutureSkewSeconds);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

@@ -32,25 +32,43 @@ public static class LlmServiceCollectionExtensions
     public const string HttpClientName = "Orleans.LlmRec.Llm";
 
     /// <summary>
-    /// Binds <see cref="LlmOptions"/> from <paramref name="configuration"/>'s <c>Llm</c> section and, when an endpoint is
-    /// set, builds one chat pipeline, outermost first: response cache (memory or Redis) → OpenTelemetry → logging →
-    /// OpenAI client over an <see cref="HttpClient"/> with total timeout → retries (429, 5xx, timeouts; Retry-After
-    /// honoured) → circuit breaker → attempt timeout. Always registers <see cref="ILlmStatus"/>, <see cref="LlmMetrics"/>
-    /// and a start-up log line that says whether the LLM is on.
+    /// Binds the <c>Llm</c> section of <paramref name="configuration"/> once and checks it (DataAnnotations and the
+    /// rules across keys, <see cref="LlmOptions.Validate"/>); throws <see cref="OptionsValidationException"/> listing
+    /// every bad key. For hosts that register the section themselves; the silo binds it with its other sections.
     /// </summary>
-    /// <param name="configuration">The root configuration (the <c>Llm</c> section is read from it).</param>
-    public static IServiceCollection AddLlmRecChatClient(this IServiceCollection services, IConfiguration configuration)
+    public static LlmOptions BindLlmOptions(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var options = configuration.GetSection(LlmOptions.SectionName).Get<LlmOptions>() ?? new LlmOptions();
+        var results = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+        if (!System.ComponentModel.DataAnnotations.Validator.TryValidateObject(options, new(options), results, validateAllProperties: true))
+        {
+            throw new OptionsValidationException(LlmOptions.SectionName, typeof(LlmOptions), results.Select(r => r.ErrorMessage ?? $"{LlmOptions.SectionName} is invalid."));
+        }
+        return options;
+    }
+
+    /// <summary><see cref="AddLlmRecChatClient(IServiceCollection, LlmOptions)"/> with the <c>Llm</c> section of <paramref name="configuration"/>.</summary>
+    public static IServiceCollection AddLlmRecChatClient(this IServiceCollection services, IConfiguration configuration) =>
+        services.AddLlmRecChatClient(BindLlmOptions(configuration));
+
+    /// <summary>
+    /// Registers <paramref name="options"/> (already bound and checked) as the layer's <see cref="LlmOptions"/> and,
+    /// when an endpoint is set, builds one chat pipeline, outermost first: response cache (memory or Redis) →
+    /// OpenTelemetry → logging → OpenAI client over an <see cref="HttpClient"/> with total timeout → retries (429, 5xx,
+    /// timeouts; Retry-After honoured) → circuit breaker → attempt timeout. Always registers <see cref="ILlmStatus"/>,
+    /// <see cref="LlmMetrics"/> and a start-up log line that says whether the LLM is on.
+    /// </summary>
+    public static IServiceCollection AddLlmRecChatClient(this IServiceCollection services, LlmOptions options)
     {
         ArgumentNullException.ThrowIfNull(services);
-        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(options);
         // Twice would add a second resilience handler to the HTTP client (retries of retries): the first call wins.
         if (services.Any(d => d.ServiceType == typeof(LlmCircuitBreakerState)))
         {
             return services;
         }
-        var section = configuration.GetSection(LlmOptions.SectionName);
-        services.AddOptions<LlmOptions>().Bind(section).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LlmOptions>, LlmOptionsValidator>());
+        services.AddSingleton(Options.Create(options));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<LlmCircuitBreakerState>();
         services.TryAddSingleton(sp =>
@@ -63,11 +81,9 @@ public static class LlmServiceCollectionExtensions
         services.TryAddSingleton<ILlmStatus>(sp => new LlmStatus(OptionsOf(sp), sp.GetRequiredService<LlmCircuitBreakerState>()));
         services.AddHostedService<LlmStartupReporter>();
 
-        // What to build is decided from the configuration as it is now; the options instance binds the same values.
-        var snapshot = section.Get<LlmOptions>() ?? new LlmOptions();
-        var cacheEnabled = snapshot.IsEnabled && snapshot.Cache.Enabled;
+        var cacheEnabled = options.IsEnabled && options.Cache.Enabled;
         services.TryAddSingleton(sp => new LlmResponseCache(cacheEnabled ? sp.GetRequiredKeyedService<IDistributedCache>(ServiceKey) : null));
-        if (!snapshot.IsEnabled)
+        if (!options.IsEnabled)
         {
             return services;
         }
@@ -100,15 +116,19 @@ public static class LlmServiceCollectionExtensions
     }
 
     /// <summary>
-    /// <see cref="AddLlmRecChatClient"/> plus what grains and the CLI use: <see cref="IProfileWriter"/> and
+    /// <see cref="AddLlmRecChatClient(IServiceCollection, LlmOptions)"/> plus what grains and the CLI use: <see cref="IProfileWriter"/> and
     /// <see cref="IReRanker"/> (the LLM ones when enabled; otherwise <see cref="PreferencesProfileWriter"/> and
     /// <see cref="TfIdfReRanker"/>), <see cref="TfIdfReRanker"/> itself, <see cref="LlmWorkQueue"/>,
     /// <see cref="ProfileRefreshPolicy"/> and, when enabled, <see cref="GraphAugmenter"/> and <see cref="SideTextAugmenter"/>.
     /// </summary>
-    public static IServiceCollection AddLlmRecLlm(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddLlmRecLlm(this IServiceCollection services, IConfiguration configuration) =>
+        services.AddLlmRecLlm(BindLlmOptions(configuration));
+
+    /// <summary>The same as <see cref="AddLlmRecLlm(IServiceCollection, IConfiguration)"/>, with options already bound and checked.</summary>
+    public static IServiceCollection AddLlmRecLlm(this IServiceCollection services, LlmOptions options)
     {
-        services.AddLlmRecChatClient(configuration);
-        var enabled = (configuration.GetSection(LlmOptions.SectionName).Get<LlmOptions>() ?? new LlmOptions()).IsEnabled;
+        services.AddLlmRecChatClient(options);
+        var enabled = options.IsEnabled;
 
         services.TryAddSingleton(sp => new TfIdfReRanker(OptionsOf(sp)));
         services.TryAddSingleton(sp => new ProfileRefreshPolicy(OptionsOf(sp)));

@@ -39,8 +39,8 @@ public sealed partial class ApiExceptionHandler(IProblemDetailsService problems,
             BadHttpRequestException e => (e.StatusCode, "Bad request", e.InnerException is { } inner ? $"{e.Message} {inner.Message}" : e.Message),
             TimeoutException => (StatusCodes.Status503ServiceUnavailable, "Timed out",
                 "The service did not answer in time; the request may or may not have been applied. Retrying is safe: events are de-duplicated by id."),
-            // The last two reach an API tier (Silo:Role=Client) when no gateway answers or the gateway sheds load.
-            _ when Extensions.ClusterFailures.IsUnavailable(exception) => (StatusCodes.Status503ServiceUnavailable, "Service unavailable",
+            // The last two reach an API tier (Silo:Role=ApiTier) when no gateway answers or the gateway sheds load.
+            _ when Cluster.ClusterFailures.IsUnavailable(exception) => (StatusCodes.Status503ServiceUnavailable, "Service unavailable",
                 "The service is starting, stopping or rebalancing; retry shortly."),
             InconsistentStateException or RedisException or RedisStorageException => (StatusCodes.Status503ServiceUnavailable, "Storage unavailable",
                 "User state could not be stored; nothing of this request for the affected user was kept. Retrying is safe."),

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 using Orleans.LlmRec.Abstractions;
 using Orleans.LlmRec.Grains.Ingestion;
-using Orleans.LlmRec.Silo.Extensions;
+using Orleans.LlmRec.Silo.Metrics;
 
 namespace Orleans.LlmRec.Silo.Apis;
 

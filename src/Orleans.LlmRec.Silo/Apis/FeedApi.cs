@@ -4,7 +4,7 @@ using Orleans.LlmRec.Abstractions;
 using Orleans.LlmRec.Grains.Feeds;
 using Orleans.LlmRec.Grains.Ingestion;
 using Orleans.LlmRec.Grains.Users;
-using Orleans.LlmRec.Silo.Extensions;
+using Orleans.LlmRec.Silo.Metrics;
 
 namespace Orleans.LlmRec.Silo.Apis;
 

@@ -28,7 +28,7 @@ public static class ModelApi
 
     private static async Task<IResult> ReloadAsync(HttpContext http, IGrainFactory grains, string? scope, CancellationToken cancellationToken)
     {
-        // Resolved here, not bound: an API tier (Silo:Role=Client) has no model, loader or grain service of its own.
+        // Resolved here, not bound: an API tier (Silo:Role=ApiTier) has no model, loader or grain service of its own.
         var loader = http.RequestServices.GetService<ServingLoader>();
         switch ((scope ?? "cluster").ToLowerInvariant())
         {
@@ -46,7 +46,7 @@ public static class ModelApi
                 return TypedResults.Ok(reload);
             case "silo" when loader is null:
                 return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Not a silo",
-                    detail: "This host is an API tier (Silo:Role=Client) and serves no model; use scope=cluster, or reload on a silo.");
+                    detail: "This host is an API tier (Silo:Role=ApiTier) and serves no model; use scope=cluster, or reload on a silo.");
             case "silo":
                 try
                 {

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Orleans.LlmRec.Recommendation.Models;
+using Orleans.LlmRec.Recommendation.Training;
 
 namespace Orleans.LlmRec.Silo.Configuration;
 
@@ -14,11 +15,22 @@ public sealed class ModelOptions : IValidatableObject
     /// <summary>Model trained at start when no directory is set: pop, svd, svdpp, bpr or lightgcn.</summary>
     public string Kind { get; set; } = "bpr";
 
+    // The trainer's hyper-parameters under the names TrainerSettings and the CLI use; unset keeps the trainer's default.
     public int Seed { get; set; } = 42;
+
+    [Range(1, 4_096, ErrorMessage = "Model:Factors must lie in [1, 4096].")]
     public int? Factors { get; set; }
+
+    [Range(1, 100_000, ErrorMessage = "Model:Epochs must lie in [1, 100000].")]
     public int? Epochs { get; set; }
+
+    [Range(1e-9, 10.0, ErrorMessage = "Model:LearningRate must lie in [1e-9, 10].")]
     public double? LearningRate { get; set; }
+
+    [Range(0.0, 10.0, ErrorMessage = "Model:Regularization must lie in [0, 10].")]
     public double? Regularization { get; set; }
+
+    [Range(1, 16, ErrorMessage = "Model:Layers must lie in [1, 16].")]
     public int? Layers { get; set; }
 
     /// <summary>Where the ONNX scoring graphs are written; unset = a folder under the system temp path.</summary>
@@ -26,11 +38,22 @@ public sealed class ModelOptions : IValidatableObject
 
     /// <summary>
     /// How often each silo checks <see cref="Directory"/>'s manifest and reloads a new model version by itself (the
-    /// same swap as <c>POST /v1/admin/model/reload</c>); 0 = never. With a directory every silo of a cluster shares,
+    /// same swap as <c>POST /v1/admin/model/reload</c>); zero = never. With a directory every silo of a cluster shares,
     /// one <c>llmrec train --out</c> rolls the new model out to all of them.
     /// </summary>
-    [Range(0, 86_400, ErrorMessage = "Model:WatchIntervalSeconds must lie in [0, 86400].")]
-    public int WatchIntervalSeconds { get; set; }
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00", ErrorMessage = "Model:WatchInterval must lie in [00:00:00, 1.00:00:00].")]
+    public TimeSpan WatchInterval { get; set; }
+
+    /// <summary>The settings the start-up training hands the trainer (when no <see cref="Directory"/> is set).</summary>
+    public TrainerSettings ToTrainerSettings() => new()
+    {
+        Seed = Seed,
+        Factors = Factors,
+        Epochs = Epochs,
+        LearningRate = LearningRate,
+        Regularization = Regularization,
+        Layers = Layers,
+    };
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
@@ -38,11 +61,14 @@ public sealed class ModelOptions : IValidatableObject
         {
             yield return new ValidationResult($"Model:Kind '{Kind}' is not a model kind (pop, svd, svdpp, bpr, lightgcn).", [nameof(Kind)]);
         }
+        // Zero turns the watch off; a positive period below a second would only spin on the manifest.
+        if (WatchInterval > TimeSpan.Zero && WatchInterval < TimeSpan.FromSeconds(1))
+        {
+            yield return new ValidationResult($"Model:WatchInterval ({WatchInterval}) must be zero (off) or at least 00:00:01.", [nameof(WatchInterval)]);
+        }
         if (Directory is not null && !System.IO.Directory.Exists(Directory))
         {
             yield return new ValidationResult($"Model:Directory '{Directory}' does not exist.", [nameof(Directory)]);
         }
-        if (Factors is < 1) yield return new ValidationResult("Model:Factors must be positive.", [nameof(Factors)]);
-        if (Epochs is < 1) yield return new ValidationResult("Model:Epochs must be positive.", [nameof(Epochs)]);
     }
 }

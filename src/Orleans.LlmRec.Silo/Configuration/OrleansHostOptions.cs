@@ -29,7 +29,7 @@ public enum HostRole
     /// A separate API tier: the same HTTP API, but as an Orleans client that reaches the silos through their gateways.
     /// Loads no catalogue or model, runs no LLM jobs or stream consumer; scales apart from the silos.
     /// </summary>
-    Client,
+    ApiTier,
 }
 
 /// <summary>How the silo joins a cluster and where grain state lives (configuration section <c>Silo</c>).</summary>
@@ -55,7 +55,7 @@ public sealed class OrleansHostOptions : IValidatableObject
     public int SiloPort { get; set; } = 11_111;
 
     /// <summary>
-    /// The port clients connect to. For <see cref="HostRole.Client"/> with localhost clustering, the gateway port of
+    /// The port clients connect to. For <see cref="HostRole.ApiTier"/> with localhost clustering, the gateway port of
     /// the silo on this machine; with Redis clustering clients find the gateways in the membership table.
     /// </summary>
     [Range(1, 65_535, ErrorMessage = "Silo:GatewayPort must lie in [1, 65535].")]
@@ -64,9 +64,12 @@ public sealed class OrleansHostOptions : IValidatableObject
     /// <summary>The address other silos reach this one at (Redis clustering); unset = this host's address.</summary>
     public string? AdvertisedAddress { get; set; }
 
-    /// <summary>Idle user grains are deactivated after this long; their state stays in storage.</summary>
-    [Range(1, 24 * 60, ErrorMessage = "Silo:IdleDeactivationMinutes must lie in [1, 1440].")]
-    public int IdleDeactivationMinutes { get; set; } = 15;
+    /// <summary>
+    /// Idle grains are deactivated after this long; their state stays in storage. Orleans' collection quantum is
+    /// derived from it, so every value in range starts (the hosting code keeps the quantum below it).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00", ErrorMessage = "Silo:IdleDeactivation must lie in [00:01:00, 1.00:00:00].")]
+    public TimeSpan IdleDeactivation { get; set; } = TimeSpan.FromMinutes(15);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

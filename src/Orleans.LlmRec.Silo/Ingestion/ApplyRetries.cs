@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Orleans.LlmRec.Silo.Extensions;
+using Orleans.LlmRec.Silo.Cluster;
 using StackExchange.Redis;
 
 namespace Orleans.LlmRec.Silo.Ingestion;

@@ -10,7 +10,7 @@ namespace Orleans.LlmRec.Silo.Ingestion;
 /// Stage <b>ingest</b> from a Redis stream: every silo is one consumer of one consumer group, so each entry is applied
 /// by one silo. At least once: an entry is acknowledged (XACK) only after its user's grain applied it, so a silo that
 /// dies mid-read leaves its entries pending, and another silo claims them (XAUTOCLAIM) once they have been idle for
-/// <see cref="EventStreamTimings.ClaimMinIdle"/>. Re-applying is harmless: grains de-duplicate by event id.
+/// <see cref="EventStreamOptions.ClaimMinIdle"/>. Re-applying is harmless: grains de-duplicate by event id.
 /// This loop only drives the parts: <see cref="EventStreamReader"/> talks to Redis, <see cref="StreamEntrySorter"/>
 /// parses and validates each entry once, <see cref="PerUserOrderedApplier"/> applies each user's events in order and
 /// acknowledges them, and <see cref="IDeadLetterSink"/> keeps the entries that can never be applied (malformed,
@@ -19,7 +19,6 @@ namespace Orleans.LlmRec.Silo.Ingestion;
 public sealed partial class RedisStreamConsumer : BackgroundService
 {
     private readonly EventStreamOptions _options;
-    private readonly EventStreamTimings _timings;
     private readonly EventStreamReader _reader;
     private readonly IDeadLetterSink _deadLetters;
     private readonly PerUserOrderedApplier _applier;
@@ -43,7 +42,6 @@ public sealed partial class RedisStreamConsumer : BackgroundService
         ILogger<RedisStreamConsumer> logger)
     {
         _options = options.Value;
-        _timings = EventStreamTimings.From(_options);
         var consumerName = string.IsNullOrWhiteSpace(_options.ConsumerName)
             ? $"{Environment.MachineName}-{silo.Value.SiloPort.ToString(CultureInfo.InvariantCulture)}"
             : _options.ConsumerName;
@@ -59,7 +57,7 @@ public sealed partial class RedisStreamConsumer : BackgroundService
             },
             _reader.AcknowledgeAsync,
             _deadLetters,
-            new ApplyRetries(_options.MaxApplyAttempts, _timings.MaxRetryDelay),
+            new ApplyRetries(_options.MaxApplyAttempts, _options.MaxRetryDelay),
             time,
             _options.MaxBatchesInFlight,
             _options.ReadCount);
@@ -80,8 +78,8 @@ public sealed partial class RedisStreamConsumer : BackgroundService
         if (!await WaitForApplicationStartedAsync(stoppingToken)) return;
         LogStarted(_logger, _options.Key, _options.Group, ConsumerName);
 
-        var pollDelay = _timings.MinPollDelay;
-        var retryDelay = _timings.MinPollDelay;
+        var pollDelay = _options.MinPollDelay;
+        var retryDelay = _options.MinPollDelay;
         var groupReady = false;
         // First the entries this consumer name read in an earlier life and never acknowledged.
         var readOwnPending = true;
@@ -99,15 +97,15 @@ public sealed partial class RedisStreamConsumer : BackgroundService
                 var now = _time.GetUtcNow();
                 if (now >= nextClaim)
                 {
-                    nextClaim = now + _timings.ClaimInterval;
+                    nextClaim = now + _options.ClaimInterval;
                     // Entries this silo is still applying are pending too; let them finish so they are not claimed twice.
                     await _applier.DrainAsync(throwOnFailure: true);
                     await ReclaimAsync(stoppingToken);
                 }
                 if (now >= nextExpiry)
                 {
-                    nextExpiry = now + _timings.IdleConsumerCheckInterval;
-                    await _reader.RemoveIdleConsumersAsync(_timings.IdleConsumerExpiry);
+                    nextExpiry = now + StreamBackoff.IdleConsumerCheckInterval(_options);
+                    await _reader.RemoveIdleConsumersAsync(_options.IdleConsumerExpiry);
                 }
 
                 // Entries in flight are pending as well, so the pending list is only read when nothing is in flight.
@@ -124,12 +122,12 @@ public sealed partial class RedisStreamConsumer : BackgroundService
                     // Nothing new: surface a failed read now rather than at the next one.
                     await _applier.DrainAsync(throwOnFailure: true);
                     await DelayAsync(pollDelay, stoppingToken);
-                    pollDelay = _timings.NextPollDelay(pollDelay);
+                    pollDelay = StreamBackoff.NextPollDelay(pollDelay, _options);
                     continue;
                 }
-                pollDelay = _timings.MinPollDelay;
+                pollDelay = _options.MinPollDelay;
                 await StartAsync(entries, stoppingToken);
-                if (_applier.InFlight == 0) retryDelay = _timings.MinPollDelay;
+                if (_applier.InFlight == 0) retryDelay = _options.MinPollDelay;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -149,7 +147,7 @@ public sealed partial class RedisStreamConsumer : BackgroundService
                 await _applier.DrainAsync(throwOnFailure: false);
                 readOwnPending = true;
                 await DelayAsync(retryDelay, stoppingToken);
-                retryDelay = _timings.NextRetryDelay(retryDelay);
+                retryDelay = StreamBackoff.NextRetryDelay(retryDelay, _options);
             }
         }
         await _applier.DrainAsync(throwOnFailure: false);
@@ -168,7 +166,7 @@ public sealed partial class RedisStreamConsumer : BackgroundService
     /// <summary>Claims and applies entries other consumers read but never acknowledged (their silo died).</summary>
     private async Task ReclaimAsync(CancellationToken cancellationToken)
     {
-        await foreach (var claimed in _reader.ClaimAsync(_timings.ClaimMinIdle, cancellationToken))
+        await foreach (var claimed in _reader.ClaimAsync(_options.ClaimMinIdle, cancellationToken))
         {
             _metrics.Reclaimed.Add(claimed.Length);
             LogReclaimed(_logger, claimed.Length, _options.Key);

@@ -30,22 +30,12 @@ public static class RedisConnection
     }
 
     /// <summary>
-    /// <c>Silo:RedisConnectionString</c>, or <c>EventStream:RedisConnectionString</c> when only the stream uses Redis.
-    /// Two different servers would need two connections, so naming two is refused.
+    /// <c>Silo:RedisConnectionString</c>, or <c>EventStream:RedisConnectionString</c> when only the stream uses Redis
+    /// (<see cref="ServiceSettings"/> refuses two different ones, and an enabled stream without either).
     /// </summary>
-    public static string ConnectionString(OrleansHostOptions silo, EventStreamOptions stream)
-    {
-        var siloRedis = string.IsNullOrWhiteSpace(silo.RedisConnectionString) ? null : silo.RedisConnectionString;
-        var streamRedis = string.IsNullOrWhiteSpace(stream.RedisConnectionString) ? null : stream.RedisConnectionString;
-        if (siloRedis is not null && streamRedis is not null && !string.Equals(siloRedis, streamRedis, StringComparison.Ordinal))
-        {
-            throw new OptionsValidationException(EventStreamOptions.SectionName, typeof(EventStreamOptions),
-                [$"EventStream:RedisConnectionString ('{streamRedis}') differs from Silo:RedisConnectionString ('{siloRedis}'): a silo keeps one Redis connection; leave EventStream:RedisConnectionString unset."]);
-        }
-        return siloRedis ?? streamRedis
-            ?? throw new OptionsValidationException(OrleansHostOptions.SectionName, typeof(OrleansHostOptions),
-                ["EventStream:RedisConnectionString (or Silo:RedisConnectionString) is required when EventStream:Enabled is true."]);
-    }
+    public static string ConnectionString(OrleansHostOptions silo, EventStreamOptions stream) =>
+        (string.IsNullOrWhiteSpace(silo.RedisConnectionString) ? stream.RedisConnectionString : silo.RedisConnectionString)
+        ?? throw new InvalidOperationException("No Redis connection string is configured (Silo:RedisConnectionString).");
 
     /// <summary>The settings the connection is made with; Orleans' providers validate theirs against the same.</summary>
     public static ConfigurationOptions Configuration(string connectionString)

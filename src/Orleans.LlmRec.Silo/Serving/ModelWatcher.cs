@@ -5,7 +5,7 @@ using Orleans.LlmRec.Silo.Configuration;
 namespace Orleans.LlmRec.Silo.Serving;
 
 /// <summary>
-/// With <c>Model:WatchIntervalSeconds</c> set, checks the model directory's manifest that often and reloads when it
+/// With <c>Model:WatchInterval</c> set, checks the model directory's manifest that often and reloads when it
 /// names another version than the one served. A refused model is logged once per version and the current one keeps
 /// serving; an unreadable manifest (a write in progress elsewhere) is simply tried again next time.
 /// </summary>
@@ -14,8 +14,8 @@ public sealed partial class ModelWatcher(ServingLoader loader, IOptions<ModelOpt
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var model = options.Value;
-        if (model.WatchIntervalSeconds == 0 || model.Directory is not { } directory) return;
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(model.WatchIntervalSeconds));
+        if (model.WatchInterval <= TimeSpan.Zero || model.Directory is not { } directory) return;
+        using var timer = new PeriodicTimer(model.WatchInterval);
         string? refusedVersion = null;
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {

@@ -170,15 +170,7 @@ public sealed partial class ServingLoader : IAsyncDisposable
     private (EmbeddingModel, ModelManifest, IdMap) TrainModel(RatingsDataset dataset)
     {
         ModelKindNames.TryParse(_model.Kind, out var kind);
-        var settings = new TrainerSettings
-        {
-            Seed = _model.Seed,
-            Factors = _model.Factors,
-            Epochs = _model.Epochs,
-            LearningRate = _model.LearningRate,
-            Regularization = _model.Regularization,
-            Layers = _model.Layers,
-        };
+        var settings = _model.ToTrainerSettings();
         IModelTrainer trainer;
         try
         {

@@ -115,7 +115,7 @@ public sealed class GenreWorld : IDisposable
             ["Catalogue:Format"] = "ml-latest-small",
             ["Model:Directory"] = ModelPath,
             ["Model:OnnxFolder"] = OnnxFolder,
-            ["Feed:ScoringBudgetMs"] = "5000",
+            ["Feed:ScoringBudget"] = "00:00:05",
             ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string>()) settings[key] = value;

@@ -15,7 +15,7 @@ public sealed class LocalCluster : IAsyncDisposable
     public const string StreamGroup = "llmrec";
 
     /// <summary>Pending entries idle this long are claimed by another consumer (short, so the tests stay short).</summary>
-    public const int ClaimMinIdleMs = 1_000;
+    public static readonly TimeSpan ClaimMinIdle = TimeSpan.FromSeconds(1);
 
     private readonly bool _ownsWorld;
     private readonly string _clusterId = $"cl-{Guid.NewGuid():N}";
@@ -95,7 +95,7 @@ public sealed class LocalCluster : IAsyncDisposable
             ["Model:Directory"] = World.ModelPath,
             // One ONNX folder per silo: each exports the model at start.
             ["Model:OnnxFolder"] = Path.Combine(World.Root, $"onnx-{name}-{_clusterId}"),
-            ["Feed:ScoringBudgetMs"] = "5000",
+            ["Feed:ScoringBudget"] = "00:00:05",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Orleans.LlmRec.Silo.Ingestion"] = "Information",
         };
@@ -105,8 +105,8 @@ public sealed class LocalCluster : IAsyncDisposable
             settings["EventStream:Key"] = StreamKey;
             settings["EventStream:Group"] = StreamGroup;
             settings["EventStream:DeadLetterKey"] = DeadLetterKey;
-            settings["EventStream:ClaimMinIdleMs"] = ClaimMinIdleMs.ToString(CultureInfo.InvariantCulture);
-            settings["EventStream:ClaimIntervalMs"] = "500";
+            settings["EventStream:ClaimMinIdle"] = ClaimMinIdle.ToString("c", CultureInfo.InvariantCulture);
+            settings["EventStream:ClaimInterval"] = "00:00:00.500";
         }
         return SiloProcess.StartAsync(name, ports[0], settings, TimeSpan.FromSeconds(90));
     }

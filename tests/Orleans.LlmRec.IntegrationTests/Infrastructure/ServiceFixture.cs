@@ -54,7 +54,7 @@ public sealed class ServiceFixture : IAsyncLifetime
             ["Model:OnnxFolder"] = World.OnnxFolder,
             // Behaviour, not latency, is under test here: a generous budget keeps a busy CI machine from turning a
             // personalised feed into a fallback (the budget itself is covered by the unit tests).
-            ["Feed:ScoringBudgetMs"] = "5000",
+            ["Feed:ScoringBudget"] = "00:00:05",
             ["Ingestion:MaxBatchSize"] = MaxBatchSize.ToString(CultureInfo.InvariantCulture),
             ["Ingestion:MaxBodyBytes"] = MaxBodyBytes.ToString(CultureInfo.InvariantCulture),
             ["Logging:LogLevel:Default"] = "Warning",

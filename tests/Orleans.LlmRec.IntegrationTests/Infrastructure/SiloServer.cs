@@ -1,6 +1,6 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Builder;
-using Orleans.LlmRec.Silo.Extensions;
+using Orleans.LlmRec.Silo.Hosting;
 
 namespace Orleans.LlmRec.IntegrationTests.Infrastructure;
 

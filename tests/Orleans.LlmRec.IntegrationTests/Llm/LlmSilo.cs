@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 using Orleans.LlmRec.IntegrationTests.Infrastructure;
 using Orleans.LlmRec.Llm;
 using Orleans.LlmRec.Llm.Queue;
-using Orleans.LlmRec.Silo.Extensions;
+using Orleans.LlmRec.Silo.Hosting;
 
 namespace Orleans.LlmRec.IntegrationTests.Llm;
 
@@ -56,7 +56,7 @@ public sealed class LlmSilo : IAsyncDisposable
             ["Model:Directory"] = world.ModelPath,
             ["Model:OnnxFolder"] = world.OnnxFolder,
             // Behaviour is under test, not scoring latency: a busy CI machine must not turn feeds into fallbacks.
-            ["Feed:ScoringBudgetMs"] = "5000",
+            ["Feed:ScoringBudget"] = "00:00:05",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Orleans.LlmRec.Llm.Hosting"] = "Information",
             ["Llm:Cache:Enabled"] = "false",

@@ -1,14 +1,13 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 using Orleans.LlmRec.Grains.Feeds;
 using Orleans.LlmRec.Grains.Llm;
-using Orleans.LlmRec.Llm;
 using Orleans.LlmRec.Llm.Hosting;
+using Orleans.LlmRec.Silo.Configuration;
 using Orleans.LlmRec.Silo.Llm;
 
-namespace Orleans.LlmRec.Silo.Extensions;
+namespace Orleans.LlmRec.Silo.Hosting;
 
-public static class LlmExtensions
+public static class LlmRegistration
 {
     /// <summary>
     /// The LLM layer from the <c>Llm</c> section (docs/llm.md): one work queue, chat pipeline and cache per silo, the
@@ -16,16 +15,16 @@ public static class LlmExtensions
     /// (<see cref="LlmFeedReRanker"/>; TF-IDF inline when no <c>Llm:Endpoint</c> is set, which the start-up log says).
     /// Registered before the feed pipeline's default re-ranker, which is only a fallback (<c>TryAdd</c>).
     /// </summary>
-    public static IHostApplicationBuilder AddLlmRecLlmLayer(this IHostApplicationBuilder builder)
+    public static IHostApplicationBuilder AddLlmRecLlmLayer(this IHostApplicationBuilder builder, ServiceSettings settings)
     {
         var services = builder.Services;
-        services.AddLlmRecLlm(builder.Configuration);
+        services.AddLlmRecLlm(settings.Llm);
         services.TryAddSingleton<UserLlmServices>();
         services.TryAddSingleton<IReRanker, LlmFeedReRanker>();
         // The score stage must hand the re-rank stage at least the top-N the LLM judges, or fused scores could never
         // lift an item from below the feed's depth.
-        services.AddOptions<FeedOptions>().PostConfigure<IOptions<LlmOptions>>((feed, llm) =>
-            feed.ReRankPoolSize = Math.Max(feed.ReRankPoolSize, llm.Value.RerankCandidates));
+        // Both in range by their own checks, so the larger one is too.
+        settings.Feed.ReRankPoolSize = Math.Max(settings.Feed.ReRankPoolSize, settings.Llm.RerankCandidates);
         services.AddHostedService<LlmQueueShutdown>();
         services.AddHealthChecks().AddCheck<LlmHealthCheck>("llm");
         return builder;

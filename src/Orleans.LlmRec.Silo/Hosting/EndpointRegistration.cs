@@ -1,8 +1,8 @@
 using Orleans.LlmRec.Silo.Apis;
 
-namespace Orleans.LlmRec.Silo.Extensions;
+namespace Orleans.LlmRec.Silo.Hosting;
 
-public static class EndpointExtensions
+public static class EndpointRegistration
 {
     /// <summary>Middleware and every endpoint: the v1 API, /health, /metrics and the OpenAPI document at /openapi/v1.json.</summary>
     public static WebApplication MapLlmRecApis(this WebApplication app)

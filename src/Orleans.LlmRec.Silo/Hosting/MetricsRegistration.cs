@@ -1,9 +1,10 @@
 using OpenTelemetry.Metrics;
+using Orleans.LlmRec.Silo.Metrics;
 
-namespace Orleans.LlmRec.Silo.Extensions;
+namespace Orleans.LlmRec.Silo.Hosting;
 
 /// <summary>Metrics for Prometheus: every meter of <see cref="LlmRecMeters.All"/>, scraped at <c>GET /metrics</c>.</summary>
-public static class MetricsExtensions
+public static class MetricsRegistration
 {
     public const string ScrapePath = "/metrics";
 

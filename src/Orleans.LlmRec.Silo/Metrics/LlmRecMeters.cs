@@ -1,10 +1,10 @@
 using Orleans.LlmRec.Llm;
 
-namespace Orleans.LlmRec.Silo.Extensions;
+namespace Orleans.LlmRec.Silo.Metrics;
 
 /// <summary>
 /// The meters this service publishes, all of them exported at <c>GET /metrics</c> in Prometheus' text format (OpenTelemetry,
-/// <see cref="MetricsExtensions"/>); this is the one place to name them. Every instrument is created through the host's
+/// <see cref="Hosting.MetricsRegistration"/>); this is the one place to name them. Every instrument is created through the host's
 /// <c>IMeterFactory</c>, so <c>dotnet-counters monitor -n Orleans.LlmRec.Silo --counters Orleans.LlmRec.Llm</c> works too.
 /// </summary>
 public static class LlmRecMeters

@@ -1,7 +1,7 @@
 using Orleans.Runtime;
 using Orleans.Runtime.Messaging;
 
-namespace Orleans.LlmRec.Silo.Extensions;
+namespace Orleans.LlmRec.Silo.Cluster;
 
 /// <summary>
 /// The exceptions that mean "no silo answers right now" (starting, stopping, rebalancing, or an API tier with no gateway):

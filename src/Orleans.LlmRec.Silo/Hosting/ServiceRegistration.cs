@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -6,45 +5,42 @@ using Microsoft.Extensions.Options;
 using Orleans.LlmRec.Grains.Feeds;
 using Orleans.LlmRec.Grains.Ingestion;
 using Orleans.LlmRec.Grains.Serving;
-using Orleans.LlmRec.Scoring;
 using Orleans.LlmRec.Silo.ApiTier;
 using Orleans.LlmRec.Silo.Apis;
 using Orleans.LlmRec.Silo.Configuration;
 using Orleans.LlmRec.Silo.Redis;
 using Orleans.LlmRec.Silo.Serving;
 
-namespace Orleans.LlmRec.Silo.Extensions;
+namespace Orleans.LlmRec.Silo.Hosting;
 
-public static class ServiceExtensions
+/// <summary>
+/// The one place the service is put together (Program.cs calls <see cref="AddLlmRecServices"/>, then
+/// <see cref="EndpointRegistration.MapLlmRecApis"/>). The other files of this folder are its parts: Orleans, the cluster
+/// extras, the LLM layer, metrics, endpoints.
+/// </summary>
+public static class ServiceRegistration
 {
     /// <summary>
-    /// Everything the service needs: options, catalogue and model, feed pipeline, ingestion, Orleans, HTTP plumbing;
-    /// with <c>Silo:Role = Client</c>, only the HTTP API as an Orleans client of the silos.
+    /// Everything the service needs: its settings (every section bound and checked once, <see cref="ServiceSettings"/>),
+    /// catalogue and model, feed pipeline, ingestion, Orleans, HTTP plumbing; with <c>Silo:Role = ApiTier</c>, only the
+    /// HTTP API as an Orleans client of the silos.
     /// </summary>
     public static IHostApplicationBuilder AddLlmRecServices(this IHostApplicationBuilder builder)
     {
+        var settings = ServiceSettings.Bind(builder.Configuration);
         var services = builder.Services;
-        AddValidatedOptions<FeedOptions>(services, FeedOptions.SectionName);
-        AddValidatedOptions<IngestionOptions>(services, IngestionOptions.SectionName);
-        AddValidatedOptions<CatalogueOptions>(services, CatalogueOptions.SectionName);
-        AddValidatedOptions<ModelOptions>(services, ModelOptions.SectionName);
-        AddValidatedOptions<OrleansHostOptions>(services, OrleansHostOptions.SectionName);
+        AddSettings(services, settings);
         services.TryAddSingleton(TimeProvider.System);
-        services.AddLlmRecRedisConnection();
-        var role = builder.Configuration.GetValidated<OrleansHostOptions>(OrleansHostOptions.SectionName).Role;
-        if (role == HostRole.Client)
+        if (settings.Silo.Role == HostRole.ApiTier)
         {
             // The API tier: the same endpoints, everything else asked of the silos (ApiTier/ApiTierServices.cs).
             services.AddSingleton<IEventIngestor, ApiTierEventIngestor>();
             services.AddSingleton<IItemQueries, ApiTierItemQueries>();
             services.AddHealthChecks().AddCheck<ApiTierHealthCheck>("gateway");
-            builder.UseLlmRecOrleans();
+            builder.UseLlmRecOrleans(settings.Silo);
         }
         else
         {
-            services.AddOptions<ScorerOptions>().BindConfiguration("Scoring").ValidateOnStart();
-            services.AddSingleton<IValidateOptions<ScorerOptions>, ScorerOptionsValidator>();
-
             // One catalogue, one model and one scorer per silo, loaded before the silo starts (ServingStartup is
             // registered ahead of UseOrleans, and hosted services start in registration order).
             services.AddSingleton<ServingLoader>();
@@ -52,7 +48,7 @@ public static class ServiceExtensions
             services.AddSingleton(sp => sp.GetRequiredService<ModelServing>().Catalogue);
             services.AddHostedService<ServingStartup>();
             services.AddHostedService<ModelWatcher>();
-            builder.AddLlmRecLlmLayer();
+            builder.AddLlmRecLlmLayer(settings);
             services.TryAddSingleton<IReRanker, IdentityReRanker>();
             services.AddSingleton<FeedPipeline>();
             services.AddSingleton<EventIngestor>();
@@ -61,11 +57,11 @@ public static class ServiceExtensions
             services.AddSingleton<IItemQueries>(sp => sp.GetRequiredService<LocalItemQueries>());
             services.AddHealthChecks().AddCheck<ServingHealthCheck>("serving");
 
-            builder.UseLlmRecOrleans();
-            builder.AddLlmRecCluster();
+            builder.UseLlmRecOrleans(settings.Silo);
+            builder.AddLlmRecCluster(settings);
         }
 
-        services.AddSingleton<Apis.FeedBodies>();
+        services.AddSingleton<FeedBodies>();
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ApiExceptionHandler.ExplainBareStatus);
         services.AddExceptionHandler<ApiExceptionHandler>();
         // Binding failures (k=abc, malformed JSON bodies) become exceptions the handler turns into 400 ProblemDetails
@@ -77,28 +73,26 @@ public static class ServiceExtensions
             o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
             // {"userId":"a","userId":"b"} is ambiguous: refused (400 naming the field), not "last one wins".
             o.SerializerOptions.AllowDuplicateProperties = false;
-            o.SerializerOptions.TypeInfoResolverChain.Insert(0, Apis.ApiJsonContext.Default);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default);
         });
         services.AddOpenApi();
         builder.AddLlmRecMetrics();
         return builder;
     }
 
-    private static void AddValidatedOptions<T>(IServiceCollection services, string section) where T : class =>
-        services.AddOptions<T>().BindConfiguration(section).ValidateDataAnnotations().ValidateOnStart();
-
     /// <summary>
-    /// Binds and validates a section now, for settings needed while the host is still being configured (which
-    /// providers Orleans uses); throws with every problem listed.
+    /// Each section as its <c>IOptions&lt;T&gt;</c>: the instances <see cref="ServiceSettings"/> bound and checked, so
+    /// what the host was wired with and what its services read are the same values.
     /// </summary>
-    internal static T GetValidated<T>(this IConfiguration configuration, string section) where T : class, new()
+    private static void AddSettings(IServiceCollection services, ServiceSettings settings)
     {
-        var options = configuration.GetSection(section).Get<T>() ?? new T();
-        var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true))
-        {
-            throw new OptionsValidationException(section, typeof(T), results.Select(r => r.ErrorMessage ?? $"{section} is invalid."));
-        }
-        return options;
+        services.AddSingleton(Options.Create(settings.Silo));
+        services.AddSingleton(Options.Create(settings.Catalogue));
+        services.AddSingleton(Options.Create(settings.Model));
+        services.AddSingleton(Options.Create(settings.Scoring));
+        services.AddSingleton(Options.Create(settings.Feed));
+        services.AddSingleton(Options.Create(settings.Ingestion));
+        services.AddSingleton(Options.Create(settings.EventStream));
+        // Llm: registered with the LLM layer (LlmRegistration), which is built from the same instance.
     }
 }

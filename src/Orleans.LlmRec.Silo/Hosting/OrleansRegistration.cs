@@ -8,18 +8,18 @@ using Orleans.Serialization;
 using Orleans.Storage;
 using StackExchange.Redis;
 
-namespace Orleans.LlmRec.Silo.Extensions;
+namespace Orleans.LlmRec.Silo.Hosting;
 
-public static class OrleansExtensions
+public static class OrleansRegistration
 {
     /// <summary>
     /// The co-hosted silo: localhost clustering and memory storage by default; Redis membership and Redis grain
-    /// storage when configured. Grains never see which.
+    /// storage when configured. Grains never see which. With <c>Silo:Role = ApiTier</c>, an Orleans client instead.
     /// </summary>
-    public static IHostApplicationBuilder UseLlmRecOrleans(this IHostApplicationBuilder builder)
+    /// <param name="options">The <c>Silo</c> section, bound and checked by <see cref="ServiceSettings"/>.</param>
+    public static IHostApplicationBuilder UseLlmRecOrleans(this IHostApplicationBuilder builder, OrleansHostOptions options)
     {
-        var options = builder.Configuration.GetValidated<OrleansHostOptions>(OrleansHostOptions.SectionName);
-        if (options.Role == HostRole.Client)
+        if (options.Role == HostRole.ApiTier)
         {
             return builder.UseLlmRecOrleansClient(options);
         }
@@ -50,8 +50,8 @@ public static class OrleansExtensions
             if (options.Storage == GrainStorageMode.Redis)
             {
                 // No EntryExpiry: an expiring entry could let a second activation of a user start from empty state.
-                // Orleans' binary serializer instead of the default JSON: a user at every bound is ~25 KB instead of
-                // ~60 KB, and the [Id] fields keep it version-tolerant (src/Orleans.LlmRec.Silo/README.md, "State size").
+                // Orleans' binary serializer instead of the default JSON: a user's state is well under half the size,
+                // and the [Id] fields keep it version-tolerant (src/Orleans.LlmRec.Silo/README.md, "State size").
                 silo.AddRedisGrainStorage(UserGrain.StorageName, storage => storage.Configure<Serializer>((o, serializer) =>
                 {
                     o.ConfigurationOptions = RedisConfiguration(options);
@@ -63,7 +63,14 @@ public static class OrleansExtensions
                 silo.AddMemoryGrainStorage(UserGrain.StorageName);
             }
 
-            silo.Configure<GrainCollectionOptions>(o => o.CollectionAge = TimeSpan.FromMinutes(options.IdleDeactivationMinutes));
+            silo.Configure<GrainCollectionOptions>(o =>
+            {
+                o.CollectionAge = options.IdleDeactivation;
+                o.CollectionQuantum = CollectionQuantumFor(options.IdleDeactivation);
+            });
+            // Failure detection (probes, votes): Orleans' own options, from Silo:Membership; Orleans' defaults otherwise.
+            silo.Services.Configure<ClusterMembershipOptions>(
+                builder.Configuration.GetSection($"{OrleansHostOptions.SectionName}:{ServiceSettings.ClusterMembershipSection}"));
 
             // POST /v1/admin/model/reload reaches every silo through a grain service on each.
             silo.AddGrainService<ModelReloadService>();
@@ -99,6 +106,14 @@ public static class OrleansExtensions
         });
         return builder;
     }
+
+    /// <summary>
+    /// How often Orleans looks for idle grains. Orleans refuses to start unless the collection age exceeds this quantum
+    /// (GrainCollectionOptions' validator), so it is derived from the age: Orleans' default, or half the age when the
+    /// age is shorter; every <c>Silo:IdleDeactivation</c> that passes validation then starts.
+    /// </summary>
+    public static TimeSpan CollectionQuantumFor(TimeSpan idleDeactivation) =>
+        idleDeactivation / 2 < GrainCollectionOptions.DEFAULT_COLLECTION_QUANTUM ? idleDeactivation / 2 : GrainCollectionOptions.DEFAULT_COLLECTION_QUANTUM;
 
     private static async Task<bool> RetryUntilStopped(Exception exception, CancellationToken cancellationToken)
     {

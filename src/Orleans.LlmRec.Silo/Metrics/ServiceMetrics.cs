@@ -1,7 +1,7 @@
 using System.Diagnostics.Metrics;
 using Orleans.LlmRec.Abstractions;
 
-namespace Orleans.LlmRec.Silo.Extensions;
+namespace Orleans.LlmRec.Silo.Metrics;
 
 /// <summary>
 /// What the HTTP API served, for the operator's dashboard: feeds by source and whether they were degraded (a rising
