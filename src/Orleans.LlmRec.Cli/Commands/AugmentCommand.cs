@@ -3,8 +3,8 @@ using System.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.LlmRec.Llm;
-using Orleans.LlmRec.Llm.Augmentation;
-using Orleans.LlmRec.Llm.Hosting;
+using Orleans.LlmRec.Llm.Offline.Augmentation;
+using Orleans.LlmRec.Llm.Offline.Hosting;
 using Orleans.LlmRec.Recommendation.Data;
 using Orleans.LlmRec.Recommendation.Evaluation;
 using Orleans.LlmRec.Recommendation.Models;
@@ -135,7 +135,7 @@ internal static class AugmentCommand
         return command;
     }
 
-    // The LLM layer as the silo wires it; options on the command line win over Llm__* environment variables.
+    // The LLM layer as the silo wires it, plus the offline augmenters; options on the command line win over Llm__* environment variables.
     private static ServiceProvider LlmServices(string? endpoint, string? model, string? keyVariable)
     {
         var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
@@ -154,7 +154,7 @@ internal static class AugmentCommand
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddLlmRecLlm(configuration);
+        services.AddLlmRecOfflineLlm(configuration);
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
     }
 

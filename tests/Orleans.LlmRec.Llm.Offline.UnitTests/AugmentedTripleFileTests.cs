@@ -1,6 +1,6 @@
-using Orleans.LlmRec.Llm.Augmentation;
+using Orleans.LlmRec.Llm.Offline.Augmentation;
 
-namespace Orleans.LlmRec.Llm.UnitTests;
+namespace Orleans.LlmRec.Llm.Offline.UnitTests;
 
 public sealed class AugmentedTripleFileTests : IDisposable
 {

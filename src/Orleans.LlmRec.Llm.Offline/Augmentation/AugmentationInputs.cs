@@ -3,7 +3,7 @@ using Orleans.LlmRec.Recommendation.Evaluation;
 using Orleans.LlmRec.Recommendation.Models;
 using Orleans.LlmRec.Recommendation.Training;
 
-namespace Orleans.LlmRec.Llm.Augmentation;
+namespace Orleans.LlmRec.Llm.Offline.Augmentation;
 
 /// <summary>
 /// Builds what <see cref="GraphAugmenter"/> asks about, from a data set and a base model trained on it: per user, their
