@@ -9,23 +9,35 @@ public sealed class AugmentationSideFileTests : IDisposable
     public void Dispose() => File.Delete(_path);
 
     [Fact]
-    public async Task Entries_read_back_and_item_text_puts_attributes_before_the_description()
+    public async Task The_side_file_keeps_item_attributes_apart_from_descriptions_and_prompts_show_attributes_first()
     {
         SideEntry[] entries =
         [
-            new(SideEntryKind.Item, "1", "A crew meets a monster.", "import:descriptions.csv"),
-            new(SideEntryKind.ItemAttributes, "1", "Sci-Fi, horror", "llm:m"),
-            new(SideEntryKind.ItemAttributes, "2", "Romance", "llm:m"),
-            new(SideEntryKind.User, "7", "old profile", "llm:m"),
-            new(SideEntryKind.User, "7", "likes space", "llm:m"),
+            new(SideEntryKind.Item, "10", "A shape-shifting alien.", "import:descriptions.csv"),
+            new(SideEntryKind.ItemAttributes, "10", "genres: Horror; director: John Carpenter", "llm:stub-model"),
+            new(SideEntryKind.ItemAttributes, "11", "genres: Romance", "llm:stub-model"),
+            new(SideEntryKind.Item, "12", "A hunter in the jungle.", "import:descriptions.csv"),
+            new(SideEntryKind.User, "u1", "Likes horror.", "llm:stub-model"),
         ];
-
         await AugmentationSideFile.WriteAsync(_path, entries);
-        var read = AugmentationSideFile.ReadAll(_path);
+
+        var read = await AugmentationSideFile.ReadAllAsync(_path);
 
         Assert.Equal(entries, read);
-        Assert.Equal(new Dictionary<string, string> { ["1"] = "Sci-Fi, horror. A crew meets a monster.", ["2"] = "Romance" }, AugmentationSideFile.ItemTexts(read));
-        Assert.Equal("likes space", AugmentationSideFile.TextsOf(read, SideEntryKind.User)["7"]);
+        Assert.Contains("\"kind\":\"itemAttributes\"", (await File.ReadAllLinesAsync(_path))[1], StringComparison.Ordinal);
+        var texts = AugmentationSideFile.ItemTexts(read);
+        Assert.Equal("genres: Horror; director: John Carpenter. A shape-shifting alien.", texts["10"]);
+        Assert.Equal("genres: Romance", texts["11"]);
+        Assert.Equal("A hunter in the jungle.", texts["12"]);
+        Assert.False(texts.ContainsKey("u1"));
+    }
+
+    [Fact]
+    public async Task A_later_entry_for_the_same_kind_and_id_replaces_an_earlier_one()
+    {
+        await AugmentationSideFile.WriteAsync(_path, [new(SideEntryKind.User, "7", "old profile", "llm:m"), new(SideEntryKind.User, "7", "likes space", "llm:m")]);
+
+        Assert.Equal("likes space", AugmentationSideFile.TextsOf(AugmentationSideFile.ReadAll(_path), SideEntryKind.User)["7"]);
     }
 
     [Fact]
