@@ -81,6 +81,46 @@ public static class AugmentationInputs
         return ([.. dense], unknown);
     }
 
+    /// <summary>
+    /// The items <paramref name="users"/>' prompts show (history and candidates), once each, that have no attributes
+    /// yet, with their imported description where there is one: what <see cref="SideTextAugmenter.DescribeAllItemsAsync"/> is given.
+    /// </summary>
+    /// <param name="haveAttributes">Item attributes already written, by external item id.</param>
+    /// <param name="descriptions">Imported item descriptions by external item id.</param>
+    public static ItemInfo[] ItemsToDescribe(
+        IEnumerable<AugmentationUser> users, IReadOnlyDictionary<string, string> haveAttributes, IReadOnlyDictionary<string, string> descriptions)
+    {
+        ArgumentNullException.ThrowIfNull(users);
+        ArgumentNullException.ThrowIfNull(haveAttributes);
+        ArgumentNullException.ThrowIfNull(descriptions);
+        return [.. users
+            .SelectMany(u => u.History.Concat(u.Candidates))
+            .DistinctBy(i => i.ExternalId)
+            .Where(i => !haveAttributes.ContainsKey(i.ExternalId))
+            .Select(i => descriptions.TryGetValue(i.ExternalId, out var text) ? i with { Description = text } : i)];
+    }
+
+    /// <summary>
+    /// The users among <paramref name="users"/> without a profile in <paramref name="existing"/>, each with their history
+    /// (highest rated first, then latest) and each item's side text: what <see cref="SideTextAugmenter.ProfileUsersAsync"/> is given.
+    /// </summary>
+    /// <param name="itemTexts">Item side text by external item id (it replaces the data set's description).</param>
+    public static IEnumerable<ProfileSubject> ProfileSubjects(
+        RatingsDataset dataset, IEnumerable<int> users, int historyItems, IReadOnlyDictionary<string, string> existing, IReadOnlyDictionary<string, string> itemTexts)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        ArgumentNullException.ThrowIfNull(users);
+        ArgumentNullException.ThrowIfNull(existing);
+        var byUser = dataset.Interactions.ToLookup(x => x.User);
+        return users
+            .Select(u => (Id: dataset.Users.GetExternalId(u), User: u))
+            .Where(u => !existing.ContainsKey(u.Id))
+            .Select(u => new ProfileSubject(u.Id, [.. byUser[u.User]
+                .OrderByDescending(x => x.Rating).ThenByDescending(x => x.Timestamp).ThenBy(x => x.Item)
+                .Take(historyItems)
+                .Select(x => Item(dataset, x.Item, itemTexts))]));
+    }
+
     private static ItemInfo Item(RatingsDataset dataset, int index, IReadOnlyDictionary<string, string>? itemTexts)
     {
         var externalId = dataset.Items.GetExternalId(index);
