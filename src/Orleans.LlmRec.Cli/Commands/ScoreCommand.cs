@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Orleans.LlmRec.Recommendation.Data;
 using Orleans.LlmRec.Recommendation.FoldIn;
 using Orleans.LlmRec.Recommendation.Models;
 using Orleans.LlmRec.Recommendation.Onnx;

@@ -2,7 +2,6 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.LlmRec.Llm.Offline.Prompts;
-using Orleans.LlmRec.Llm.Prompts;
 using Orleans.LlmRec.Recommendation.Data;
 
 namespace Orleans.LlmRec.Llm.Offline.Augmentation;

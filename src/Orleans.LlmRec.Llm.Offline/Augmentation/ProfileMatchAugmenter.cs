@@ -1,5 +1,4 @@
 using Orleans.LlmRec.Llm.Offline.Prompts;
-using Orleans.LlmRec.Llm.Prompts;
 using Orleans.LlmRec.Llm.Reranking;
 
 namespace Orleans.LlmRec.Llm.Offline.Augmentation;

@@ -1,7 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.LlmRec.Llm.Offline.Prompts;
 using Orleans.LlmRec.Llm.Prompts;
 using Orleans.LlmRec.Recommendation.Data;
