@@ -43,11 +43,7 @@ public static class AugmentationInputs
             model.ScoreAll(user, scores);
             PaperHitRate.ExcludeUnrankable(scores, user, matrix);
             var count = TopK.Select(scores, candidates, top);
-            var history = byUser[user]
-                .OrderByDescending(x => x.Rating).ThenByDescending(x => x.Timestamp).ThenBy(x => x.Item)
-                .Take(historyItems)
-                .Select(x => Item(dataset, x.Item, null))
-                .ToArray();
+            var history = History(dataset, byUser[user], historyItems, null);
             var externalId = dataset.Users.GetExternalId(user);
             result.Add(new AugmentationUser(externalId, history, [.. top.Take(count).Select(i => Item(dataset, i, itemTexts))])
             {
@@ -115,11 +111,15 @@ public static class AugmentationInputs
         return users
             .Select(u => (Id: dataset.Users.GetExternalId(u), User: u))
             .Where(u => !existing.ContainsKey(u.Id))
-            .Select(u => new ProfileSubject(u.Id, [.. byUser[u.User]
-                .OrderByDescending(x => x.Rating).ThenByDescending(x => x.Timestamp).ThenBy(x => x.Item)
-                .Take(historyItems)
-                .Select(x => Item(dataset, x.Item, itemTexts))]));
+            .Select(u => new ProfileSubject(u.Id, History(dataset, byUser[u.User], historyItems, itemTexts)));
     }
+
+    // What the prompts show of a user's past: highest rated first, then latest.
+    private static ItemInfo[] History(RatingsDataset dataset, IEnumerable<Interaction> interactions, int count, IReadOnlyDictionary<string, string>? itemTexts) =>
+        [.. interactions
+            .OrderByDescending(x => x.Rating).ThenByDescending(x => x.Timestamp).ThenBy(x => x.Item)
+            .Take(count)
+            .Select(x => Item(dataset, x.Item, itemTexts))];
 
     private static ItemInfo Item(RatingsDataset dataset, int index, IReadOnlyDictionary<string, string>? itemTexts)
     {
