@@ -53,7 +53,7 @@ try
 {
     var dataset = DatasetLoader.Load(data, "auto");
     var clock = Stopwatch.StartNew();
-    var model = TrainerCatalog.Create(ModelKind.Bpr, new TrainerSettings { Seed = 42 }).Train(dataset);
+    var model = ModelTrainers.Create(ModelKind.Bpr, new TrainerSettings { Seed = 42 }).Train(dataset);
     ModelDirectory.Save(modelDirectory, model, dataset.Users, dataset.Items,
         ModelDirectory.CreateManifest(model, dataset.Users, dataset.Items, dataset.Name, 42, clock.Elapsed.TotalSeconds));
     Console.WriteLine($"{dataset.Name}: {dataset.UserCount} users, {dataset.ItemCount} items; BPR trained in {clock.Elapsed.TotalSeconds:0.0} s");

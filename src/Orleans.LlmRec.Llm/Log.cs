@@ -43,8 +43,4 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 32, Level = LogLevel.Warning, Message = "Result callback of the LLM {Kind} job of user {UserId} threw")]
     public static partial void CallbackFailed(ILogger logger, Exception exception, string kind, string userId);
-
-    [LoggerMessage(EventId = 40, Level = LogLevel.Information,
-        Message = "Augmentation of user {UserId} produced no triple ({Reason})")]
-    public static partial void AugmentationSkipped(ILogger logger, string userId, string reason);
 }

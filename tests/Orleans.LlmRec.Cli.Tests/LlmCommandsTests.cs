@@ -2,7 +2,8 @@ using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Orleans.LlmRec.Cli.Commands;
-using Orleans.LlmRec.Llm.Augmentation;
+using Orleans.LlmRec.Llm.Offline.Augmentation;
+using Orleans.LlmRec.Recommendation.Data;
 using Orleans.LlmRec.Testing.OpenAiStub;
 
 namespace Orleans.LlmRec.Cli.Tests;

@@ -1,4 +1,4 @@
-using Orleans.LlmRec.Llm.Augmentation;
+using Orleans.LlmRec.Llm.Offline.Augmentation;
 using Orleans.LlmRec.Llm.Prompts;
 using Orleans.LlmRec.Testing.OpenAiStub;
 using static Orleans.LlmRec.Llm.IntegrationTests.TestData;
@@ -29,7 +29,7 @@ public sealed class GraphAugmenterTests : IAsyncLifetime
     [Fact]
     public async Task Writes_a_validated_triple_per_user_with_provenance()
     {
-        await using var host = LlmTestHost.Create(_server);
+        await using var host = LlmTestHost.CreateOffline(_server);
         _server.Fallback = _ => ScriptedReply.Json(new { likedItemId = "10", dislikedItemId = "11" }).WithModel("stub-model-2025-01");
         var path = Path.Combine(_directory, "augmented.jsonl");
 
@@ -62,7 +62,7 @@ public sealed class GraphAugmenterTests : IAsyncLifetime
     [InlineData("1", "11")]
     public async Task An_answer_that_is_not_two_different_candidates_is_a_counted_failure(string liked, string disliked)
     {
-        await using var host = LlmTestHost.Create(_server);
+        await using var host = LlmTestHost.CreateOffline(_server);
         _server.Enqueue(ScriptedReply.Json(new { likedItemId = liked, dislikedItemId = disliked }));
 
         var choice = await host.Get<GraphAugmenter>().ChooseAsync(User("u1"));
@@ -75,7 +75,7 @@ public sealed class GraphAugmenterTests : IAsyncLifetime
     [Fact]
     public async Task Failures_are_counted_and_the_run_goes_on()
     {
-        await using var host = LlmTestHost.Create(_server, new Dictionary<string, string?>
+        await using var host = LlmTestHost.CreateOffline(_server, new Dictionary<string, string?>
         {
             ["Llm:MaxConcurrency"] = "1",
             ["Llm:Resilience:MaxRetries"] = "0",

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Orleans.LlmRec.Llm.Augmentation;
+using Orleans.LlmRec.Llm.Offline.Augmentation;
 using Orleans.LlmRec.Llm.Hosting;
 using Orleans.LlmRec.Llm.Profiles;
 using Orleans.LlmRec.Llm.Queue;
@@ -44,7 +44,8 @@ public class LlmStatusTests
         Assert.Equal("stub-model", status.Model);
         Assert.IsType<LlmReRanker>(host.Get<IReRanker>());
         Assert.IsType<ProfileWriter>(host.Get<IProfileWriter>());
-        Assert.NotNull(host.Get<GraphAugmenter>());
+        // The offline augmenters are registered by llmrec augment (AddLlmRecOfflineLlm), never by the silo's wiring.
+        Assert.Null(host.Services.GetService<GraphAugmenter>());
         Assert.Contains(host.Logs.Entries, e => e.Message.StartsWith("LLM enabled: model 'stub-model' at http://127.0.0.1:", StringComparison.Ordinal));
         // No key in the (unique, unset) variable: said once, not an error.
         Assert.Contains(host.Logs.Entries, e => e.Message.Contains(host.ApiKeyVariable, StringComparison.Ordinal));

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.LlmRec.Llm.Hosting;
+using Orleans.LlmRec.Llm.Offline.Hosting;
 using Orleans.LlmRec.Testing.OpenAiStub;
 
 namespace Orleans.LlmRec.Llm.IntegrationTests;
@@ -36,7 +37,14 @@ internal sealed class LlmTestHost : IAsyncDisposable
     public T Get<T>()
         where T : notnull => Services.GetRequiredService<T>();
 
-    public static LlmTestHost Create(ScriptedOpenAiServer? server, IDictionary<string, string?>? overrides = null, int registrations = 1)
+    public static LlmTestHost Create(ScriptedOpenAiServer? server, IDictionary<string, string?>? overrides = null, int registrations = 1) =>
+        Create(server, overrides, registrations, (services, configuration) => services.AddLlmRecLlm(configuration));
+
+    /// <summary>As <see cref="Create(ScriptedOpenAiServer?, IDictionary{string, string?}?, int)"/>, wired as <c>llmrec augment</c> wires it (with the offline augmenters).</summary>
+    public static LlmTestHost CreateOffline(ScriptedOpenAiServer? server, IDictionary<string, string?>? overrides = null) =>
+        Create(server, overrides, 1, (services, configuration) => services.AddLlmRecOfflineLlm(configuration));
+
+    private static LlmTestHost Create(ScriptedOpenAiServer? server, IDictionary<string, string?>? overrides, int registrations, Action<IServiceCollection, IConfiguration> register)
     {
         var apiKeyVariable = $"LLMREC_TEST_KEY_{Guid.NewGuid():N}";
         var settings = new Dictionary<string, string?>
@@ -62,7 +70,7 @@ internal sealed class LlmTestHost : IAsyncDisposable
         services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Debug).AddProvider(logs));
         for (var i = 0; i < registrations; i++)
         {
-            services.AddLlmRecLlm(configuration);
+            register(services, configuration);
         }
         return new LlmTestHost(services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true }), logs, apiKeyVariable);
     }

@@ -1,5 +1,6 @@
-using Orleans.LlmRec.Llm.Augmentation;
+using Orleans.LlmRec.Llm.Offline.Augmentation;
 using Orleans.LlmRec.Llm.Prompts;
+using Orleans.LlmRec.Recommendation.Data;
 using Orleans.LlmRec.Testing.OpenAiStub;
 using static Orleans.LlmRec.Llm.IntegrationTests.TestData;
 
@@ -24,7 +25,7 @@ public sealed class SideTextAugmenterTests : IAsyncLifetime
     [Fact]
     public async Task Item_attributes_keep_valid_entries_and_drop_and_count_hallucinated_and_repeated_ids()
     {
-        await using var host = LlmTestHost.Create(_server);
+        await using var host = LlmTestHost.CreateOffline(_server);
         _server.Enqueue(ScriptedReply.Json(new
         {
             items = new object[]
@@ -63,7 +64,7 @@ public sealed class SideTextAugmenterTests : IAsyncLifetime
     [InlineData("{\"items\":[{\"itemId\":\"77\",\"genres\":[\"Drama\"]},{\"itemId\":\"11\",\"director\":\"n/a\"}]}", "invalid")]
     public async Task An_item_answer_with_nothing_usable_is_a_counted_failure(string content, string reason)
     {
-        await using var host = LlmTestHost.Create(_server);
+        await using var host = LlmTestHost.CreateOffline(_server);
         _server.Enqueue(ScriptedReply.Text(content));
 
         var result = await host.Get<SideTextAugmenter>().DescribeItemsAsync(Three);
@@ -78,7 +79,7 @@ public sealed class SideTextAugmenterTests : IAsyncLifetime
     [Fact]
     public async Task Describing_many_items_batches_them_and_a_failed_batch_does_not_stop_the_run()
     {
-        await using var host = LlmTestHost.Create(_server, new Dictionary<string, string?>
+        await using var host = LlmTestHost.CreateOffline(_server, new Dictionary<string, string?>
         {
             ["Llm:MaxConcurrency"] = "1",
             ["Llm:Resilience:MaxRetries"] = "0",
@@ -103,7 +104,7 @@ public sealed class SideTextAugmenterTests : IAsyncLifetime
     [Fact]
     public async Task A_structured_profile_becomes_prose_with_its_fields_and_provenance()
     {
-        await using var host = LlmTestHost.Create(_server);
+        await using var host = LlmTestHost.CreateOffline(_server);
         _server.Enqueue(ScriptedReply.Json(new
         {
             likedGenres = new[] { "Horror", "Sci-Fi" },
@@ -132,7 +133,7 @@ public sealed class SideTextAugmenterTests : IAsyncLifetime
     [InlineData("{\"likedGenres\":[\"unknown\",\"\"],\"summary\":\"  \"}", "empty")]
     public async Task A_profile_answer_with_nothing_usable_is_a_counted_failure(string content, string reason)
     {
-        await using var host = LlmTestHost.Create(_server);
+        await using var host = LlmTestHost.CreateOffline(_server);
         _server.Enqueue(ScriptedReply.Text(content));
 
         var (entries, summary) = await host.Get<SideTextAugmenter>().ProfileUsersAsync(

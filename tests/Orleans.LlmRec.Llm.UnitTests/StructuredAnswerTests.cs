@@ -1,4 +1,4 @@
-using Orleans.LlmRec.Llm.Augmentation;
+using System.Text.Json.Serialization;
 using Orleans.LlmRec.Llm.Reranking;
 
 namespace Orleans.LlmRec.Llm.UnitTests;
@@ -29,7 +29,7 @@ public class StructuredAnswerTests
     [Fact]
     public void Property_names_match_case_insensitively()
     {
-        Assert.True(StructuredAnswer.TryParse<AugmentationAnswer>("{\"LikedItemId\":\"a\",\"DISLIKEDITEMID\":\"b\"}", out var answer));
+        Assert.True(StructuredAnswer.TryParse<PairAnswer>("{\"LikedItemId\":\"a\",\"DISLIKEDITEMID\":\"b\"}", out var answer));
         Assert.Equal("a", answer.LikedItemId);
         Assert.Equal("b", answer.DislikedItemId);
     }
@@ -42,4 +42,14 @@ public class StructuredAnswerTests
     [InlineData("} nothing {")]
     public void Refuses_what_is_not_the_asked_shape(string text) =>
         Assert.False(StructuredAnswer.TryParse<RerankAnswer>(text, out _));
+
+    // The shape of the offline augmentation answer (Orleans.LlmRec.Llm.Offline), named in camelCase as the LLM writes it.
+    private sealed class PairAnswer
+    {
+        [JsonPropertyName("likedItemId")]
+        public string? LikedItemId { get; set; }
+
+        [JsonPropertyName("dislikedItemId")]
+        public string? DislikedItemId { get; set; }
+    }
 }

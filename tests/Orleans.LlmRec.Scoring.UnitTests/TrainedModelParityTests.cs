@@ -39,7 +39,7 @@ public sealed class TrainedModelParityTests(ITestOutputHelper output) : IDisposa
 
     public static TheoryData<ModelKind> AllKinds => [.. Enum.GetValues<ModelKind>()];
 
-    private static EmbeddingModel Train(ModelKind kind) => TrainerCatalog.Create(kind, new TrainerSettings
+    private static EmbeddingModel Train(ModelKind kind) => ModelTrainers.Create(kind, new TrainerSettings
     {
         Seed = 5,
         Factors = 16,

@@ -3,8 +3,8 @@ using System.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.LlmRec.Llm;
-using Orleans.LlmRec.Llm.Augmentation;
-using Orleans.LlmRec.Llm.Hosting;
+using Orleans.LlmRec.Llm.Offline.Augmentation;
+using Orleans.LlmRec.Llm.Offline.Hosting;
 using Orleans.LlmRec.Recommendation.Data;
 using Orleans.LlmRec.Recommendation.Evaluation;
 using Orleans.LlmRec.Recommendation.Models;
@@ -95,12 +95,7 @@ internal static class AugmentCommand
                 // The items the prompts will show: every selected user's history and candidates.
                 var haveAttributes = AugmentationSideFile.TextsOf(sideEntries, SideEntryKind.ItemAttributes);
                 var descriptionsById = AugmentationSideFile.TextsOf(sideEntries, SideEntryKind.Item);
-                var items = AugmentationInputs.Build(known, model, selectedUsers, candidateCount, historyCount)
-                    .SelectMany(u => u.History.Concat(u.Candidates))
-                    .DistinctBy(i => i.ExternalId)
-                    .Where(i => !haveAttributes.ContainsKey(i.ExternalId))
-                    .Select(i => descriptionsById.TryGetValue(i.ExternalId, out var text) ? i with { Description = text } : i)
-                    .ToArray();
+                var items = AugmentationInputs.ItemsToDescribe(AugmentationInputs.Build(known, model, selectedUsers, candidateCount, historyCount), haveAttributes, descriptionsById);
                 var (entries, written) = await services!.GetRequiredService<SideTextAugmenter>().DescribeAllItemsAsync(items, result.GetValue(attributeBatch), ct);
                 sideEntries.AddRange(entries);
                 AnsiConsole.MarkupLineInterpolated($"LLM item attributes: {written.Written:N0} of {written.Requested:N0} items written, {written.Failed:N0} calls failed, {written.UnknownIds:N0} unknown and {written.DuplicateIds:N0} repeated ids dropped, {written.Missing:N0} items unanswered; {written.InputTokens:N0} input / {written.OutputTokens:N0} output tokens");
@@ -108,7 +103,8 @@ internal static class AugmentCommand
             var itemTexts = AugmentationSideFile.ItemTexts(sideEntries);
             if (writeProfiles)
             {
-                var (entries, written) = await WriteProfilesAsync(services!, known, selectedUsers, historyCount, AugmentationSideFile.TextsOf(sideEntries, SideEntryKind.User), itemTexts, ct);
+                var subjects = AugmentationInputs.ProfileSubjects(known, selectedUsers, historyCount, AugmentationSideFile.TextsOf(sideEntries, SideEntryKind.User), itemTexts);
+                var (entries, written) = await services!.GetRequiredService<SideTextAugmenter>().ProfileUsersAsync(subjects, ct);
                 sideEntries.AddRange(entries);
                 AnsiConsole.MarkupLineInterpolated($"LLM profiles: {written.Written:N0} written, {written.Failed:N0} failed; {written.InputTokens:N0} input / {written.OutputTokens:N0} output tokens");
             }
@@ -135,7 +131,7 @@ internal static class AugmentCommand
         return command;
     }
 
-    // The LLM layer as the silo wires it; options on the command line win over Llm__* environment variables.
+    // The LLM layer as the silo wires it, plus the offline augmenters; options on the command line win over Llm__* environment variables.
     private static ServiceProvider LlmServices(string? endpoint, string? model, string? keyVariable)
     {
         var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
@@ -154,26 +150,7 @@ internal static class AugmentCommand
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddLlmRecLlm(configuration);
+        services.AddLlmRecOfflineLlm(configuration);
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
-    }
-
-    // Profiles for users without one, from their history (highest rated first) with each item's side text.
-    private static Task<(IReadOnlyList<SideEntry> Entries, SideTextSummary Summary)> WriteProfilesAsync(
-        ServiceProvider services, RatingsDataset known, int[] users, int historyCount, IReadOnlyDictionary<string, string> existing,
-        IReadOnlyDictionary<string, string> itemTexts, CancellationToken ct)
-    {
-        var byUser = known.Interactions.ToLookup(x => x.User);
-        ItemInfo Info(Interaction x)
-        {
-            var id = known.Items.GetExternalId(x.Item);
-            var info = known.ItemInfo.TryGetValue(x.Item, out var found) ? found : new ItemInfo(id, id, null, []);
-            return itemTexts.TryGetValue(id, out var text) ? info with { Description = text } : info;
-        }
-        var subjects = users
-            .Select(u => (Id: known.Users.GetExternalId(u), User: u))
-            .Where(u => !existing.ContainsKey(u.Id))
-            .Select(u => new ProfileSubject(u.Id, [.. byUser[u.User].OrderByDescending(x => x.Rating).ThenByDescending(x => x.Timestamp).ThenBy(x => x.Item).Take(historyCount).Select(Info)]));
-        return services.GetRequiredService<SideTextAugmenter>().ProfileUsersAsync(subjects, ct);
     }
 }

@@ -72,7 +72,7 @@ internal static class CliOptions
     public static ModelKind ParseModel(string name) =>
         ModelKindNames.TryParse(name, out var kind)
             ? kind
-            : throw new CliUsageException($"Unknown model '{name}'. Expected one of: pop, svd, svdpp, bpr, lightgcn.");
+            : throw new CliUsageException($"Unknown model '{name}'. Expected one of: {ModelKindNames.List}.");
 }
 
 /// <summary>A mistake in how the command was called: printed without a stack trace, exit code 2.</summary>

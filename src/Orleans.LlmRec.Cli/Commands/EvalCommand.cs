@@ -24,6 +24,21 @@ internal sealed record EvaluationRecord
     public Dictionary<string, double> Parameters { get; init; } = [];
     public DateTimeOffset CreatedAt { get; init; } = DateTimeOffset.UtcNow;
     public string Machine { get; init; } = $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}";
+
+    public static EvaluationRecord From(ModelEvaluation evaluation, string dataset, string protocol, int k, int seed) => new()
+    {
+        Dataset = dataset,
+        Protocol = protocol,
+        Model = evaluation.Model,
+        K = k,
+        Seed = seed,
+        Metrics = evaluation.Metrics,
+        TrainingSeconds = evaluation.TrainingSeconds,
+        EvaluatedUsers = evaluation.EvaluatedUsers,
+        TrainInteractions = evaluation.TrainInteractions,
+        TestInteractions = evaluation.TestInteractions,
+        Parameters = evaluation.Parameters,
+    };
 }
 
 /// <summary><c>llmrec eval</c>: train each model on a protocol's train split and measure it on the test split.</summary>
@@ -37,7 +52,7 @@ internal static class EvalCommand
         var format = CliOptions.Format();
         var models = new Option<string>("--model")
         {
-            Description = "Comma-separated models to compare: pop, svd, svdpp, bpr, lightgcn.",
+            Description = $"Comma-separated models to compare: {ModelKindNames.List}.",
             DefaultValueFactory = _ => "pop,bpr,lightgcn",
         };
         var protocol = new Option<string>("--protocol")
@@ -92,59 +107,11 @@ internal static class EvalCommand
     private static List<EvaluationRecord> Evaluate(RatingsDataset dataset, EvaluationProtocol protocol, List<ModelKind> kinds, TrainerSettings settings, int[] ks, float? threshold, CancellationToken ct)
     {
         var split = protocol.Split(dataset.Interactions, settings.Seed);
-        var train = dataset.WithInteractions(split.Train);
-        var matrix = train.ToMatrix();
         AnsiConsole.MarkupLineInterpolated($"Split {protocol.ToName()}: {split.Train.Length:N0} train, {split.Test.Length:N0} test interactions");
-        var records = new List<EvaluationRecord>();
-        foreach (var kind in kinds)
-        {
-            ct.ThrowIfCancellationRequested();
-            var (model, seconds) = ConsoleUi.Train(TrainerCatalog.Create(kind, settings), train, ct);
-            var (metrics, evaluatedUsers) = MeasureOnTest(model, kind, matrix, split, ks, threshold);
-            records.Add(new EvaluationRecord
-            {
-                Dataset = dataset.Name,
-                Protocol = protocol.ToName(),
-                Model = kind.ToName(),
-                K = ks[0],
-                Seed = settings.Seed,
-                Metrics = metrics,
-                TrainingSeconds = seconds,
-                EvaluatedUsers = evaluatedUsers,
-                TrainInteractions = split.Train.Length,
-                TestInteractions = split.Test.Length,
-                Parameters = new Dictionary<string, double>(model.Parameters),
-            });
-        }
-        return records;
+        return HoldoutEvaluation.Compare(dataset, split, kinds, settings, ks, threshold, ConsoleUi.Train, ct)
+            .Select(e => EvaluationRecord.From(e, dataset.Name, protocol.ToName(), ks[0], settings.Seed))
+            .ToList();
     }
-
-    /// <summary>
-    /// The metrics of a model trained on <paramref name="split"/>'s training part, on its test part: all-ranking
-    /// metrics at <paramref name="ks"/>, plus RMSE and MAE for the models that predict ratings. Shared by <c>eval</c>
-    /// and <c>train --holdout</c>, so a manifest records what the evaluation table shows.
-    /// </summary>
-    internal static (Dictionary<string, double> Metrics, int EvaluatedUsers) MeasureOnTest(
-        EmbeddingModel model, ModelKind kind, InteractionMatrix trainMatrix, DataSplit split, int[] ks, float? threshold)
-    {
-        var report = RankingEvaluator.Evaluate(model, trainMatrix, split.Test, new RankingEvaluationOptions
-        {
-            Ks = ks,
-            RelevanceThreshold = threshold ?? float.NegativeInfinity,
-        });
-        var metrics = report.ToDictionary();
-        if (kind.PredictsRatings())
-        {
-            var (rmse, mae) = RatingAccuracy(model, split.Train, split.Test);
-            metrics["rmse"] = rmse;
-            metrics["mae"] = mae;
-        }
-        return (metrics, report.EvaluatedUsers);
-    }
-
-    // Predictions clipped to the training rating range, as Surprise does before computing RMSE.
-    private static (double Rmse, double Mae) RatingAccuracy(EmbeddingModel model, Interaction[] train, Interaction[] test) =>
-        RatingMetrics.Evaluate(model, test, train.Min(x => x.Rating), train.Max(x => x.Rating));
 
     private static List<EvaluationRecord> CrossValidate(RatingsDataset dataset, List<ModelKind> kinds, TrainerSettings settings, int folds, CancellationToken ct)
     {
@@ -153,7 +120,7 @@ internal static class EvalCommand
         foreach (var kind in kinds)
         {
             if (!kind.PredictsRatings()) throw new CliUsageException($"--protocol cv measures rating prediction; '{kind.ToName()}' does not predict ratings (use svd or svdpp).");
-            var trainer = TrainerCatalog.Create(kind, settings);
+            var trainer = ModelTrainers.Create(kind, settings);
             RatingCrossValidationResult cv = null!;
             AnsiConsole.Progress().AutoClear(false).Start(context =>
             {
@@ -165,16 +132,6 @@ internal static class EvalCommand
                 });
                 cv = CrossValidation.EvaluateRatings(dataset, trainer, folds, settings.Seed, progress, ct);
             });
-            var metrics = new Dictionary<string, double>
-            {
-                ["rmse"] = cv.MeanRmse,
-                ["mae"] = cv.MeanMae,
-                ["rmse_std"] = cv.RmseStandardDeviation,
-            };
-            for (var f = 0; f < cv.Folds.Count; f++)
-            {
-                metrics[$"rmse_fold{f + 1}"] = cv.Folds[f].Rmse;
-            }
             records.Add(new EvaluationRecord
             {
                 Dataset = dataset.Name,
@@ -182,7 +139,7 @@ internal static class EvalCommand
                 Model = kind.ToName(),
                 K = 0,
                 Seed = settings.Seed,
-                Metrics = metrics,
+                Metrics = cv.ToDictionary(),
                 TrainingSeconds = cv.TotalSeconds,
                 TrainInteractions = dataset.Interactions.Length,
             });

@@ -1,8 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using Orleans.LlmRec.Llm.Augmentation;
-using Orleans.LlmRec.Llm.Evaluation;
-using Orleans.LlmRec.Llm.Reranking;
+using Orleans.LlmRec.Llm.Offline.Augmentation;
+using Orleans.LlmRec.Llm.Offline.Evaluation;
 using Orleans.LlmRec.Recommendation.Data;
 using Orleans.LlmRec.Recommendation.Evaluation;
 using Orleans.LlmRec.Recommendation.Models;
@@ -40,9 +39,8 @@ internal sealed class LlmEvaluationOptions
 }
 
 /// <summary>
-/// Base vs base + re-rank vs base + augmentation on one protocol. Every arm is scored on the same split. When profiles
-/// are given, each arm is also scored "leak-checked": test items that were among the ten highest-rated movies each
-/// profile was written from (<see cref="ProfileLeakCheck"/>) are left out of the relevant set for every arm alike.
+/// <c>llmrec eval</c> with the LLM-layer arms: checks the options, reads profiles, side text and augmented triples,
+/// runs <see cref="LlmLayerEvaluation"/> and prints its table.
 /// </summary>
 internal static class LlmEvaluation
 {
@@ -87,7 +85,6 @@ internal static class LlmEvaluation
         }
         var rerank = result.GetValue(options.Rerank);
         if (rerank is not null && profiles.Count == 0) throw new CliUsageException("--rerank needs --profiles.");
-        var leakSources = profiles.Count > 0 ? ProfileLeakCheck.SourceItems(dataset.Interactions) : null;
 
         BprAugmentation? augmentation = null;
         if (result.GetValue(options.Augmented) is { } augmentedPath)
@@ -100,103 +97,21 @@ internal static class LlmEvaluation
             if (kinds.Any(k => k is not (ModelKind.Bpr or ModelKind.LightGcn))) AnsiConsole.MarkupLine("[yellow]--augmented only changes bpr and lightgcn; other models are evaluated without it.[/]");
         }
 
-        var paperLoo = protocol == EvaluationProtocol.PaperLeaveOneOut;
-        var cutoffs = paperLoo ? PaperHitRate.DefaultCutoffs.Union(ks).Order().ToArray() : ks;
-        var arms = new Dictionary<string, ArmResult>(StringComparer.Ordinal);
-        var armOrder = new List<string>();
-        for (var run = 0; run < runs; run++)
+        var arms = new LlmLayerArms
         {
-            var seed = settings.Seed + run;
-            var split = protocol.Split(dataset.Interactions, seed);
-            var train = dataset.WithInteractions(split.Train);
-            var matrix = train.ToMatrix();
-            var checkedTest = leakSources is null ? null : ProfileLeakCheck.WithoutSources(split.Test, leakSources);
-            AnsiConsole.MarkupLineInterpolated($"Split {protocol.ToName()} (seed {seed}): {split.Train.Length:N0} train, {split.Test.Length:N0} test interactions{(checkedTest is null ? "" : $", {checkedTest.Length:N0} after the leak check")}");
-            foreach (var kind in kinds)
-            {
-                ct.ThrowIfCancellationRequested();
-                var runSettings = settings with { Seed = seed };
-                var (model, seconds) = ConsoleUi.Train(TrainerCatalog.Create(kind, runSettings), train, ct);
-                var variants = new List<(string Name, UserScorer Scorer, double Seconds, EmbeddingModel Model)> { (kind.ToName(), model.ScoreAll, seconds, model) };
-                if (rerank is not null)
-                {
-                    foreach (var alpha in alphas)
-                    {
-                        var reRanker = new ReRankedRecommender(train, matrix, model.ScoreAll, new TfIdfReRanker(rerankTop), profiles, rerankTop, alpha);
-                        variants.Add(($"{kind.ToName()}+tfidf(a={alpha.ToString(CultureInfo.InvariantCulture)},top={rerankTop})", reRanker.Score, seconds, model));
-                    }
-                }
-                if (augmentation is not null && kind is ModelKind.Bpr or ModelKind.LightGcn)
-                {
-                    var (augmented, augmentedSeconds) = ConsoleUi.Train(TrainerCatalog.Create(kind, runSettings with { Augmentation = augmentation }), train, ct);
-                    variants.Add(($"{kind.ToName()}+aug(rate={augmentation.SampleRate.ToString(CultureInfo.InvariantCulture)},prune={augmentation.PruneFraction.ToString(CultureInfo.InvariantCulture)})", augmented.ScoreAll, augmentedSeconds, augmented));
-                }
-                foreach (var (name, scorer, trainSeconds, trained) in variants)
-                {
-                    Record(arms, armOrder, name, trainSeconds, trained, paperLoo
-                        ? Loo(scorer, dataset.ItemCount, matrix, split.Test, cutoffs, null)
-                        : Ranking(scorer, dataset.ItemCount, matrix, split.Test, ks, threshold));
-                    if (leakSources is not null)
-                    {
-                        Record(arms, armOrder, name + " (leak-checked)", trainSeconds, trained, paperLoo
-                            ? Loo(scorer, dataset.ItemCount, matrix, split.Test, cutoffs, x => !leakSources.Contains((x.User, x.Item)))
-                            : Ranking(scorer, dataset.ItemCount, matrix, checkedTest!, ks, threshold));
-                    }
-                }
-            }
-        }
-
-        var records = armOrder.Select(name => arms[name].ToRecord(dataset.Name, protocol, name, ks[0], settings.Seed)).ToList();
-        Print(dataset.Name, protocol, records, paperLoo ? cutoffs : ks);
+            Profiles = profiles,
+            RerankWithTfIdf = rerank is not null,
+            Alphas = alphas,
+            RerankTop = rerankTop,
+            Augmentation = augmentation,
+            Runs = runs,
+        };
+        var records = LlmLayerEvaluation.Run(dataset, protocol, kinds, settings, ks, threshold, arms, ConsoleUi.Train, line => AnsiConsole.MarkupLineInterpolated($"{line}"), ct)
+            .Select(e => EvaluationRecord.From(e, dataset.Name, protocol.ToName(), ks[0], settings.Seed))
+            .ToList();
+        Print(dataset.Name, protocol, records, LlmLayerEvaluation.Cutoffs(protocol, ks));
         return records;
     }
-
-    private sealed class ArmResult
-    {
-        public HitRateReport? Hits { get; set; }
-        public (RankingReport Report, int Test)? Ranking { get; set; }
-        public double Seconds { get; set; }
-        public Dictionary<string, double> Parameters { get; set; } = [];
-
-        public EvaluationRecord ToRecord(string dataset, EvaluationProtocol protocol, string name, int k, int seed) => new()
-        {
-            Dataset = dataset,
-            Protocol = protocol.ToName(),
-            Model = name,
-            K = k,
-            Seed = seed,
-            Metrics = Hits?.ToDictionary() ?? Ranking!.Value.Report.ToDictionary(),
-            TrainingSeconds = Seconds,
-            EvaluatedUsers = Hits?.Cases ?? Ranking!.Value.Report.EvaluatedUsers,
-            TestInteractions = Hits?.Cases ?? Ranking!.Value.Test,
-            Parameters = Parameters,
-        };
-    }
-
-    private static void Record(Dictionary<string, ArmResult> arms, List<string> order, string name, double seconds, EmbeddingModel model, object outcome)
-    {
-        if (!arms.TryGetValue(name, out var arm))
-        {
-            arms[name] = arm = new ArmResult { Parameters = new Dictionary<string, double>(model.Parameters) };
-            order.Add(name);
-        }
-        arm.Seconds += seconds;
-        switch (outcome)
-        {
-            case HitRateReport hits:
-                arm.Hits = arm.Hits is null ? hits : arm.Hits.Plus(hits);
-                break;
-            case ValueTuple<RankingReport, int> ranking:
-                arm.Ranking = ranking;
-                break;
-        }
-    }
-
-    private static HitRateReport Loo(UserScorer scorer, int itemCount, InteractionMatrix train, Interaction[] heldOut, int[] cutoffs, Func<Interaction, bool>? include) =>
-        PaperHitRate.Evaluate(PaperHitRate.FromScorer(scorer, itemCount, train), train, heldOut, cutoffs, PaperHitRate.DefaultThreshold, include);
-
-    private static (RankingReport, int) Ranking(UserScorer scorer, int itemCount, InteractionMatrix train, Interaction[] test, int[] ks, float? threshold) =>
-        (RankingEvaluator.Evaluate(scorer, itemCount, train, test, new RankingEvaluationOptions { Ks = ks, RelevanceThreshold = threshold ?? float.NegativeInfinity }), test.Length);
 
     private static void Print(string dataset, EvaluationProtocol protocol, List<EvaluationRecord> records, IReadOnlyList<int> ks)
     {

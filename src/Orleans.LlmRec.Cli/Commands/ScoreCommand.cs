@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Orleans.LlmRec.Recommendation.Data;
 using Orleans.LlmRec.Recommendation.FoldIn;
 using Orleans.LlmRec.Recommendation.Models;
 using Orleans.LlmRec.Recommendation.Onnx;
@@ -59,13 +58,13 @@ internal static class ScoreCommand
                     foreach (var x in dataset.Interactions)
                     {
                         if (x.User != historyUser || !itemMap.TryGetIndex(dataset.Items.GetExternalId(x.Item), out var seen)) continue;
-                        interactions[seen] = trained.Kind.PredictsRatings() ? new FoldInInteraction(seen, x.Rating, IsRating: true) : new FoldInInteraction(seen, 1f);
+                        interactions[seen] = FoldInInteraction.FromRating(trained.Kind, seen, x.Rating);
                     }
                 }
                 foreach (var id in itemIds.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                 {
                     if (!itemMap.TryGetIndex(id, out var index)) throw new CliUsageException($"--items: item '{id}' is not in the model's catalogue.");
-                    interactions.TryAdd(index, new FoldInInteraction(index, 1f));
+                    interactions.TryAdd(index, FoldInInteraction.Click(index));
                     excluded.Add(index);
                 }
                 var folded = new UserFoldIn(trained).Compute(interactions.Values.ToArray());

@@ -13,7 +13,7 @@ internal static class TrainCommand
     {
         var data = CliOptions.Data();
         var format = CliOptions.Format();
-        var model = new Option<string>("--model") { Description = "Model: pop, svd, svdpp, bpr, lightgcn.", Required = true };
+        var model = new Option<string>("--model") { Description = $"Model: {ModelKindNames.List}.", Required = true };
         var output = new Option<string>("--out") { Description = "Model directory to write (replaced if it exists).", DefaultValueFactory = _ => Path.Combine("onnx", "models", "current") };
         var holdout = new Option<string?>("--holdout")
         {
@@ -46,11 +46,11 @@ internal static class TrainCommand
                 split = p.Split(dataset.Interactions, settings.Seed);
                 train = dataset.WithInteractions(split.Train);
             }
-            var trainer = TrainerCatalog.Create(kind, settings);
+            var trainer = ModelTrainers.Create(kind, settings);
             var (trained, seconds) = ConsoleUi.Train(trainer, train, cancellationToken);
             if (split is not null)
             {
-                (metrics, var evaluatedUsers) = EvalCommand.MeasureOnTest(trained, kind, train.ToMatrix(), split, [result.GetValue(k)], threshold: null);
+                (metrics, var evaluatedUsers) = HoldoutEvaluation.Measure(trained, train.ToMatrix(), split, [result.GetValue(k)], threshold: null);
                 metrics["evaluated_users"] = evaluatedUsers;
                 ResultsTable.Print(dataset.Name, protocol!.Value.ToName(), [(kind.ToName(), metrics, seconds)], result.GetValue(k));
             }

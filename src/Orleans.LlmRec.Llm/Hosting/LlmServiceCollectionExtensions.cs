@@ -14,7 +14,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using OpenAI;
 using OpenAI.Chat;
-using Orleans.LlmRec.Llm.Augmentation;
 using Orleans.LlmRec.Llm.Profiles;
 using Orleans.LlmRec.Llm.Queue;
 using Orleans.LlmRec.Llm.Reranking;
@@ -119,7 +118,7 @@ public static class LlmServiceCollectionExtensions
     /// <see cref="AddLlmRecChatClient(IServiceCollection, LlmOptions)"/> plus what grains and the CLI use: <see cref="IProfileWriter"/> and
     /// <see cref="IReRanker"/> (the LLM ones when enabled; otherwise <see cref="PreferencesProfileWriter"/> and
     /// <see cref="TfIdfReRanker"/>), <see cref="TfIdfReRanker"/> itself, <see cref="LlmWorkQueue"/>,
-    /// <see cref="ProfileRefreshPolicy"/> and, when enabled, <see cref="GraphAugmenter"/> and <see cref="SideTextAugmenter"/>.
+    /// and <see cref="ProfileRefreshPolicy"/>. The offline augmenters are registered by Orleans.LlmRec.Llm.Offline.
     /// </summary>
     public static IServiceCollection AddLlmRecLlm(this IServiceCollection services, IConfiguration configuration) =>
         services.AddLlmRecLlm(BindLlmOptions(configuration));
@@ -140,12 +139,6 @@ public static class LlmServiceCollectionExtensions
             services.TryAddSingleton<IReRanker>(sp => new LlmReRanker(
                 sp.GetRequiredKeyedService<IChatClient>(ServiceKey), OptionsOf(sp), sp.GetRequiredService<LlmMetrics>(),
                 sp.GetRequiredService<LlmResponseCache>(), sp.GetService<ILogger<LlmReRanker>>(), sp.GetService<TimeProvider>()));
-            services.TryAddSingleton(sp => new GraphAugmenter(
-                sp.GetRequiredKeyedService<IChatClient>(ServiceKey), OptionsOf(sp), sp.GetRequiredService<LlmMetrics>(),
-                sp.GetRequiredService<LlmResponseCache>(), sp.GetService<ILogger<GraphAugmenter>>(), sp.GetService<TimeProvider>()));
-            services.TryAddSingleton(sp => new SideTextAugmenter(
-                sp.GetRequiredKeyedService<IChatClient>(ServiceKey), OptionsOf(sp), sp.GetRequiredService<LlmMetrics>(),
-                sp.GetRequiredService<LlmResponseCache>(), sp.GetService<ILogger<SideTextAugmenter>>(), sp.GetService<TimeProvider>()));
         }
         else
         {

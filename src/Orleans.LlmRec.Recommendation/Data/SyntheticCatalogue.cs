@@ -1,50 +1,5 @@
 namespace Orleans.LlmRec.Recommendation.Data;
 
-/// <summary>Sizes and shape of a <see cref="SyntheticCatalogue"/>.</summary>
-public sealed record SyntheticCatalogueOptions
-{
-    public int Seed { get; init; } = 42;
-    public int UserCount { get; init; } = 1_000;
-    public int ItemCount { get; init; } = 2_000;
-
-    /// <summary>Mean of the per-user interaction count (log-normal, so a few users are far more active).</summary>
-    public double MeanInteractionsPerUser { get; init; } = 50;
-    public int MinInteractionsPerUser { get; init; } = 5;
-
-    /// <summary>Dimensions of the hidden taste space that users and items share.</summary>
-    public int LatentDimensions { get; init; } = 16;
-
-    /// <summary>Zipf exponent of item popularity: weight of the k-th most popular item ∝ k^-exponent.</summary>
-    public double PopularityExponent { get; init; } = 0.9;
-
-    /// <summary>How strongly taste (against chance) decides which of the candidate items a user picks.</summary>
-    public double TasteStrength { get; init; } = 3.0;
-
-    /// <summary>Share of a user's candidates drawn from genres the user likes; the rest come from overall popularity.</summary>
-    public double GenreCandidateShare { get; init; } = 0.7;
-
-    /// <summary>Unix seconds of the first possible interaction; the data spans <see cref="TimeSpanDays"/>.</summary>
-    public long StartTimestamp { get; init; } = 1_420_070_400; // 2015-01-01
-    public int TimeSpanDays { get; init; } = 3 * 365;
-
-    public string Name { get; init; } = "synthetic";
-
-    internal void Validate()
-    {
-        if (UserCount < 1) throw new ArgumentOutOfRangeException(nameof(UserCount), UserCount, "Needs at least one user.");
-        if (ItemCount < 10) throw new ArgumentOutOfRangeException(nameof(ItemCount), ItemCount, "Needs at least 10 items.");
-        if (MinInteractionsPerUser < 1 || MinInteractionsPerUser > ItemCount / 2)
-            throw new ArgumentOutOfRangeException(nameof(MinInteractionsPerUser), MinInteractionsPerUser, "Must lie in [1, ItemCount / 2].");
-        if (!(MeanInteractionsPerUser >= MinInteractionsPerUser && MeanInteractionsPerUser <= ItemCount / 2.0))
-            throw new ArgumentOutOfRangeException(nameof(MeanInteractionsPerUser), MeanInteractionsPerUser, "Must lie in [MinInteractionsPerUser, ItemCount / 2].");
-        if (LatentDimensions < 1) throw new ArgumentOutOfRangeException(nameof(LatentDimensions), LatentDimensions, "Must be positive.");
-        if (!(PopularityExponent >= 0)) throw new ArgumentOutOfRangeException(nameof(PopularityExponent), PopularityExponent, "Must be non-negative.");
-        if (!(TasteStrength >= 0)) throw new ArgumentOutOfRangeException(nameof(TasteStrength), TasteStrength, "Must be non-negative.");
-        if (!(GenreCandidateShare is >= 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(GenreCandidateShare), GenreCandidateShare, "Must lie in [0, 1].");
-        if (TimeSpanDays < 1) throw new ArgumentOutOfRangeException(nameof(TimeSpanDays), TimeSpanDays, "Must be positive.");
-    }
-}
-
 /// <summary>
 /// A made-up movie catalogue with users whose choices follow hidden tastes, for tests, demos and the embedded
 /// default: the same seed always gives the same data set.
@@ -66,36 +21,6 @@ public static class SyntheticCatalogue
 
     // Rough shares of the genres in MovieLens, so the catalogue has common and rare genres.
     private static readonly double[] GenreFrequency = [10, 6, 2, 3, 14, 6, 2, 18, 4, 0.5, 4, 2, 3, 8, 4, 8, 2, 1];
-
-    private static readonly string[] Adjectives =
-    [
-        "Silent", "Broken", "Golden", "Last", "Hidden", "Crimson", "Endless", "Burning", "Frozen", "Lonely", "Dark",
-        "Bright", "Wild", "Secret", "Forgotten", "Electric", "Midnight", "Savage", "Gentle", "Iron", "Velvet", "Distant",
-        "Restless", "Hollow", "Shattered", "Sweet", "Bitter", "Lucky", "Wicked", "Quiet", "Final", "Little", "Great",
-        "Strange", "Crooked", "Silver", "Painted", "Lost", "Fearless", "Northern",
-    ];
-
-    private static readonly string[] Nouns =
-    [
-        "River", "Horizon", "Garden", "Stranger", "Kingdom", "Promise", "Shadow", "Harbor", "Machine", "Letter",
-        "Summer", "Winter", "Road", "Island", "Mirror", "Empire", "Heart", "Storm", "Detective", "Dream", "Frontier",
-        "Voyage", "Circus", "Orchard", "Lighthouse", "Signal", "Witness", "Bridge", "Station", "Planet", "Crown",
-        "Canyon", "Melody", "Fortune", "Hunter", "Ghost", "Desert", "Compass", "Castle", "Engine", "Secret", "Sky",
-        "Dance", "Night", "Rebel", "Soldier", "Forest", "Mountain", "Ocean", "City", "Thief", "Queen", "Game",
-        "Wolf", "Tide", "Comet", "Lantern", "Ballad", "Echo", "Prophet",
-    ];
-
-    private static readonly string[] Names =
-    [
-        "Anna", "Marcus", "Lena", "Oscar", "Ruby", "Felix", "Clara", "Hugo", "Iris", "Jonah", "Mabel", "Theo",
-        "Nora", "Victor", "Elsa", "Milo", "Greta", "Arthur", "Ida", "Leon",
-    ];
-
-    private static readonly string[] Places =
-    [
-        "Paris", "Tangier", "the Valley", "Havana", "Nowhere", "the North", "Brooklyn", "Eden", "the Moon", "Vienna",
-        "Santa Fe", "the Coast", "Kyoto", "the Border", "Avalon", "Marrakesh",
-    ];
 
     public static RatingsDataset Generate(SyntheticCatalogueOptions? options = null)
     {
@@ -121,7 +46,7 @@ public static class SyntheticCatalogue
             // Recent years are more common, as in real catalogues.
             var year = 2024 - (int)Math.Floor(75 * Math.Pow(random.NextDouble(), 1.6));
             info[i] = new ItemInfo((i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture),
-                UniqueTitle(random, titles), Math.Clamp(year, 1950, 2024), itemGenres[i].Select(g => Genres[g]).ToArray());
+                SyntheticTitles.Unique(random, titles), Math.Clamp(year, 1950, 2024), itemGenres[i].Select(g => Genres[g]).ToArray());
         }
         var rank = Enumerable.Range(0, itemCount).ToArray();
         random.Shuffle(rank);
@@ -230,26 +155,6 @@ public static class SyntheticCatalogue
         }
         return taste;
     }
-
-    private static string UniqueTitle(Random random, Dictionary<string, int> seen)
-    {
-        string Pick(string[] words) => words[random.Next(words.Length)];
-        var title = random.Next(6) switch
-        {
-            0 => $"The {Pick(Adjectives)} {Pick(Nouns)}",
-            1 => $"{Pick(Adjectives)} {Pick(Nouns)}",
-            2 => $"The {Pick(Nouns)} of {Pick(Places)}",
-            3 => $"{Pick(Names)}'s {Pick(Nouns)}",
-            4 => WithArticle($"{Pick(Nouns)} in {Pick(Places)}"),
-            _ => $"{Pick(Nouns)} and {Pick(Nouns)}",
-        };
-        // A repeated title becomes a sequel, so every title names one item.
-        var count = seen.GetValueOrDefault(title) + 1;
-        seen[title] = count;
-        return count == 1 ? title : $"{title} {count}";
-    }
-
-    private static string WithArticle(string phrase) => ("AEIOU".Contains(phrase[0]) ? "An " : "A ") + phrase;
 
     private static int[] DrawDistinct(Random random, double[] weights, int count)
     {

@@ -15,6 +15,22 @@ public sealed record RatingCrossValidationResult(IReadOnlyList<RatingFoldResult>
     public double RmseStandardDeviation => StandardDeviation(Folds.Select(f => f.Rmse));
     public double MaeStandardDeviation => StandardDeviation(Folds.Select(f => f.Mae));
 
+    /// <summary>The figures as a results row: mean RMSE and MAE, the RMSE's spread and each fold's RMSE (1-based).</summary>
+    public Dictionary<string, double> ToDictionary()
+    {
+        var metrics = new Dictionary<string, double>
+        {
+            ["rmse"] = MeanRmse,
+            ["mae"] = MeanMae,
+            ["rmse_std"] = RmseStandardDeviation,
+        };
+        for (var f = 0; f < Folds.Count; f++)
+        {
+            metrics[$"rmse_fold{f + 1}"] = Folds[f].Rmse;
+        }
+        return metrics;
+    }
+
     private static double StandardDeviation(IEnumerable<double> values)
     {
         var list = values.ToList();

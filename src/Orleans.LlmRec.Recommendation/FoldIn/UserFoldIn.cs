@@ -8,7 +8,18 @@ namespace Orleans.LlmRec.Recommendation.FoldIn;
 /// otherwise the interaction is implicit (click, view, like) and <see cref="Value"/> is its confidence weight.
 /// <see cref="Negative"/> marks a dislike.
 /// </summary>
-public readonly record struct FoldInInteraction(int Item, float Value, bool Negative = false, bool IsRating = false);
+public readonly record struct FoldInInteraction(int Item, float Value, bool Negative = false, bool IsRating = false)
+{
+    /// <summary>A click (any implicit positive) of weight 1.</summary>
+    public static FoldInInteraction Click(int item) => new(item, 1f);
+
+    /// <summary>
+    /// A rated training interaction as a model of <paramref name="kind"/> folds it in: its rating for the models that
+    /// predict ratings, a click for the others (they learned from who interacted, not how they rated).
+    /// </summary>
+    public static FoldInInteraction FromRating(ModelKind kind, int item, float rating) =>
+        kind.PredictsRatings() ? new(item, rating, IsRating: true) : Click(item);
+}
 
 /// <summary>A user vector and bias computed from interactions, scored exactly like a trained user's row.</summary>
 public sealed record FoldedUser(float[] Vector, float Bias, int UsedInteractions);

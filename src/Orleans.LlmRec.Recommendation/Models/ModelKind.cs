@@ -12,6 +12,9 @@ public enum ModelKind
 
 public static class ModelKindNames
 {
+    /// <summary>Every kind's name, in <see cref="ModelKind"/> order, for help texts and error messages.</summary>
+    public static string List { get; } = string.Join(", ", Enum.GetValues<ModelKind>().Select(ToName));
+
     public static string ToName(this ModelKind kind) => kind switch
     {
         ModelKind.Popularity => "pop",

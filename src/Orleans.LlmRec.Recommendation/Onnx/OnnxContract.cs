@@ -114,7 +114,7 @@ public static class OnnxMetadataKeys
     public const string ItemIdChecksum = "llmrec.item_id_checksum";
     public const string Dataset = "llmrec.dataset";
 
-    /// <summary>A JSON object of evaluation figures, e.g. <c>{"ndcg@10":0.31}</c>.</summary>
+    /// <summary>A JSON object of evaluation figures, e.g. <c>{"ndcg@10":…}</c>.</summary>
     public const string Metrics = "llmrec.metrics";
 
     /// <summary>A JSON object of hyper-parameters, e.g. <c>{"reg":0.02}</c>.</summary>

@@ -5,50 +5,6 @@ using Orleans.LlmRec.Recommendation.Models;
 namespace Orleans.LlmRec.Recommendation.Training;
 
 /// <summary>
-/// Hyper-parameters of <see cref="BprTrainer"/>. The defaults were chosen on a validation split carved from the
-/// ml-100k training data (never its test set): a slow learning rate run long, fairly strong L2, and user-uniform
-/// sampling (so light users get as many updates as heavy ones, which is what a per-user ranking metric rewards).
-/// </summary>
-public sealed record BprOptions
-{
-    public int Factors { get; init; } = 64;
-    public int Epochs { get; init; } = 600;
-    public float LearningRate { get; init; } = 0.01f;
-
-    /// <summary>L2 weight λ applied to the rows a triple touches, per update (as in Rendle's LearnBPR).</summary>
-    public float Regularization { get; init; } = 0.02f;
-
-    /// <summary>Adds a learned item bias b_i to x_ui (Cornac's BPR does).</summary>
-    public bool UseItemBias { get; init; } = true;
-
-    /// <summary>
-    /// Triples whose gradients are computed in parallel from the same parameters and then applied in triple order.
-    /// Small enough that this stays close to plain SGD; large enough to keep the cores busy.
-    /// </summary>
-    public int BatchSize { get; init; } = 256;
-
-    /// <summary>Standard deviation of the normal initialisation of the factors.</summary>
-    public float InitStd { get; init; } = 0.01f;
-
-    public BprSampling Sampling { get; init; } = BprSampling.Users;
-    public int Seed { get; init; } = 42;
-    public int? MaxDegreeOfParallelism { get; init; }
-
-    /// <summary>Extra (user, pos, neg) triples mixed into every batch, such as LLM-chosen pairs; null trains on the data alone.</summary>
-    public BprAugmentation? Augmentation { get; init; }
-
-    internal void Validate()
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(Factors, 1, nameof(Factors));
-        ArgumentOutOfRangeException.ThrowIfLessThan(Epochs, 1, nameof(Epochs));
-        ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));
-        if (!(LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "Must be positive.");
-        if (!(Regularization >= 0)) throw new ArgumentOutOfRangeException(nameof(Regularization), Regularization, "Must be non-negative.");
-        if (!(InitStd >= 0)) throw new ArgumentOutOfRangeException(nameof(InitStd), InitStd, "Must be non-negative.");
-    }
-}
-
-/// <summary>
 /// BPR-MF (Rendle et al. 2009): every training interaction is a positive; for triples (u, i, j) with j an item u has
 /// not interacted with, maximise ln σ(x_ui − x_uj) − λ‖Θ‖², x_ui = b_i + ⟨p_u, q_i⟩, by stochastic gradient ascent.
 /// Parallel without Hogwild races: a mini-batch's gradients are computed concurrently from the same parameters, then
@@ -90,8 +46,8 @@ public sealed class BprTrainer(BprOptions? options = null) : IModelTrainer
         var losses = new double[capacity];
         var userScatter = new RowGradientScatter();
         var itemScatter = new RowGradientScatter();
-        var lr = o.LearningRate;
-        var reg = o.Regularization;
+        var lr = (float)o.LearningRate;
+        var reg = (float)o.Regularization;
         var useBias = o.UseItemBias;
         var pairs = sampler.PairCount;
         var batchesPerEpoch = Math.Max(1, (pairs + batch - 1) / batch);
@@ -165,8 +121,8 @@ public sealed class BprTrainer(BprOptions? options = null) : IModelTrainer
 
         model.Parameters["factors"] = d;
         model.Parameters["epochs"] = o.Epochs;
-        model.Parameters["lr"] = o.LearningRate;
-        model.Parameters["reg"] = o.Regularization;
+        model.Parameters["lr"] = lr;
+        model.Parameters["reg"] = reg;
         model.Parameters["item_bias"] = o.UseItemBias ? 1 : 0;
         model.Parameters["batch_size"] = o.BatchSize;
         model.Parameters["init_std"] = o.InitStd;

@@ -5,90 +5,6 @@ using Orleans.LlmRec.Recommendation.Models;
 
 namespace Orleans.LlmRec.Recommendation.Training;
 
-/// <summary>The validation figure LightGCN's early stopping watches.</summary>
-public enum ValidationMetric
-{
-    Ndcg,
-    Recall,
-}
-
-/// <summary>
-/// Hyper-parameters of <see cref="LightGcnTrainer"/>. The defaults were chosen on a validation split carved from the
-/// ml-100k training data (never its test set); compared with the paper's (64 factors, lr 1e-3, decay 1e-4) they
-/// learn faster and regularise harder, which suits small, dense MovieLens graphs.
-/// </summary>
-public sealed record LightGcnOptions
-{
-    public int Factors { get; init; } = 128;
-
-    /// <summary>Propagation layers L; the final embedding is the mean of layers 0..L.</summary>
-    public int Layers { get; init; } = 3;
-
-    public float LearningRate { get; init; } = 0.005f;
-
-    /// <summary>L2 weight on the batch's layer-0 embeddings: decay · Σ‖e⁰‖² / 2 / batch, as the reference code does.</summary>
-    public float Decay { get; init; } = 1e-3f;
-
-    public int BatchSize { get; init; } = 2048;
-
-    /// <summary>Upper bound on epochs; one epoch draws as many triples as there are training interactions.</summary>
-    public int MaxEpochs { get; init; } = 300;
-
-    /// <summary>Standard deviation of the normal initialisation of the layer-0 embeddings.</summary>
-    public float InitStd { get; init; } = 0.1f;
-
-    public BprSampling Sampling { get; init; } = BprSampling.Users;
-    public int Seed { get; init; } = 42;
-
-    /// <summary>
-    /// Share of each user's training interactions held out to choose the epoch count (never the test set).
-    /// 0 turns early stopping off: the model then trains exactly <see cref="MaxEpochs"/> epochs on all of train.
-    /// </summary>
-    public double ValidationFraction { get; init; } = 0.1;
-
-    public ValidationMetric ValidationMetric { get; init; } = ValidationMetric.Ndcg;
-    public int ValidationK { get; init; } = 20;
-
-    /// <summary>Validate every this many epochs.</summary>
-    public int ValidateEvery { get; init; } = 5;
-
-    /// <summary>Stop after this many validations without a new best.</summary>
-    public int Patience { get; init; } = 6;
-
-    /// <summary>
-    /// After early stopping, train again from the same initialisation on all of train for the best epoch count
-    /// (the held-out tenth is data the final model should see). When false the best epoch's weights, trained
-    /// without the validation interactions, are kept.
-    /// </summary>
-    public bool RefitOnAllTraining { get; init; } = true;
-
-    public int? MaxDegreeOfParallelism { get; init; }
-
-    /// <summary>
-    /// Extra (user, pos, neg) triples mixed into every batch (LLMRec's augmented edges enter through the BPR loss only;
-    /// the propagation graph stays the observed one). Null trains on the data alone.
-    /// </summary>
-    public BprAugmentation? Augmentation { get; init; }
-
-    internal void Validate()
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(Factors, 1, nameof(Factors));
-        ArgumentOutOfRangeException.ThrowIfNegative(Layers, nameof(Layers));
-        ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));
-        ArgumentOutOfRangeException.ThrowIfLessThan(MaxEpochs, 1, nameof(MaxEpochs));
-        ArgumentOutOfRangeException.ThrowIfLessThan(ValidationK, 1, nameof(ValidationK));
-        ArgumentOutOfRangeException.ThrowIfLessThan(ValidateEvery, 1, nameof(ValidateEvery));
-        ArgumentOutOfRangeException.ThrowIfLessThan(Patience, 1, nameof(Patience));
-        if (!(LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "Must be positive.");
-        if (!(Decay >= 0)) throw new ArgumentOutOfRangeException(nameof(Decay), Decay, "Must be non-negative.");
-        if (!(InitStd >= 0)) throw new ArgumentOutOfRangeException(nameof(InitStd), InitStd, "Must be non-negative.");
-        if (!(ValidationFraction >= 0 && ValidationFraction < 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(ValidationFraction), ValidationFraction, "Must lie in [0, 1).");
-        }
-    }
-}
-
 /// <summary>
 /// LightGCN (He et al. 2020). Layer-0 ("ego") embeddings E⁰ for users and items are propagated over the
 /// symmetric-normalised bipartite adjacency Â, E^{l+1} = Â E^l, and the final embeddings are the mean of layers
@@ -141,7 +57,7 @@ public sealed class LightGcnTrainer(LightGcnOptions? options = null) : IModelTra
         var full = train.ToMatrix();
         o.Augmentation?.Validate(train.UserCount, train.ItemCount);
         float[] ego;
-        var epochsTrained = o.MaxEpochs;
+        var epochsTrained = o.Epochs;
         double? bestValidation = null;
 
         var split = o.ValidationFraction > 0
@@ -150,7 +66,7 @@ public sealed class LightGcnTrainer(LightGcnOptions? options = null) : IModelTra
         if (split is { Test.Length: > 0 })
         {
             var fitMatrix = InteractionMatrix.Build(train.UserCount, train.ItemCount, split.Train);
-            var run = Fit(fitMatrix, o.MaxEpochs, split.Test, null, parallel, progress, cancellationToken);
+            var run = Fit(fitMatrix, o.Epochs, split.Test, null, parallel, progress, cancellationToken);
             epochsTrained = run.BestEpoch;
             bestValidation = run.BestValidation;
             ego = o.RefitOnAllTraining
@@ -159,7 +75,7 @@ public sealed class LightGcnTrainer(LightGcnOptions? options = null) : IModelTra
         }
         else
         {
-            ego = Fit(full, o.MaxEpochs, null, null, parallel, progress, cancellationToken).Ego;
+            ego = Fit(full, o.Epochs, null, null, parallel, progress, cancellationToken).Ego;
         }
 
         var d = o.Factors;
@@ -175,9 +91,10 @@ public sealed class LightGcnTrainer(LightGcnOptions? options = null) : IModelTra
         AddFoldInLayers(model, adjacency, ego, full, d, o.Layers, parallel);
         model.Parameters["lightgcn.layers"] = o.Layers;
         model.Parameters["factors"] = d;
-        model.Parameters["lr"] = o.LearningRate;
-        model.Parameters["reg"] = o.Decay;
-        model.Parameters["lightgcn.decay"] = o.Decay;
+        model.Parameters["lr"] = (float)o.LearningRate;
+        model.Parameters["reg"] = (float)o.Regularization;
+        // The reference code's name for the same weight, kept so manifests written before stay comparable.
+        model.Parameters["lightgcn.decay"] = (float)o.Regularization;
         model.Parameters["batch_size"] = o.BatchSize;
         model.Parameters["epochs"] = epochsTrained;
         model.Parameters["init_std"] = o.InitStd;
@@ -204,7 +121,7 @@ public sealed class LightGcnTrainer(LightGcnOptions? options = null) : IModelTra
         var augmented = AugmentedBatch.Create(o.Augmentation, batch, o.Seed);
         var capacity = batch + (augmented?.PerBatch ?? 0);
         var step = new LightGcnGradient(adjacency, d, o.Layers, capacity, parallel);
-        var adam = new AdamOptimizer(ego.Length, o.LearningRate, parallel);
+        var adam = new AdamOptimizer(ego.Length, (float)o.LearningRate, parallel);
         var users = new int[capacity];
         var positives = new int[capacity];
         var negatives = new int[capacity];
@@ -231,7 +148,7 @@ public sealed class LightGcnTrainer(LightGcnOptions? options = null) : IModelTra
                 {
                     total += augmented.Fill(epoch, b, size, users, positives, negatives, step.SampleLoss);
                 }
-                epochLoss += step.LossAndGradient(ego, users.AsSpan(0, total), positives.AsSpan(0, total), negatives.AsSpan(0, total), o.Decay);
+                epochLoss += step.LossAndGradient(ego, users.AsSpan(0, total), positives.AsSpan(0, total), negatives.AsSpan(0, total), (float)o.Regularization);
                 adam.Step(ego, step.EgoGradient);
             }
             epochLoss /= batchesPerEpoch;
@@ -273,119 +190,4 @@ public sealed class LightGcnTrainer(LightGcnOptions? options = null) : IModelTra
         var atK = report.ByK[Options.ValidationK];
         return Options.ValidationMetric == ValidationMetric.Recall ? atK.Recall : atK.Ndcg;
     }
-}
-
-/// <summary>
-/// One LightGCN mini-batch: forward propagation of the ego embeddings, the BPR + L2 loss of a batch of triples, and
-/// its gradient with respect to every ego embedding. Holds the [nodes, d] work buffers so batches allocate nothing.
-/// </summary>
-internal sealed class LightGcnGradient
-{
-    private readonly NormalizedAdjacency _adjacency;
-    private readonly int _dimension;
-    private readonly int _layers;
-    private readonly ParallelOptions _parallel;
-    private readonly float[] _finalGradient;
-    private readonly float[] _scratchA;
-    private readonly float[] _scratchB;
-    private readonly float[] _slots;
-    private readonly int[] _rows;
-    private readonly double[] _rankingLoss;
-    private readonly double[] _egoSquares;
-    private readonly RowGradientScatter _scatter = new();
-
-    public LightGcnGradient(NormalizedAdjacency adjacency, int dimension, int layers, int maxBatch, ParallelOptions parallel)
-    {
-        _adjacency = adjacency;
-        _dimension = dimension;
-        _layers = layers;
-        _parallel = parallel;
-        var length = adjacency.NodeCount * dimension;
-        Final = new float[length];
-        EgoGradient = new float[length];
-        _finalGradient = new float[length];
-        _scratchA = new float[length];
-        _scratchB = new float[length];
-        _slots = new float[3 * maxBatch * dimension];
-        _rows = new int[3 * maxBatch];
-        _rankingLoss = new double[maxBatch];
-        _egoSquares = new double[maxBatch];
-    }
-
-    /// <summary>Mean-of-layers embeddings of the last <see cref="Forward"/>, users then items.</summary>
-    public float[] Final { get; }
-
-    /// <summary>∂loss/∂E⁰ of the last <see cref="LossAndGradient"/>.</summary>
-    public float[] EgoGradient { get; }
-
-    public void Forward(float[] ego) =>
-        _adjacency.PropagateMean(ego, Final, _dimension, _layers, _scratchA, _scratchB, _parallel);
-
-    /// <summary>softplus(x_un − x_up) of one triple on the final embeddings of the last <see cref="Forward"/>.</summary>
-    public double SampleLoss(int user, int positive, int negative)
-    {
-        var d = _dimension;
-        var itemOffset = _adjacency.UserCount;
-        var fu = Final.AsSpan(user * d, d);
-        var margin = TensorPrimitives.Dot<float>(fu, Final.AsSpan((itemOffset + negative) * d, d))
-            - TensorPrimitives.Dot<float>(fu, Final.AsSpan((itemOffset + positive) * d, d));
-        return BprTrainer.Softplus(margin);
-    }
-
-    /// <summary>
-    /// loss = mean_t softplus(x_tn − x_tp) + decay · Σ_t (‖e⁰_u‖² + ‖e⁰_p‖² + ‖e⁰_n‖²) / 2 / B, with x the dot product
-    /// of final embeddings. <see cref="Forward"/> must have been called on <paramref name="ego"/> first.
-    /// </summary>
-    public double LossAndGradient(float[] ego, ReadOnlySpan<int> users, ReadOnlySpan<int> positives, ReadOnlySpan<int> negatives, float decay)
-    {
-        var size = users.Length;
-        if (size == 0 || positives.Length != size || negatives.Length != size || 3 * size > _rows.Length)
-        {
-            throw new ArgumentException("The batch must be non-empty, with one positive and one negative per user, and fit the buffers.");
-        }
-        var d = _dimension;
-        var itemOffset = _adjacency.UserCount;
-        for (var t = 0; t < size; t++)
-        {
-            _rows[3 * t] = users[t];
-            _rows[3 * t + 1] = itemOffset + positives[t];
-            _rows[3 * t + 2] = itemOffset + negatives[t];
-        }
-        var inverseBatch = 1f / size;
-        Parallel.For(0, size, _parallel, t =>
-        {
-            var fu = Final.AsSpan(_rows[3 * t] * d, d);
-            var fp = Final.AsSpan(_rows[3 * t + 1] * d, d);
-            var fn = Final.AsSpan(_rows[3 * t + 2] * d, d);
-            var margin = TensorPrimitives.Dot<float>(fu, fn) - TensorPrimitives.Dot<float>(fu, fp);
-            _rankingLoss[t] = BprTrainer.Softplus(margin);
-            // ∂softplus(m)/∂m = σ(m), spread over the batch mean.
-            var g = (float)(1.0 / (1.0 + Math.Exp(-margin))) * inverseBatch;
-            var gu = _slots.AsSpan(3 * t * d, d);
-            TensorPrimitives.Subtract(fn, fp, gu);
-            TensorPrimitives.Multiply(gu, g, gu);
-            TensorPrimitives.Multiply(fu, -g, _slots.AsSpan((3 * t + 1) * d, d));
-            TensorPrimitives.Multiply(fu, g, _slots.AsSpan((3 * t + 2) * d, d));
-            _egoSquares[t] = SumOfSquares(ego.AsSpan(_rows[3 * t] * d, d))
-                + SumOfSquares(ego.AsSpan(_rows[3 * t + 1] * d, d))
-                + SumOfSquares(ego.AsSpan(_rows[3 * t + 2] * d, d));
-        });
-
-        Array.Clear(_finalGradient);
-        _scatter.Group(_rows.AsSpan(0, 3 * size));
-        _scatter.AddInto(_slots, _finalGradient, d, 1f, _parallel);
-        _adjacency.PropagateMean(_finalGradient, EgoGradient, d, _layers, _scratchA, _scratchB, _parallel);
-        _scatter.AddCountScaledRows(ego, EgoGradient, d, decay * inverseBatch, _parallel);
-
-        var ranking = 0.0;
-        var squares = 0.0;
-        for (var t = 0; t < size; t++)
-        {
-            ranking += _rankingLoss[t];
-            squares += _egoSquares[t];
-        }
-        return ranking / size + decay * squares / 2 / size;
-    }
-
-    private static double SumOfSquares(ReadOnlySpan<float> x) => TensorPrimitives.Dot<float>(x, x);
 }

@@ -5,8 +5,9 @@ using Orleans.LlmRec.Recommendation.Models;
 namespace Orleans.LlmRec.Recommendation.Training;
 
 /// <summary>
-/// Hyper-parameters of <see cref="SvdPlusPlusTrainer"/>: Surprise's SVDpp has 20 factors, 20 epochs, lr 0.007,
-/// λ 0.02 (ml-100k 5-fold RMSE ≈ 0.919 here, as Surprise's published 0.919); the shared defaults reach ≈ 0.909.
+/// Hyper-parameters of <see cref="SvdPlusPlusTrainer"/>: 20 factors, as Surprise's SVDpp. With Surprise's other
+/// settings (20 epochs, lr 0.007, λ 0.02) this trainer matches Surprise's published ml-100k RMSE; the shared
+/// <see cref="RatingSgdOptions"/> defaults do better (bench/RESULTS.md has the figures).
 /// </summary>
 public sealed record SvdPlusPlusOptions : RatingSgdOptions
 {
@@ -26,9 +27,8 @@ public sealed record SvdPlusPlusOptions : RatingSgdOptions
 /// <para>
 /// The epoch itself is sequential (users in a seeded order). Every user's implicit sum must see the y updates of
 /// the users before it. Training users in parallel with the y changes deferred (DSGD strata, y merged once per
-/// epoch or once per stratum) was tried: with Surprise's defaults it measured 0.919–0.934 RMSE on ml-100k against
-/// 0.918 for this exact order, and was slower because of the merges. Only the final effective-vector pass runs in
-/// parallel.
+/// epoch or once per stratum) was tried: with Surprise's defaults its RMSE on ml-100k was worse than this exact
+/// order's, and it was slower because of the merges. Only the final effective-vector pass runs in parallel.
 /// </para>
 /// The served model's user vectors are the effective ones, p_u + |N(u)|^-½ Σ y_j, so the generic scorer is exact;
 /// p_u and y are kept in <see cref="EmbeddingModel.Extras"/> for fold-in.

@@ -5,8 +5,9 @@ using Orleans.LlmRec.Recommendation.Models;
 namespace Orleans.LlmRec.Recommendation.Training;
 
 /// <summary>
-/// Hyper-parameters of <see cref="SvdTrainer"/>: Surprise's SVD has 100 factors, 20 epochs, lr 0.005, λ 0.02
-/// (ml-100k 5-fold RMSE ≈ 0.936 here, as Surprise's published 0.934); the shared defaults reach ≈ 0.909.
+/// Hyper-parameters of <see cref="SvdTrainer"/>: 100 factors, as Surprise's SVD. With Surprise's other settings
+/// (20 epochs, lr 0.005, λ 0.02) this trainer matches Surprise's published ml-100k RMSE; the shared
+/// <see cref="RatingSgdOptions"/> defaults do better (bench/RESULTS.md has the figures).
 /// </summary>
 public sealed record SvdOptions : RatingSgdOptions
 {

@@ -12,7 +12,7 @@ public sealed class ModelOptions : IValidatableObject
     /// <summary>A model directory written by <c>llmrec train</c>; unset = train <see cref="Kind"/> on the catalogue at start.</summary>
     public string? Directory { get; set; }
 
-    /// <summary>Model trained at start when no directory is set: pop, svd, svdpp, bpr or lightgcn.</summary>
+    /// <summary>Model trained at start when no directory is set: one of <see cref="ModelKindNames.List"/>.</summary>
     public string Kind { get; set; } = "bpr";
 
     // The trainer's hyper-parameters under the names TrainerSettings and the CLI use; unset keeps the trainer's default.
@@ -59,7 +59,7 @@ public sealed class ModelOptions : IValidatableObject
     {
         if (Directory is null && !ModelKindNames.TryParse(Kind, out _))
         {
-            yield return new ValidationResult($"Model:Kind '{Kind}' is not a model kind (pop, svd, svdpp, bpr, lightgcn).", [nameof(Kind)]);
+            yield return new ValidationResult($"Model:Kind '{Kind}' is not a model kind ({ModelKindNames.List}).", [nameof(Kind)]);
         }
         // Zero turns the watch off; a positive period below a second would only spin on the manifest.
         if (WatchInterval > TimeSpan.Zero && WatchInterval < TimeSpan.FromSeconds(1))

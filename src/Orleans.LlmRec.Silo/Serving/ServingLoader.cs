@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Orleans.LlmRec.Grains.Catalogue;
 using Orleans.LlmRec.Grains.Serving;
-using Orleans.LlmRec.Llm.Augmentation;
 using Orleans.LlmRec.Recommendation.Data;
 using Orleans.LlmRec.Recommendation.Models;
 using Orleans.LlmRec.Recommendation.Onnx;
@@ -174,13 +173,13 @@ public sealed partial class ServingLoader : IAsyncDisposable
         IModelTrainer trainer;
         try
         {
-            trainer = TrainerCatalog.Create(kind, settings);
+            trainer = ModelTrainers.Create(kind, settings);
         }
         catch (NotSupportedException e)
         {
             // The service still starts and serves, on the baseline every model must beat.
             LogTrainerMissing(_logger, kind.ToName(), e.Message);
-            trainer = TrainerCatalog.Create(ModelKind.Popularity, settings);
+            trainer = ModelTrainers.Create(ModelKind.Popularity, settings);
         }
         var clock = Stopwatch.StartNew();
         var model = trainer.Train(dataset);

@@ -1,6 +1,6 @@
 using Orleans.LlmRec.Abstractions;
 using Orleans.LlmRec.IntegrationTests.Infrastructure;
-using Orleans.LlmRec.Llm.Augmentation;
+using Orleans.LlmRec.Recommendation.Data;
 
 namespace Orleans.LlmRec.IntegrationTests.Llm;
 

@@ -50,7 +50,7 @@ internal static class FoldInWorld
         {
             if (!Trained.TryGetValue(kind, out var model))
             {
-                Trained[kind] = model = TrainerCatalog.Create(kind, new TrainerSettings { Seed = 3, Epochs = kind is ModelKind.LightGcn ? 60 : null }).Train(DataFor(kind));
+                Trained[kind] = model = ModelTrainers.Create(kind, new TrainerSettings { Seed = 3, Epochs = kind is ModelKind.LightGcn ? 60 : null }).Train(DataFor(kind));
             }
             return model;
         }

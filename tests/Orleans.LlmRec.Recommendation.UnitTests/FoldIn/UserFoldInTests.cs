@@ -10,7 +10,7 @@ namespace Orleans.LlmRec.Recommendation.UnitTests.FoldIn;
 public class UserFoldInTests
 {
 
-    public static TheoryData<ModelKind> PersonalisedKinds => [.. TrainerCatalog.PersonalisedKinds];
+    public static TheoryData<ModelKind> PersonalisedKinds => [.. ModelTrainers.PersonalisedKinds];
 
     [Theory]
     [MemberData(nameof(PersonalisedKinds))]

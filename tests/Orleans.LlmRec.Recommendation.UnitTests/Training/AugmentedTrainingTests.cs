@@ -25,7 +25,7 @@ public class AugmentedTrainingTests
         Layers = 2,
         LearningRate = 0.01f,
         BatchSize = 64,
-        MaxEpochs = 30,
+        Epochs = 30,
         ValidationFraction = 0,
         MaxDegreeOfParallelism = threads,
     };
@@ -191,7 +191,7 @@ public class AugmentedTrainingTests
         var same = new BprAugmentation([new BprTriple(0, 3, 3)]);
 
         Assert.Throws<ArgumentException>(() => new BprTrainer(Bpr() with { Epochs = 1, Augmentation = outside }).Train(train));
-        Assert.Throws<ArgumentException>(() => new LightGcnTrainer(LightGcn() with { MaxEpochs = 1, Augmentation = same }).Train(train));
+        Assert.Throws<ArgumentException>(() => new LightGcnTrainer(LightGcn() with { Epochs = 1, Augmentation = same }).Train(train));
         Assert.Throws<ArgumentOutOfRangeException>(() => new BprTrainer(Bpr() with { Epochs = 1, Augmentation = new BprAugmentation([]) { PruneFraction = 1 } }).Train(train));
     }
 
@@ -201,7 +201,7 @@ public class AugmentedTrainingTests
         var augmentation = new BprAugmentation([new BprTriple(0, 1, 2)]) { SampleRate = 0.2 };
         var settings = new TrainerSettings { Augmentation = augmentation };
 
-        Assert.Same(augmentation, ((BprTrainer)TrainerCatalog.Create(ModelKind.Bpr, settings)).Options.Augmentation);
-        Assert.Same(augmentation, ((LightGcnTrainer)TrainerCatalog.Create(ModelKind.LightGcn, settings)).Options.Augmentation);
+        Assert.Same(augmentation, ((BprTrainer)ModelTrainers.Create(ModelKind.Bpr, settings)).Options.Augmentation);
+        Assert.Same(augmentation, ((LightGcnTrainer)ModelTrainers.Create(ModelKind.LightGcn, settings)).Options.Augmentation);
     }
 }

@@ -13,7 +13,7 @@ public class LightGcnTrainerTests
         Layers = 2,
         LearningRate = 0.01f,
         BatchSize = 64,
-        MaxEpochs = 40,
+        Epochs = 40,
         ValidationFraction = 0,
         MaxDegreeOfParallelism = threads,
     };
@@ -36,7 +36,7 @@ public class LightGcnTrainerTests
     {
         var (train, _) = ClusteredFeedback.Generate();
         // Early stopping on, so the validation carve-out, evaluation and refit are covered too.
-        var options = SmallOptions() with { MaxEpochs = 12, ValidationFraction = 0.2, ValidateEvery = 2, Patience = 2 };
+        var options = SmallOptions() with { Epochs = 12, ValidationFraction = 0.2, ValidateEvery = 2, Patience = 2 };
         var single = new LightGcnTrainer(options with { MaxDegreeOfParallelism = 1 }).Train(train);
         var parallel = new LightGcnTrainer(options with { MaxDegreeOfParallelism = 4 }).Train(train);
         var otherSeed = new LightGcnTrainer(options with { MaxDegreeOfParallelism = 4, Seed = 43 }).Train(train);
@@ -128,12 +128,12 @@ public class LightGcnTrainerTests
     public void ModelServesMeanOfLayersAndKeepsEgoEmbeddings()
     {
         var (train, _) = ClusteredFeedback.Generate();
-        var options = SmallOptions() with { MaxEpochs = 3, Layers = 3 };
+        var options = SmallOptions() with { Epochs = 3, Layers = 3 };
         var model = new LightGcnTrainer(options).Train(train);
 
         Assert.Equal(ModelKind.LightGcn, model.Kind);
         Assert.Equal(3, model.Parameters["lightgcn.layers"]);
-        Assert.Equal(options.Decay, model.Parameters["reg"], 6);
+        Assert.Equal(options.Regularization, model.Parameters["reg"], 6);
         var userEgo = model.Extras[LightGcnTrainer.UserEgoExtra];
         var itemEgo = model.Extras[LightGcnTrainer.ItemEgoExtra];
         Assert.Equal(model.UserVectors.Length, userEgo.Length);
@@ -163,14 +163,14 @@ public class LightGcnTrainerTests
     {
         var (train, _) = ClusteredFeedback.Generate();
         var reports = new List<TrainingProgress>();
-        var options = SmallOptions() with { MaxEpochs = 30, ValidationFraction = 0.2, ValidateEvery = 3, Patience = 2 };
+        var options = SmallOptions() with { Epochs = 30, ValidationFraction = 0.2, ValidateEvery = 3, Patience = 2 };
         var model = new LightGcnTrainer(options).Train(train, new CollectingProgress(reports));
 
         var validated = reports.Where(r => r.Validation is not null).ToList();
         Assert.NotEmpty(validated);
         Assert.All(validated, r => Assert.InRange(r.Validation!.Value, 0, 1));
         var bestEpoch = (int)model.Parameters["epochs"];
-        Assert.InRange(bestEpoch, 1, options.MaxEpochs);
+        Assert.InRange(bestEpoch, 1, options.Epochs);
         Assert.Equal(validated.Max(r => r.Validation!.Value), model.Parameters["validation.ndcg@20"], 9);
         var refit = reports.Where(r => r.Note is not null).ToList();
         Assert.Equal(bestEpoch, refit.Count);

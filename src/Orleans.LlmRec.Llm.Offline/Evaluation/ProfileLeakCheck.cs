@@ -1,6 +1,6 @@
 using Orleans.LlmRec.Recommendation.Data;
 
-namespace Orleans.LlmRec.Llm.Evaluation;
+namespace Orleans.LlmRec.Llm.Offline.Evaluation;
 
 /// <summary>
 /// The published ml-latest-small profiles (arXiv 2507.07251) were written once, from all of each user's ratings: their

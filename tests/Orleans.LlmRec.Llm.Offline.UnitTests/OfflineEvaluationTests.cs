@@ -1,11 +1,11 @@
-using Orleans.LlmRec.Llm.Augmentation;
-using Orleans.LlmRec.Llm.Evaluation;
+using Orleans.LlmRec.Llm.Offline.Augmentation;
+using Orleans.LlmRec.Llm.Offline.Evaluation;
 using Orleans.LlmRec.Llm.Reranking;
 using Orleans.LlmRec.Recommendation.Data;
 using Orleans.LlmRec.Recommendation.Evaluation;
-using static Orleans.LlmRec.Llm.UnitTests.TestItems;
+using static Orleans.LlmRec.Llm.Offline.UnitTests.TestItems;
 
-namespace Orleans.LlmRec.Llm.UnitTests;
+namespace Orleans.LlmRec.Llm.Offline.UnitTests;
 
 public class OfflineEvaluationTests
 {

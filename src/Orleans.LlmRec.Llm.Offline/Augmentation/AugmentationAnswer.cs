@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using System.Text.Json.Serialization;
 
-namespace Orleans.LlmRec.Llm.Augmentation;
+namespace Orleans.LlmRec.Llm.Offline.Augmentation;
 
 /// <summary>The JSON shape the augmentation prompt asks for; its schema is generated from this type.</summary>
 [Description("The candidate the user would most likely enjoy and the one they would least likely enjoy.")]

@@ -2,7 +2,7 @@ using Orleans.LlmRec.Llm.Reranking;
 using Orleans.LlmRec.Recommendation.Data;
 using Orleans.LlmRec.Recommendation.Evaluation;
 
-namespace Orleans.LlmRec.Llm.Evaluation;
+namespace Orleans.LlmRec.Llm.Offline.Evaluation;
 
 /// <summary>
 /// A base model's ranking with its top <c>rerankTop</c> candidates re-ordered by a re-ranker and

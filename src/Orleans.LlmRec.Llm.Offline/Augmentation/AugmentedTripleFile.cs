@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Orleans.LlmRec.Llm.Augmentation;
+namespace Orleans.LlmRec.Llm.Offline.Augmentation;
 
 /// <summary>
 /// The augmented-edges file: JSON Lines, one <see cref="AugmentedTriple"/> per line with short property names

@@ -1,4 +1,4 @@
-namespace Orleans.LlmRec.Llm.Augmentation;
+namespace Orleans.LlmRec.Llm.Offline.Augmentation;
 
 /// <summary>
 /// One LLM-chosen BPR triple: for <see cref="UserId"/>, <see cref="PositiveItemId"/> should rank above

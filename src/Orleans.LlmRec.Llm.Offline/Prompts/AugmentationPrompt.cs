@@ -2,9 +2,10 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.AI;
-using Orleans.LlmRec.Llm.Augmentation;
+using Orleans.LlmRec.Llm.Offline.Augmentation;
+using Orleans.LlmRec.Llm.Prompts;
 
-namespace Orleans.LlmRec.Llm.Prompts;
+namespace Orleans.LlmRec.Llm.Offline.Prompts;
 
 /// <summary>The messages that ask the LLM to pick one liked and one disliked item among a user's candidates (LLMRec).</summary>
 internal static class AugmentationPrompt

@@ -1,8 +1,9 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.AI;
+using Orleans.LlmRec.Llm.Prompts;
 using Orleans.LlmRec.Recommendation.Data;
 
-namespace Orleans.LlmRec.Llm.Prompts;
+namespace Orleans.LlmRec.Llm.Offline.Prompts;
 
 /// <summary>The messages that ask for item attributes and structured user profiles (LLMRec's side-information augmentation).</summary>
 internal static class SideTextPrompt

@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using System.Text.Json.Serialization;
 
-namespace Orleans.LlmRec.Llm.Augmentation;
+namespace Orleans.LlmRec.Llm.Offline.Augmentation;
 
 /// <summary>The JSON shape the item-attribute prompt asks for (LLMRec's item-attribute enhancement), one entry per item.</summary>
 [Description("Attributes of the movies given, one entry per movie.")]

@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Orleans.LlmRec.Llm.Augmentation;
+namespace Orleans.LlmRec.Recommendation.Data;
 
 /// <summary>What a side entry describes.</summary>
 public enum SideEntryKind

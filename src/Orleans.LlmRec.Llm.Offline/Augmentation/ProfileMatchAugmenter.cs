@@ -1,7 +1,7 @@
-using Orleans.LlmRec.Llm.Prompts;
+using Orleans.LlmRec.Llm.Offline.Prompts;
 using Orleans.LlmRec.Llm.Reranking;
 
-namespace Orleans.LlmRec.Llm.Augmentation;
+namespace Orleans.LlmRec.Llm.Offline.Augmentation;
 
 /// <summary>
 /// A deterministic, offline stand-in for the LLM's choice in <see cref="GraphAugmenter"/>, for measuring the training

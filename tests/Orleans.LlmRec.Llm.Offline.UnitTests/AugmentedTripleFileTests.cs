@@ -1,6 +1,6 @@
-using Orleans.LlmRec.Llm.Augmentation;
+using Orleans.LlmRec.Llm.Offline.Augmentation;
 
-namespace Orleans.LlmRec.Llm.UnitTests;
+namespace Orleans.LlmRec.Llm.Offline.UnitTests;
 
 public sealed class AugmentedTripleFileTests : IDisposable
 {
@@ -24,31 +24,6 @@ public sealed class AugmentedTripleFileTests : IDisposable
 
         Assert.Equal([Triple("u1", "10", "20"), Triple("u2", "30", "40")], triples);
         Assert.StartsWith("{\"user\":\"u1\",\"pos\":\"10\",\"neg\":\"20\",\"model\":\"stub-model\"", (await File.ReadAllLinesAsync(path))[0], StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task The_side_file_keeps_item_attributes_apart_from_descriptions_and_prompts_show_attributes_first()
-    {
-        var path = Path.Combine(_directory, "side.jsonl");
-        SideEntry[] entries =
-        [
-            new(SideEntryKind.Item, "10", "A shape-shifting alien.", "import:descriptions.csv"),
-            new(SideEntryKind.ItemAttributes, "10", "genres: Horror; director: John Carpenter", "llm:stub-model"),
-            new(SideEntryKind.ItemAttributes, "11", "genres: Romance", "llm:stub-model"),
-            new(SideEntryKind.Item, "12", "A hunter in the jungle.", "import:descriptions.csv"),
-            new(SideEntryKind.User, "u1", "Likes horror.", "llm:stub-model"),
-        ];
-        await AugmentationSideFile.WriteAsync(path, entries);
-
-        var read = await AugmentationSideFile.ReadAllAsync(path);
-
-        Assert.Equal(entries, read);
-        Assert.Contains("\"kind\":\"itemAttributes\"", (await File.ReadAllLinesAsync(path))[1], StringComparison.Ordinal);
-        var texts = AugmentationSideFile.ItemTexts(read);
-        Assert.Equal("genres: Horror; director: John Carpenter. A shape-shifting alien.", texts["10"]);
-        Assert.Equal("genres: Romance", texts["11"]);
-        Assert.Equal("A hunter in the jungle.", texts["12"]);
-        Assert.False(texts.ContainsKey("u1"));
     }
 
     [Fact]

@@ -3,7 +3,7 @@ using Orleans.LlmRec.Recommendation.Evaluation;
 using Orleans.LlmRec.Recommendation.Models;
 using Orleans.LlmRec.Recommendation.Training;
 
-namespace Orleans.LlmRec.Llm.Augmentation;
+namespace Orleans.LlmRec.Llm.Offline.Augmentation;
 
 /// <summary>
 /// Builds what <see cref="GraphAugmenter"/> asks about, from a data set and a base model trained on it: per user, their
@@ -43,11 +43,7 @@ public static class AugmentationInputs
             model.ScoreAll(user, scores);
             PaperHitRate.ExcludeUnrankable(scores, user, matrix);
             var count = TopK.Select(scores, candidates, top);
-            var history = byUser[user]
-                .OrderByDescending(x => x.Rating).ThenByDescending(x => x.Timestamp).ThenBy(x => x.Item)
-                .Take(historyItems)
-                .Select(x => Item(dataset, x.Item, null))
-                .ToArray();
+            var history = History(dataset, byUser[user], historyItems, null);
             var externalId = dataset.Users.GetExternalId(user);
             result.Add(new AugmentationUser(externalId, history, [.. top.Take(count).Select(i => Item(dataset, i, itemTexts))])
             {
@@ -80,6 +76,50 @@ public static class AugmentationInputs
         }
         return ([.. dense], unknown);
     }
+
+    /// <summary>
+    /// The items <paramref name="users"/>' prompts show (history and candidates), once each, that have no attributes
+    /// yet, with their imported description where there is one: what <see cref="SideTextAugmenter.DescribeAllItemsAsync"/> is given.
+    /// </summary>
+    /// <param name="haveAttributes">Item attributes already written, by external item id.</param>
+    /// <param name="descriptions">Imported item descriptions by external item id.</param>
+    public static ItemInfo[] ItemsToDescribe(
+        IEnumerable<AugmentationUser> users, IReadOnlyDictionary<string, string> haveAttributes, IReadOnlyDictionary<string, string> descriptions)
+    {
+        ArgumentNullException.ThrowIfNull(users);
+        ArgumentNullException.ThrowIfNull(haveAttributes);
+        ArgumentNullException.ThrowIfNull(descriptions);
+        return [.. users
+            .SelectMany(u => u.History.Concat(u.Candidates))
+            .DistinctBy(i => i.ExternalId)
+            .Where(i => !haveAttributes.ContainsKey(i.ExternalId))
+            .Select(i => descriptions.TryGetValue(i.ExternalId, out var text) ? i with { Description = text } : i)];
+    }
+
+    /// <summary>
+    /// The users among <paramref name="users"/> without a profile in <paramref name="existing"/>, each with their history
+    /// (highest rated first, then latest) and each item's side text: what <see cref="SideTextAugmenter.ProfileUsersAsync"/> is given.
+    /// </summary>
+    /// <param name="itemTexts">Item side text by external item id (it replaces the data set's description).</param>
+    public static IEnumerable<ProfileSubject> ProfileSubjects(
+        RatingsDataset dataset, IEnumerable<int> users, int historyItems, IReadOnlyDictionary<string, string> existing, IReadOnlyDictionary<string, string> itemTexts)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        ArgumentNullException.ThrowIfNull(users);
+        ArgumentNullException.ThrowIfNull(existing);
+        var byUser = dataset.Interactions.ToLookup(x => x.User);
+        return users
+            .Select(u => (Id: dataset.Users.GetExternalId(u), User: u))
+            .Where(u => !existing.ContainsKey(u.Id))
+            .Select(u => new ProfileSubject(u.Id, History(dataset, byUser[u.User], historyItems, itemTexts)));
+    }
+
+    // What the prompts show of a user's past: highest rated first, then latest.
+    private static ItemInfo[] History(RatingsDataset dataset, IEnumerable<Interaction> interactions, int count, IReadOnlyDictionary<string, string>? itemTexts) =>
+        [.. interactions
+            .OrderByDescending(x => x.Rating).ThenByDescending(x => x.Timestamp).ThenBy(x => x.Item)
+            .Take(count)
+            .Select(x => Item(dataset, x.Item, itemTexts))];
 
     private static ItemInfo Item(RatingsDataset dataset, int index, IReadOnlyDictionary<string, string>? itemTexts)
     {

@@ -1,11 +1,11 @@
 using System.Text;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
+using Orleans.LlmRec.Llm.Offline.Prompts;
 using Orleans.LlmRec.Llm.Prompts;
 using Orleans.LlmRec.Recommendation.Data;
 
-namespace Orleans.LlmRec.Llm.Augmentation;
+namespace Orleans.LlmRec.Llm.Offline.Augmentation;
 
 /// <summary>One batch of item attributes: the entries kept and what validation dropped.</summary>
 public sealed record ItemAttributesResult(

@@ -1,10 +1,10 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Orleans.LlmRec.Llm.Prompts;
+using Orleans.LlmRec.Llm.Offline.Prompts;
 using Orleans.LlmRec.Recommendation.Data;
 
-namespace Orleans.LlmRec.Llm.Augmentation;
+namespace Orleans.LlmRec.Llm.Offline.Augmentation;
 
 /// <summary>One user to augment: their history and the base model's top candidates (ids are <see cref="ItemInfo.ExternalId"/>).</summary>
 public sealed record AugmentationUser(string UserId, IReadOnlyList<ItemInfo> History, IReadOnlyList<ItemInfo> Candidates)
