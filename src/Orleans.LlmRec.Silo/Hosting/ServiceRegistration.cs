@@ -31,6 +31,7 @@ public static class ServiceRegistration
         var services = builder.Services;
         AddSettings(services, settings);
         services.TryAddSingleton(TimeProvider.System);
+        services.AddLlmRecRedisConnection();
         if (settings.Silo.Role == HostRole.ApiTier)
         {
             // The API tier: the same endpoints, everything else asked of the silos (ApiTier/ApiTierServices.cs).
