@@ -17,14 +17,14 @@ namespace Orleans.LlmRec.Grains.UnitTests;
 public class ColdStartBlendTests
 {
     private readonly ItemCatalogue _catalogue = TestWorld.Catalogue();
-    private readonly ServedModel _model = TestWorld.Served();
+    private readonly ModelSnapshot _model = TestWorld.Served();
     private readonly FakeScorer _scorer;
 
     public ColdStartBlendTests() => _scorer = new FakeScorer(_catalogue, _model);
 
     private FeedPipeline Pipeline(bool llmEnabled = false) =>
         new(_catalogue, _scorer,
-            new LlmFeedReRanker(new FixedStatus(llmEnabled), new TfIdfReRanker(50), Options.Create(new LlmOptions { FusionAlpha = 0.9f, Endpoint = llmEnabled ? "http://llm/v1" : null })),
+            new LlmFeedReranker(new FixedStatus(llmEnabled), new TfIdfReranker(50), Options.Create(new LlmOptions { FusionAlpha = 0.9f, Endpoint = llmEnabled ? "http://llm/v1" : null })),
             new FeedOptions { ScoringBudgetMs = 1_000, ReRankPoolSize = 20 }, TimeProvider.System, NullLogger<FeedPipeline>.Instance);
 
     private FeedInput ColdUser(string? preferences = null, string? profile = null) => new()
@@ -58,7 +58,7 @@ public class ColdStartBlendTests
         Assert.False(outcome.Degraded);
         Assert.False(outcome.Personalised);
         Assert.Equal(["4", "9", "14", "19"], outcome.Feed.Items.Take(4).Select(i => i.ItemId));
-        Assert.All(outcome.Feed.Items, i => Assert.StartsWith(LlmFeedReRanker.TfIdfReason, i.Reason, StringComparison.Ordinal));
+        Assert.All(outcome.Feed.Items, i => Assert.StartsWith(LlmFeedReranker.TfIdfReason, i.Reason, StringComparison.Ordinal));
         // The pool is the popular items, with their popularity as the score the re-ranker fused.
         Assert.Equal(20, outcome.Scored.Count);
         Assert.Equal(Enumerable.Range(0, 20), outcome.Scored.Select(c => c.Item));

@@ -10,16 +10,16 @@ namespace Orleans.LlmRec.Grains.UnitTests;
 public class FeedPipelineTests
 {
     private readonly ItemCatalogue _catalogue = TestWorld.Catalogue();
-    private readonly ServedModel _model = TestWorld.Served();
+    private readonly ModelSnapshot _model = TestWorld.Served();
     private readonly FakeScorer _scorer;
 
     public FeedPipelineTests() => _scorer = new FakeScorer(_catalogue, _model);
 
-    private FeedPipeline Pipeline(IReRanker? reRanker = null, int budgetMs = 1_000) =>
-        new(_catalogue, _scorer, reRanker ?? new IdentityReRanker(), new FeedOptions { ScoringBudgetMs = budgetMs }, TimeProvider.System, NullLogger<FeedPipeline>.Instance);
+    private FeedPipeline Pipeline(IReranker? reranker = null, int budgetMs = 1_000) =>
+        new(_catalogue, _scorer, reranker ?? new IdentityReranker(), new FeedOptions { ScoringBudgetMs = budgetMs }, TimeProvider.System, NullLogger<FeedPipeline>.Instance);
 
     /// <summary>A user who clicked item "3" (cluster 2) and disliked item "8" (cluster 2 as well).</summary>
-    private FeedInput UserWhoClickedThree(StoredFeed? lastGood = null, int depth = 10)
+    private FeedInput UserWhoClickedThree(RankedFeed? lastGood = null, int depth = 10)
     {
         var state = new UserState();
         UserGrain.Apply(state, [TestWorld.Event("e1", "3"), TestWorld.Event("e2", "8", UserEventType.Dislike)]);
@@ -34,9 +34,9 @@ public class FeedPipelineTests
         };
     }
 
-    private static StoredFeed LastGood(params string[] items) => new()
+    private static RankedFeed LastGood(params string[] items) => new()
     {
-        Items = items.Select(i => new StoredFeedItem { ItemId = i, ModelScore = 1f, Stage = FeedPipeline.ModelStage }).ToList(),
+        Items = items.Select(i => new RankedFeedItem { ItemId = i, ModelScore = 1f, Stage = FeedPipeline.ModelStage }).ToList(),
         Source = FeedSource.Model,
         ModelVersion = "v0",
         GeneratedAt = DateTimeOffset.UnixEpoch,
@@ -109,10 +109,10 @@ public class FeedPipelineTests
     [Fact]
     public async Task A_re_ranker_that_reorders_makes_the_source_reranked()
     {
-        var outcome = await Pipeline(new ReversingReRanker()).BuildAsync(UserWhoClickedThree(depth: 4));
+        var outcome = await Pipeline(new ReversingReranker()).BuildAsync(UserWhoClickedThree(depth: 4));
         Assert.True(outcome.Personalised);
         Assert.Equal(FeedSource.Reranked, outcome.Feed.Source);
-        Assert.All(outcome.Feed.Items, i => Assert.Equal(FeedPipeline.ReRankedStage, i.Stage));
+        Assert.All(outcome.Feed.Items, i => Assert.Equal(FeedPipeline.RerankedStage, i.Stage));
         Assert.Equal("reversed", outcome.Feed.Items[0].Reason);
         Assert.Equal(0f, outcome.Feed.Items[0].RerankScore);
     }
@@ -121,7 +121,7 @@ public class FeedPipelineTests
     public async Task A_failing_re_ranker_keeps_the_model_order_and_marks_the_feed_degraded()
     {
         var expected = (await Pipeline().BuildAsync(UserWhoClickedThree(depth: 4))).Feed.Items.Select(i => i.ItemId).ToList();
-        var outcome = await Pipeline(new ThrowingReRanker()).BuildAsync(UserWhoClickedThree(depth: 4));
+        var outcome = await Pipeline(new ThrowingReranker()).BuildAsync(UserWhoClickedThree(depth: 4));
         Assert.True(outcome.Degraded);
         Assert.False(outcome.Personalised);
         Assert.Equal(FeedSource.Model, outcome.Feed.Source);
@@ -132,36 +132,36 @@ public class FeedPipelineTests
     [Fact]
     public async Task A_re_ranker_may_not_invent_items()
     {
-        var outcome = await Pipeline(new InventingReRanker()).BuildAsync(UserWhoClickedThree(depth: 4));
+        var outcome = await Pipeline(new InventingReranker()).BuildAsync(UserWhoClickedThree(depth: 4));
         Assert.True(outcome.Degraded);
         Assert.Equal(FeedSource.Model, outcome.Feed.Source);
         Assert.DoesNotContain(outcome.Feed.Items, i => i.ItemId == "3");
     }
 
-    private sealed class ReversingReRanker : IReRanker
+    private sealed class ReversingReranker : IReranker
     {
         public string Name => "reversing";
 
-        public Task<ReRankResult> ReRankAsync(ReRankContext context, IReadOnlyList<ScoredCandidate> candidates, CancellationToken cancellationToken) =>
-            Task.FromResult(new ReRankResult(candidates.Reverse().Select((c, rank) => new ReRankedCandidate(c.Item, c.ModelScore, rank, "reversed")).ToList(), true));
+        public Task<RerankResult> RerankAsync(RerankContext context, IReadOnlyList<ScoredCandidate> candidates, CancellationToken cancellationToken) =>
+            Task.FromResult(new RerankResult(candidates.Reverse().Select((c, rank) => new RerankedCandidate(c.Item, c.ModelScore, rank, "reversed")).ToList(), true));
     }
 
-    private sealed class ThrowingReRanker : IReRanker
+    private sealed class ThrowingReranker : IReranker
     {
         public string Name => "throwing";
 
-        public Task<ReRankResult> ReRankAsync(ReRankContext context, IReadOnlyList<ScoredCandidate> candidates, CancellationToken cancellationToken) =>
+        public Task<RerankResult> RerankAsync(RerankContext context, IReadOnlyList<ScoredCandidate> candidates, CancellationToken cancellationToken) =>
             throw new HttpRequestException("LLM endpoint down");
     }
 
-    private sealed class InventingReRanker : IReRanker
+    private sealed class InventingReranker : IReranker
     {
         public string Name => "inventing";
 
-        public Task<ReRankResult> ReRankAsync(ReRankContext context, IReadOnlyList<ScoredCandidate> candidates, CancellationToken cancellationToken)
+        public Task<RerankResult> RerankAsync(RerankContext context, IReadOnlyList<ScoredCandidate> candidates, CancellationToken cancellationToken)
         {
             context.Catalogue.TryGetIndex("3", out var seen);
-            return Task.FromResult(new ReRankResult([new ReRankedCandidate(seen, 9f, 9f, "seen before")], true));
+            return Task.FromResult(new RerankResult([new RerankedCandidate(seen, 9f, 9f, "seen before")], true));
         }
     }
 }

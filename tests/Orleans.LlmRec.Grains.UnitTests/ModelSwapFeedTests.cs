@@ -17,7 +17,7 @@ public class ModelSwapFeedTests
     {
         var scoredBy = TestWorld.Served(version: "v2");
         var foldedWith = TestWorld.Served(version: "v1");
-        var pipeline = new FeedPipeline(_catalogue, new FakeScorer(_catalogue, scoredBy), new IdentityReRanker(),
+        var pipeline = new FeedPipeline(_catalogue, new FakeScorer(_catalogue, scoredBy), new IdentityReranker(),
             new FeedOptions { ScoringBudgetMs = 1_000 }, TimeProvider.System, NullLogger<FeedPipeline>.Instance);
         var state = new UserState();
         UserGrain.Apply(state, [TestWorld.Event("e1", "3")]);
@@ -41,7 +41,7 @@ public class ModelSwapFeedTests
     public void Replacing_the_served_model_returns_the_old_one_and_refuses_another_item_map()
     {
         var first = TestWorld.Served(version: "v1");
-        var serving = new ModelServing(_catalogue, first, new FakeScorer(_catalogue, first));
+        var serving = new SiloModel(_catalogue, first, new FakeScorer(_catalogue, first));
 
         var previous = serving.Replace(TestWorld.Served(version: "v2"));
         Assert.Same(first, previous);

@@ -148,9 +148,9 @@ public class StateSizeTests(ITestOutputHelper output)
             ModelVersion = "20250607T080910Z-0a1b2c",
             UsedInteractions = state.History.Count,
         };
-        state.CacheFeed(new StoredFeed
+        state.CacheFeed(new RankedFeed
         {
-            Items = Enumerable.Range(0, feedItems).Select(i => new StoredFeedItem
+            Items = Enumerable.Range(0, feedItems).Select(i => new RankedFeedItem
             {
                 ItemId = (300_000 + i).ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ModelScore = (float)random.NextDouble(),

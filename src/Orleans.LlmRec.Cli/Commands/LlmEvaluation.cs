@@ -122,7 +122,7 @@ internal static class LlmEvaluation
                 {
                     foreach (var alpha in alphas)
                     {
-                        var reRanker = new ReRankedRecommender(train, matrix, model.ScoreAll, new TfIdfReRanker(rerankTop), profiles, rerankTop, alpha);
+                        var reRanker = new ReRankedRecommender(train, matrix, model.ScoreAll, new TfIdfReranker(rerankTop), profiles, rerankTop, alpha);
                         variants.Add(($"{kind.ToName()}+tfidf(a={alpha.ToString(CultureInfo.InvariantCulture)},top={rerankTop})", reRanker.Score, seconds, model));
                     }
                 }

@@ -12,7 +12,7 @@ namespace Orleans.LlmRec.Grains.Gateway;
 /// </summary>
 [StatelessWorker]
 [Reentrant]
-public sealed class ApiGatewayGrain(EventIngestor ingestor, LocalItemQueries items, ModelServing serving, ILocalSiloDetails silo, IClusterModelReloader reloader) : Grain, IApiGatewayGrain
+public sealed class ApiGatewayGrain(EventIngestor ingestor, LocalItemQueries items, SiloModel serving, ILocalSiloDetails silo, IClusterModelReloader reloader) : Grain, IApiGatewayGrain
 {
     public Task<IngestResult> IngestAsync(IReadOnlyList<IncomingEvent?>? batch) => ingestor.IngestAsync(batch);
 

@@ -41,7 +41,7 @@ public enum LlmEnqueueResult
 public sealed class LlmWorkQueue : IAsyncDisposable, IDisposable
 {
     private readonly IProfileWriter _profileWriter;
-    private readonly IReRanker _reRanker;
+    private readonly IReranker _reranker;
     private readonly LlmMetrics _metrics;
     private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
@@ -63,20 +63,20 @@ public sealed class LlmWorkQueue : IAsyncDisposable, IDisposable
 
     public LlmWorkQueue(
         IProfileWriter profileWriter,
-        IReRanker reRanker,
+        IReranker reranker,
         LlmOptions options,
         LlmMetrics metrics,
         ILogger<LlmWorkQueue>? logger = null,
         TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(profileWriter);
-        ArgumentNullException.ThrowIfNull(reRanker);
+        ArgumentNullException.ThrowIfNull(reranker);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(metrics);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.QueueCapacity, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxConcurrency, 1);
         _profileWriter = profileWriter;
-        _reRanker = reRanker;
+        _reranker = reranker;
         _metrics = metrics;
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _timeProvider = timeProvider ?? TimeProvider.System;
@@ -119,7 +119,7 @@ public sealed class LlmWorkQueue : IAsyncDisposable, IDisposable
     {
         ArgumentNullException.ThrowIfNull(job);
         // Estimated once, outside the lock: it builds the prompt, which is not free for 50 candidates.
-        var estimate = job.EstimateTokens(_profileWriter, _reRanker);
+        var estimate = job.EstimateTokens(_profileWriter, _reranker);
         Entry? shed = null;
         LlmEnqueueResult result;
         lock (_gate)
@@ -286,7 +286,7 @@ public sealed class LlmWorkQueue : IAsyncDisposable, IDisposable
         var hasResult = false;
         try
         {
-            usage = await job.RunAsync(_profileWriter, _reRanker, _stoppingToken).ConfigureAwait(false);
+            usage = await job.RunAsync(_profileWriter, _reranker, _stoppingToken).ConfigureAwait(false);
             hasResult = true;
         }
         catch (OperationCanceledException) when (_stoppingToken.IsCancellationRequested)

@@ -29,7 +29,7 @@ public static class ModelApi
     private static async Task<IResult> ReloadAsync(HttpContext http, IGrainFactory grains, string? scope, CancellationToken cancellationToken)
     {
         // Resolved here, not bound: an API tier (Silo:Role=Client) has no model, loader or grain service of its own.
-        var loader = http.RequestServices.GetService<ServingLoader>();
+        var loader = http.RequestServices.GetService<SiloModelLoader>();
         switch ((scope ?? "cluster").ToLowerInvariant())
         {
             case "cluster":

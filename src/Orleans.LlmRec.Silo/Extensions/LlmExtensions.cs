@@ -21,7 +21,7 @@ public static class LlmExtensions
         var services = builder.Services;
         services.AddLlmRecLlm(builder.Configuration);
         services.TryAddSingleton<UserLlmServices>();
-        services.TryAddSingleton<IReRanker, LlmFeedReRanker>();
+        services.TryAddSingleton<IReranker, LlmFeedReRanker>();
         // The score stage must hand the re-rank stage at least the top-N the LLM judges, or fused scores could never
         // lift an item from below the feed's depth.
         services.AddOptions<FeedOptions>().PostConfigure<IOptions<LlmOptions>>((feed, llm) =>

@@ -20,7 +20,7 @@ namespace Orleans.LlmRec.Silo.Ingestion;
 /// it (across silos, or after a reclaim, a user's events apply in the order they arrive).
 /// Entries are acknowledged per user and in chunks of at most <see cref="MaxUnacknowledgedPerUser"/> events, each
 /// right after its grain applied it, and a user's next chunk waits for that acknowledgement: whatever is redelivered
-/// after a failure is then among the user's last <see cref="UserState.EventIdCapacity"/> event ids, which the grain
+/// after a failure is then among the user's last <see cref="UserHistory.EventIdCapacity"/> event ids, which the grain
 /// remembers, so it is recognised as a duplicate (as long as fewer than four silos hold unacknowledged events of the
 /// same user at once). Acknowledging a whole batch at the end would let one user's failure send another user's
 /// thousands of applied events round again, past the grain's memory of them.
@@ -30,13 +30,13 @@ public sealed partial class RedisStreamConsumer : BackgroundService
     private const int MaxClaimPagesPerRound = 10;
 
     /// <summary>A quarter of the ids a user grain remembers (see the class comment).</summary>
-    internal const int MaxUnacknowledgedPerUser = UserState.EventIdCapacity / 4;
+    internal const int MaxUnacknowledgedPerUser = UserHistory.EventIdCapacity / 4;
     private const string FirstId = "0-0";
 
     private readonly EventStreamOptions _options;
     private readonly string _connectionString;
     private readonly IEventIngestor _ingestor;
-    private readonly ModelServing _serving;
+    private readonly SiloModel _serving;
     private readonly IngestionOptions _ingestion;
     private readonly EventStreamMetrics _metrics;
     private readonly IHostApplicationLifetime _lifetime;
@@ -54,7 +54,7 @@ public sealed partial class RedisStreamConsumer : BackgroundService
         IOptions<EventStreamOptions> options,
         IOptions<Configuration.OrleansHostOptions> silo,
         IEventIngestor ingestor,
-        ModelServing serving,
+        SiloModel serving,
         IOptions<IngestionOptions> ingestion,
         EventStreamMetrics metrics,
         IHostApplicationLifetime lifetime,

@@ -11,17 +11,17 @@ using Orleans.LlmRec.Llm.Reranking;
 
 namespace Orleans.LlmRec.Grains.UnitTests;
 
-public class LlmFeedReRankerTests
+public class LlmFeedRerankerTests
 {
     private readonly ItemCatalogue _catalogue = TestWorld.Catalogue();
-    private readonly ServedModel _model = TestWorld.Served();
+    private readonly ModelSnapshot _model = TestWorld.Served();
 
     [Fact]
     public async Task With_alpha_high_stored_scores_that_invert_the_model_order_invert_the_feed()
     {
         var candidates = Candidates("1", "2", "3", "4", "5", "6");
         var inverted = Inverted(candidates);
-        var result = await ReRanker(enabled: true, alpha: 0.9f).ReRankAsync(Context(scores: inverted), candidates, CancellationToken.None);
+        var result = await Reranker(enabled: true, alpha: 0.9f).RerankAsync(Context(scores: inverted), candidates, CancellationToken.None);
 
         Assert.True(result.Reordered);
         Assert.Null(result.DegradedNote);
@@ -30,14 +30,14 @@ public class LlmFeedReRankerTests
         var finals = result.Items.Select(i => i.FinalScore!.Value).ToList();
         Assert.Equal(finals.OrderByDescending(f => f), finals);
         Assert.Equal(0.1f * 0f + 0.9f * 1f, finals[0], 4);
-        Assert.All(result.Items, i => Assert.StartsWith(LlmFeedReRanker.LlmReason, i.Reason, StringComparison.Ordinal));
+        Assert.All(result.Items, i => Assert.StartsWith(LlmFeedReranker.LlmReason, i.Reason, StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task With_alpha_zero_the_model_order_stands_even_with_scores()
     {
         var candidates = Candidates("1", "2", "3", "4");
-        var result = await ReRanker(enabled: true, alpha: 0f).ReRankAsync(Context(scores: Inverted(candidates)), candidates, CancellationToken.None);
+        var result = await Reranker(enabled: true, alpha: 0f).RerankAsync(Context(scores: Inverted(candidates)), candidates, CancellationToken.None);
         Assert.Equal(["1", "2", "3", "4"], result.Items.Select(i => _catalogue.ItemIdOf(i.Item)));
     }
 
@@ -46,7 +46,7 @@ public class LlmFeedReRankerTests
     {
         var candidates = Candidates("1", "2", "3");
         var scores = new Dictionary<string, float>(StringComparer.Ordinal) { ["1"] = 0.2f, ["3"] = 0.8f };
-        var result = await ReRanker(enabled: true, alpha: 0.5f).ReRankAsync(Context(scores: scores), candidates, CancellationToken.None);
+        var result = await Reranker(enabled: true, alpha: 0.5f).RerankAsync(Context(scores: scores), candidates, CancellationToken.None);
         var unscored = result.Items.Single(i => _catalogue.ItemIdOf(i.Item) == "2");
         Assert.Null(unscored.RerankScore);
         Assert.Contains("the mean 0.50 stands in", unscored.Reason, StringComparison.Ordinal);
@@ -56,11 +56,11 @@ public class LlmFeedReRankerTests
     public async Task Without_scores_the_model_order_is_served_and_degraded_only_when_the_LLM_is_unavailable()
     {
         var candidates = Candidates("1", "2", "3");
-        var pending = await ReRanker(enabled: true, alpha: 0.5f).ReRankAsync(Context(), candidates, CancellationToken.None);
+        var pending = await Reranker(enabled: true, alpha: 0.5f).RerankAsync(Context(), candidates, CancellationToken.None);
         Assert.False(pending.Reordered);
         Assert.Null(pending.DegradedNote);
 
-        var down = await ReRanker(enabled: true, alpha: 0.5f).ReRankAsync(Context(unavailable: "LLM re-rank failed (server_error)"), candidates, CancellationToken.None);
+        var down = await Reranker(enabled: true, alpha: 0.5f).RerankAsync(Context(unavailable: "LLM re-rank failed (server_error)"), candidates, CancellationToken.None);
         Assert.False(down.Reordered);
         Assert.Equal(["1", "2", "3"], down.Items.Select(i => _catalogue.ItemIdOf(i.Item)));
         Assert.Contains("server_error", down.DegradedNote, StringComparison.Ordinal);
@@ -70,8 +70,8 @@ public class LlmFeedReRankerTests
     public async Task Stale_scores_still_serve_while_the_LLM_is_unavailable()
     {
         var candidates = Candidates("1", "2", "3");
-        var result = await ReRanker(enabled: true, alpha: 0.9f)
-            .ReRankAsync(Context(scores: Inverted(candidates), unavailable: "LLM unavailable (circuit Open)"), candidates, CancellationToken.None);
+        var result = await Reranker(enabled: true, alpha: 0.9f)
+            .RerankAsync(Context(scores: Inverted(candidates), unavailable: "LLM unavailable (circuit Open)"), candidates, CancellationToken.None);
         Assert.True(result.Reordered);
         Assert.Null(result.DegradedNote);
         Assert.Equal("3", _catalogue.ItemIdOf(result.Items[0].Item));
@@ -82,17 +82,17 @@ public class LlmFeedReRankerTests
     {
         // Items 1..5 are clusters 0..4; the user says they like cluster 3's genre.
         var candidates = Candidates("1", "2", "3", "4", "5");
-        var result = await ReRanker(enabled: false, alpha: 0.9f).ReRankAsync(Context(preferences: "cluster3 please"), candidates, CancellationToken.None);
+        var result = await Reranker(enabled: false, alpha: 0.9f).RerankAsync(Context(preferences: "cluster3 please"), candidates, CancellationToken.None);
         Assert.True(result.Reordered);
         Assert.Equal("4", _catalogue.ItemIdOf(result.Items[0].Item));
-        Assert.All(result.Items, i => Assert.StartsWith(LlmFeedReRanker.TfIdfReason, i.Reason, StringComparison.Ordinal));
+        Assert.All(result.Items, i => Assert.StartsWith(LlmFeedReranker.TfIdfReason, i.Reason, StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task With_the_LLM_off_a_user_who_wrote_nothing_keeps_the_model_order()
     {
         var candidates = Candidates("1", "2", "3");
-        var result = await ReRanker(enabled: false, alpha: 0.9f).ReRankAsync(Context(), candidates, CancellationToken.None);
+        var result = await Reranker(enabled: false, alpha: 0.9f).RerankAsync(Context(), candidates, CancellationToken.None);
         Assert.False(result.Reordered);
         Assert.Null(result.DegradedNote);
         Assert.Equal(["1", "2", "3"], result.Items.Select(i => _catalogue.ItemIdOf(i.Item)));
@@ -111,7 +111,7 @@ public class LlmFeedReRankerTests
             ExcludedItemIds = state.ExcludedItemIds(),
             Depth = 5,
         };
-        var pipeline = new FeedPipeline(_catalogue, new FakeScorer(_catalogue, _model), ReRanker(enabled: true, alpha: 0.9f),
+        var pipeline = new FeedPipeline(_catalogue, new FakeScorer(_catalogue, _model), Reranker(enabled: true, alpha: 0.9f),
             new FeedOptions { ScoringBudgetMs = 1_000, ReRankPoolSize = 20 }, TimeProvider.System, NullLogger<FeedPipeline>.Instance);
 
         var model = await pipeline.BuildAsync(input);
@@ -128,13 +128,13 @@ public class LlmFeedReRankerTests
         Assert.Equal(last, reranked.Feed.Items[0].ItemId);
         Assert.Equal(1f, reranked.Feed.Items[0].RerankScore);
         Assert.NotNull(reranked.Feed.Items[0].FinalScore);
-        Assert.All(reranked.Feed.Items, i => Assert.Equal(FeedPipeline.ReRankedStage, i.Stage));
+        Assert.All(reranked.Feed.Items, i => Assert.Equal(FeedPipeline.RerankedStage, i.Stage));
     }
 
-    private LlmFeedReRanker ReRanker(bool enabled, float alpha) =>
-        new(new FixedStatus(enabled), new TfIdfReRanker(50), Options.Create(new LlmOptions { FusionAlpha = alpha, Endpoint = enabled ? "http://llm/v1" : null }));
+    private LlmFeedReranker Reranker(bool enabled, float alpha) =>
+        new(new FixedStatus(enabled), new TfIdfReranker(50), Options.Create(new LlmOptions { FusionAlpha = alpha, Endpoint = enabled ? "http://llm/v1" : null }));
 
-    private ReRankContext Context(IReadOnlyDictionary<string, float>? scores = null, string? unavailable = null, string? preferences = null) =>
+    private RerankContext Context(IReadOnlyDictionary<string, float>? scores = null, string? unavailable = null, string? preferences = null) =>
         new("u", preferences, null, [], _catalogue, 10)
         {
             RerankScores = scores ?? new Dictionary<string, float>(StringComparer.Ordinal),
