@@ -51,7 +51,6 @@ public static class ServiceExtensions
             services.AddHostedService<ServingStartup>();
             services.AddHostedService<ModelWatcher>();
             builder.AddLlmRecLlmLayer();
-            services.TryAddSingleton<IReranker, IdentityReRanker>();
             services.AddSingleton<FeedPipeline>();
             services.AddSingleton<EventIngestor>();
             services.AddSingleton<IEventIngestor>(sp => sp.GetRequiredService<EventIngestor>());
