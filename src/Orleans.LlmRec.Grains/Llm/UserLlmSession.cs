@@ -16,6 +16,9 @@ namespace Orleans.LlmRec.Grains.Llm;
 /// </summary>
 public sealed partial class UserLlmSession
 {
+    /// <summary>The shortest wait the profile timer is set for, so a due time in the past never spins.</summary>
+    private static readonly TimeSpan MinimumTimerDelay = TimeSpan.FromSeconds(1);
+
     private readonly string _userId;
     private readonly IUserLlmResults _results;
     private readonly UserLlmServices _llm;
@@ -26,11 +29,19 @@ public sealed partial class UserLlmSession
     private long _lastProfileRequestVersion;
     private RerankInFlight? _rerankInFlight;
     private string? _rerankFailure;
+    private readonly IGrainBase? _timerHost;
+    private readonly Func<Task> _onProfileDue;
+    private IGrainTimer? _profileTimer;
 
     /// <param name="results">Where the queue delivers results: this user's grain.</param>
     /// <param name="state">The state the grain activated with; versions keep rising from what it stored.</param>
-    public UserLlmSession(string userId, IUserLlmResults results, UserLlmServices llm, ItemCatalogue catalogue, ILogger logger, UserState state)
+    /// <param name="timerHost">The grain whose timer checks for a profile due with time alone (none in tests).</param>
+    /// <param name="onProfileDue">What the timer runs, on the grain's turn.</param>
+    public UserLlmSession(string userId, IUserLlmResults results, UserLlmServices llm, ItemCatalogue catalogue, ILogger logger, UserState state,
+        IGrainBase? timerHost = null, Func<Task>? onProfileDue = null)
     {
+        _timerHost = timerHost;
+        _onProfileDue = onProfileDue ?? (() => Task.CompletedTask);
         _userId = userId;
         _results = results;
         _llm = llm;
@@ -52,9 +63,6 @@ public sealed partial class UserLlmSession
 
     /// <summary>Marks a profile asked for (in the state, persisted by the caller's write) when one is due; true if so.</summary>
     public bool MarkProfileIfDue(UserState state, DateTimeOffset now) => state.Profile.MarkRequestedIfDue(_llm.Policy, _llm.Enabled, now);
-
-    /// <summary>When the profile check should run with no new event, or null.</summary>
-    public DateTimeOffset? NextProfileCheck(UserState state) => state.Profile.NextCheck(_llm.Policy, _llm.Enabled);
 
     /// <summary>Queues a profile job for a request <see cref="MarkProfileIfDue"/> marked.</summary>
     public void RequestProfile(UserState state, DateTimeOffset now)
@@ -166,6 +174,42 @@ public sealed partial class UserLlmSession
             default:
                 return false;
         }
+    }
+
+    /// <summary>
+    /// Sets the grain timer for the moment a pending profile refresh comes due with time alone (the <c>T</c> of
+    /// "N interactions or T"), or clears it. It does not keep the grain alive: an idle user is refreshed when they
+    /// come back.
+    /// </summary>
+    public void ScheduleProfileCheck(UserState state)
+    {
+        if (ProfileCheckDelay(state) is not { } delay || _timerHost is null)
+        {
+            _profileTimer?.Dispose();
+            _profileTimer = null;
+            return;
+        }
+        if (_profileTimer is not null)
+        {
+            _profileTimer.Change(delay, Timeout.InfiniteTimeSpan);
+            return;
+        }
+        var onDue = _onProfileDue;
+        _profileTimer = _timerHost.RegisterGrainTimer(_ => onDue(), new GrainTimerCreationOptions
+        {
+            DueTime = delay,
+            Period = Timeout.InfiniteTimeSpan,
+            Interleave = false,
+            KeepAlive = false,
+        });
+    }
+
+    /// <summary>How long until the profile check should run with no new event (at least a second), or null.</summary>
+    internal TimeSpan? ProfileCheckDelay(UserState state)
+    {
+        if (state.Profile.NextCheck(_llm.Policy, _llm.Enabled) is not { } at) return null;
+        var delay = at - Now;
+        return delay < MinimumTimerDelay ? MinimumTimerDelay : delay;
     }
 
     private LlmJobPriority PriorityAt(DateTimeOffset now) =>

@@ -26,18 +26,14 @@ public sealed partial class UserGrain(
     public const string StorageName = "users";
     public const string StateName = "user";
 
-    /// <summary>The shortest wait the profile timer is set for, so a due time in the past never spins.</summary>
-    private static readonly TimeSpan MinimumTimerDelay = TimeSpan.FromSeconds(1);
-
     private readonly FeedOptions _options = options.Value;
     private UserLlmSession _llm = null!;
-    private IGrainTimer? _profileTimer;
 
     private string UserId => this.GetPrimaryKeyString();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _llm = new UserLlmSession(UserId, this.AsReference<IUserLlmResults>(), llm, serving.Catalogue, logger, state.State);
+        _llm = new UserLlmSession(UserId, this.AsReference<IUserLlmResults>(), llm, serving.Catalogue, logger, state.State, this, OnProfileTimerAsync);
         if (!state.RecordExists)
         {
             // A user of the training data set starts from their training history, so their first feed is personal.
@@ -45,7 +41,7 @@ public sealed partial class UserGrain(
             var seeded = state.State.History.SeedFrom(serving.Catalogue.TrainingHistoryOf(UserId));
             if (seeded > 0 && _llm.Enabled) state.State.Profile.CountChanges(seeded, _llm.Now);
         }
-        ScheduleProfileCheck();
+        _llm.ScheduleProfileCheck(state.State);
         return Task.CompletedTask;
     }
 
@@ -112,7 +108,7 @@ public sealed partial class UserGrain(
         if (update.Outcome is LlmJobOutcome.Failed or LlmJobOutcome.Shed)
         {
             _llm.ProfileNotWritten(state.State, update, now);
-            ScheduleProfileCheck();
+            _llm.ScheduleProfileCheck(state.State);
             return;
         }
         await UpdateAsync(s => s.StoreProfile(update, now));
@@ -160,33 +156,6 @@ public sealed partial class UserGrain(
 
     private UserView View() => state.State.ToView(UserId, state.State.History.EmbeddingFor(serving.Current, serving.Catalogue)?.ModelVersion);
 
-    /// <summary>
-    /// Sets the grain timer for the moment a pending profile refresh comes due with time alone (the <c>T</c> of
-    /// "N interactions or T"). It does not keep the grain alive: an idle user is refreshed when they come back.
-    /// </summary>
-    private void ScheduleProfileCheck()
-    {
-        if (_llm.NextProfileCheck(state.State) is not { } at)
-        {
-            _profileTimer?.Dispose();
-            _profileTimer = null;
-            return;
-        }
-        var delay = TimeSpan.FromTicks(Math.Max((at - _llm.Now).Ticks, MinimumTimerDelay.Ticks));
-        if (_profileTimer is not null)
-        {
-            _profileTimer.Change(delay, Timeout.InfiniteTimeSpan);
-            return;
-        }
-        _profileTimer = this.RegisterGrainTimer(_ => OnProfileTimerAsync(), new GrainTimerCreationOptions
-        {
-            DueTime = delay,
-            Period = Timeout.InfiniteTimeSpan,
-            Interleave = false,
-            KeepAlive = false,
-        });
-    }
-
     /// <summary>Applies <paramref name="mutate"/>; when it changed something and a profile is now due, marks it (in the same write) and asks.</summary>
     private async Task UpdateAndRequestProfileAsync(Func<UserState, bool> mutate, DateTimeOffset now)
     {
@@ -198,7 +167,7 @@ public sealed partial class UserGrain(
             return true;
         });
         if (profileDue) _llm.RequestProfile(state.State, now);
-        ScheduleProfileCheck();
+        _llm.ScheduleProfileCheck(state.State);
     }
 
     private async Task OnProfileTimerAsync()
@@ -207,7 +176,7 @@ public sealed partial class UserGrain(
         var due = false;
         await UpdateAsync(s => due = _llm.MarkProfileIfDue(s, now));
         if (due) _llm.RequestProfile(state.State, now);
-        ScheduleProfileCheck();
+        _llm.ScheduleProfileCheck(state.State);
     }
 
     private async Task UpdateAsync(Func<UserState, bool> mutate)
