@@ -2,7 +2,6 @@ using Orleans.LlmRec.Abstractions;
 using Orleans.LlmRec.Grains.Catalogue;
 using Orleans.LlmRec.Grains.Feeds;
 using Orleans.LlmRec.Grains.Serving;
-using Orleans.LlmRec.Grains.Users;
 using Orleans.LlmRec.Recommendation.Data;
 using Orleans.LlmRec.Recommendation.Models;
 

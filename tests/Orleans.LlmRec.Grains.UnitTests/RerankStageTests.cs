@@ -3,7 +3,6 @@ using Microsoft.Extensions.Options;
 using Orleans.LlmRec.Abstractions;
 using Orleans.LlmRec.Grains.Catalogue;
 using Orleans.LlmRec.Grains.Feeds;
-using Orleans.LlmRec.Grains.Llm;
 using Orleans.LlmRec.Grains.Serving;
 using Orleans.LlmRec.Grains.Users;
 using Orleans.LlmRec.Llm;

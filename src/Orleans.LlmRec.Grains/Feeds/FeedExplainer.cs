@@ -2,7 +2,6 @@ using System.Globalization;
 using Orleans.LlmRec.Abstractions;
 using Orleans.LlmRec.Grains.Catalogue;
 using Orleans.LlmRec.Grains.Serving;
-using Orleans.LlmRec.Grains.Users;
 using Orleans.LlmRec.Recommendation.Models;
 
 namespace Orleans.LlmRec.Grains.Feeds;

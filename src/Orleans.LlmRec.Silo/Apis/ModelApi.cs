@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Http.HttpResults;
 using Orleans.LlmRec.Abstractions;
 using Orleans.LlmRec.Grains.Serving;
 using Orleans.LlmRec.Silo.Serving;

@@ -1,7 +1,6 @@
 using Orleans.Concurrency;
 using Orleans.LlmRec.Abstractions;
 using Orleans.LlmRec.Grains.Serving;
-using Orleans.Runtime;
 using Orleans.Runtime.Services;
 using Orleans.Services;
 
