@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.LlmRec.Abstractions;
-using Orleans.LlmRec.Grains.Serving;
 using Orleans.LlmRec.Grains.Catalogue;
+using Orleans.LlmRec.Grains.Serving;
 using Orleans.LlmRec.Scoring;
 
 namespace Orleans.LlmRec.Grains.Feeds;

@@ -5,7 +5,7 @@ using Orleans.LlmRec.Recommendation.Models;
 namespace Orleans.LlmRec.Grains.Serving;
 
 /// <summary>
-/// The model a silo serves, as the grains need it beside the scorer: the embedding model (item vectors for fold-in,
+/// One version of the model a silo serves, as the grains need it beside the scorer: the embedding model (item vectors for fold-in,
 /// similar items and explanations), its fold-in, and its version. Immutable, so a grain that took a reference keeps a
 /// consistent model for the whole request even if a newer one is swapped in meanwhile.
 /// </summary>

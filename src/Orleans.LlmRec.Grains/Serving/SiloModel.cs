@@ -4,8 +4,9 @@ using Orleans.LlmRec.Scoring;
 namespace Orleans.LlmRec.Grains.Serving;
 
 /// <summary>
-/// One per silo: the catalogue, the model grains fold users in with, and the scorer (one ONNX session per model per
-/// silo) that ranks items for them. The scorer must serve the same model version as <see cref="Current"/>.
+/// What this silo serves, one per silo: the catalogue, the current <see cref="ModelSnapshot"/> grains fold users in
+/// with, and the scorer (one ONNX session per model per silo) that ranks items for them. The scorer must serve the same
+/// model version as <see cref="Current"/>. Loaded, and reloaded, by the host (the silo's <c>SiloModelLoader</c>).
 /// </summary>
 public sealed class SiloModel
 {
