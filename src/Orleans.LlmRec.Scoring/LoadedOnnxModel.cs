@@ -6,8 +6,8 @@ using Orleans.LlmRec.Recommendation.Onnx;
 namespace Orleans.LlmRec.Scoring;
 
 /// <summary>
-/// One ONNX model loaded for scoring: its full-catalogue session, its candidate session when the file has a sibling, its serving
-/// (item_scores, contract 2) session when the file has that sibling, and a reference count. The scorer holds one
+/// One ONNX model loaded for scoring: its full-catalogue session, its candidate session when the file has a sibling,
+/// its serving (item_scores, contract 2) session when the file has that sibling, and a reference count. The scorer holds one
 /// reference while the model is current and every queued request holds one until its batch has run, so a swapped-out
 /// model is disposed exactly when its last in-flight request finishes.
 /// </summary>
