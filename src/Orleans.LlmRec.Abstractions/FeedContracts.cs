@@ -34,7 +34,10 @@ public sealed record FeedItem
     [Id(3)] public FeedExplanation? Explanation { get; init; }
 }
 
-/// <summary>A user's feed as the API returns it.</summary>
+/// <summary>
+/// A user's feed as the API returns it. Immutable: a user grain may hand the same object out again for every plain
+/// read of its unchanged feed, and the HTTP API may keep that object's serialised body.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("llmrec.Feed")]
 public sealed record Feed
 {
@@ -55,15 +58,6 @@ public sealed record Feed
 
     /// <summary>With <c>explain</c>: when <see cref="Profile"/> was written.</summary>
     [Id(8)] public DateTimeOffset? ProfileUpdatedAt { get; init; }
-
-    /// <summary>
-    /// True on the object a user grain hands out again for every plain read of its cached feed, so a co-hosted API may
-    /// keep that object's serialised body. Neither in the HTTP body nor in Orleans' wire format (no <c>[Id]</c>): a
-    /// copy that crossed silos reads false.
-    /// </summary>
-    [System.Text.Json.Serialization.JsonIgnore]
-    [field: NonSerialized]
-    public bool IsShared { get; init; }
 }
 
 /// <summary>What the caller asks of a feed.</summary>

@@ -1,8 +1,9 @@
 namespace Orleans.LlmRec.Abstractions;
 
 /// <summary>
-/// One user: recent interactions, folded-in embedding, profile and cached feed. Keyed by the external user id.
-/// The feed path is: ingest → user grain → candidates → score → re-rank → feed.
+/// One user, as clients see them: events in, feed and user view out, preferences set. Keyed by the external user id.
+/// The feed path is: ingest → user grain → candidates → score → re-rank → feed. The LLM's answers come back to the
+/// same grain through <see cref="IUserLlmResults"/>, which no client calls.
 /// </summary>
 /// <remarks>
 /// Response timeouts are short on purpose (Orleans' default is 30 s): a feed that is not ready in a few seconds is
@@ -27,25 +28,9 @@ public interface IUserGrain : IGrainWithStringKey
     [Alias("SetPreferences")]
     [ResponseTimeout(UserGrainTimeouts.Write)]
     Task<UserView> SetPreferencesAsync(string? preferences);
-
-    /// <summary>
-    /// Stores a profile the LLM layer wrote off the request path (the silo's work queue calls this when the job ends,
-    /// whatever the outcome). Older versions than the stored one are ignored.
-    /// </summary>
-    [Alias("ApplyProfile")]
-    [ResponseTimeout(UserGrainTimeouts.Write)]
-    Task ApplyProfileAsync(ProfileUpdate update);
-
-    /// <summary>
-    /// Stores re-rank scores the LLM layer produced off the request path, merged with earlier ones by item id (a newer
-    /// version wins per item); the next feed fuses them with the model's scores. Failures are remembered for labelling.
-    /// </summary>
-    [Alias("ApplyRerank")]
-    [ResponseTimeout(UserGrainTimeouts.Write)]
-    Task ApplyRerankAsync(RerankUpdate update);
 }
 
-/// <summary>Response timeouts of <see cref="IUserGrain"/> calls (TimeSpan text, as attributes need constants).</summary>
+/// <summary>Response timeouts of <see cref="IUserGrain"/> and <see cref="IUserLlmResults"/> calls (TimeSpan text, as attributes need constants).</summary>
 public static class UserGrainTimeouts
 {
     /// <summary>A feed is scored within a budget of tens of milliseconds and falls back otherwise; 3 s covers activation and a storage read.</summary>

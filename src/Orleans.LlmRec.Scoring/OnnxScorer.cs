@@ -23,14 +23,14 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
     private readonly SemaphoreSlim _swapLock = new(1, 1);
     private readonly int _selectionParallelism;
     private int _completionsInFlight;
-    private ServingModel _current;
+    private LoadedOnnxModel _current;
     private int _disposed;
     private long _requests;
     private long _batches;
     private int _largestBatch;
     private long _swaps;
 
-    private OnnxScorer(ServingModel initial, ScorerOptions options, ModelExpectation? expectation, ILogger logger)
+    private OnnxScorer(LoadedOnnxModel initial, ScorerOptions options, ModelExpectation? expectation, ILogger logger)
     {
         _current = initial;
         _options = options;
@@ -59,7 +59,7 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
         options ??= new ScorerOptions();
         options.ThrowIfInvalid();
         logger ??= NullLogger.Instance;
-        var model = ServingModel.Load(path, options, expectation, logger);
+        var model = LoadedOnnxModel.Load(path, options, expectation, logger);
         return new OnnxScorer(model, options, expectation, logger);
     }
 
@@ -80,7 +80,7 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
         Interlocked.Read(ref _requests), Interlocked.Read(ref _batches), Volatile.Read(ref _largestBatch), Interlocked.Read(ref _swaps));
 
     /// <summary>The model now serving, for tests that watch disposal of swapped-out models.</summary>
-    internal ServingModel CurrentServingModel => Volatile.Read(ref _current);
+    internal LoadedOnnxModel CurrentLoadedModel => Volatile.Read(ref _current);
 
     public async Task<ScoringResult> ScoreAsync(ScoringRequest request, CancellationToken cancellationToken = default)
     {
@@ -114,10 +114,10 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
         await _swapLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            ServingModel loaded;
+            LoadedOnnxModel loaded;
             try
             {
-                loaded = await Task.Run(() => ServingModel.Load(path, _options, expectation ?? _expectation, _logger), cancellationToken).ConfigureAwait(false);
+                loaded = await Task.Run(() => LoadedOnnxModel.Load(path, _options, expectation ?? _expectation, _logger), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -212,7 +212,7 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
         }
     }
 
-    private ServingModel AcquireCurrent()
+    private LoadedOnnxModel AcquireCurrent()
     {
         while (true)
         {
@@ -223,7 +223,7 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
         }
     }
 
-    private static void Validate(ScoringRequest request, ServingModel model)
+    private static void Validate(ScoringRequest request, LoadedOnnxModel model)
     {
         if (request.UserVector.Length != model.Dimension)
         {
@@ -255,7 +255,7 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
         return true;
     }
 
-    private static void CheckItems(ReadOnlySpan<int> items, ServingModel model, string what)
+    private static void CheckItems(ReadOnlySpan<int> items, LoadedOnnxModel model, string what)
     {
         foreach (var item in items)
         {
@@ -306,7 +306,7 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
     {
         // A batch can straddle a swap or mix full-catalogue and candidate requests: each group runs on its own
         // session, and every request on the model it took a reference on when it was queued.
-        var groups = new List<(ServingModel Model, bool Candidates, List<PendingRequest> Requests)>(1);
+        var groups = new List<(LoadedOnnxModel Model, bool Candidates, List<PendingRequest> Requests)>(1);
         foreach (var pending in batch)
         {
             if (pending.Completion.Task.IsCompleted)
@@ -388,7 +388,7 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
         private readonly CancellationTokenRegistration _cancellation;
         private int _finished;
 
-        public PendingRequest(ScoringRequest request, ServingModel model, CancellationToken cancellationToken)
+        public PendingRequest(ScoringRequest request, LoadedOnnxModel model, CancellationToken cancellationToken)
         {
             Request = request;
             Model = model;
@@ -406,7 +406,7 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
         }
 
         public ScoringRequest Request { get; }
-        public ServingModel Model { get; }
+        public LoadedOnnxModel Model { get; }
         public TaskCompletionSource<ScoringResult> Completion { get; }
 
         /// <summary>The request never reached the queue: cancel or fail it and drop its model reference.</summary>

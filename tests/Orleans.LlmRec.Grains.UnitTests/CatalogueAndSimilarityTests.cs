@@ -2,7 +2,6 @@ using Orleans.LlmRec.Abstractions;
 using Orleans.LlmRec.Grains.Catalogue;
 using Orleans.LlmRec.Grains.Feeds;
 using Orleans.LlmRec.Grains.Serving;
-using Orleans.LlmRec.Grains.Users;
 using Orleans.LlmRec.Recommendation.Data;
 using Orleans.LlmRec.Recommendation.Models;
 
@@ -64,7 +63,7 @@ public class CatalogueAndSimilarityTests
     public void Without_item_vectors_similar_items_fall_back_to_popular_ones()
     {
         var catalogue = TestWorld.Catalogue();
-        var popularity = new ServedModel(new EmbeddingModel(ModelKind.Popularity, 30, 40, 0), "pop-1");
+        var popularity = new ModelSnapshot(new EmbeddingModel(ModelKind.Popularity, 30, 40, 0), "pop-1");
         var similar = SimilarItemsFinder.Find(popularity, catalogue, item: 0, k: 3);
         Assert.Equal(FeedSource.Fallback, similar.Source);
         Assert.Equal(["2", "3", "4"], similar.Items.Select(i => i.ItemId));
@@ -76,7 +75,7 @@ public class CatalogueAndSimilarityTests
         var catalogue = TestWorld.Catalogue();
         catalogue.TryGetIndex("4", out var four);
         catalogue.TryGetIndex("1", out var one);
-        var item = new StoredFeedItem { ItemId = "9", ModelScore = 0.75f, Stage = FeedPipeline.ModelStage };
+        var item = new RankedFeedItem { ItemId = "9", ModelScore = 0.75f, Stage = FeedPipeline.ModelStage };
         var explanation = FeedExplainer.Explain(item, TestWorld.Served(), catalogue, [one, four]);
         Assert.Equal(0.75f, explanation.ModelScore);
         Assert.Equal("model", explanation.Stage);

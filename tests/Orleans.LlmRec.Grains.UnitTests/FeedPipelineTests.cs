@@ -4,39 +4,44 @@ using Orleans.LlmRec.Grains.Catalogue;
 using Orleans.LlmRec.Grains.Feeds;
 using Orleans.LlmRec.Grains.Serving;
 using Orleans.LlmRec.Grains.Users;
+using Orleans.LlmRec.Llm;
+using Orleans.LlmRec.Llm.Reranking;
 
 namespace Orleans.LlmRec.Grains.UnitTests;
 
 public class FeedPipelineTests
 {
     private readonly ItemCatalogue _catalogue = TestWorld.Catalogue();
-    private readonly ServedModel _model = TestWorld.Served();
+    private readonly ModelSnapshot _model = TestWorld.Served();
     private readonly FakeScorer _scorer;
 
     public FeedPipelineTests() => _scorer = new FakeScorer(_catalogue, _model);
 
-    private FeedPipeline Pipeline(IReRanker? reRanker = null, int budgetMs = 1_000) =>
-        new(_catalogue, _scorer, reRanker ?? new IdentityReRanker(), new FeedOptions { ScoringBudget = TimeSpan.FromMilliseconds(budgetMs) }, TimeProvider.System, NullLogger<FeedPipeline>.Instance);
+    /// <summary>The pipeline with the LLM off; <paramref name="inline"/> scores candidates for users who wrote something.</summary>
+    private FeedPipeline Pipeline(IReranker? inline = null, int budgetMs = 1_000) =>
+        new(_catalogue, _scorer, new RerankStage(new FixedStatus(false), inline ?? new TfIdfReranker(), new LlmOptions { FusionAlpha = 1f }),
+            new FeedOptions { ScoringBudget = TimeSpan.FromMilliseconds(budgetMs) }, TimeProvider.System, NullLogger<FeedPipeline>.Instance);
 
     /// <summary>A user who clicked item "3" (cluster 2) and disliked item "8" (cluster 2 as well).</summary>
-    private FeedInput UserWhoClickedThree(StoredFeed? lastGood = null, int depth = 10)
+    private FeedContext UserWhoClickedThree(RankedFeed? lastGood = null, int depth = 10, string? preferences = null)
     {
         var state = new UserState();
-        UserGrain.Apply(state, [TestWorld.Event("e1", "3"), TestWorld.Event("e2", "8", UserEventType.Dislike)]);
-        return new FeedInput
+        state.Apply([TestWorld.Event("e1", "3"), TestWorld.Event("e2", "8", UserEventType.Dislike)]);
+        return new FeedContext
         {
             UserId = "u",
             Model = _model,
-            Embedding = UserGrain.EmbeddingOf(state, _model, _catalogue),
-            ExcludedItemIds = state.ExcludedItemIds(),
+            Embedding = state.History.EmbeddingFor(_model, _catalogue),
+            Excluded = state.History.ExcludedIndexes(_catalogue),
             LastGoodFeed = lastGood,
             Depth = depth,
+            Preferences = preferences,
         };
     }
 
-    private static StoredFeed LastGood(params string[] items) => new()
+    private static RankedFeed LastGood(params string[] items) => new()
     {
-        Items = items.Select(i => new StoredFeedItem { ItemId = i, ModelScore = 1f, Stage = FeedPipeline.ModelStage }).ToList(),
+        Items = items.Select(i => new RankedFeedItem { ItemId = i, ModelScore = 1f, Stage = FeedPipeline.ModelStage }).ToList(),
         Source = FeedSource.Model,
         ModelVersion = "v0",
         GeneratedAt = DateTimeOffset.UnixEpoch,
@@ -59,7 +64,8 @@ public class FeedPipelineTests
     [Fact]
     public async Task A_cold_user_gets_popular_items_without_being_degraded()
     {
-        var input = UserWhoClickedThree() with { Embedding = null, ExcludedItemIds = new HashSet<string> { "1" } };
+        _catalogue.TryGetIndex("1", out var one);
+        var input = UserWhoClickedThree() with { Embedding = null, Excluded = [one] };
         var outcome = await Pipeline().BuildAsync(input);
         Assert.False(outcome.Personalised);
         Assert.False(outcome.Degraded);
@@ -109,59 +115,71 @@ public class FeedPipelineTests
     [Fact]
     public async Task A_re_ranker_that_reorders_makes_the_source_reranked()
     {
-        var outcome = await Pipeline(new ReversingReRanker()).BuildAsync(UserWhoClickedThree(depth: 4));
+        var modelOrder = (await Pipeline().BuildAsync(UserWhoClickedThree(depth: 4))).Feed.Items.Select(i => i.ItemId).ToList();
+        var outcome = await Pipeline(new ReversingReranker()).BuildAsync(UserWhoClickedThree(depth: 4, preferences: "anything"));
         Assert.True(outcome.Personalised);
         Assert.Equal(FeedSource.Reranked, outcome.Feed.Source);
-        Assert.All(outcome.Feed.Items, i => Assert.Equal(FeedPipeline.ReRankedStage, i.Stage));
-        Assert.Equal("reversed", outcome.Feed.Items[0].Reason);
-        Assert.Equal(0f, outcome.Feed.Items[0].RerankScore);
+        Assert.All(outcome.Feed.Items, i => Assert.Equal(FeedPipeline.RerankedStage, i.Stage));
+        Assert.StartsWith(RerankStage.TfIdfReason, outcome.Feed.Items[0].Reason, StringComparison.Ordinal);
+        Assert.Equal(1f, outcome.Feed.Items[0].RerankScore);
+        // With α 1 the re-rank score alone decides: the reverser's order.
+        Assert.Equal(modelOrder.AsEnumerable().Reverse(), outcome.Feed.Items.Select(i => i.ItemId));
     }
 
     [Fact]
     public async Task A_failing_re_ranker_keeps_the_model_order_and_marks_the_feed_degraded()
     {
         var expected = (await Pipeline().BuildAsync(UserWhoClickedThree(depth: 4))).Feed.Items.Select(i => i.ItemId).ToList();
-        var outcome = await Pipeline(new ThrowingReRanker()).BuildAsync(UserWhoClickedThree(depth: 4));
+        var outcome = await Pipeline(new ThrowingReranker()).BuildAsync(UserWhoClickedThree(depth: 4, preferences: "anything"));
         Assert.True(outcome.Degraded);
         Assert.False(outcome.Personalised);
         Assert.Equal(FeedSource.Model, outcome.Feed.Source);
         Assert.Equal(expected, outcome.Feed.Items.Select(i => i.ItemId));
-        Assert.Contains("re-ranker 'throwing' failed", outcome.Note, StringComparison.Ordinal);
+        Assert.Contains("re-ranker 'tfidf' failed (HttpRequestException)", outcome.Note, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task A_re_ranker_may_not_invent_items()
+    public async Task Scores_for_items_that_are_not_candidates_change_nothing()
     {
-        var outcome = await Pipeline(new InventingReRanker()).BuildAsync(UserWhoClickedThree(depth: 4));
-        Assert.True(outcome.Degraded);
-        Assert.Equal(FeedSource.Model, outcome.Feed.Source);
+        var expected = (await Pipeline().BuildAsync(UserWhoClickedThree(depth: 4))).Feed.Items.Select(i => i.ItemId).ToList();
+        var outcome = await Pipeline(new InventingReranker()).BuildAsync(UserWhoClickedThree(depth: 4, preferences: "anything"));
+        Assert.False(outcome.Degraded);
+        Assert.Equal(expected, outcome.Feed.Items.Select(i => i.ItemId));
         Assert.DoesNotContain(outcome.Feed.Items, i => i.ItemId == "3");
+        Assert.All(outcome.Feed.Items, i => Assert.Null(i.RerankScore));
     }
 
-    private sealed class ReversingReRanker : IReRanker
+    /// <summary>Scores the candidates sent from 0 (the model's best) to 1 (its worst).</summary>
+    private sealed class ReversingReranker : IReranker
     {
-        public string Name => "reversing";
+        public RerankSource Source => RerankSource.TfIdf;
 
-        public Task<ReRankResult> ReRankAsync(ReRankContext context, IReadOnlyList<ScoredCandidate> candidates, CancellationToken cancellationToken) =>
-            Task.FromResult(new ReRankResult(candidates.Reverse().Select((c, rank) => new ReRankedCandidate(c.Item, c.ModelScore, rank, "reversed")).ToList(), true));
+        public int EstimateTokens(RerankRequest request) => 0;
+
+        public Task<RerankResult> RerankAsync(RerankRequest request, CancellationToken cancellationToken = default) =>
+            Task.FromResult(new RerankResult(LlmResultStatus.Succeeded,
+                request.Candidates.Select((c, rank) => (c.ItemId, Score: (float)rank / (request.Candidates.Count - 1))).ToDictionary(x => x.ItemId, x => x.Score),
+                RerankSource.TfIdf, LlmUsage.None, default));
     }
 
-    private sealed class ThrowingReRanker : IReRanker
+    private sealed class ThrowingReranker : IReranker
     {
-        public string Name => "throwing";
+        public RerankSource Source => RerankSource.TfIdf;
 
-        public Task<ReRankResult> ReRankAsync(ReRankContext context, IReadOnlyList<ScoredCandidate> candidates, CancellationToken cancellationToken) =>
+        public int EstimateTokens(RerankRequest request) => 0;
+
+        public Task<RerankResult> RerankAsync(RerankRequest request, CancellationToken cancellationToken = default) =>
             throw new HttpRequestException("LLM endpoint down");
     }
 
-    private sealed class InventingReRanker : IReRanker
+    /// <summary>Answers with a score for an item the user has seen, which no candidate is.</summary>
+    private sealed class InventingReranker : IReranker
     {
-        public string Name => "inventing";
+        public RerankSource Source => RerankSource.TfIdf;
 
-        public Task<ReRankResult> ReRankAsync(ReRankContext context, IReadOnlyList<ScoredCandidate> candidates, CancellationToken cancellationToken)
-        {
-            context.Catalogue.TryGetIndex("3", out var seen);
-            return Task.FromResult(new ReRankResult([new ReRankedCandidate(seen, 9f, 9f, "seen before")], true));
-        }
+        public int EstimateTokens(RerankRequest request) => 0;
+
+        public Task<RerankResult> RerankAsync(RerankRequest request, CancellationToken cancellationToken = default) =>
+            Task.FromResult(new RerankResult(LlmResultStatus.Succeeded, new Dictionary<string, float> { ["3"] = 1f }, RerankSource.TfIdf, LlmUsage.None, default));
     }
 }

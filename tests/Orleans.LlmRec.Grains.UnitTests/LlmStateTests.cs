@@ -14,39 +14,54 @@ public class LlmStateTests
     [Fact]
     public void A_newer_answer_wins_per_item_and_a_late_older_one_only_fills_gaps()
     {
-        var state = new UserState();
-        Assert.True(state.MergeRerankScores([Score("a", 0.9f), Score("b", 0.8f)], version: 20, "new", Now));
-        Assert.True(state.MergeRerankScores([Score("a", 0.1f), Score("c", 0.3f)], version: 10, "old", Now));
+        var stored = new RerankScores();
+        Assert.True(stored.Merge([Score("a", 0.9f), Score("b", 0.8f)], version: 20, "new", Now, NoneExcluded));
+        Assert.True(stored.Merge([Score("a", 0.1f), Score("c", 0.3f)], version: 10, "old", Now, NoneExcluded));
 
-        var scores = state.RerankScoreMap();
+        var scores = stored.Scores.ToDictionary(x => x.ItemId, x => x.Score);
         Assert.Equal(0.9f, scores["a"]);
         Assert.Equal(0.8f, scores["b"]);
         Assert.Equal(0.3f, scores["c"]);
-        Assert.Equal("new", state.RerankContextKey);
-        Assert.Equal(20, state.RerankVersion);
+        Assert.Equal("new", stored.ContextKey);
+        Assert.Equal(20, stored.Version);
     }
 
     [Fact]
     public void Scores_of_seen_items_are_dropped_and_the_newest_are_kept_within_the_bound()
     {
         var state = new UserState();
-        state.AddInteraction(new InteractionRecord { ItemId = "seen", Type = UserEventType.Click, Timestamp = Now });
-        state.MergeRerankScores([Score("seen", 1f), Score("x", 0.5f)], version: 1, "k", Now);
-        Assert.Equal(["x"], state.RerankScoreMap().Keys);
+        state.History.AddInteraction(new InteractionRecord { ItemId = "seen", Type = UserEventType.Click, Timestamp = Now });
+        Assert.True(state.StoreRerank(Update([Score("seen", 1f), Score("x", 0.5f)], version: 1), Now));
+        Assert.Equal(["x"], state.Rerank.Scores.Select(x => x.ItemId));
 
         for (var v = 2; v < 10; v++)
         {
-            state.MergeRerankScores(Enumerable.Range(0, 50).Select(i => Score($"v{v}-{i}", 0.5f)).ToList(), version: v, "k", Now);
+            state.StoreRerank(Update(Enumerable.Range(0, 50).Select(i => Score($"v{v}-{i}", 0.5f)).ToList(), version: v), Now);
         }
-        Assert.Equal(UserState.RerankScoreCapacity, state.RerankScores.Count);
-        Assert.All(state.RerankScores, s => Assert.True(s.Version >= 6));
+        Assert.Equal(RerankScores.Capacity, state.Rerank.Count);
+        Assert.All(state.Rerank.Scores, s => Assert.True(s.Version >= 6));
+    }
+
+    [Fact]
+    public void Stored_scores_are_looked_up_by_dense_index_and_the_view_follows_each_merge()
+    {
+        var catalogue = TestWorld.Catalogue();
+        var stored = new RerankScores();
+        Assert.Empty(stored.ByIndex(catalogue));
+        stored.Merge([Score("3", 0.7f), Score("not-in-catalogue", 1f)], version: 1, "k", Now, NoneExcluded);
+        catalogue.TryGetIndex("3", out var three);
+        Assert.Equal(0.7f, Assert.Single(stored.ByIndex(catalogue)).Value);
+        Assert.Equal(three, stored.ByIndex(catalogue).Keys.Single());
+
+        stored.Merge([Score("4", 0.2f)], version: 2, "k", Now, NoneExcluded);
+        Assert.Equal(2, stored.ByIndex(catalogue).Count);
     }
 
     [Fact]
     public void Top_items_rank_by_signal_strength_then_recency_and_leave_out_dislikes()
     {
         var catalogue = TestWorld.Catalogue();
-        var state = new UserState();
+        var state = new UserHistory();
         state.AddInteraction(Record("1", UserEventType.View));
         state.AddInteraction(Record("2", UserEventType.Click));
         state.AddInteraction(Record("3", UserEventType.Rating, 5f));
@@ -82,7 +97,7 @@ public class LlmStateTests
     {
         var written = LlmRequests.ToUpdate(new ProfileResult(LlmResultStatus.Succeeded, "Likes heists.", ProfileSource.Llm, LlmUsage.None), version: 7);
         Assert.Equal(LlmJobOutcome.Succeeded, written.Outcome);
-        Assert.Equal(LlmRequests.LlmSource, written.Source);
+        Assert.Equal(UserProfile.LlmSource, written.Source);
         Assert.Equal(7, written.Version);
 
         var shed = LlmRequests.ToUpdate(new ProfileResult(LlmResultStatus.Shed, null, ProfileSource.Llm, LlmUsage.None, "full"), version: 8);
@@ -94,6 +109,11 @@ public class LlmStateTests
         Assert.Empty(failed.Scores);
         Assert.Equal(LlmFailure.Malformed, failed.Error);
     }
+
+    private static readonly IReadOnlySet<string> NoneExcluded = new HashSet<string>();
+
+    private static RerankUpdate Update(IReadOnlyList<ItemScore> scores, long version) =>
+        new() { Version = version, Outcome = LlmJobOutcome.Succeeded, Scores = scores, ContextKey = "k" };
 
     private static ItemScore Score(string itemId, float score) => new() { ItemId = itemId, Score = score };
 

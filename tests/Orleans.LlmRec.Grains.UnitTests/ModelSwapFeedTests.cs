@@ -17,17 +17,18 @@ public class ModelSwapFeedTests
     {
         var scoredBy = TestWorld.Served(version: "v2");
         var foldedWith = TestWorld.Served(version: "v1");
-        var pipeline = new FeedPipeline(_catalogue, new FakeScorer(_catalogue, scoredBy), new IdentityReRanker(),
+        var pipeline = new FeedPipeline(_catalogue, new FakeScorer(_catalogue, scoredBy),
+            new RerankStage(new FixedStatus(false), new Orleans.LlmRec.Llm.Reranking.TfIdfReranker(), new Orleans.LlmRec.Llm.LlmOptions()),
             new FeedOptions { ScoringBudget = TimeSpan.FromSeconds(1) }, TimeProvider.System, NullLogger<FeedPipeline>.Instance);
         var state = new UserState();
-        UserGrain.Apply(state, [TestWorld.Event("e1", "3")]);
+        state.Apply([TestWorld.Event("e1", "3")]);
 
-        var outcome = await pipeline.BuildAsync(new FeedInput
+        var outcome = await pipeline.BuildAsync(new FeedContext
         {
             UserId = "u",
             Model = foldedWith,
-            Embedding = UserGrain.EmbeddingOf(state, foldedWith, _catalogue),
-            ExcludedItemIds = state.ExcludedItemIds(),
+            Embedding = state.History.EmbeddingFor(foldedWith, _catalogue),
+            Excluded = state.History.ExcludedIndexes(_catalogue),
             Depth = 5,
         });
 
@@ -41,7 +42,7 @@ public class ModelSwapFeedTests
     public void Replacing_the_served_model_returns_the_old_one_and_refuses_another_item_map()
     {
         var first = TestWorld.Served(version: "v1");
-        var serving = new ModelServing(_catalogue, first, new FakeScorer(_catalogue, first));
+        var serving = new SiloModel(_catalogue, first, new FakeScorer(_catalogue, first));
 
         var previous = serving.Replace(TestWorld.Served(version: "v2"));
         Assert.Same(first, previous);

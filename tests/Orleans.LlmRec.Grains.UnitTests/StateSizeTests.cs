@@ -26,30 +26,33 @@ public class StateSizeTests(ITestOutputHelper output)
     {
         var state = FullState();
         var bytes = Serializer.SerializeToArray(state);
-        output.WriteLine($"full user state: {bytes.Length:N0} bytes (history {state.History.Count}, event ids {state.RecentEventIds.Count}, " +
-                         $"disliked {state.DislikedItems.Count}, feed {state.LastGoodFeed!.Items.Count}, dimension {Dimension})");
+        output.WriteLine($"full user state: {bytes.Length:N0} bytes (history {state.History.Count}, event ids {state.History.RecentEventIds.Count}, " +
+                         $"disliked {state.History.DislikedItems.Count}, feed {state.Feed.LastGood!.Items.Count}, dimension {Dimension})");
         output.WriteLine($"empty user state: {Serializer.SerializeToArray(new UserState()).Length:N0} bytes");
         output.WriteLine($"typical user (50 interactions, feed of 50): {Serializer.SerializeToArray(TypicalState()).Length:N0} bytes");
         // Bounded: the full state must not exceed 40 KB whatever the user does.
         Assert.InRange(bytes.Length, 10_000, 40_000);
 
         var copy = Serializer.Deserialize<UserState>(bytes)!;
-        Assert.Equal(state.History, copy.History);
-        Assert.Equal(state.RecentEventIds, copy.RecentEventIds);
-        Assert.Equal(state.DislikedItems, copy.DislikedItems);
+        Assert.Equal(state.History.Interactions, copy.History.Interactions);
+        Assert.Equal(state.History.RecentEventIds, copy.History.RecentEventIds);
+        Assert.Equal(state.History.DislikedItems, copy.History.DislikedItems);
         Assert.Equal(state.Preferences, copy.Preferences);
-        Assert.Equal(state.TotalInteractions, copy.TotalInteractions);
-        Assert.True(copy.HasSeenEvent($"full-{UserState.EventIdCapacity + 499}"));
-        Assert.True(copy.HasSeenEvent("full-500"));
-        Assert.False(copy.HasSeenEvent("full-499"));
+        Assert.Equal(state.History.TotalInteractions, copy.History.TotalInteractions);
+        Assert.True(copy.History.HasSeenEvent($"full-{UserHistory.EventIdCapacity + 499}"));
+        Assert.True(copy.History.HasSeenEvent("full-500"));
+        Assert.False(copy.History.HasSeenEvent("full-499"));
+        Assert.Equal(state.Profile.Text, copy.Profile.Text);
+        Assert.Equal(state.Profile.Version, copy.Profile.Version);
+        Assert.Equal(state.Rerank.Scores, copy.Rerank.Scores);
+        Assert.Equal(state.Rerank.ContextKey, copy.Rerank.ContextKey);
         // Recomputed rather than stored: the embedding (from the history). The feed comes back as a fallback only:
         // ids and model scores, not current, so the next request rebuilds it.
-        Assert.Null(copy.Embedding);
-        Assert.Null(copy.LastGoodFeed);
-        copy.RestoreLastGoodFeed();
-        Assert.Equal(state.LastGoodFeed!.Items.Select(i => (i.ItemId, i.ModelScore)), copy.LastGoodFeed!.Items.Select(i => (i.ItemId, i.ModelScore)));
-        Assert.Equal(state.LastGoodFeed.ModelVersion, copy.LastGoodFeed.ModelVersion);
-        Assert.False(copy.FeedIsCurrent);
+        Assert.Null(copy.History.Embedding);
+        Assert.False(copy.Feed.IsCurrent);
+        Assert.Equal(state.Feed.LastGood!.Items.Select(i => (i.ItemId, i.ModelScore)), copy.Feed.LastGood!.Items.Select(i => (i.ItemId, i.ModelScore)));
+        Assert.Equal(state.Feed.LastGood.ModelVersion, copy.Feed.LastGood.ModelVersion);
+        Assert.All(copy.Feed.LastGood.Items, i => Assert.Equal(FeedPipeline.ModelStage, i.Stage));
     }
 
     [Fact]
@@ -57,56 +60,43 @@ public class StateSizeTests(ITestOutputHelper output)
     {
         // The ingestion benchmark's user: 200 seeded interactions and 200 recent event ids, no feed, no LLM state.
         var state = new UserState();
-        for (var i = 0; i < UserState.HistoryCapacity; i++)
+        for (var i = 0; i < UserHistory.HistoryCapacity; i++)
         {
-            state.TryRecord(TestWorld.Event($"in-1-{i % 8}-{i}", (1_000 + i).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            state.History.TryRecord(TestWorld.Event($"in-1-{i % 8}-{i}", (1_000 + i).ToString(System.Globalization.CultureInfo.InvariantCulture)));
         }
         var bytes = Serializer.SerializeToArray(state).Length;
-        // The same data in the list layout stored before (ids 0 and 1), for comparison.
-        var listLayout = Serializer.SerializeToArray(new UserState
-        {
-            LegacyHistory = [.. state.History],
-            LegacyRecentEventIds = [.. state.RecentEventIds],
-            TotalInteractions = state.TotalInteractions,
-        }).Length;
-        output.WriteLine($"200 clicks and 200 event ids: {bytes:N0} bytes (list layout: {listLayout:N0} bytes)");
+        output.WriteLine($"200 clicks and 200 event ids: {bytes:N0} bytes");
         // Per click: a 4-byte item id with its length byte, the type byte, 8 bytes of ticks and 2 of offset; 8 bytes
         // per event-id hash; a few bytes of framing.
         Assert.InRange(bytes, 200 * 16 + 200 * 8, 200 * 16 + 200 * 8 + 100);
-        Assert.True(bytes < listLayout);
     }
 
     [Fact]
-    public void State_stored_in_the_list_layout_is_moved_to_the_compact_one()
+    public void Every_part_of_the_state_round_trips_and_what_is_kept_in_memory_only_does_not()
     {
-        // What reading a state written before the compact layout gives: ids 0 and 1 filled, the new ones empty.
-        var hashes = Enumerable.Range(0, UserState.EventIdCapacity + 3).Select(i => EventIdHash.Of($"old-{i}")).ToList();
-        var old = new UserState
-        {
-            LegacyHistory = Enumerable.Range(0, UserState.HistoryCapacity + 2)
-                .Select(i => new InteractionRecord { ItemId = $"{i}", Type = UserEventType.Click, Timestamp = DateTimeOffset.UnixEpoch.AddSeconds(i) })
-                .ToList(),
-            LegacyRecentEventIds = hashes,
-        };
-        var read = Serializer.Deserialize<UserState>(Serializer.SerializeToArray(old))!;
-        Assert.Empty(read.History);
-        Assert.True(read.UpgradeStoredLayout());
-        Assert.False(read.UpgradeStoredLayout());
-        Assert.Null(read.LegacyHistory);
-        Assert.Null(read.LegacyRecentEventIds);
-        // The bounds still hold, keeping the newest.
-        Assert.Equal(Enumerable.Range(2, UserState.HistoryCapacity).Select(i => $"{i}"), read.History.Select(h => h.ItemId));
-        Assert.Equal(hashes.Skip(3), read.RecentEventIds);
-        Assert.True(read.HasSeenEvent($"old-{UserState.EventIdCapacity + 2}"));
-        Assert.False(read.HasSeenEvent("old-2"));
+        var state = TypicalState();
+        Assert.True(state.Feed.IsCurrent);
+        state.SetPreferences("  heists and capers ");
+        // New preferences steer the re-ranker: the cached feed is no longer current, but stays the last good one.
+        Assert.False(state.Feed.IsCurrent);
+        state.Profile.CountChanges(3, DateTimeOffset.UnixEpoch);
+        var copy = Serializer.Deserialize<UserState>(Serializer.SerializeToArray(state))!;
+        Assert.Equal("heists and capers", copy.Preferences);
+        Assert.Equal(3, copy.Profile.PendingChanges);
+        Assert.Equal(DateTimeOffset.UnixEpoch, copy.Profile.PendingSince);
+        Assert.False(copy.Feed.IsCurrent);
+        Assert.Equal(state.Feed.LastGood!.Items.Count, copy.Feed.LastGood!.Items.Count);
+        Assert.NotNull(state.History.Embedding);
+        Assert.Null(copy.History.Embedding);
+        Assert.Equal(state.History.Interactions, copy.History.Interactions);
     }
 
     private static UserState FullState()
     {
         var state = new UserState();
-        for (var i = 0; i < UserState.EventIdCapacity + 500; i++)
+        for (var i = 0; i < UserHistory.EventIdCapacity + 500; i++)
         {
-            state.TryRecord(new UserEvent
+            state.History.TryRecord(new UserEvent
             {
                 EventId = $"full-{i}",
                 UserId = "user-123456",
@@ -116,14 +106,22 @@ public class StateSizeTests(ITestOutputHelper output)
                 Timestamp = DateTimeOffset.UnixEpoch.AddSeconds(1_700_000_000 + i),
             });
         }
-        for (var i = 0; i < UserState.DislikedCapacity; i++)
+        for (var i = 0; i < UserHistory.DislikedCapacity; i++)
         {
-            state.AddInteraction(new InteractionRecord { ItemId = (200_000 + i).ToString(System.Globalization.CultureInfo.InvariantCulture), Type = UserEventType.Dislike, Timestamp = DateTimeOffset.UnixEpoch });
+            state.History.AddInteraction(new InteractionRecord { ItemId = (200_000 + i).ToString(System.Globalization.CultureInfo.InvariantCulture), Type = UserEventType.Dislike, Timestamp = DateTimeOffset.UnixEpoch });
         }
         Fill(state, feedItems: new FeedOptions().CacheDepth);
-        state.Preferences = new string('p', new FeedOptions().MaxPreferencesLength);
-        state.Profile = new string('q', 2_000);
-        state.ProfileUpdatedAt = DateTimeOffset.UnixEpoch;
+        state.SetPreferences(new string('p', new FeedOptions().MaxPreferencesLength));
+        state.StoreProfile(new ProfileUpdate { Version = 1, Outcome = LlmJobOutcome.Succeeded, Text = new string('q', 2_000), Source = UserProfile.LlmSource }, DateTimeOffset.UnixEpoch);
+        state.StoreRerank(new RerankUpdate
+        {
+            Version = 2,
+            Outcome = LlmJobOutcome.Succeeded,
+            ContextKey = state.RerankContextKey,
+            Scores = Enumerable.Range(0, RerankScores.Capacity).Select(i => new ItemScore { ItemId = (400_000 + i).ToString(System.Globalization.CultureInfo.InvariantCulture), Score = 0.5f }).ToList(),
+        }, DateTimeOffset.UnixEpoch);
+        // Storing the profile and scores made the feed outdated; keep one again, as the next feed would.
+        Fill(state, feedItems: new FeedOptions().CacheDepth);
         return state;
     }
 
@@ -132,7 +130,7 @@ public class StateSizeTests(ITestOutputHelper output)
         var state = new UserState();
         for (var i = 0; i < 50; i++)
         {
-            state.TryRecord(TestWorld.Event(Guid.NewGuid().ToString(), (100_000 + i).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            state.History.TryRecord(TestWorld.Event(Guid.NewGuid().ToString(), (100_000 + i).ToString(System.Globalization.CultureInfo.InvariantCulture)));
         }
         Fill(state, feedItems: 50);
         return state;
@@ -141,16 +139,16 @@ public class StateSizeTests(ITestOutputHelper output)
     private static void Fill(UserState state, int feedItems)
     {
         var random = new Random(7);
-        state.Embedding = new FoldedEmbedding
+        state.History.Embedding = new FoldedEmbedding
         {
             Vector = Enumerable.Range(0, Dimension).Select(_ => (float)random.NextDouble()).ToArray(),
             Bias = 0.1f,
             ModelVersion = "20250607T080910Z-0a1b2c",
             UsedInteractions = state.History.Count,
         };
-        state.CacheFeed(new StoredFeed
+        state.Feed.Keep(new RankedFeed
         {
-            Items = Enumerable.Range(0, feedItems).Select(i => new StoredFeedItem
+            Items = Enumerable.Range(0, feedItems).Select(i => new RankedFeedItem
             {
                 ItemId = (300_000 + i).ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ModelScore = (float)random.NextDouble(),
@@ -159,6 +157,6 @@ public class StateSizeTests(ITestOutputHelper output)
             Source = FeedSource.Model,
             ModelVersion = "20250607T080910Z-0a1b2c",
             GeneratedAt = DateTimeOffset.UnixEpoch,
-        });
+        }, bound: feedItems);
     }
 }

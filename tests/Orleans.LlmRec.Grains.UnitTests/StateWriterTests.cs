@@ -13,14 +13,14 @@ public class StateWriterTests
     {
         var storage = new EtagStorage();
         await storage.ReadStateAsync();
-        storage.WriteBehindOurBack(s => s.Preferences = "theirs");
+        storage.WriteBehindOurBack(s => s.SetPreferences("theirs"));
 
-        await StateWriter.UpdateAsync(storage, s => s.TryRecord(TestWorld.Event("e1", "3")), s => s.TryRecord(TestWorld.Event("e1", "3")),
+        await StateWriter.UpdateAsync(storage, s => s.History.TryRecord(TestWorld.Event("e1", "3")), s => s.History.TryRecord(TestWorld.Event("e1", "3")),
             maxAttempts: 3, NullLogger.Instance, "u");
 
         Assert.Equal(2, storage.WriteAttempts);
         Assert.Equal("theirs", storage.Stored.Preferences);
-        Assert.Equal("3", Assert.Single(storage.Stored.History).ItemId);
+        Assert.Equal("3", Assert.Single(storage.Stored.History.Interactions).ItemId);
         Assert.Equal(storage.Stored.Preferences, storage.State.Preferences);
     }
 
@@ -30,13 +30,13 @@ public class StateWriterTests
         var storage = new EtagStorage();
         await storage.ReadStateAsync();
         // Another activation applied the same event first: after re-reading, ours is a duplicate.
-        storage.WriteBehindOurBack(s => s.TryRecord(TestWorld.Event("e1", "3")));
+        storage.WriteBehindOurBack(s => s.History.TryRecord(TestWorld.Event("e1", "3")));
 
-        await StateWriter.UpdateAsync(storage, s => s.TryRecord(TestWorld.Event("e1", "3")), s => s.TryRecord(TestWorld.Event("e1", "3")),
+        await StateWriter.UpdateAsync(storage, s => s.History.TryRecord(TestWorld.Event("e1", "3")), s => s.History.TryRecord(TestWorld.Event("e1", "3")),
             maxAttempts: 3, NullLogger.Instance, "u");
 
         Assert.Equal(1, storage.WriteAttempts);
-        Assert.Single(storage.Stored.History);
+        Assert.Single(storage.Stored.History.Interactions);
     }
 
     [Fact]
@@ -45,9 +45,9 @@ public class StateWriterTests
         var storage = new EtagStorage { ConflictEveryWrite = true };
         await storage.ReadStateAsync();
         await Assert.ThrowsAsync<InconsistentStateException>(() =>
-            StateWriter.UpdateAsync(storage, s => s.TryRecord(TestWorld.Event("e1", "3")), s => true, maxAttempts: 3, NullLogger.Instance, "u"));
+            StateWriter.UpdateAsync(storage, s => s.History.TryRecord(TestWorld.Event("e1", "3")), s => true, maxAttempts: 3, NullLogger.Instance, "u"));
         Assert.Equal(3, storage.WriteAttempts);
-        Assert.Empty(storage.Stored.History);
+        Assert.Empty(storage.Stored.History.Interactions);
     }
 
     [Fact]

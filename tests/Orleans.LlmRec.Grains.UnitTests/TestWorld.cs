@@ -52,7 +52,7 @@ internal static class TestWorld
         return ItemCatalogue.Build(dataset, dataset.Items, historyPerUser);
     }
 
-    public static ServedModel Served(EmbeddingModel? model = null, string version = "v1") => new(model ?? ClusterModel(), version);
+    public static ModelSnapshot Served(EmbeddingModel? model = null, string version = "v1") => new(model ?? ClusterModel(), version);
 
     public static UserEvent Event(string eventId, string itemId, UserEventType type = UserEventType.Click, float? value = null, string userId = "u") => new()
     {
@@ -64,7 +64,7 @@ internal static class TestWorld
         Timestamp = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000),
     };
 
-    public static OnnxModelInfo ModelInfo(ItemCatalogue catalogue, ServedModel model) => new()
+    public static OnnxModelInfo ModelInfo(ItemCatalogue catalogue, ModelSnapshot model) => new()
     {
         ContractVersion = OnnxContract.ContractVersion,
         Graph = OnnxScoringGraph.FullCatalogue,
@@ -79,7 +79,7 @@ internal static class TestWorld
 }
 
 /// <summary>An <see cref="IScorer"/> that scores with the embedding model in process, or fails on demand.</summary>
-internal sealed class FakeScorer(ItemCatalogue catalogue, ServedModel model) : IScorer
+internal sealed class FakeScorer(ItemCatalogue catalogue, ModelSnapshot model) : IScorer
 {
     public OnnxModelInfo Model { get; } = TestWorld.ModelInfo(catalogue, model);
 

@@ -1,4 +1,5 @@
 using Orleans.LlmRec.Abstractions;
+using Orleans.LlmRec.Grains.Feeds;
 using Orleans.LlmRec.Grains.Users;
 
 namespace Orleans.LlmRec.Grains.UnitTests;
@@ -10,30 +11,31 @@ public class UserStateUpdateTests
     {
         var catalogue = TestWorld.Catalogue();
         var model = TestWorld.Served();
-        var state = new UserState { FeedIsCurrent = true };
+        var state = new UserState();
+        KeepAFeed(state);
 
-        var first = UserGrain.Apply(state, [TestWorld.Event("a", "4"), TestWorld.Event("b", "9"), TestWorld.Event("a", "4")]);
+        var first = state.Apply([TestWorld.Event("a", "4"), TestWorld.Event("b", "9"), TestWorld.Event("a", "4")]);
         Assert.Equal(2, first.Applied);
         Assert.Equal(1, first.Duplicates);
-        Assert.False(state.FeedIsCurrent);
+        Assert.False(state.Feed.IsCurrent);
         // Ingestion does not fold in; the feed (or the user view) does, once.
-        Assert.Null(state.Embedding);
-        var embedding = Assert.IsType<FoldedEmbedding>(UserGrain.EmbeddingOf(state, model, catalogue));
-        Assert.Same(embedding, state.Embedding);
-        Assert.Same(embedding, UserGrain.EmbeddingOf(state, model, catalogue));
+        Assert.Null(state.History.Embedding);
+        var embedding = Assert.IsType<FoldedEmbedding>(state.History.EmbeddingFor(model, catalogue));
+        Assert.Same(embedding, state.History.Embedding);
+        Assert.Same(embedding, state.History.EmbeddingFor(model, catalogue));
         Assert.Equal("v1", embedding.ModelVersion);
         Assert.Equal(2, embedding.UsedInteractions);
         // Items 4 and 9 are both in cluster 3: the folded vector points there and nowhere else.
         Assert.True(embedding.Vector[3] > 0);
         Assert.All(embedding.Vector.Where((_, k) => k != 3), v => Assert.Equal(0f, v));
 
-        state.FeedIsCurrent = true;
-        var again = UserGrain.Apply(state, [TestWorld.Event("a", "4"), TestWorld.Event("b", "9")]);
+        KeepAFeed(state);
+        var again = state.Apply([TestWorld.Event("a", "4"), TestWorld.Event("b", "9")]);
         Assert.Equal(0, again.Applied);
         Assert.Equal(2, again.Duplicates);
-        Assert.True(state.FeedIsCurrent);
+        Assert.True(state.Feed.IsCurrent);
         // Nothing applied: the folded embedding is still the current one.
-        Assert.Same(embedding, state.Embedding);
+        Assert.Same(embedding, state.History.Embedding);
     }
 
     [Fact]
@@ -46,17 +48,17 @@ public class UserStateUpdateTests
         var random = new Random(11);
         var types = new[] { UserEventType.Click, UserEventType.View, UserEventType.Like, UserEventType.Dislike, UserEventType.Rating };
         // Enough events for items to fall out of the bounded history, and dislikes taken back by later positives.
-        for (var i = 0; i < UserState.HistoryCapacity + 150; i++)
+        for (var i = 0; i < UserHistory.HistoryCapacity + 150; i++)
         {
             var type = types[random.Next(types.Length)];
             var e = TestWorld.Event($"e{i}", ((i * 7 % 40) + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), type,
                 type == UserEventType.Rating ? 1 + random.Next(9) / 2f : null);
-            UserGrain.Apply(lazy, [e]);
-            UserGrain.Apply(eager, [e]);
-            var everyEvent = UserGrain.Fold(eager, model, catalogue);
-            if (i % 37 == 0 || i == UserState.HistoryCapacity + 149)
+            lazy.Apply([e]);
+            eager.Apply([e]);
+            var everyEvent = eager.History.Fold(model, catalogue);
+            if (i % 37 == 0 || i == UserHistory.HistoryCapacity + 149)
             {
-                var folded = UserGrain.EmbeddingOf(lazy, model, catalogue)!;
+                var folded = lazy.History.EmbeddingFor(model, catalogue)!;
                 Assert.Equal(everyEvent.Vector, folded.Vector);
                 Assert.Equal(everyEvent.Bias, folded.Bias);
                 Assert.Equal(everyEvent.UsedInteractions, folded.UsedInteractions);
@@ -69,18 +71,18 @@ public class UserStateUpdateTests
     {
         var catalogue = TestWorld.Catalogue();
         var state = new UserState();
-        UserGrain.Apply(state, [TestWorld.Event("a", "4")]);
-        var v1 = UserGrain.EmbeddingOf(state, TestWorld.Served(), catalogue)!;
-        var v2 = UserGrain.EmbeddingOf(state, TestWorld.Served(version: "v2"), catalogue)!;
+        state.Apply([TestWorld.Event("a", "4")]);
+        var v1 = state.History.EmbeddingFor(TestWorld.Served(), catalogue)!;
+        var v2 = state.History.EmbeddingFor(TestWorld.Served(version: "v2"), catalogue)!;
         Assert.Equal("v1", v1.ModelVersion);
         Assert.Equal("v2", v2.ModelVersion);
-        Assert.Same(v2, state.Embedding);
+        Assert.Same(v2, state.History.Embedding);
     }
 
     [Fact]
     public void A_user_with_no_history_has_no_embedding()
     {
-        Assert.Null(UserGrain.EmbeddingOf(new UserState(), TestWorld.Served(), TestWorld.Catalogue()));
+        Assert.Null(new UserState().History.EmbeddingFor(TestWorld.Served(), TestWorld.Catalogue()));
     }
 
     [Theory]
@@ -92,9 +94,9 @@ public class UserStateUpdateTests
     public void Only_a_deliberate_positive_takes_a_dislike_back(UserEventType later, float? value, bool stillDisliked)
     {
         var state = new UserState();
-        UserGrain.Apply(state, [TestWorld.Event("a", "4", UserEventType.Dislike)]);
-        UserGrain.Apply(state, [TestWorld.Event("b", "4", later, value)]);
-        Assert.Equal(stillDisliked, state.DislikedItems.Contains("4"));
+        state.Apply([TestWorld.Event("a", "4", UserEventType.Dislike)]);
+        state.Apply([TestWorld.Event("b", "4", later, value)]);
+        Assert.Equal(stillDisliked, state.History.DislikedItems.Contains("4"));
     }
 
     [Theory]
@@ -110,19 +112,19 @@ public class UserStateUpdateTests
         var dislikeEvent = TestWorld.Event("d", "4", UserEventType.Dislike) with { Timestamp = at.AddMinutes(dislikeMinute) };
         // Either order of arrival gives the same answer.
         var positiveFirst = new UserState();
-        UserGrain.Apply(positiveFirst, [positiveEvent, dislikeEvent]);
+        positiveFirst.Apply([positiveEvent, dislikeEvent]);
         var dislikeFirst = new UserState();
-        UserGrain.Apply(dislikeFirst, [dislikeEvent, positiveEvent]);
-        Assert.Equal(disliked, positiveFirst.DislikedItems.Contains("4"));
-        Assert.Equal(disliked, dislikeFirst.DislikedItems.Contains("4"));
+        dislikeFirst.Apply([dislikeEvent, positiveEvent]);
+        Assert.Equal(disliked, positiveFirst.History.DislikedItems.Contains("4"));
+        Assert.Equal(disliked, dislikeFirst.History.DislikedItems.Contains("4"));
     }
 
     [Fact]
     public void A_user_with_only_dislikes_stays_cold()
     {
         var state = new UserState();
-        UserGrain.Apply(state, [TestWorld.Event("a", "4", UserEventType.Dislike)]);
-        Assert.Equal(0, UserGrain.EmbeddingOf(state, TestWorld.Served(), TestWorld.Catalogue())!.UsedInteractions);
+        state.Apply([TestWorld.Event("a", "4", UserEventType.Dislike)]);
+        Assert.Equal(0, state.History.EmbeddingFor(TestWorld.Served(), TestWorld.Catalogue())!.UsedInteractions);
     }
 
     [Fact]
@@ -131,15 +133,23 @@ public class UserStateUpdateTests
         var catalogue = TestWorld.Catalogue();
         var model = TestWorld.Served();
         var likes = new UserState();
-        UserGrain.Apply(likes, [TestWorld.Event("a", "4")]);
+        likes.Apply([TestWorld.Event("a", "4")]);
         var likesAndDislikes = new UserState();
-        UserGrain.Apply(likesAndDislikes, [TestWorld.Event("a", "4")]);
-        var before = UserGrain.EmbeddingOf(likesAndDislikes, model, catalogue)!;
+        likesAndDislikes.Apply([TestWorld.Event("a", "4")]);
+        var before = likesAndDislikes.History.EmbeddingFor(model, catalogue)!;
         // A dislike arriving after the fold drops the kept embedding; the next one includes it.
-        UserGrain.Apply(likesAndDislikes, [TestWorld.Event("b", "9", UserEventType.Dislike)]);
-        Assert.Null(likesAndDislikes.Embedding);
-        var after = UserGrain.EmbeddingOf(likesAndDislikes, model, catalogue)!;
-        Assert.Equal(before.Vector, UserGrain.EmbeddingOf(likes, model, catalogue)!.Vector);
+        likesAndDislikes.Apply([TestWorld.Event("b", "9", UserEventType.Dislike)]);
+        Assert.Null(likesAndDislikes.History.Embedding);
+        var after = likesAndDislikes.History.EmbeddingFor(model, catalogue)!;
+        Assert.Equal(before.Vector, likes.History.EmbeddingFor(model, catalogue)!.Vector);
         Assert.True(after.Vector[3] < before.Vector[3]);
     }
+
+    private static void KeepAFeed(UserState state) => state.Feed.Keep(new RankedFeed
+    {
+        Items = [new RankedFeedItem { ItemId = "1", ModelScore = 1f, Stage = FeedPipeline.ModelStage }],
+        Source = FeedSource.Model,
+        ModelVersion = "v1",
+        GeneratedAt = DateTimeOffset.UnixEpoch,
+    }, bound: 10);
 }

@@ -39,10 +39,10 @@ public sealed class CachingTests : IAsyncLifetime
     {
         await using var host = LlmTestHost.Create(_server, new Dictionary<string, string?> { ["Llm:Cache:Enabled"] = "true" });
         _server.Fallback = _ => ScriptedReply.Json(Scores(("1", 0.9), ("2", 0.3)));
-        var reRanker = host.Get<Reranking.IReRanker>();
+        var reranker = host.Get<Reranking.IReranker>();
 
-        var first = await reRanker.RerankAsync(FiveCandidates());
-        var second = await reRanker.RerankAsync(FiveCandidates());
+        var first = await reranker.RerankAsync(FiveCandidates());
+        var second = await reranker.RerankAsync(FiveCandidates());
 
         Assert.Equal(1, _server.RequestCount);
         Assert.True(second.Usage.FromCache);

@@ -22,7 +22,7 @@ public class LlmStatusTests
         Assert.False(status.IsEnabled);
         Assert.False(status.IsAvailable);
         Assert.Null(status.Endpoint);
-        Assert.IsType<TfIdfReRanker>(host.Get<IReRanker>());
+        Assert.IsType<TfIdfReranker>(host.Get<IReranker>());
         Assert.IsType<PreferencesProfileWriter>(host.Get<IProfileWriter>());
         Assert.NotNull(host.Get<LlmWorkQueue>());
         Assert.Null(host.Services.GetKeyedService<IChatClient>(LlmServiceCollectionExtensions.ServiceKey));
@@ -42,7 +42,7 @@ public class LlmStatusTests
         Assert.True(status.IsAvailable);
         Assert.Equal(LlmCircuitState.Closed, status.CircuitState);
         Assert.Equal("stub-model", status.Model);
-        Assert.IsType<LlmReRanker>(host.Get<IReRanker>());
+        Assert.IsType<LlmReranker>(host.Get<IReranker>());
         Assert.IsType<ProfileWriter>(host.Get<IProfileWriter>());
         // The offline augmenters are registered by llmrec augment (AddLlmRecOfflineLlm), never by the silo's wiring.
         Assert.Null(host.Services.GetService<GraphAugmenter>());

@@ -39,8 +39,8 @@ public sealed class RedisCacheTests : IAsyncLifetime
         await using var siloA = LlmTestHost.Create(_server, RedisSettings());
         await using var siloB = LlmTestHost.Create(_server, RedisSettings());
 
-        var fromLlm = await siloA.Get<IReRanker>().RerankAsync(FiveCandidates());
-        var fromRedis = await siloB.Get<IReRanker>().RerankAsync(FiveCandidates());
+        var fromLlm = await siloA.Get<IReranker>().RerankAsync(FiveCandidates());
+        var fromRedis = await siloB.Get<IReranker>().RerankAsync(FiveCandidates());
 
         Assert.Equal(1, _server.RequestCount);
         Assert.False(fromLlm.Usage.FromCache);
@@ -64,8 +64,8 @@ public sealed class RedisCacheTests : IAsyncLifetime
         newSettings["Llm:Model"] = "stub-model-v2";
         await using var newModel = LlmTestHost.Create(_server, newSettings);
 
-        var first = await oldModel.Get<IReRanker>().RerankAsync(FiveCandidates());
-        var second = await newModel.Get<IReRanker>().RerankAsync(FiveCandidates());
+        var first = await oldModel.Get<IReranker>().RerankAsync(FiveCandidates());
+        var second = await newModel.Get<IReranker>().RerankAsync(FiveCandidates());
 
         Assert.Equal(2, _server.RequestCount);
         Assert.Equal(0.8f, first.Scores["1"]);

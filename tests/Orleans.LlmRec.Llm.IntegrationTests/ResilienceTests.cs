@@ -19,7 +19,7 @@ public sealed class ResilienceTests : IAsyncLifetime
         await using var host = LlmTestHost.Create(_server);
         _server.Enqueue(ScriptedReply.TooManyRequests(TimeSpan.Zero), ScriptedReply.Json(Scores(("1", 0.9))));
 
-        var result = await host.Get<IReRanker>().RerankAsync(FiveCandidates());
+        var result = await host.Get<IReranker>().RerankAsync(FiveCandidates());
 
         Assert.Equal(LlmResultStatus.Succeeded, result.Status);
         Assert.Equal(0.9f, result.Scores["1"]);
@@ -33,7 +33,7 @@ public sealed class ResilienceTests : IAsyncLifetime
         await using var host = LlmTestHost.Create(_server, new Dictionary<string, string?> { ["Llm:Resilience:MaxRetries"] = "2" });
         _server.Fallback = _ => ScriptedReply.ServerError();
 
-        var result = await host.Get<IReRanker>().RerankAsync(FiveCandidates());
+        var result = await host.Get<IReranker>().RerankAsync(FiveCandidates());
 
         Assert.Equal(LlmResultStatus.Failed, result.Status);
         Assert.Equal(LlmFailure.ServerError, result.Error);
@@ -47,7 +47,7 @@ public sealed class ResilienceTests : IAsyncLifetime
         await using var host = LlmTestHost.Create(_server, new Dictionary<string, string?> { ["Llm:Resilience:MaxRetries"] = "1" }, registrations: 2);
         _server.Fallback = _ => ScriptedReply.ServerError();
 
-        await host.Get<IReRanker>().RerankAsync(FiveCandidates());
+        await host.Get<IReranker>().RerankAsync(FiveCandidates());
 
         Assert.Equal(2, _server.RequestCount);
     }
@@ -58,7 +58,7 @@ public sealed class ResilienceTests : IAsyncLifetime
         await using var host = LlmTestHost.Create(_server);
         _server.Enqueue(ScriptedReply.Status(400));
 
-        var result = await host.Get<IReRanker>().RerankAsync(FiveCandidates());
+        var result = await host.Get<IReranker>().RerankAsync(FiveCandidates());
 
         Assert.Equal(LlmFailure.HttpError, result.Error);
         Assert.Equal(1, _server.RequestCount);
@@ -77,18 +77,18 @@ public sealed class ResilienceTests : IAsyncLifetime
             ["Llm:Resilience:CircuitBreakDuration"] = "00:00:03",
         });
         var status = host.Get<ILlmStatus>();
-        var reRanker = host.Get<IReRanker>();
+        var reranker = host.Get<IReranker>();
         _server.Fallback = _ => ScriptedReply.ServerError();
 
         for (var i = 0; i < 3; i++)
         {
-            Assert.Equal(LlmFailure.ServerError, (await reRanker.RerankAsync(FiveCandidates())).Error);
+            Assert.Equal(LlmFailure.ServerError, (await reranker.RerankAsync(FiveCandidates())).Error);
         }
         Assert.Equal(LlmCircuitState.Open, status.CircuitState);
         Assert.False(status.IsAvailable);
 
         // Open: the call fails without reaching the server.
-        var failedFast = await reRanker.RerankAsync(FiveCandidates());
+        var failedFast = await reranker.RerankAsync(FiveCandidates());
         Assert.Equal(LlmFailure.CircuitOpen, failedFast.Error);
         Assert.Equal(3, _server.RequestCount);
         host.Metrics.RecordObservableInstruments();
@@ -99,7 +99,7 @@ public sealed class ResilienceTests : IAsyncLifetime
         RerankResult recovered;
         using (var patience = new CancellationTokenSource(Patience))
         {
-            while ((recovered = await reRanker.RerankAsync(FiveCandidates())).Error == LlmFailure.CircuitOpen)
+            while ((recovered = await reranker.RerankAsync(FiveCandidates())).Error == LlmFailure.CircuitOpen)
             {
                 await Task.Delay(50, patience.Token);
             }
@@ -158,7 +158,7 @@ public sealed class ResilienceTests : IAsyncLifetime
         _server.Fallback = _ => ScriptedReply.Text("late").After(TimeSpan.FromMinutes(5));
         using var cancel = new CancellationTokenSource();
 
-        var call = host.Get<IReRanker>().RerankAsync(FiveCandidates(), cancel.Token);
+        var call = host.Get<IReranker>().RerankAsync(FiveCandidates(), cancel.Token);
         await cancel.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.WaitAsync(Patience));

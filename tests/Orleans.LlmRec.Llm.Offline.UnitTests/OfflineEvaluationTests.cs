@@ -37,7 +37,7 @@ public class OfflineEvaluationTests
     private static ReRankedRecommender ReRanked(float alpha, int top = 5, Dictionary<int, string>? profiles = null)
     {
         var data = Data();
-        return new ReRankedRecommender(data, data.ToMatrix(), Model, new TfIdfReRanker(top), profiles ?? new() { [0] = "I love space adventures on a starship." }, top, alpha);
+        return new ReRankedRecommender(data, data.ToMatrix(), Model, new TfIdfReranker(top), profiles ?? new() { [0] = "I love space adventures on a starship." }, top, alpha);
     }
 
     private static int[] Recommend(ReRankedRecommender recommender, int user)

@@ -10,13 +10,13 @@ namespace Orleans.LlmRec.Llm.UnitTests;
 public sealed class LlmWorkQueueTests : IAsyncDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
-    private readonly RecordingReRanker _reRanker = new();
+    private readonly RecordingReranker _reranker = new();
     private readonly LlmMetrics _metrics = new();
     private readonly List<LlmWorkQueue> _queues = [];
 
     private LlmWorkQueue CreateQueue(int capacity = 100, int concurrency = 1, int tokensPerMinute = 0, TimeProvider? time = null)
     {
-        var queue = new LlmWorkQueue(new PreferencesProfileWriter(new LlmOptions()), _reRanker,
+        var queue = new LlmWorkQueue(new PreferencesProfileWriter(new LlmOptions()), _reranker,
             new LlmOptions { QueueCapacity = capacity, MaxConcurrency = concurrency, TokensPerMinute = tokensPerMinute },
             _metrics, timeProvider: time);
         _queues.Add(queue);
@@ -33,9 +33,9 @@ public sealed class LlmWorkQueueTests : IAsyncDisposable
     /// <summary>Occupies the single worker until released, so that the jobs queued meanwhile can be inspected.</summary>
     private async Task<TaskCompletionSource> BlockWorkerAsync(LlmWorkQueue queue, ConcurrentQueue<(string, string, LlmResultStatus)> results)
     {
-        var release = _reRanker.Block("gate");
+        var release = _reranker.Block("gate");
         queue.Enqueue(Job("gate", "v1", LlmJobPriority.ActiveUser, results));
-        await _reRanker.WaitStartedAsync("gate").WaitAsync(Patience);
+        await _reranker.WaitStartedAsync("gate").WaitAsync(Patience);
         return release;
     }
 
@@ -55,8 +55,8 @@ public sealed class LlmWorkQueueTests : IAsyncDisposable
         await queue.WhenIdleAsync().WaitAsync(Patience);
 
         // u1 kept its place in line ahead of u2, with the newer data; the replaced job never ran nor called back.
-        Assert.Equal(["gate", "u1", "u2"], _reRanker.Started.Select(s => s.User));
-        Assert.Equal("new", _reRanker.Started.Single(s => s.User == "u1").Version);
+        Assert.Equal(["gate", "u1", "u2"], _reranker.Started.Select(s => s.User));
+        Assert.Equal("new", _reranker.Started.Single(s => s.User == "u1").Version);
         Assert.DoesNotContain(results, r => r.Version == "old");
         Assert.Equal(3, results.Count);
     }
@@ -75,7 +75,7 @@ public sealed class LlmWorkQueueTests : IAsyncDisposable
         release.SetResult();
         await queue.WhenIdleAsync().WaitAsync(Patience);
 
-        Assert.Equal(["gate", "a1", "a2", "b1", "b2"], _reRanker.Started.Select(s => s.User));
+        Assert.Equal(["gate", "a1", "a2", "b1", "b2"], _reranker.Started.Select(s => s.User));
     }
 
     [Fact]
@@ -92,7 +92,7 @@ public sealed class LlmWorkQueueTests : IAsyncDisposable
         release.SetResult();
         await queue.WhenIdleAsync().WaitAsync(Patience);
 
-        Assert.Equal(["gate", "a1", "u1", "b1"], _reRanker.Started.Select(s => s.User));
+        Assert.Equal(["gate", "a1", "u1", "b1"], _reranker.Started.Select(s => s.User));
     }
 
     [Fact]
@@ -115,7 +115,7 @@ public sealed class LlmWorkQueueTests : IAsyncDisposable
         await queue.WhenIdleAsync().WaitAsync(Patience);
         await WaitUntilAsync(() => results.Count == 6);
 
-        Assert.Equal(["gate", "a1", "a2"], _reRanker.Started.Select(s => s.User));
+        Assert.Equal(["gate", "a1", "a2"], _reranker.Started.Select(s => s.User));
         Assert.Equal(["b1", "b2", "b3"], results.Where(r => r.Status == LlmResultStatus.Shed).Select(r => r.User).Order());
     }
 
@@ -132,7 +132,7 @@ public sealed class LlmWorkQueueTests : IAsyncDisposable
         release.SetResult();
         await queue.WhenIdleAsync().WaitAsync(Patience);
 
-        Assert.Equal(["gate", "a2", "a3"], _reRanker.Started.Select(s => s.User));
+        Assert.Equal(["gate", "a2", "a3"], _reranker.Started.Select(s => s.User));
     }
 
     [Fact]
@@ -163,7 +163,7 @@ public sealed class LlmWorkQueueTests : IAsyncDisposable
     {
         var queue = CreateQueue(concurrency: 3);
         var results = new ConcurrentQueue<(string User, string Version, LlmResultStatus Status)>();
-        _reRanker.Delay = TimeSpan.FromMilliseconds(20);
+        _reranker.Delay = TimeSpan.FromMilliseconds(20);
 
         for (var i = 0; i < 12; i++)
         {
@@ -172,7 +172,7 @@ public sealed class LlmWorkQueueTests : IAsyncDisposable
         await queue.WhenIdleAsync().WaitAsync(Patience);
 
         Assert.Equal(12, results.Count);
-        Assert.InRange(_reRanker.MaxConcurrent, 1, 3);
+        Assert.InRange(_reranker.MaxConcurrent, 1, 3);
     }
 
     [Fact]
@@ -181,8 +181,8 @@ public sealed class LlmWorkQueueTests : IAsyncDisposable
         var time = new FakeTimeProvider(new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var queue = CreateQueue(tokensPerMinute: 100, time: time);
         var results = new ConcurrentQueue<(string User, string Version, LlmResultStatus Status)>();
-        _reRanker.EstimatedTokens = 80;
-        _reRanker.SpentTokens = 80;
+        _reranker.EstimatedTokens = 80;
+        _reranker.SpentTokens = 80;
 
         queue.Enqueue(Job("u1", "v", LlmJobPriority.Background, results));
         queue.Enqueue(Job("u2", "v", LlmJobPriority.Background, results));
@@ -190,7 +190,7 @@ public sealed class LlmWorkQueueTests : IAsyncDisposable
 
         // 20 tokens left and the clock stands still: u2 waits in the queue.
         Assert.Equal(1, queue.Count);
-        Assert.Equal(["u1"], _reRanker.Started.Select(s => s.User));
+        Assert.Equal(["u1"], _reranker.Started.Select(s => s.User));
 
         // 60 tokens refill in 36 s; advance in steps so the dispatcher's timer is sure to be set before it fires.
         await WaitUntilAsync(() =>
@@ -198,7 +198,7 @@ public sealed class LlmWorkQueueTests : IAsyncDisposable
             time.Advance(TimeSpan.FromSeconds(12));
             return results.Count == 2;
         });
-        Assert.Equal(["u1", "u2"], _reRanker.Started.Select(s => s.User));
+        Assert.Equal(["u1", "u2"], _reranker.Started.Select(s => s.User));
     }
 
     [Fact]
@@ -274,9 +274,9 @@ public sealed class LlmWorkQueueTests : IAsyncDisposable
     {
         var queue = CreateQueue();
         var results = new ConcurrentQueue<(string User, string Version, LlmResultStatus Status)>();
-        var release = _reRanker.Block("u1");
+        var release = _reranker.Block("u1");
         queue.Enqueue(Job("u1", "v1", LlmJobPriority.ActiveUser, results));
-        await _reRanker.WaitStartedAsync("u1").WaitAsync(Patience);
+        await _reranker.WaitStartedAsync("u1").WaitAsync(Patience);
 
         release.SetException(new InvalidOperationException("a bug in a re-ranker"));
         await queue.WhenIdleAsync().WaitAsync(Patience);
@@ -286,7 +286,7 @@ public sealed class LlmWorkQueueTests : IAsyncDisposable
     }
 
     /// <summary>A re-ranker that records the order jobs start in and can hold one user's job until released.</summary>
-    private sealed class RecordingReRanker : IReRanker
+    private sealed class RecordingReranker : IReranker
     {
         private readonly ConcurrentDictionary<string, TaskCompletionSource> _blocks = new();
         private readonly ConcurrentDictionary<string, TaskCompletionSource> _started = new();

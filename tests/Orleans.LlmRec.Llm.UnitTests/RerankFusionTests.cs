@@ -109,4 +109,20 @@ public class RerankFusionTests
 
         Assert.Equal(["B", "C", "A"], fused.Select(f => f.ItemId));
     }
+
+    [Fact]
+    public void Fusing_by_position_agrees_with_fusing_by_item_id()
+    {
+        var candidates = new[] { new ModelCandidate("A", 3f), new ModelCandidate("B", 1f), new ModelCandidate("C", 2f), new ModelCandidate("D", 2f) };
+        var scores = new Dictionary<string, float> { ["B"] = 0.9f, ["C"] = 1.5f, ["D"] = float.NaN };
+        var byId = RerankFusion.Fuse(candidates, scores, alpha: 0.6f);
+        var byPosition = RerankFusion.Fuse(candidates.Select(c => c.ModelScore).ToArray(), [null, 0.9f, 1.5f, float.NaN], alpha: 0.6f);
+
+        Assert.Equal(byId.Select(f => f.ItemId), byPosition.Select(f => candidates[f.Position].ItemId));
+        Assert.Equal(byId.Select(f => f.FinalScore), byPosition.Select(f => f.FinalScore));
+        // Out-of-range scores are clamped and non-finite ones count as none, the same either way.
+        Assert.Equal(1f, byPosition.Single(f => f.Position == 2).RerankScore);
+        Assert.Null(byPosition.Single(f => f.Position == 3).RerankScore);
+        Assert.Throws<ArgumentOutOfRangeException>(() => RerankFusion.Fuse([1f, 2f], [null], alpha: 0.5f));
+    }
 }

@@ -20,7 +20,7 @@ public sealed class HotSwapTests(ITestOutputHelper output) : IDisposable
     public async Task SwapServesTheNewModelAndDisposesTheOldOne()
     {
         await using var scorer = OnnxScorer.Load(Export(_modelA, VersionA));
-        var old = scorer.CurrentServingModel;
+        var old = scorer.CurrentLoadedModel;
 
         var info = await scorer.SwapAsync(Export(_modelB, VersionB));
 
@@ -37,7 +37,7 @@ public sealed class HotSwapTests(ITestOutputHelper output) : IDisposable
     public async Task AModelInUseIsDisposedOnlyWhenItsLastReferenceGoes()
     {
         await using var scorer = OnnxScorer.Load(Export(_modelA, VersionA));
-        var old = scorer.CurrentServingModel;
+        var old = scorer.CurrentLoadedModel;
         Assert.True(old.TryAcquire());
 
         await scorer.SwapAsync(Export(_modelB, VersionB));
@@ -55,7 +55,7 @@ public sealed class HotSwapTests(ITestOutputHelper output) : IDisposable
         // The batch only runs when full, so the first three requests are still waiting when the swap happens.
         var options = new ScorerOptions { MaxBatchSize = 8, MaxBatchWait = TimeSpan.FromSeconds(30) };
         await using var scorer = OnnxScorer.Load(Export(_modelA, VersionA), options);
-        var old = scorer.CurrentServingModel;
+        var old = scorer.CurrentLoadedModel;
         var before = Enumerable.Range(0, 3).Select(u => scorer.ScoreAsync(Request(_modelA, u))).ToArray();
 
         await scorer.SwapAsync(Export(_modelB, VersionB));
@@ -84,7 +84,7 @@ public sealed class HotSwapTests(ITestOutputHelper output) : IDisposable
     public async Task ABrokenFileIsRefusedWithAClearErrorAndTheOldModelKeepsServing(string breakage)
     {
         await using var scorer = OnnxScorer.Load(Export(_modelA, VersionA));
-        var old = scorer.CurrentServingModel;
+        var old = scorer.CurrentLoadedModel;
         var path = Break(breakage);
 
         var error = await Assert.ThrowsAsync<ScoringModelException>(() => scorer.SwapAsync(path));
@@ -130,7 +130,7 @@ public sealed class HotSwapTests(ITestOutputHelper output) : IDisposable
         var garbage = Break("garbage");
         var options = new ScorerOptions { MaxBatchSize = 16, ConcurrentBatches = 2 };
         await using var scorer = OnnxScorer.Load(pathA, options);
-        var retired = new List<ServingModel>();
+        var retired = new List<LoadedOnnxModel>();
         var results = new ConcurrentQueue<(int User, bool Candidates, ScoringResult Result)>();
         using var stop = new CancellationTokenSource();
 
@@ -155,7 +155,7 @@ public sealed class HotSwapTests(ITestOutputHelper output) : IDisposable
             // Swap on progress, not on a clock: each model serves a few dozen requests first.
             var target = results.Count + 30;
             while (results.Count < target && !callers.Any(c => c.IsCompleted)) await Task.Delay(1);
-            retired.Add(scorer.CurrentServingModel);
+            retired.Add(scorer.CurrentLoadedModel);
             if (swap % 4 == 3)
             {
                 await Assert.ThrowsAsync<ScoringModelException>(() => scorer.SwapAsync(garbage));

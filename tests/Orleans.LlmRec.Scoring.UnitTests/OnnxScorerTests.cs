@@ -137,7 +137,7 @@ public sealed class OnnxScorerTests : IDisposable
         var empty = await scorer.ScoreAsync(new ScoringRequest(new float[3], 0f, 3) { Candidates = [] });
         Assert.Empty(empty.Items);
         // The refused requests must not have leaked references that would keep a swapped-out model alive.
-        var serving = scorer.CurrentServingModel;
+        var serving = scorer.CurrentLoadedModel;
         await scorer.SwapAsync(TestModels.Export(model, _folder.Path, "20250202T000000Z-bbbbbb"));
         Assert.True(serving.IsDisposed);
     }
@@ -218,7 +218,7 @@ public sealed class OnnxScorerTests : IDisposable
     {
         var model = TestModels.Random(users: 2, items: 10, dimension: 3, seed: 5);
         var scorer = OnnxScorer.Load(TestModels.Export(model, _folder.Path));
-        var serving = scorer.CurrentServingModel;
+        var serving = scorer.CurrentLoadedModel;
 
         await scorer.DisposeAsync();
 

@@ -14,7 +14,7 @@ namespace Orleans.LlmRec.Grains.ApiTier;
 [Reentrant]
 // The grain type its name had before the rename, so API tiers and silos of either version still find it.
 [GrainType("apigateway")]
-public sealed class ApiTierGrain(EventIngestor ingestor, LocalItemQueries items, ModelServing serving, ILocalSiloDetails silo, IClusterModelReloader reloader) : Grain, IApiTierGrain
+public sealed class ApiTierGrain(EventIngestor ingestor, LocalItemQueries items, SiloModel serving, ILocalSiloDetails silo, IClusterModelReloader reloader) : Grain, IApiTierGrain
 {
     public Task<IngestResult> IngestAsync(IReadOnlyList<IncomingEvent?>? batch) => ingestor.IngestAsync(batch);
 

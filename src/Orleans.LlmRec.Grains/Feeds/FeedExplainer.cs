@@ -2,7 +2,6 @@ using System.Globalization;
 using Orleans.LlmRec.Abstractions;
 using Orleans.LlmRec.Grains.Catalogue;
 using Orleans.LlmRec.Grains.Serving;
-using Orleans.LlmRec.Grains.Users;
 using Orleans.LlmRec.Recommendation.Models;
 
 namespace Orleans.LlmRec.Grains.Feeds;
@@ -13,7 +12,7 @@ namespace Orleans.LlmRec.Grains.Feeds;
 /// </summary>
 public static class FeedExplainer
 {
-    public static FeedExplanation Explain(StoredFeedItem item, ServedModel model, ItemCatalogue catalogue, IReadOnlyList<int> positiveItems) => new()
+    public static FeedExplanation Explain(RankedFeedItem item, ModelSnapshot model, ItemCatalogue catalogue, IReadOnlyList<int> positiveItems) => new()
     {
         ModelScore = item.ModelScore,
         RerankScore = item.RerankScore,
@@ -21,7 +20,7 @@ public static class FeedExplainer
         Reason = item.Reason ?? ModelReason(item, model, catalogue, positiveItems),
     };
 
-    private static string ModelReason(StoredFeedItem item, ServedModel model, ItemCatalogue catalogue, IReadOnlyList<int> positiveItems)
+    private static string ModelReason(RankedFeedItem item, ModelSnapshot model, ItemCatalogue catalogue, IReadOnlyList<int> positiveItems)
     {
         var score = item.ModelScore.ToString("0.###", CultureInfo.InvariantCulture);
         if (!catalogue.TryGetIndex(item.ItemId, out var index))

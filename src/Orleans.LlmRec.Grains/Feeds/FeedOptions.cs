@@ -30,8 +30,8 @@ public sealed class FeedOptions : IValidatableObject
     public TimeSpan ScoringBudget { get; set; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>Candidates handed to the re-ranker; 0 = the feed depth (the identity re-ranker needs no more).</summary>
-    [Range(0, 1_000, ErrorMessage = "Feed:ReRankPoolSize must lie in [0, 1000].")]
-    public int ReRankPoolSize { get; set; }
+    [Range(0, 1_000, ErrorMessage = "Feed:RerankPoolSize must lie in [0, 1000].")]
+    public int RerankPoolSize { get; set; }
 
     [Range(0, 100_000, ErrorMessage = "Feed:MaxPreferencesLength must lie in [0, 100000].")]
     public int MaxPreferencesLength { get; set; } = 1_000;

@@ -19,7 +19,7 @@ public interface IEventIngestor
     Task<IngestResult> IngestAsync(IReadOnlyList<IncomingEvent?>? batch, CancellationToken cancellationToken = default);
 }
 
-public sealed class EventIngestor(IGrainFactory grains, ModelServing serving, IOptions<IngestionOptions> options, TimeProvider time) : IEventIngestor
+public sealed class EventIngestor(IGrainFactory grains, SiloModel serving, IOptions<IngestionOptions> options, TimeProvider time) : IEventIngestor
 {
     public async Task<IngestResult> IngestAsync(IReadOnlyList<IncomingEvent?>? batch, CancellationToken cancellationToken = default)
     {

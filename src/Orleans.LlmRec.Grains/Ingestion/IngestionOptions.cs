@@ -9,10 +9,10 @@ public sealed class IngestionOptions : IValidatableObject
 
     /// <summary>
     /// Events one batch may hold; a larger batch is refused whole (413). At most the event ids a user grain remembers
-    /// (<see cref="Users.UserState.EventIdCapacity"/>), so a re-sent batch is recognised whole even when all of it is
+    /// (<see cref="Users.UserHistory.EventIdCapacity"/>), so a re-sent batch is recognised whole even when all of it is
     /// one user's.
     /// </summary>
-    [Range(1, Users.UserState.EventIdCapacity, ErrorMessage = "Ingestion:MaxBatchSize must lie in [1, 1000]: a re-sent batch is recognised as duplicates only within each user's last 1,000 event ids.")]
+    [Range(1, Users.UserHistory.EventIdCapacity, ErrorMessage = "Ingestion:MaxBatchSize must lie in [1, 1000]: a re-sent batch is recognised as duplicates only within each user's last 1,000 event ids.")]
     public int MaxBatchSize { get; set; } = 1_000;
 
     /// <summary>Request body limit of <c>POST /v1/events</c>, below Kestrel's 30 MB default.</summary>

@@ -18,20 +18,17 @@ namespace Orleans.LlmRec.Grains.Llm;
 /// </summary>
 public static class LlmRequests
 {
-    public const string LlmSource = "llm";
-    public const string PreferencesSource = "preferences";
-
     /// <summary>
     /// The user's favourite items, best first: per item the strongest positive signal (a rating by its stars, a like
     /// over a click over a view), ties broken by recency. Disliked items and items without text are left out.
     /// </summary>
-    public static IReadOnlyList<ItemInfo> TopItems(UserState state, ItemCatalogue catalogue, int max)
+    public static IReadOnlyList<ItemInfo> TopItems(UserHistory history, ItemCatalogue catalogue, int max)
     {
-        var disliked = state.DislikedItems.ToHashSet(StringComparer.Ordinal);
+        var disliked = history.DislikedItems.ToHashSet(StringComparer.Ordinal);
         var best = new Dictionary<string, (float Strength, int Position)>(StringComparer.Ordinal);
-        for (var position = 0; position < state.History.Count; position++)
+        for (var position = 0; position < history.Count; position++)
         {
-            var record = state.History[position];
+            var record = history.Interactions[position];
             if (!InteractionSignals.IsPositive(record) || disliked.Contains(record.ItemId)) continue;
             var strength = Strength(record);
             if (!best.TryGetValue(record.ItemId, out var existing) || strength >= existing.Strength)
@@ -49,25 +46,26 @@ public static class LlmRequests
     }
 
     /// <summary>The user's latest positive items, newest first, each once; items without text are left out.</summary>
-    public static IReadOnlyList<ItemInfo> RecentItems(UserState state, ItemCatalogue catalogue, int max)
+    public static IReadOnlyList<ItemInfo> RecentItems(UserHistory history, ItemCatalogue catalogue, int max)
     {
-        var disliked = state.DislikedItems.ToHashSet(StringComparer.Ordinal);
+        var disliked = history.DislikedItems.ToHashSet(StringComparer.Ordinal);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var items = new List<ItemInfo>(max);
-        for (var i = state.History.Count - 1; i >= 0 && items.Count < max; i--)
+        for (var i = history.Count - 1; i >= 0 && items.Count < max; i--)
         {
-            var record = state.History[i];
+            var record = history.Interactions[i];
             if (!InteractionSignals.IsPositive(record) || disliked.Contains(record.ItemId) || !seen.Add(record.ItemId)) continue;
             if (InfoOf(catalogue, record.ItemId) is { } info) items.Add(info);
         }
         return items;
     }
 
-    public static ProfileRequest Profile(string userId, UserState state, ItemCatalogue catalogue, int maxItems) =>
-        new(userId, TopItems(state, catalogue, maxItems), RecentItems(state, catalogue, maxItems), state.Preferences);
+    public static ProfileRequest Profile(string userId, UserHistory history, string? preferences, ItemCatalogue catalogue, int maxItems) =>
+        new(userId, TopItems(history, catalogue, maxItems), RecentItems(history, catalogue, maxItems), preferences);
 
     /// <summary>
-    /// The re-rank request for the best <paramref name="count"/> candidates by model score (one call for all of them).
+    /// The re-rank request for the best <paramref name="count"/> candidates by model score (one call for all of them):
+    /// where dense item indexes become item ids and text, for the queued LLM job and the inline TF-IDF fallback alike.
     /// Items the catalogue has no text for are still sent, under their id, so that every candidate gets a score.
     /// </summary>
     public static RerankRequest Rerank(
@@ -99,7 +97,7 @@ public static class LlmRequests
         Version = version,
         Outcome = ToOutcome(result.Status),
         Text = result.Succeeded ? result.Text : null,
-        Source = result.Source == ProfileSource.Llm ? LlmSource : PreferencesSource,
+        Source = result.Source == ProfileSource.Llm ? UserProfile.LlmSource : UserProfile.PreferencesSource,
         Error = result.Error,
     };
 

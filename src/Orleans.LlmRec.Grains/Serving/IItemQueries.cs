@@ -13,7 +13,7 @@ public interface IItemQueries
 }
 
 /// <summary>Answers from the catalogue and model loaded in this silo.</summary>
-public sealed class LocalItemQueries(ModelServing serving) : IItemQueries
+public sealed class LocalItemQueries(SiloModel serving) : IItemQueries
 {
     public Task<SimilarItemsResponse?> FindSimilarAsync(string itemId, int count) =>
         Task.FromResult(serving.Catalogue.TryGetIndex(itemId, out var index)

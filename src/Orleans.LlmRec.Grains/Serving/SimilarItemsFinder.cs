@@ -7,7 +7,7 @@ namespace Orleans.LlmRec.Grains.Serving;
 /// <summary>Items nearest to a given one by cosine of the model's item vectors; popular items for a model without vectors.</summary>
 public static class SimilarItemsFinder
 {
-    public static SimilarItemsResponse Find(ServedModel model, ItemCatalogue catalogue, int item, int k)
+    public static SimilarItemsResponse Find(ModelSnapshot model, ItemCatalogue catalogue, int item, int k)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         var itemId = catalogue.ItemIdOf(item);

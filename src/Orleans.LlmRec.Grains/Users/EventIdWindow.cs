@@ -96,7 +96,7 @@ public struct EventIdWindowSurrogate
 [RegisterConverter]
 public sealed class EventIdWindowConverter : IConverter<EventIdWindow, EventIdWindowSurrogate>
 {
-    public EventIdWindow ConvertFromSurrogate(in EventIdWindowSurrogate surrogate) => EventIdWindow.Decode(surrogate.Data, UserState.EventIdCapacity);
+    public EventIdWindow ConvertFromSurrogate(in EventIdWindowSurrogate surrogate) => EventIdWindow.Decode(surrogate.Data, UserHistory.EventIdCapacity);
 
     public EventIdWindowSurrogate ConvertToSurrogate(in EventIdWindow value) => new() { Data = value.Encode() };
 }

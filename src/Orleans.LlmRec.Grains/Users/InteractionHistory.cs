@@ -218,7 +218,7 @@ public struct InteractionHistorySurrogate
 [RegisterConverter]
 public sealed class InteractionHistoryConverter : IConverter<InteractionHistory, InteractionHistorySurrogate>
 {
-    public InteractionHistory ConvertFromSurrogate(in InteractionHistorySurrogate surrogate) => InteractionHistory.Decode(surrogate.Data, UserState.HistoryCapacity);
+    public InteractionHistory ConvertFromSurrogate(in InteractionHistorySurrogate surrogate) => InteractionHistory.Decode(surrogate.Data, UserHistory.HistoryCapacity);
 
     public InteractionHistorySurrogate ConvertToSurrogate(in InteractionHistory value) => new() { Data = value.Encode() };
 }

@@ -41,7 +41,7 @@ public static class InteractionSignals
     /// <summary>
     /// The fold-in input for a history: one entry per catalogue item. Per item, an explicit rating wins over implicit
     /// signals and a stronger signal over a weaker one; a remembered dislike overrides both (until a later positive
-    /// event takes it back, see <see cref="UserState.AddInteraction"/>); a low rating counts only when the item has no
+    /// event takes it back, see <see cref="UserHistory.AddInteraction"/>); a low rating counts only when the item has no
     /// positive signal. Items the catalogue does not know are skipped.
     /// </summary>
     public static FoldInInteraction[] ToFoldIn(IReadOnlyList<InteractionRecord> history, IReadOnlyCollection<string> disliked, ItemCatalogue catalogue, ModelKind kind)

@@ -25,7 +25,7 @@ public static class ProfileMatchAugmenter
         // Candidates arrive best first; a falling pseudo-score keeps that order for the re-ranker's tie-breaks.
         var candidates = user.Candidates.Select((item, rank) => new RerankCandidate(item, -rank)).ToArray();
         var request = new RerankRequest(user.UserId, new RerankUserContext(user.Profile, null, user.History), candidates);
-        var result = new TfIdfReRanker(candidates.Length).RerankAsync(request).GetAwaiter().GetResult();
+        var result = new TfIdfReranker(candidates.Length).RerankAsync(request).GetAwaiter().GetResult();
         if (!result.Succeeded)
         {
             return null;

@@ -13,7 +13,7 @@ public sealed record LlmLayerArms
     /// <summary>Profile text by dense user index. When any is given, every arm is also scored leak-checked.</summary>
     public IReadOnlyDictionary<int, string> Profiles { get; init; } = new Dictionary<int, string>();
 
-    /// <summary>Also score each base model re-ranked by <see cref="TfIdfReRanker"/> over <see cref="Profiles"/>, once per alpha.</summary>
+    /// <summary>Also score each base model re-ranked by <see cref="TfIdfReranker"/> over <see cref="Profiles"/>, once per alpha.</summary>
     public bool RerankWithTfIdf { get; init; }
 
     /// <summary>Fusion weights of the re-ranker, each in [0, 1] (1 = re-ranker order alone, as the paper).</summary>
@@ -75,7 +75,7 @@ public static class LlmLayerEvaluation
                 {
                     foreach (var alpha in arms.Alphas)
                     {
-                        var reRanker = new ReRankedRecommender(trainSet, matrix, model.ScoreAll, new TfIdfReRanker(arms.RerankTop), profiles, arms.RerankTop, alpha);
+                        var reRanker = new ReRankedRecommender(trainSet, matrix, model.ScoreAll, new TfIdfReranker(arms.RerankTop), profiles, arms.RerankTop, alpha);
                         variants.Add(($"{kind.ToName()}+tfidf(a={alpha.ToString(CultureInfo.InvariantCulture)},top={arms.RerankTop})", reRanker.Score, seconds, model));
                     }
                 }

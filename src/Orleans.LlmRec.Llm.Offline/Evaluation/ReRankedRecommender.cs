@@ -15,7 +15,7 @@ public sealed class ReRankedRecommender
     private readonly RatingsDataset _dataset;
     private readonly InteractionMatrix _train;
     private readonly UserScorer _model;
-    private readonly IReRanker _reRanker;
+    private readonly IReranker _reRanker;
     private readonly IReadOnlyDictionary<int, string> _profiles;
     private readonly int _rerankTop;
     private readonly float _alpha;
@@ -29,7 +29,7 @@ public sealed class ReRankedRecommender
     /// <param name="profiles">Profile text by dense user index; users without one keep the model's order.</param>
     /// <param name="rerankTop">How many of the model's best candidates the re-ranker sees (the paper's "search count" is 100).</param>
     /// <param name="alpha">Fusion weight of the re-ranker: 0 is the model's order, 1 the re-ranker's alone.</param>
-    public ReRankedRecommender(RatingsDataset dataset, InteractionMatrix train, UserScorer model, IReRanker reRanker, IReadOnlyDictionary<int, string> profiles, int rerankTop, float alpha)
+    public ReRankedRecommender(RatingsDataset dataset, InteractionMatrix train, UserScorer model, IReranker reRanker, IReadOnlyDictionary<int, string> profiles, int rerankTop, float alpha)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         ArgumentNullException.ThrowIfNull(train);

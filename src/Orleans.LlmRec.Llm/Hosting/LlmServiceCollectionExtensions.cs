@@ -21,7 +21,7 @@ using Polly;
 
 namespace Orleans.LlmRec.Llm.Hosting;
 
-/// <summary>Registers the LLM layer. Grains use <see cref="IProfileWriter"/>, <see cref="IReRanker"/> and <see cref="LlmWorkQueue"/>.</summary>
+/// <summary>Registers the LLM layer. Grains use <see cref="IProfileWriter"/>, <see cref="IReranker"/> and <see cref="LlmWorkQueue"/>.</summary>
 public static class LlmServiceCollectionExtensions
 {
     /// <summary>The service key of the layer's <see cref="IChatClient"/> and <see cref="IDistributedCache"/> (keyed, so they never clash with a host's own).</summary>
@@ -116,8 +116,8 @@ public static class LlmServiceCollectionExtensions
 
     /// <summary>
     /// <see cref="AddLlmRecChatClient(IServiceCollection, LlmOptions)"/> plus what grains and the CLI use: <see cref="IProfileWriter"/> and
-    /// <see cref="IReRanker"/> (the LLM ones when enabled; otherwise <see cref="PreferencesProfileWriter"/> and
-    /// <see cref="TfIdfReRanker"/>), <see cref="TfIdfReRanker"/> itself, <see cref="LlmWorkQueue"/>,
+    /// <see cref="IReranker"/> (the LLM ones when enabled; otherwise <see cref="PreferencesProfileWriter"/> and
+    /// <see cref="TfIdfReranker"/>), <see cref="TfIdfReranker"/> itself, <see cref="LlmWorkQueue"/>,
     /// and <see cref="ProfileRefreshPolicy"/>. The offline augmenters are registered by Orleans.LlmRec.Llm.Offline.
     /// </summary>
     public static IServiceCollection AddLlmRecLlm(this IServiceCollection services, IConfiguration configuration) =>
@@ -129,24 +129,24 @@ public static class LlmServiceCollectionExtensions
         services.AddLlmRecChatClient(options);
         var enabled = options.IsEnabled;
 
-        services.TryAddSingleton(sp => new TfIdfReRanker(OptionsOf(sp)));
+        services.TryAddSingleton(sp => new TfIdfReranker(OptionsOf(sp)));
         services.TryAddSingleton(sp => new ProfileRefreshPolicy(OptionsOf(sp)));
         if (enabled)
         {
             services.TryAddSingleton<IProfileWriter>(sp => new ProfileWriter(
                 sp.GetRequiredKeyedService<IChatClient>(ServiceKey), OptionsOf(sp), sp.GetRequiredService<LlmMetrics>(),
                 sp.GetRequiredService<LlmResponseCache>(), sp.GetService<ILogger<ProfileWriter>>(), sp.GetService<TimeProvider>()));
-            services.TryAddSingleton<IReRanker>(sp => new LlmReRanker(
+            services.TryAddSingleton<IReranker>(sp => new LlmReranker(
                 sp.GetRequiredKeyedService<IChatClient>(ServiceKey), OptionsOf(sp), sp.GetRequiredService<LlmMetrics>(),
-                sp.GetRequiredService<LlmResponseCache>(), sp.GetService<ILogger<LlmReRanker>>(), sp.GetService<TimeProvider>()));
+                sp.GetRequiredService<LlmResponseCache>(), sp.GetService<ILogger<LlmReranker>>(), sp.GetService<TimeProvider>()));
         }
         else
         {
             services.TryAddSingleton<IProfileWriter>(sp => new PreferencesProfileWriter(OptionsOf(sp)));
-            services.TryAddSingleton<IReRanker>(sp => sp.GetRequiredService<TfIdfReRanker>());
+            services.TryAddSingleton<IReranker>(sp => sp.GetRequiredService<TfIdfReranker>());
         }
         services.TryAddSingleton(sp => new LlmWorkQueue(
-            sp.GetRequiredService<IProfileWriter>(), sp.GetRequiredService<IReRanker>(), OptionsOf(sp),
+            sp.GetRequiredService<IProfileWriter>(), sp.GetRequiredService<IReranker>(), OptionsOf(sp),
             sp.GetRequiredService<LlmMetrics>(), sp.GetService<ILogger<LlmWorkQueue>>(), sp.GetService<TimeProvider>()));
         return services;
     }

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.LlmRec.Llm.Prompts;
 
 namespace Orleans.LlmRec.Llm.Profiles;

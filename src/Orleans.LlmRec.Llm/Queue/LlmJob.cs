@@ -39,10 +39,10 @@ public abstract class LlmJob
 
     public abstract LlmJobKind Kind { get; }
 
-    internal abstract int EstimateTokens(IProfileWriter profileWriter, IReRanker reRanker);
+    internal abstract int EstimateTokens(IProfileWriter profileWriter, IReranker reranker);
 
     /// <summary>Runs the job and keeps its result for <see cref="DeliverAsync"/>; returns what it spent.</summary>
-    internal abstract Task<LlmUsage> RunAsync(IProfileWriter profileWriter, IReRanker reRanker, CancellationToken cancellationToken);
+    internal abstract Task<LlmUsage> RunAsync(IProfileWriter profileWriter, IReranker reranker, CancellationToken cancellationToken);
 
     /// <summary>Records that the queue dropped the job unrun; <see cref="DeliverAsync"/> then reports it as shed.</summary>
     internal abstract void MarkShed();
@@ -63,9 +63,9 @@ public sealed class ProfileJob(ProfileRequest request, LlmJobPriority priority, 
 
     public override LlmJobKind Kind => LlmJobKind.Profile;
 
-    internal override int EstimateTokens(IProfileWriter profileWriter, IReRanker reRanker) => profileWriter.EstimateTokens(Request);
+    internal override int EstimateTokens(IProfileWriter profileWriter, IReranker reranker) => profileWriter.EstimateTokens(Request);
 
-    internal override async Task<LlmUsage> RunAsync(IProfileWriter profileWriter, IReRanker reRanker, CancellationToken cancellationToken)
+    internal override async Task<LlmUsage> RunAsync(IProfileWriter profileWriter, IReranker reranker, CancellationToken cancellationToken)
     {
         _result = await profileWriter.WriteProfileAsync(Request, cancellationToken).ConfigureAwait(false);
         return _result.Usage;
@@ -91,11 +91,11 @@ public sealed class RerankJob(RerankRequest request, LlmJobPriority priority, Fu
 
     public override LlmJobKind Kind => LlmJobKind.Rerank;
 
-    internal override int EstimateTokens(IProfileWriter profileWriter, IReRanker reRanker) => reRanker.EstimateTokens(Request);
+    internal override int EstimateTokens(IProfileWriter profileWriter, IReranker reranker) => reranker.EstimateTokens(Request);
 
-    internal override async Task<LlmUsage> RunAsync(IProfileWriter profileWriter, IReRanker reRanker, CancellationToken cancellationToken)
+    internal override async Task<LlmUsage> RunAsync(IProfileWriter profileWriter, IReranker reranker, CancellationToken cancellationToken)
     {
-        _result = await reRanker.RerankAsync(Request, cancellationToken).ConfigureAwait(false);
+        _result = await reranker.RerankAsync(Request, cancellationToken).ConfigureAwait(false);
         return _result.Usage;
     }
 

@@ -5,25 +5,6 @@ using Orleans.LlmRec.Llm.Reranking;
 
 namespace Orleans.LlmRec.Llm.Queue;
 
-/// <summary>What <see cref="LlmWorkQueue.Enqueue"/> did with a job.</summary>
-public enum LlmEnqueueResult
-{
-    /// <summary>Queued.</summary>
-    Queued,
-
-    /// <summary>Took the place of the same user's waiting job of the same kind (whose callback will not be called).</summary>
-    Replaced,
-
-    /// <summary>Queued after shedding an older job to stay within capacity.</summary>
-    QueuedAfterShedding,
-
-    /// <summary>Not queued: the queue is full of jobs of higher priority. Its callback receives a shed result.</summary>
-    Shed,
-
-    /// <summary>Not queued: the queue is shutting down.</summary>
-    Stopped,
-}
-
 /// <summary>
 /// The one LLM work queue of a silo. It keeps LLM calls off the request path and within bounds:
 /// <list type="bullet">
@@ -41,15 +22,13 @@ public enum LlmEnqueueResult
 public sealed class LlmWorkQueue : IAsyncDisposable, IDisposable
 {
     private readonly IProfileWriter _profileWriter;
-    private readonly IReRanker _reRanker;
+    private readonly IReranker _reranker;
     private readonly LlmMetrics _metrics;
     private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
     private readonly int _capacity;
     private readonly Lock _gate = new();
-    private readonly LinkedList<Entry> _active = new();
-    private readonly LinkedList<Entry> _background = new();
-    private readonly Dictionary<(string UserId, LlmJobKind Kind), LinkedListNode<Entry>> _waiting = [];
+    private readonly WaitingJobs _waiting;
     private readonly HashSet<Task> _running = [];
     private readonly TokenBudget _budget;
     private readonly SemaphoreSlim _slots;
@@ -63,24 +42,25 @@ public sealed class LlmWorkQueue : IAsyncDisposable, IDisposable
 
     public LlmWorkQueue(
         IProfileWriter profileWriter,
-        IReRanker reRanker,
+        IReranker reranker,
         LlmOptions options,
         LlmMetrics metrics,
         ILogger<LlmWorkQueue>? logger = null,
         TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(profileWriter);
-        ArgumentNullException.ThrowIfNull(reRanker);
+        ArgumentNullException.ThrowIfNull(reranker);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(metrics);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.QueueCapacity, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxConcurrency, 1);
         _profileWriter = profileWriter;
-        _reRanker = reRanker;
+        _reranker = reranker;
         _metrics = metrics;
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _timeProvider = timeProvider ?? TimeProvider.System;
         _capacity = options.QueueCapacity;
+        _waiting = new WaitingJobs(_capacity);
         _budget = new TokenBudget(options.TokensPerMinute, _timeProvider);
         _slots = new SemaphoreSlim(options.MaxConcurrency, options.MaxConcurrency);
         _stoppingToken = _stopping.Token;
@@ -119,8 +99,8 @@ public sealed class LlmWorkQueue : IAsyncDisposable, IDisposable
     {
         ArgumentNullException.ThrowIfNull(job);
         // Estimated once, outside the lock: it builds the prompt, which is not free for 50 candidates.
-        var estimate = job.EstimateTokens(_profileWriter, _reRanker);
-        Entry? shed = null;
+        var estimate = job.EstimateTokens(_profileWriter, _reranker);
+        WaitingJob? shed;
         LlmEnqueueResult result;
         lock (_gate)
         {
@@ -128,36 +108,7 @@ public sealed class LlmWorkQueue : IAsyncDisposable, IDisposable
             {
                 return LlmEnqueueResult.Stopped;
             }
-            var key = (job.UserId, job.Kind);
-            if (_waiting.TryGetValue(key, out var existing))
-            {
-                Replace(existing, job, estimate);
-                result = LlmEnqueueResult.Replaced;
-            }
-            else
-            {
-                result = LlmEnqueueResult.Queued;
-                if (_waiting.Count >= _capacity)
-                {
-                    var victim = _background.First ?? (job.Priority == LlmJobPriority.ActiveUser ? _active.First : null);
-                    if (victim is null)
-                    {
-                        shed = new Entry(job, estimate, _timeProvider.GetUtcNow());
-                        result = LlmEnqueueResult.Shed;
-                    }
-                    else
-                    {
-                        Remove(victim);
-                        shed = victim.Value;
-                        result = LlmEnqueueResult.QueuedAfterShedding;
-                    }
-                }
-                if (result != LlmEnqueueResult.Shed)
-                {
-                    var node = ListFor(job.Priority).AddLast(new Entry(job, estimate, _timeProvider.GetUtcNow()));
-                    _waiting.Add(key, node);
-                }
-            }
+            result = _waiting.Add(job, estimate, _timeProvider.GetUtcNow(), out shed);
             if (result != LlmEnqueueResult.Shed && _idle.Task.IsCompleted)
             {
                 _idle = NewIdleSource(completed: false);
@@ -198,8 +149,6 @@ public sealed class LlmWorkQueue : IAsyncDisposable, IDisposable
                 return;
             }
             _stopped = true;
-            _active.Clear();
-            _background.Clear();
             _waiting.Clear();
             running = [.. _running];
         }
@@ -227,7 +176,7 @@ public sealed class LlmWorkQueue : IAsyncDisposable, IDisposable
         while (!stopping.IsCancellationRequested)
         {
             await _slots.WaitAsync(stopping).ConfigureAwait(false);
-            Entry? next = null;
+            WaitingJob? next = null;
             var reserved = 0;
             while (next is null)
             {
@@ -262,20 +211,19 @@ public sealed class LlmWorkQueue : IAsyncDisposable, IDisposable
     }
 
     // Called under the lock: the first waiting job if the budget can pay for it, else how long until it can.
-    private (Entry? Entry, int Reserved, TimeSpan Wait) TryTakeNext()
+    private (WaitingJob? Entry, int Reserved, TimeSpan Wait) TryTakeNext()
     {
-        var node = _active.First ?? _background.First;
-        if (node is null)
+        if (_waiting.Peek() is not { } first)
         {
             return (null, 0, TimeSpan.Zero);
         }
-        var wait = _budget.TryReserve(node.Value.EstimatedTokens);
+        var wait = _budget.TryReserve(first.EstimatedTokens);
         if (wait > TimeSpan.Zero)
         {
             return (null, 0, wait);
         }
-        Remove(node);
-        return (node.Value, node.Value.EstimatedTokens, TimeSpan.Zero);
+        var taken = _waiting.TakeFirst();
+        return (taken, taken.EstimatedTokens, TimeSpan.Zero);
     }
 
     private async Task RunAsync(LlmJob job, int reserved)
@@ -286,7 +234,7 @@ public sealed class LlmWorkQueue : IAsyncDisposable, IDisposable
         var hasResult = false;
         try
         {
-            usage = await job.RunAsync(_profileWriter, _reRanker, _stoppingToken).ConfigureAwait(false);
+            usage = await job.RunAsync(_profileWriter, _reranker, _stoppingToken).ConfigureAwait(false);
             hasResult = true;
         }
         catch (OperationCanceledException) when (_stoppingToken.IsCancellationRequested)
@@ -334,30 +282,6 @@ public sealed class LlmWorkQueue : IAsyncDisposable, IDisposable
         }
     }
 
-    private void Replace(LinkedListNode<Entry> existing, LlmJob job, int estimate)
-    {
-        var entry = existing.Value with { Job = job, EstimatedTokens = estimate };
-        if (job.Priority == LlmJobPriority.ActiveUser && existing.List == _background)
-        {
-            // Promoted: it joins the active group at the back, as a new active job would.
-            _background.Remove(existing);
-            _waiting[(job.UserId, job.Kind)] = _active.AddLast(entry);
-        }
-        else
-        {
-            // Same place in line; an active job stays active even if the newer request is background work.
-            existing.Value = entry;
-        }
-    }
-
-    private void Remove(LinkedListNode<Entry> node)
-    {
-        node.List!.Remove(node);
-        _waiting.Remove((node.Value.Job.UserId, node.Value.Job.Kind));
-    }
-
-    private LinkedList<Entry> ListFor(LlmJobPriority priority) => priority == LlmJobPriority.ActiveUser ? _active : _background;
-
     private void SignalJobArrived()
     {
         // One pending signal is enough to wake the dispatcher; more would only make it spin through an empty queue.
@@ -383,6 +307,4 @@ public sealed class LlmWorkQueue : IAsyncDisposable, IDisposable
         }
         return source;
     }
-
-    private readonly record struct Entry(LlmJob Job, int EstimatedTokens, DateTimeOffset EnqueuedAt);
 }

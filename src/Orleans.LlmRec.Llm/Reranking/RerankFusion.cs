@@ -7,6 +7,10 @@ public readonly record struct ModelCandidate(string ItemId, float ModelScore);
 /// <param name="RerankScore">The re-ranker's score, or null when it gave none (the fusion then used the stand-in).</param>
 public readonly record struct FusedCandidate(string ItemId, float ModelScore, float NormalizedModelScore, float? RerankScore, float FinalScore);
 
+/// <summary>One candidate's parts of its fused score, by its position in the list fused.</summary>
+/// <param name="RerankScore">The re-ranker's score as used (clamped into [0, 1]), or null when it gave none.</param>
+public readonly record struct FusedScore(int Position, float NormalizedModelScore, float? RerankScore, float FinalScore);
+
 /// <summary>
 /// Combines the collaborative model's scores with a re-ranker's: <c>final = (1-α)·norm(model) + α·rerank</c>, where
 /// <c>norm</c> is min-max normalisation within the candidate set (the model's scores are on no fixed scale; the
@@ -24,41 +28,59 @@ public static class RerankFusion
     {
         ArgumentNullException.ThrowIfNull(candidates);
         ArgumentNullException.ThrowIfNull(rerankScores);
+        var modelScores = new float[candidates.Count];
+        var given = new float?[candidates.Count];
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            modelScores[i] = candidates[i].ModelScore;
+            given[i] = rerankScores.TryGetValue(candidates[i].ItemId, out var score) ? score : null;
+        }
+        return Fuse(modelScores, given, alpha)
+            .Select(f => new FusedCandidate(candidates[f.Position].ItemId, candidates[f.Position].ModelScore, f.NormalizedModelScore, f.RerankScore, f.FinalScore))
+            .ToArray();
+    }
+
+    /// <summary>
+    /// The same fusion by position, for callers that key candidates by something other than an item id (the feed
+    /// path's dense item indexes): candidate <c>i</c> has <paramref name="modelScores"/>[i] and
+    /// <paramref name="rerankScores"/>[i] (null when the re-ranker gave none). Returns the candidates in fused order.
+    /// </summary>
+    public static FusedScore[] Fuse(IReadOnlyList<float> modelScores, IReadOnlyList<float?> rerankScores, float alpha)
+    {
+        ArgumentNullException.ThrowIfNull(modelScores);
+        ArgumentNullException.ThrowIfNull(rerankScores);
+        ArgumentOutOfRangeException.ThrowIfNotEqual(rerankScores.Count, modelScores.Count);
         if (float.IsNaN(alpha) || alpha is < 0 or > 1)
         {
             throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "α must be within [0, 1].");
         }
 
-        var normalized = MinMaxNormalize(candidates.Select(c => c.ModelScore).ToArray());
+        var normalized = MinMaxNormalize(modelScores);
+        // The same clamping and finiteness rule for the stand-in mean and each candidate, so the two never disagree.
+        var usable = new float?[rerankScores.Count];
         double scoredSum = 0;
         var scoredCount = 0;
-        foreach (var candidate in candidates)
+        for (var i = 0; i < usable.Length; i++)
         {
-            if (rerankScores.TryGetValue(candidate.ItemId, out var score) && float.IsFinite(score))
+            if (rerankScores[i] is { } score && float.IsFinite(score))
             {
-                scoredSum += Math.Clamp(score, 0f, 1f);
+                usable[i] = Math.Clamp(score, 0f, 1f);
+                scoredSum += usable[i]!.Value;
                 scoredCount++;
             }
         }
         var standIn = scoredCount > 0 ? (float)(scoredSum / scoredCount) : (float?)null;
 
-        var fused = new (FusedCandidate Candidate, int Index)[candidates.Count];
-        for (var i = 0; i < candidates.Count; i++)
+        var fused = new FusedScore[modelScores.Count];
+        for (var i = 0; i < fused.Length; i++)
         {
-            var candidate = candidates[i];
-            // The same clamping and finiteness rule as the stand-in mean above, so the two never disagree.
-            float? rerank = rerankScores.TryGetValue(candidate.ItemId, out var score) && float.IsFinite(score) ? Math.Clamp(score, 0f, 1f) : null;
             var final = standIn is { } mean
-                ? ((1 - alpha) * normalized[i]) + (alpha * (rerank ?? mean))
+                ? ((1 - alpha) * normalized[i]) + (alpha * (usable[i] ?? mean))
                 : normalized[i];
-            fused[i] = (new FusedCandidate(candidate.ItemId, candidate.ModelScore, normalized[i], rerank, final), i);
+            fused[i] = new FusedScore(i, normalized[i], usable[i], final);
         }
         // Stable: equal final scores keep the model's order.
-        return fused
-            .OrderByDescending(f => f.Candidate.FinalScore)
-            .ThenBy(f => f.Index)
-            .Select(f => f.Candidate)
-            .ToArray();
+        return fused.OrderByDescending(f => f.FinalScore).ThenBy(f => f.Position).ToArray();
     }
 
     /// <summary>

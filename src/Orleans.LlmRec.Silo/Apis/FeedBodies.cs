@@ -8,22 +8,28 @@ using Orleans.LlmRec.Abstractions;
 namespace Orleans.LlmRec.Silo.Apis;
 
 /// <summary>
-/// The UTF-8 JSON body of each shared feed, kept as long as the feed object lives. A user grain answers repeated
-/// plain reads of its cached feed with one immutable <see cref="Feed"/> marked <see cref="Feed.IsShared"/> (and
-/// Orleans passes immutable results between co-hosted callers by reference), so its body is serialised once instead
-/// of once per request: JSON writing was the largest cost of a cached read after the socket itself. Every other feed
-/// (explained, excluding, fallback, or a copy from another silo or through an API tier) is serialised per request
-/// and not kept, since nobody would ask for it again.
+/// The UTF-8 JSON body of each feed a plain read returned, kept as long as the feed object lives, so a feed handed
+/// out again is serialised once, not once per request: JSON writing was the largest cost of a cached read after the
+/// socket itself.
 /// </summary>
+/// <remarks>
+/// Why this design: the whole shortcut stays in the HTTP layer. It relies on one fact the contract already states
+/// (<see cref="Feed"/> is immutable, so an object's body never changes) and on no flag from the grain: a user grain
+/// answers repeated plain reads of its unchanged feed with the same object (its own business, see the grain's feed
+/// cache), and a body kept by object identity is found again exactly then. Only plain reads (no exclusions, no
+/// explanation) are kept, because polling clients repeat exactly those URLs; any other feed is written per request and
+/// not kept. A copy that crossed silos is a new object each time and simply never hits.
+/// </remarks>
 public sealed class FeedBodies(IOptions<JsonOptions> json)
 {
     private readonly ConditionalWeakTable<Feed, FeedBody> _bodies = [];
     private readonly JsonSerializerOptions _options = json.Value.SerializerOptions;
 
     /// <summary>The body of <paramref name="feed"/> in the HTTP API's JSON options.</summary>
-    public FeedBody Of(Feed feed)
+    /// <param name="plainRead">True when the request had no exclusions and asked for no explanation.</param>
+    public FeedBody Of(Feed feed, bool plainRead)
     {
-        if (!feed.IsShared) return FeedBody.Write(feed, _options);
+        if (!plainRead) return FeedBody.Write(feed, _options);
         return _bodies.TryGetValue(feed, out var body) ? body : _bodies.GetValue(feed, f => FeedBody.Write(f, _options));
     }
 }

@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Http.HttpResults;
 using Orleans.LlmRec.Abstractions;
 using Orleans.LlmRec.Grains.Serving;
 using Orleans.LlmRec.Silo.Serving;
@@ -29,7 +28,7 @@ public static class ModelApi
     private static async Task<IResult> ReloadAsync(HttpContext http, IGrainFactory grains, string? scope, CancellationToken cancellationToken)
     {
         // Resolved here, not bound: an API tier (Silo:Role=ApiTier) has no model, loader or grain service of its own.
-        var loader = http.RequestServices.GetService<ServingLoader>();
+        var loader = http.RequestServices.GetService<SiloModelLoader>();
         switch ((scope ?? "cluster").ToLowerInvariant())
         {
             case "cluster":

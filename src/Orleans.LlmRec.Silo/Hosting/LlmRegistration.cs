@@ -12,19 +12,18 @@ public static class LlmRegistration
     /// <summary>
     /// The LLM layer from the <c>Llm</c> section (docs/llm.md): one work queue, chat pipeline and cache per silo, the
     /// grains' view of it (<see cref="UserLlmServices"/>), and the re-rank stage that fuses stored LLM scores
-    /// (<see cref="LlmFeedReRanker"/>; TF-IDF inline when no <c>Llm:Endpoint</c> is set, which the start-up log says).
-    /// Registered before the feed pipeline's default re-ranker, which is only a fallback (<c>TryAdd</c>).
+    /// (<see cref="RerankStage"/>; TF-IDF inline when no <c>Llm:Endpoint</c> is set, which the start-up log says).
     /// </summary>
     public static IHostApplicationBuilder AddLlmRecLlmLayer(this IHostApplicationBuilder builder, ServiceSettings settings)
     {
         var services = builder.Services;
         services.AddLlmRecLlm(settings.Llm);
         services.TryAddSingleton<UserLlmServices>();
-        services.TryAddSingleton<IReRanker, LlmFeedReRanker>();
+        services.TryAddSingleton<RerankStage>();
         // The score stage must hand the re-rank stage at least the top-N the LLM judges, or fused scores could never
         // lift an item from below the feed's depth.
         // Both in range by their own checks, so the larger one is too.
-        settings.Feed.ReRankPoolSize = Math.Max(settings.Feed.ReRankPoolSize, settings.Llm.RerankCandidates);
+        settings.Feed.RerankPoolSize = Math.Max(settings.Feed.RerankPoolSize, settings.Llm.RerankCandidates);
         services.AddHostedService<LlmQueueShutdown>();
         services.AddHealthChecks().AddCheck<LlmHealthCheck>("llm");
         return builder;

@@ -44,13 +44,12 @@ public static class ServiceRegistration
         {
             // One catalogue, one model and one scorer per silo, loaded before the silo starts (ServingStartup is
             // registered ahead of UseOrleans, and hosted services start in registration order).
-            services.AddSingleton<ServingLoader>();
-            services.AddSingleton(sp => sp.GetRequiredService<ServingLoader>().Serving);
-            services.AddSingleton(sp => sp.GetRequiredService<ModelServing>().Catalogue);
+            services.AddSingleton<SiloModelLoader>();
+            services.AddSingleton(sp => sp.GetRequiredService<SiloModelLoader>().Serving);
+            services.AddSingleton(sp => sp.GetRequiredService<SiloModel>().Catalogue);
             services.AddHostedService<ServingStartup>();
             services.AddHostedService<ModelWatcher>();
             builder.AddLlmRecLlmLayer(settings);
-            services.TryAddSingleton<IReRanker, IdentityReRanker>();
             services.AddSingleton<FeedPipeline>();
             services.AddSingleton<EventIngestor>();
             services.AddSingleton<IEventIngestor>(sp => sp.GetRequiredService<EventIngestor>());

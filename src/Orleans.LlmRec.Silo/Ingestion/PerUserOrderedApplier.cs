@@ -10,7 +10,7 @@ namespace Orleans.LlmRec.Silo.Ingestion;
 /// reclaim, a user's events apply in the order they arrive).
 /// Entries are acknowledged per user in chunks of at most <see cref="MaxUnacknowledgedPerUser"/>, each right after its
 /// grain applied it, and a user's next chunk waits for that acknowledgement: whatever is redelivered after a failure
-/// is then among the user's last <see cref="UserState.EventIdCapacity"/> event ids, which the grain remembers, so it
+/// is then among the user's last <see cref="UserHistory.EventIdCapacity"/> event ids, which the grain remembers, so it
 /// is recognised as a duplicate (as long as fewer than four silos hold unacknowledged events of the same user at
 /// once). Acknowledging a whole read at the end would let one user's failure send another user's thousands of
 /// applied events round again, past the grain's memory of them.
@@ -27,7 +27,7 @@ public sealed class PerUserOrderedApplier(
     int readCount)
 {
     /// <summary>A quarter of the ids a user grain remembers (see the class comment).</summary>
-    public const int MaxUnacknowledgedPerUser = UserState.EventIdCapacity / 4;
+    public const int MaxUnacknowledgedPerUser = UserHistory.EventIdCapacity / 4;
 
     private readonly List<Task> _inFlight = [];
     private readonly Dictionary<string, Task> _lastPartOfUser = new(StringComparer.Ordinal);

@@ -22,7 +22,7 @@ public sealed partial class RedisStreamConsumer : BackgroundService
     private readonly EventStreamReader _reader;
     private readonly IDeadLetterSink _deadLetters;
     private readonly PerUserOrderedApplier _applier;
-    private readonly ModelServing _serving;
+    private readonly SiloModel _serving;
     private readonly IngestionOptions _rules;
     private readonly EventStreamMetrics _metrics;
     private readonly IHostApplicationLifetime _lifetime;
@@ -34,7 +34,7 @@ public sealed partial class RedisStreamConsumer : BackgroundService
         IOptions<Configuration.OrleansHostOptions> silo,
         IConnectionMultiplexer redis,
         EventIngestor ingestor,
-        ModelServing serving,
+        SiloModel serving,
         IOptions<IngestionOptions> rules,
         EventStreamMetrics metrics,
         IHostApplicationLifetime lifetime,

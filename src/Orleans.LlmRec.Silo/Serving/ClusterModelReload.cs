@@ -1,7 +1,6 @@
 using Orleans.Concurrency;
 using Orleans.LlmRec.Abstractions;
 using Orleans.LlmRec.Grains.Serving;
-using Orleans.Runtime;
 using Orleans.Runtime.Services;
 using Orleans.Services;
 
@@ -17,11 +16,11 @@ public interface IModelReloadService : IGrainService
 }
 
 /// <summary>
-/// Runs <see cref="ServingLoader.ReloadAsync"/> on its silo and reports the outcome instead of throwing, so one silo's
+/// Runs <see cref="SiloModelLoader.ReloadAsync"/> on its silo and reports the outcome instead of throwing, so one silo's
 /// refusal does not hide what the others did. Reentrant: the loader itself allows one reload at a time.
 /// </summary>
 [Reentrant]
-public sealed class ModelReloadService(GrainId id, Orleans.Runtime.Silo silo, ILoggerFactory loggers, ServingLoader loader, ILocalSiloDetails local)
+public sealed class ModelReloadService(GrainId id, Orleans.Runtime.Silo silo, ILoggerFactory loggers, SiloModelLoader loader, ILocalSiloDetails local)
     : GrainService(id, silo, loggers), IModelReloadService
 {
     public async Task<SiloModelReload> ReloadAsync()

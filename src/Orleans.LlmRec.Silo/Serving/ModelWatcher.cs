@@ -9,7 +9,7 @@ namespace Orleans.LlmRec.Silo.Serving;
 /// names another version than the one served. A refused model is logged once per version and the current one keeps
 /// serving; an unreadable manifest (a write in progress elsewhere) is simply tried again next time.
 /// </summary>
-public sealed partial class ModelWatcher(ServingLoader loader, IOptions<ModelOptions> options, ILogger<ModelWatcher> logger) : BackgroundService
+public sealed partial class ModelWatcher(SiloModelLoader loader, IOptions<ModelOptions> options, ILogger<ModelWatcher> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace Orleans.LlmRec.Silo.Serving;
 
 /// <summary>Healthy once the catalogue and model are loaded; reports what is served.</summary>
-public sealed class ServingHealthCheck(ServingLoader loader) : IHealthCheck
+public sealed class ServingHealthCheck(SiloModelLoader loader) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {

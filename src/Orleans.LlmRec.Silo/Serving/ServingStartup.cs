@@ -6,7 +6,7 @@ namespace Orleans.LlmRec.Silo.Serving;
 /// Loads the catalogue and model before the silo and Kestrel start (it is registered before Orleans), and runs one
 /// scoring request so the first user's feed does not pay for JIT and ONNX Runtime warm-up inside its budget.
 /// </summary>
-public sealed class ServingStartup(ServingLoader loader) : IHostedService
+public sealed class ServingStartup(SiloModelLoader loader) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {

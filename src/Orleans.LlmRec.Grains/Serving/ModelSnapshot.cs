@@ -5,15 +5,15 @@ using Orleans.LlmRec.Recommendation.Models;
 namespace Orleans.LlmRec.Grains.Serving;
 
 /// <summary>
-/// The model a silo serves, as the grains need it beside the scorer: the embedding model (item vectors for fold-in,
+/// One version of the model a silo serves, as the grains need it beside the scorer: the embedding model (item vectors for fold-in,
 /// similar items and explanations), its fold-in, and its version. Immutable, so a grain that took a reference keeps a
 /// consistent model for the whole request even if a newer one is swapped in meanwhile.
 /// </summary>
-public sealed class ServedModel
+public sealed class ModelSnapshot
 {
     private readonly float[] _unitItemVectors;
 
-    public ServedModel(EmbeddingModel model, string version)
+    public ModelSnapshot(EmbeddingModel model, string version)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrEmpty(version);

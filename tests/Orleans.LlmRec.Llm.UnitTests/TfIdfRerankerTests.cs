@@ -3,7 +3,7 @@ using static Orleans.LlmRec.Llm.UnitTests.TestItems;
 
 namespace Orleans.LlmRec.Llm.UnitTests;
 
-public class TfIdfReRankerTests
+public class TfIdfRerankerTests
 {
     private static readonly RerankCandidate[] SpaceAndRomance =
     [
@@ -20,10 +20,10 @@ public class TfIdfReRankerTests
         // Star Wars: star, wars, sci, fi, adventure (1.6931 each), space → norm 3.9990; dot with query 4.5245.
         // WALL-E: wall, animation, robots (1.6931 each), space → norm 3.2026; dot 4.5245 (same shared weight).
         // Notting Hill shares no word: 0. Shorter WALL-E wins; Star Wars scores 3.2026 / 3.9990 = 0.8009 of it.
-        var reRanker = new TfIdfReRanker();
+        var reranker = new TfIdfReranker();
         var request = Request("u1", new RerankUserContext("The user loves space adventure and robots.", null, []), SpaceAndRomance);
 
-        var result = await reRanker.RerankAsync(request);
+        var result = await reranker.RerankAsync(request);
 
         Assert.Equal(LlmResultStatus.Succeeded, result.Status);
         Assert.Equal(RerankSource.TfIdf, result.Source);
@@ -38,7 +38,7 @@ public class TfIdfReRankerTests
     {
         var request = Request("u1", new RerankUserContext(null, "romance and comedy, please", []), SpaceAndRomance);
 
-        var result = await new TfIdfReRanker().RerankAsync(request);
+        var result = await new TfIdfReranker().RerankAsync(request);
 
         Assert.Equal("nh", result.Scores.MaxBy(s => s.Value).Key);
     }
@@ -49,7 +49,7 @@ public class TfIdfReRankerTests
         var recent = new[] { Movie("x", "Sleepless in Seattle", 1993, ["Romance", "Comedy"]) };
         var request = Request("u1", new RerankUserContext(null, "  ", recent), SpaceAndRomance);
 
-        var result = await new TfIdfReRanker().RerankAsync(request);
+        var result = await new TfIdfReranker().RerankAsync(request);
 
         Assert.Equal(LlmResultStatus.Succeeded, result.Status);
         Assert.Equal("nh", result.Scores.MaxBy(s => s.Value).Key);
@@ -58,7 +58,7 @@ public class TfIdfReRankerTests
     [Fact]
     public async Task Skips_when_there_is_nothing_to_compare_with()
     {
-        var result = await new TfIdfReRanker().RerankAsync(Request("u1", RerankUserContext.Empty, SpaceAndRomance));
+        var result = await new TfIdfReranker().RerankAsync(Request("u1", RerankUserContext.Empty, SpaceAndRomance));
 
         Assert.Equal(LlmResultStatus.Skipped, result.Status);
         Assert.Empty(result.Scores);
@@ -67,7 +67,7 @@ public class TfIdfReRankerTests
     [Fact]
     public async Task Skips_when_no_candidate_shares_a_word()
     {
-        var result = await new TfIdfReRanker().RerankAsync(Request("u1", new RerankUserContext("westerns", null, []), SpaceAndRomance));
+        var result = await new TfIdfReranker().RerankAsync(Request("u1", new RerankUserContext("westerns", null, []), SpaceAndRomance));
 
         Assert.Equal(LlmResultStatus.Skipped, result.Status);
     }
@@ -75,7 +75,7 @@ public class TfIdfReRankerTests
     [Fact]
     public async Task Scores_only_the_best_candidates_by_model_score()
     {
-        var result = await new TfIdfReRanker(candidateCount: 2)
+        var result = await new TfIdfReranker(candidateCount: 2)
             .RerankAsync(Request("u1", new RerankUserContext("space robots romance", null, []), SpaceAndRomance));
 
         Assert.Equal(["nh", "sw"], result.Scores.Keys.Order());
@@ -84,7 +84,7 @@ public class TfIdfReRankerTests
     [Fact]
     public void Tokenizer_lowercases_splits_on_punctuation_and_drops_stop_words()
     {
-        var tokens = TfIdfReRanker.Tokenize("The User likes Sci-Fi, SPACE and space; a X-Men film!");
+        var tokens = TfIdfReranker.Tokenize("The User likes Sci-Fi, SPACE and space; a X-Men film!");
 
         Assert.Equal(2, tokens["space"]);
         Assert.Equal(1, tokens["sci"]);

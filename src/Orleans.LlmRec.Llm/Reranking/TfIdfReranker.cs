@@ -11,7 +11,7 @@ namespace Orleans.LlmRec.Llm.Reranking;
 /// every candidate shares weigh little. Scores are divided by the best one, so the closest candidate scores 1 and the
 /// scale matches the LLM's [0, 1] in <see cref="RerankFusion"/>.
 /// </summary>
-public sealed class TfIdfReRanker : IReRanker
+public sealed class TfIdfReranker : IReranker
 {
     private static readonly HashSet<string> StopWords = new(StringComparer.Ordinal)
     {
@@ -24,13 +24,13 @@ public sealed class TfIdfReRanker : IReRanker
     private readonly int _candidateCount;
 
     /// <param name="candidateCount">How many of the best candidates are scored (as the LLM re-ranker does).</param>
-    public TfIdfReRanker(int candidateCount = 50)
+    public TfIdfReranker(int candidateCount = 50)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(candidateCount, 1);
         _candidateCount = candidateCount;
     }
 
-    public TfIdfReRanker(LlmOptions options)
+    public TfIdfReranker(LlmOptions options)
         : this(options.RerankCandidates)
     {
     }
@@ -47,7 +47,7 @@ public sealed class TfIdfReRanker : IReRanker
 
     private RerankResult Rerank(RerankRequest request)
     {
-        var candidates = LlmReRanker.TopCandidates(request.Candidates, _candidateCount);
+        var candidates = LlmReranker.TopCandidates(request.Candidates, _candidateCount);
         if (candidates.Count == 0)
         {
             return RerankResult.Skipped(RerankSource.TfIdf, "No candidates to re-rank.");

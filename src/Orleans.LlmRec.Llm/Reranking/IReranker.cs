@@ -65,7 +65,7 @@ public sealed record RerankResult(
 /// Scores a user's candidates. Implementations never throw for LLM trouble (a failed result comes back instead);
 /// cancellation still throws.
 /// </summary>
-public interface IReRanker
+public interface IReranker
 {
     RerankSource Source { get; }
 

@@ -10,7 +10,7 @@ namespace Orleans.LlmRec.Llm.Reranking;
 /// per item as structured JSON. The answer is validated against the candidates sent (see <see cref="RerankValidator"/>);
 /// an unreadable answer, or one with no usable score, is a counted failure and the caller keeps its feed.
 /// </summary>
-public sealed class LlmReRanker : IReRanker
+public sealed class LlmReranker : IReranker
 {
     internal const string Operation = "rerank";
 
@@ -18,12 +18,12 @@ public sealed class LlmReRanker : IReRanker
     private readonly LlmCaller _caller;
     private readonly ILogger _logger;
 
-    public LlmReRanker(
+    public LlmReranker(
         IChatClient chatClient,
         LlmOptions options,
         LlmMetrics metrics,
         LlmResponseCache? cache = null,
-        ILogger<LlmReRanker>? logger = null,
+        ILogger<LlmReranker>? logger = null,
         TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);

@@ -4,14 +4,15 @@ using Orleans.LlmRec.Scoring;
 namespace Orleans.LlmRec.Grains.Serving;
 
 /// <summary>
-/// One per silo: the catalogue, the model grains fold users in with, and the scorer (one ONNX session per model per
-/// silo) that ranks items for them. The scorer must serve the same model version as <see cref="Current"/>.
+/// What this silo serves, one per silo: the catalogue, the current <see cref="ModelSnapshot"/> grains fold users in
+/// with, and the scorer (one ONNX session per model per silo) that ranks items for them. The scorer must serve the same
+/// model version as <see cref="Current"/>. Loaded, and reloaded, by the host (the silo's <c>SiloModelLoader</c>).
 /// </summary>
-public sealed class ModelServing
+public sealed class SiloModel
 {
-    private ServedModel _current;
+    private ModelSnapshot _current;
 
-    public ModelServing(ItemCatalogue catalogue, ServedModel model, IScorer scorer)
+    public SiloModel(ItemCatalogue catalogue, ModelSnapshot model, IScorer scorer)
     {
         ArgumentNullException.ThrowIfNull(catalogue);
         ArgumentNullException.ThrowIfNull(model);
@@ -30,21 +31,21 @@ public sealed class ModelServing
     public IScorer Scorer { get; }
 
     /// <summary>The model new requests use; read it once per request and keep the reference.</summary>
-    public ServedModel Current => Volatile.Read(ref _current);
+    public ModelSnapshot Current => Volatile.Read(ref _current);
 
     /// <summary>
     /// Makes <paramref name="model"/> the one new requests fold users in with; the caller has already swapped the
     /// scorer to the same version. A request that read the old model and was scored by the new one (or the other way
     /// round) notices the version mismatch and takes the fallback ladder once. Returns the model it replaced.
     /// </summary>
-    public ServedModel Replace(ServedModel model)
+    public ModelSnapshot Replace(ModelSnapshot model)
     {
         ArgumentNullException.ThrowIfNull(model);
         CheckItemMap(model, Catalogue);
         return Interlocked.Exchange(ref _current, model);
     }
 
-    private static void CheckItemMap(ServedModel model, ItemCatalogue catalogue)
+    private static void CheckItemMap(ModelSnapshot model, ItemCatalogue catalogue)
     {
         if (model.ItemCount != catalogue.Count)
         {

@@ -6,17 +6,17 @@ using Orleans.LlmRec.Recommendation.Onnx;
 namespace Orleans.LlmRec.Scoring;
 
 /// <summary>
-/// One loaded model: its full-catalogue session, its candidate session when the file has a sibling, its serving
-/// (item_scores, contract 2) session when the file has that sibling, and a reference count. The scorer holds one
+/// One ONNX model loaded for scoring: its full-catalogue session, its candidate session when the file has a sibling,
+/// its serving (item_scores, contract 2) session when the file has that sibling, and a reference count. The scorer holds one
 /// reference while the model is current and every queued request holds one until its batch has run, so a swapped-out
 /// model is disposed exactly when its last in-flight request finishes.
 /// </summary>
-internal sealed class ServingModel
+internal sealed class LoadedOnnxModel
 {
     private readonly ILogger _logger;
     private int _references = 1;
 
-    private ServingModel(string path, OnnxModelInfo info, InferenceSession fullCatalogue, InferenceSession? candidates, InferenceSession? itemScores, string executionProvider, ILogger logger)
+    private LoadedOnnxModel(string path, OnnxModelInfo info, InferenceSession fullCatalogue, InferenceSession? candidates, InferenceSession? itemScores, string executionProvider, ILogger logger)
     {
         Path = path;
         Info = info;
@@ -72,7 +72,7 @@ internal sealed class ServingModel
     /// Loads and checks a model file and its candidate sibling. Everything that could make a later request fail is
     /// tried here (metadata, signature, expectations, one real inference), so a bad file is refused before it serves.
     /// </summary>
-    public static ServingModel Load(string path, ScorerOptions options, ModelExpectation? expectation, ILogger logger)
+    public static LoadedOnnxModel Load(string path, ScorerOptions options, ModelExpectation? expectation, ILogger logger)
     {
         var fullPath = System.IO.Path.GetFullPath(path);
         var (fullSession, provider) = OpenSession(fullPath, options, logger);
@@ -114,7 +114,7 @@ internal sealed class ServingModel
                 Log.NoItemScoresGraph(logger, info.Version, itemScoresPath);
             }
             Log.ModelLoaded(logger, info.Kind.ToString(), info.Version, info.ItemCount, info.Dimension, provider, fullPath);
-            return new ServingModel(fullPath, info, fullSession, candidateSession, itemScoresSession, provider, logger);
+            return new LoadedOnnxModel(fullPath, info, fullSession, candidateSession, itemScoresSession, provider, logger);
         }
         catch
         {

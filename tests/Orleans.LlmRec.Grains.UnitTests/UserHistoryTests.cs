@@ -3,54 +3,54 @@ using Orleans.LlmRec.Grains.Users;
 
 namespace Orleans.LlmRec.Grains.UnitTests;
 
-public class UserStateTests
+public class UserHistoryTests
 {
     [Fact]
     public void An_event_id_seen_before_is_a_duplicate_and_changes_nothing()
     {
-        var state = new UserState();
+        var state = new UserHistory();
         Assert.True(state.TryRecord(TestWorld.Event("e1", "3")));
         Assert.False(state.TryRecord(TestWorld.Event("e1", "4")));
-        Assert.Single(state.History);
-        Assert.Equal("3", state.History[0].ItemId);
+        Assert.Single(state.Interactions);
+        Assert.Equal("3", state.Interactions[0].ItemId);
         Assert.Equal(1, state.TotalInteractions);
     }
 
     [Fact]
     public void The_de_duplication_window_keeps_exactly_the_most_recent_ids()
     {
-        var state = new UserState();
-        var total = UserState.EventIdCapacity + 25;
+        var state = new UserHistory();
+        var total = UserHistory.EventIdCapacity + 25;
         for (var i = 0; i < total; i++)
         {
             Assert.True(state.TryRecord(TestWorld.Event($"e{i}", "1")));
         }
-        Assert.Equal(UserState.EventIdCapacity, state.RecentEventIds.Count);
+        Assert.Equal(UserHistory.EventIdCapacity, state.RecentEventIds.Count);
         // The newest id is still remembered; the oldest ones fell out of the window.
         Assert.True(state.HasSeenEvent($"e{total - 1}"));
-        Assert.True(state.HasSeenEvent($"e{total - UserState.EventIdCapacity}"));
-        Assert.False(state.HasSeenEvent($"e{total - UserState.EventIdCapacity - 1}"));
+        Assert.True(state.HasSeenEvent($"e{total - UserHistory.EventIdCapacity}"));
+        Assert.False(state.HasSeenEvent($"e{total - UserHistory.EventIdCapacity - 1}"));
         Assert.False(state.HasSeenEvent("e0"));
     }
 
     [Fact]
     public void History_is_bounded_and_drops_the_oldest_interactions()
     {
-        var state = new UserState();
-        var total = UserState.HistoryCapacity + 50;
+        var state = new UserHistory();
+        var total = UserHistory.HistoryCapacity + 50;
         for (var i = 0; i < total; i++)
         {
             state.TryRecord(TestWorld.Event($"e{i}", (i % 40 + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)));
         }
-        Assert.Equal(UserState.HistoryCapacity, state.History.Count);
+        Assert.Equal(UserHistory.HistoryCapacity, state.Interactions.Count);
         Assert.Equal(total, state.TotalInteractions);
-        Assert.Equal((50 % 40 + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), state.History[0].ItemId);
+        Assert.Equal((50 % 40 + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), state.Interactions[0].ItemId);
     }
 
     [Fact]
     public void A_dislike_is_remembered_and_a_later_positive_event_takes_it_back()
     {
-        var state = new UserState();
+        var state = new UserHistory();
         state.TryRecord(TestWorld.Event("e1", "7", UserEventType.Dislike));
         Assert.Equal(["7"], state.DislikedItems);
         Assert.Contains("7", state.ExcludedItemIds());
@@ -64,31 +64,31 @@ public class UserStateTests
     [Fact]
     public void Disliked_items_outlive_the_history_window_up_to_their_own_bound()
     {
-        var state = new UserState();
+        var state = new UserHistory();
         state.TryRecord(TestWorld.Event("dislike", "9", UserEventType.Dislike));
-        for (var i = 0; i < UserState.HistoryCapacity + 10; i++)
+        for (var i = 0; i < UserHistory.HistoryCapacity + 10; i++)
         {
             state.TryRecord(TestWorld.Event($"e{i}", "1"));
         }
-        Assert.DoesNotContain(state.History, h => h.ItemId == "9");
+        Assert.DoesNotContain(state.Interactions, h => h.ItemId == "9");
         Assert.Contains("9", state.ExcludedItemIds());
 
-        for (var i = 0; i < UserState.DislikedCapacity + 5; i++)
+        for (var i = 0; i < UserHistory.DislikedCapacity + 5; i++)
         {
             state.AddInteraction(new InteractionRecord { ItemId = $"x{i}", Type = UserEventType.Dislike, Timestamp = DateTimeOffset.UnixEpoch });
         }
-        Assert.Equal(UserState.DislikedCapacity, state.DislikedItems.Count);
+        Assert.Equal(UserHistory.DislikedCapacity, state.DislikedItems.Count);
         Assert.DoesNotContain("9", state.DislikedItems);
     }
 
     [Fact]
     public void Only_ratings_keep_their_value()
     {
-        var state = new UserState();
+        var state = new UserHistory();
         state.TryRecord(TestWorld.Event("e1", "1", UserEventType.Click, value: 3f));
         state.TryRecord(TestWorld.Event("e2", "2", UserEventType.Rating, value: 4.5f));
-        Assert.Null(state.History[0].Value);
-        Assert.Equal(4.5f, state.History[1].Value);
+        Assert.Null(state.Interactions[0].Value);
+        Assert.Equal(4.5f, state.Interactions[1].Value);
     }
 
     [Fact]
@@ -97,5 +97,33 @@ public class UserStateTests
         Assert.Equal(EventIdHash.Of("abc"), EventIdHash.Of(new string(['a', 'b', 'c'])));
         var hashes = Enumerable.Range(0, 10_000).Select(i => EventIdHash.Of($"event-{i}")).ToHashSet();
         Assert.Equal(10_000, hashes.Count);
+    }
+
+    [Fact]
+    public void Excluded_indexes_are_the_seen_and_disliked_items_the_catalogue_knows_sorted_and_once_each()
+    {
+        var catalogue = TestWorld.Catalogue();
+        var history = new UserHistory();
+        history.TryRecord(TestWorld.Event("e1", "9"));
+        history.TryRecord(TestWorld.Event("e2", "2", UserEventType.Dislike));
+        history.TryRecord(TestWorld.Event("e3", "9", UserEventType.Like));
+        history.TryRecord(TestWorld.Event("e4", "unknown-item"));
+        var excluded = history.ExcludedIndexes(catalogue);
+        Assert.Equal(new[] { "2", "9" }.Select(id => catalogue.TryGetIndex(id, out var i) ? i : -1).Order(), excluded);
+    }
+
+    [Fact]
+    public void A_training_user_is_seeded_with_their_newest_interactions_and_marked_so()
+    {
+        var history = new UserHistory();
+        Assert.Equal(0, history.SeedFrom([]));
+        Assert.False(history.SeededFromTrainingData);
+        var training = Enumerable.Range(0, UserHistory.HistoryCapacity + 5)
+            .Select(i => new RecentInteraction { ItemId = $"{i}", Type = UserEventType.Rating, Value = 4f, Timestamp = DateTimeOffset.UnixEpoch.AddSeconds(i) })
+            .ToList();
+        Assert.Equal(UserHistory.HistoryCapacity, history.SeedFrom(training));
+        Assert.True(history.SeededFromTrainingData);
+        Assert.Equal("5", history.Interactions[0].ItemId);
+        Assert.Empty(history.RecentEventIds);
     }
 }

@@ -5,7 +5,7 @@ using static Orleans.LlmRec.Llm.IntegrationTests.TestData;
 
 namespace Orleans.LlmRec.Llm.IntegrationTests;
 
-public sealed class ReRankerTests : IAsyncLifetime
+public sealed class RerankerTests : IAsyncLifetime
 {
     private ScriptedOpenAiServer _server = null!;
 
@@ -20,7 +20,7 @@ public sealed class ReRankerTests : IAsyncLifetime
         _server.Enqueue(ScriptedReply.Json(Scores(
             ("1", 0.9), ("999", 0.8), ("1", 0.1), ("2", 1.7), ("3", -0.2), ("4", 0.4), ("hallucinated-film", 1.0))));
 
-        var result = await host.Get<IReRanker>().RerankAsync(FiveCandidates());
+        var result = await host.Get<IReranker>().RerankAsync(FiveCandidates());
 
         Assert.Equal(LlmResultStatus.Succeeded, result.Status);
         Assert.Equal(RerankSource.Llm, result.Source);
@@ -42,7 +42,7 @@ public sealed class ReRankerTests : IAsyncLifetime
         await using var host = LlmTestHost.Create(_server, new Dictionary<string, string?> { ["Llm:RerankCandidates"] = "3" });
         _server.Enqueue(ScriptedReply.Json(Scores(("1", 0.5))));
 
-        await host.Get<IReRanker>().RerankAsync(FiveCandidates());
+        await host.Get<IReranker>().RerankAsync(FiveCandidates());
 
         var request = Assert.Single(_server.Requests);
         Assert.Equal("json_schema", request.ResponseFormatType);
@@ -57,7 +57,7 @@ public sealed class ReRankerTests : IAsyncLifetime
         await using var host = LlmTestHost.Create(_server, new Dictionary<string, string?> { ["Llm:UseJsonSchemaResponseFormat"] = "false" });
         _server.Enqueue(ScriptedReply.Text("Here you go:\n```json\n{\"scores\":[{\"itemId\":1,\"score\":\"0.7\"},{\"itemId\":\"2\",\"score\":0.2}]}\n```"));
 
-        var result = await host.Get<IReRanker>().RerankAsync(FiveCandidates());
+        var result = await host.Get<IReranker>().RerankAsync(FiveCandidates());
 
         Assert.Equal(LlmResultStatus.Succeeded, result.Status);
         Assert.Equal(0.7f, result.Scores["1"]);
@@ -77,7 +77,7 @@ public sealed class ReRankerTests : IAsyncLifetime
         await using var host = LlmTestHost.Create(_server);
         _server.Enqueue(ScriptedReply.Text(content));
 
-        var result = await host.Get<IReRanker>().RerankAsync(FiveCandidates());
+        var result = await host.Get<IReranker>().RerankAsync(FiveCandidates());
 
         Assert.Equal(LlmResultStatus.Failed, result.Status);
         Assert.Empty(result.Scores);
@@ -91,7 +91,7 @@ public sealed class ReRankerTests : IAsyncLifetime
         await using var host = LlmTestHost.Create(_server);
         _server.Enqueue(ScriptedReply.Raw(200, "<html>gateway says hi</html>"));
 
-        var result = await host.Get<IReRanker>().RerankAsync(FiveCandidates());
+        var result = await host.Get<IReranker>().RerankAsync(FiveCandidates());
 
         Assert.Equal(LlmResultStatus.Failed, result.Status);
     }
@@ -102,8 +102,8 @@ public sealed class ReRankerTests : IAsyncLifetime
         await using var host = LlmTestHost.Create(_server, new Dictionary<string, string?> { ["Llm:Cache:Enabled"] = "true" });
         _server.Enqueue(ScriptedReply.Text("{not json"), ScriptedReply.Json(Scores(("1", 0.6))));
 
-        var first = await host.Get<IReRanker>().RerankAsync(FiveCandidates());
-        var second = await host.Get<IReRanker>().RerankAsync(FiveCandidates());
+        var first = await host.Get<IReranker>().RerankAsync(FiveCandidates());
+        var second = await host.Get<IReranker>().RerankAsync(FiveCandidates());
 
         Assert.Equal(LlmResultStatus.Failed, first.Status);
         Assert.Equal(LlmFailure.Malformed, first.Error);
@@ -119,7 +119,7 @@ public sealed class ReRankerTests : IAsyncLifetime
         await using var host = LlmTestHost.Create(_server);
         _server.Enqueue(ScriptedReply.Json(Scores(("100", 0.9), ("200", 0.8))));
 
-        var result = await host.Get<IReRanker>().RerankAsync(FiveCandidates());
+        var result = await host.Get<IReranker>().RerankAsync(FiveCandidates());
 
         Assert.Equal(LlmResultStatus.Failed, result.Status);
         Assert.Equal(LlmFailure.Invalid, result.Error);
@@ -140,7 +140,7 @@ public sealed class ReRankerTests : IAsyncLifetime
             new RerankCandidate(Movie("3", "Another Drama", genres: ["Drama"]), 0.4f),
         ]);
 
-        var result = await host.Get<IReRanker>().RerankAsync(request);
+        var result = await host.Get<IReranker>().RerankAsync(request);
 
         Assert.Equal(["1", "2", "3"], result.Scores.Keys.Order());
         Assert.Equal(0.8f, result.Scores["1"]);
@@ -160,7 +160,7 @@ public sealed class ReRankerTests : IAsyncLifetime
         _server.Enqueue(ScriptedReply.Json(Scores(("1", 0.0), ("2", 0.1), ("3", 0.2), ("4", 0.3), ("5", 0.9))));
         var request = FiveCandidates();
 
-        var result = await host.Get<IReRanker>().RerankAsync(request);
+        var result = await host.Get<IReranker>().RerankAsync(request);
         var fused = RerankFusion.Fuse(request.Candidates.Select(c => new ModelCandidate(c.ItemId, c.ModelScore)).ToArray(), result.Scores, alpha: 0.5f);
 
         // norm(model) = 1, .75, .5, .25, 0; final = .5, .425, .35, .275, .45: the last candidate jumps to second.

@@ -16,32 +16,32 @@ namespace Orleans.LlmRec.Silo.Serving;
 /// trained at start), the catalogue over the model's item map, and the ONNX export the scorer runs.
 /// <see cref="ServingStartup"/> forces it before the silo and Kestrel start.
 /// </summary>
-public sealed partial class ServingLoader : IAsyncDisposable
+public sealed partial class SiloModelLoader : IAsyncDisposable
 {
     private readonly CatalogueOptions _catalogue;
     private readonly ModelOptions _model;
     private readonly ScorerOptions _scorer;
     private readonly ILoggerFactory _loggers;
-    private readonly ILogger<ServingLoader> _logger;
-    private readonly Lazy<ModelServing> _serving;
+    private readonly ILogger<SiloModelLoader> _logger;
+    private readonly Lazy<SiloModel> _serving;
     private readonly List<string> _exportedFiles = [];
     private string? _temporaryFolder;
     private OnnxScorer? _onnxScorer;
     private readonly SemaphoreSlim _reloading = new(1, 1);
 
-    public ServingLoader(IOptions<CatalogueOptions> catalogue, IOptions<ModelOptions> model, IOptions<ScorerOptions> scorer, ILoggerFactory loggers)
+    public SiloModelLoader(IOptions<CatalogueOptions> catalogue, IOptions<ModelOptions> model, IOptions<ScorerOptions> scorer, ILoggerFactory loggers)
     {
         _catalogue = catalogue.Value;
         _model = model.Value;
         _scorer = scorer.Value;
         _loggers = loggers;
-        _logger = loggers.CreateLogger<ServingLoader>();
-        _serving = new Lazy<ModelServing>(Load, LazyThreadSafetyMode.ExecutionAndPublication);
+        _logger = loggers.CreateLogger<SiloModelLoader>();
+        _serving = new Lazy<SiloModel>(Load, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
-    public ModelServing Serving => _serving.Value;
+    public SiloModel Serving => _serving.Value;
 
-    private ModelServing Load()
+    private SiloModel Load()
     {
         var dataset = LoadDataset();
         // The model's item map fixes the dense indexes the scorer returns; the data set adds text and popularity.
@@ -53,7 +53,7 @@ public sealed partial class ServingLoader : IAsyncDisposable
         _onnxScorer = OnnxScorer.Load(export.FullCataloguePath, _scorer, _loggers.CreateLogger<OnnxScorer>(),
             ExpectationFor(catalogue, model));
         LogServing(_logger, manifest.Kind, manifest.Version, catalogue.Count, model.Dimension, catalogue.Name, export.FullCataloguePath);
-        return new ModelServing(catalogue, new ServedModel(model, manifest.Version), _onnxScorer);
+        return new SiloModel(catalogue, new ModelSnapshot(model, manifest.Version), _onnxScorer);
     }
 
     /// <summary>
@@ -106,7 +106,7 @@ public sealed partial class ServingLoader : IAsyncDisposable
             {
                 throw new ModelReloadException(e.Message, e);
             }
-            serving.Replace(new ServedModel(model, manifest.Version));
+            serving.Replace(new ModelSnapshot(model, manifest.Version));
             LogReloaded(_logger, previous.Version, manifest.Version, manifest.Kind, directory);
             return new ModelReload(previous.Version, manifest.Version, Changed: true);
         }

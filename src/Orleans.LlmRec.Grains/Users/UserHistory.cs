@@ -1,0 +1,205 @@
+using Orleans.LlmRec.Abstractions;
+using Orleans.LlmRec.Grains.Catalogue;
+using Orleans.LlmRec.Grains.Serving;
+
+namespace Orleans.LlmRec.Grains.Users;
+
+/// <summary>
+/// What a user did, and the rules that keep it: the bounded history, the disliked items, and the window of recent
+/// event ids that makes a re-sent batch count once. Also keeps, in memory only, the history folded with the served
+/// model (<see cref="EmbeddingFor"/>), dropped whenever the history changes.
+/// </summary>
+[GenerateSerializer, Alias("llmrec.UserHistory")]
+public sealed class UserHistory
+{
+    /// <summary>Interactions kept, newest last; older ones fall off (they still shaped earlier embeddings).</summary>
+    public const int HistoryCapacity = 200;
+
+    /// <summary>Recent event ids remembered for de-duplication: a re-sent batch within this window is applied once.</summary>
+    public const int EventIdCapacity = 1_000;
+
+    /// <summary>Disliked items remembered beyond the history window, so a dislike keeps an item out of the feed longer.</summary>
+    public const int DislikedCapacity = 500;
+
+    /// <summary>Interactions kept, newest last, stored compactly (<see cref="InteractionHistory"/>).</summary>
+    [Id(0)] public InteractionHistory Interactions { get; private set; } = new(HistoryCapacity);
+
+    /// <summary>64-bit hashes of recent event ids, oldest first (<see cref="EventIdHash"/>): 8 bytes each instead of a string.</summary>
+    [Id(1)] public EventIdWindow RecentEventIds { get; private set; } = new(EventIdCapacity);
+
+    [Id(2)] public List<string> DislikedItems { get; private set; } = [];
+
+    [Id(3)] public int TotalInteractions { get; private set; }
+
+    /// <summary>True when the history was seeded from the training data set on first activation.</summary>
+    [Id(4)] public bool SeededFromTrainingData { get; private set; }
+
+    /// <summary>
+    /// The history folded with a model, kept until the history changes. Not stored: it is a pure function of the
+    /// history, the dislikes and the model, so storing it only made every event's write larger.
+    /// </summary>
+    [field: NonSerialized]
+    public FoldedEmbedding? Embedding { get; internal set; }
+
+    public int Count => Interactions.Count;
+
+    public bool HasSeenEvent(string eventId) => RecentEventIds.Contains(EventIdHash.Of(eventId));
+
+    /// <summary>Records a batch in order; events whose id is within the window are counted as duplicates and change nothing.</summary>
+    public ApplyResult Apply(IReadOnlyList<UserEvent> events)
+    {
+        var applied = 0;
+        foreach (var e in events)
+        {
+            if (TryRecord(e)) applied++;
+        }
+        return new ApplyResult { Applied = applied, Duplicates = events.Count - applied };
+    }
+
+    /// <summary>Records one event unless its id was seen within the last <see cref="EventIdCapacity"/> events.</summary>
+    public bool TryRecord(UserEvent userEvent)
+    {
+        var hash = EventIdHash.Of(userEvent.EventId);
+        if (RecentEventIds.Contains(hash)) return false;
+        RecentEventIds.Add(hash);
+        AddInteraction(new InteractionRecord
+        {
+            ItemId = userEvent.ItemId,
+            Type = userEvent.Type,
+            Value = userEvent.Type == UserEventType.Rating ? userEvent.Value : null,
+            Timestamp = userEvent.Timestamp,
+        });
+        return true;
+    }
+
+    /// <summary>
+    /// Starts a user the model was trained on from their training history (newest <see cref="HistoryCapacity"/>), so
+    /// their first feed is personal. Returns how many interactions it added.
+    /// </summary>
+    public int SeedFrom(IReadOnlyList<RecentInteraction> training)
+    {
+        if (training.Count == 0) return 0;
+        var seeded = 0;
+        foreach (var x in training.TakeLast(HistoryCapacity))
+        {
+            AddInteraction(new InteractionRecord { ItemId = x.ItemId, Type = x.Type, Value = x.Value, Timestamp = x.Timestamp });
+            seeded++;
+        }
+        SeededFromTrainingData = true;
+        return seeded;
+    }
+
+    /// <summary>
+    /// Appends an interaction (bounded) and keeps the disliked set in step with it. Whether an item is disliked is
+    /// decided by when things happened, not by when they arrived (events can arrive out of order: across silos, after a
+    /// reclaim, in a batch): a dislike stands unless a deliberate positive signal on the item happened after it, as far
+    /// as the bounded history remembers; beyond it, the later arrival wins.
+    /// </summary>
+    public void AddInteraction(InteractionRecord record)
+    {
+        Interactions.Add(record);
+        TotalInteractions++;
+        Embedding = null;
+        if (record.Type == UserEventType.Dislike)
+        {
+            if (LatestInHistory(record, InteractionSignals.TakesBackDislike) is { } positive && positive.Timestamp > record.Timestamp)
+            {
+                // The user took this dislike back before it arrived.
+                return;
+            }
+            DislikedItems.Remove(record.ItemId);
+            DislikedItems.Add(record.ItemId);
+            if (DislikedItems.Count > DislikedCapacity) DislikedItems.RemoveRange(0, DislikedItems.Count - DislikedCapacity);
+        }
+        else if (InteractionSignals.TakesBackDislike(record) && DislikedItems.Contains(record.ItemId))
+        {
+            // A deliberate positive signal takes the dislike back, if it happened after the dislike.
+            var dislike = LatestInHistory(record, r => r.Type == UserEventType.Dislike);
+            if (dislike is null || record.Timestamp >= dislike.Timestamp) DislikedItems.Remove(record.ItemId);
+        }
+    }
+
+    /// <summary>Item ids never to show: everything in the history and every remembered dislike.</summary>
+    public HashSet<string> ExcludedItemIds()
+    {
+        var excluded = new HashSet<string>(DislikedItems, StringComparer.Ordinal);
+        foreach (var record in Interactions) excluded.Add(record.ItemId);
+        return excluded;
+    }
+
+    /// <summary>The same as dense catalogue indexes, sorted ascending, each once (what the candidates stage needs).</summary>
+    public int[] ExcludedIndexes(ItemCatalogue catalogue)
+    {
+        var indexes = new List<int>(Interactions.Count + DislikedItems.Count);
+        foreach (var itemId in DislikedItems)
+        {
+            if (catalogue.TryGetIndex(itemId, out var index)) indexes.Add(index);
+        }
+        foreach (var record in Interactions)
+        {
+            if (catalogue.TryGetIndex(record.ItemId, out var index)) indexes.Add(index);
+        }
+        indexes.Sort();
+        var unique = 0;
+        for (var i = 0; i < indexes.Count; i++)
+        {
+            if (unique == 0 || indexes[i] != indexes[unique - 1]) indexes[unique++] = indexes[i];
+        }
+        return indexes.GetRange(0, unique).ToArray();
+    }
+
+    /// <summary>Items the user liked and has not disliked since, as catalogue indexes, oldest first (what explanations compare with).</summary>
+    public List<int> PositiveIndexes(ItemCatalogue catalogue)
+    {
+        var positives = new List<int>();
+        var disliked = DislikedItems.ToHashSet(StringComparer.Ordinal);
+        foreach (var record in Interactions)
+        {
+            if (InteractionSignals.IsPositive(record) && !disliked.Contains(record.ItemId)
+                && catalogue.TryGetIndex(record.ItemId, out var index) && !positives.Contains(index))
+            {
+                positives.Add(index);
+            }
+        }
+        return positives;
+    }
+
+    /// <summary>
+    /// The user's embedding for <paramref name="model"/>: the one in memory when it was folded from the current history
+    /// with this model, else folded now and kept. Null for a user with no history (cold start).
+    /// </summary>
+    public FoldedEmbedding? EmbeddingFor(ModelSnapshot model, ItemCatalogue catalogue)
+    {
+        if (Interactions.Count == 0) return null;
+        if (Embedding is { } e && e.ModelVersion == model.Version) return e;
+        return Embedding = Fold(model, catalogue);
+    }
+
+    /// <summary>Folds the history with <paramref name="model"/> now (what <see cref="EmbeddingFor"/> keeps).</summary>
+    public FoldedEmbedding Fold(ModelSnapshot model, ItemCatalogue catalogue)
+    {
+        var interactions = InteractionSignals.ToFoldIn(Interactions, DislikedItems, catalogue, model.Kind);
+        var folded = model.FoldIn.Compute(interactions);
+        var positives = interactions.Count(x => !x.Negative);
+        return new FoldedEmbedding
+        {
+            Vector = folded.Vector,
+            Bias = folded.Bias,
+            ModelVersion = model.Version,
+            // Only dislikes are no basis for a personal ranking: such a user is still cold.
+            UsedInteractions = positives == 0 ? 0 : folded.UsedInteractions,
+        };
+    }
+
+    /// <summary>The latest-happened record of <paramref name="record"/>'s item in the history matching <paramref name="kind"/>, other than the record itself.</summary>
+    private InteractionRecord? LatestInHistory(InteractionRecord record, Func<InteractionRecord, bool> kind)
+    {
+        InteractionRecord? latest = null;
+        foreach (var other in Interactions)
+        {
+            if (ReferenceEquals(other, record) || other.ItemId != record.ItemId || !kind(other)) continue;
+            if (latest is null || other.Timestamp > latest.Timestamp) latest = other;
+        }
+        return latest;
+    }
+}
