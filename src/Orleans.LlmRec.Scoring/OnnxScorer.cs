@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -22,13 +21,10 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
     private readonly Task[] _batchLoops;
     private readonly SemaphoreSlim _swapLock = new(1, 1);
     private readonly int _selectionParallelism;
+    private readonly ScorerCounters _counters = new();
     private int _completionsInFlight;
     private LoadedOnnxModel _current;
     private int _disposed;
-    private long _requests;
-    private long _batches;
-    private int _largestBatch;
-    private long _swaps;
 
     private OnnxScorer(LoadedOnnxModel initial, ScorerOptions options, ModelExpectation? expectation, ILogger logger)
     {
@@ -76,8 +72,7 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
     /// </summary>
     public bool UsesItemScoresGraph => Volatile.Read(ref _current).ItemScores is not null;
 
-    public ScorerStatistics Statistics => new(
-        Interlocked.Read(ref _requests), Interlocked.Read(ref _batches), Volatile.Read(ref _largestBatch), Interlocked.Read(ref _swaps));
+    public ScorerStatistics Statistics => _counters.Snapshot();
 
     /// <summary>The model now serving, for tests that watch disposal of swapped-out models.</summary>
     internal LoadedOnnxModel CurrentLoadedModel => Volatile.Read(ref _current);
@@ -130,7 +125,7 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
                 throw new ObjectDisposedException(nameof(OnnxScorer));
             }
             var previous = Interlocked.Exchange(ref _current, loaded);
-            Interlocked.Increment(ref _swaps);
+            _counters.RecordSwap();
             Log.ModelSwapped(_logger, previous.Info.Version, loaded.Info.Version);
             previous.Release();
             return loaded.Info;
@@ -176,7 +171,7 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
         PendingRequest pending;
         try
         {
-            Validate(request, model);
+            ScoringRequestChecks.Validate(request, model);
             if (request.Candidates is { Length: 0 })
             {
                 model.Release();
@@ -223,49 +218,6 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
         }
     }
 
-    private static void Validate(ScoringRequest request, LoadedOnnxModel model)
-    {
-        if (request.UserVector.Length != model.Dimension)
-        {
-            throw new ArgumentException(
-                $"The user vector has {request.UserVector.Length} values; model {model.Info.Version} has dimension {model.Dimension}.", nameof(request));
-        }
-        // A NaN or infinite input makes every score of the row NaN or infinite, and the ranking meaningless.
-        if (!float.IsFinite(request.UserBias) || !AllFinite(request.UserVector.Span))
-        {
-            throw new ArgumentException("The user vector and bias must be finite numbers.", nameof(request));
-        }
-        CheckItems(request.ExcludedItems.Span, model, "excluded item");
-        if (request.Candidates is { } candidates)
-        {
-            if (model.Candidates is null)
-            {
-                throw new NotSupportedException($"Model {model.Info.Version} was loaded without a candidate graph ({OnnxContract.CandidatesPathFor(model.Path)}).");
-            }
-            CheckItems(candidates, model, "candidate");
-        }
-    }
-
-    private static bool AllFinite(ReadOnlySpan<float> values)
-    {
-        foreach (var value in values)
-        {
-            if (!float.IsFinite(value)) return false;
-        }
-        return true;
-    }
-
-    private static void CheckItems(ReadOnlySpan<int> items, LoadedOnnxModel model, string what)
-    {
-        foreach (var item in items)
-        {
-            if ((uint)item >= (uint)model.ItemCount)
-            {
-                throw new ArgumentOutOfRangeException(nameof(items), item, $"A {what} index must be in [0, {model.ItemCount}).");
-            }
-        }
-    }
-
     private async Task RunBatchLoopAsync()
     {
         using var buffers = new BatchBuffers();
@@ -273,69 +225,19 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
         var reader = _queue.Reader;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            await CollectBatchAsync(reader, batch).ConfigureAwait(false);
+            await BatchCollector.CollectAsync(reader, batch, _options.MaxBatchSize, _options.MaxBatchWait).ConfigureAwait(false);
             if (batch.Count > 0) Execute(batch, buffers);
             batch.Clear();
         }
     }
 
-    private async Task CollectBatchAsync(ChannelReader<PendingRequest> reader, List<PendingRequest> batch)
-    {
-        var max = _options.MaxBatchSize;
-        while (batch.Count < max && reader.TryRead(out var first)) batch.Add(first);
-        if (batch.Count == 0 || batch.Count >= max || _options.MaxBatchWait <= TimeSpan.Zero) return;
-        var started = Stopwatch.GetTimestamp();
-        // One timer per batch, not one per wait: a batch filled one request at a time waits many times.
-        Task? deadline = null;
-        while (batch.Count < max)
-        {
-            if (reader.TryRead(out var next))
-            {
-                batch.Add(next);
-                continue;
-            }
-            var remaining = _options.MaxBatchWait - Stopwatch.GetElapsedTime(started);
-            if (remaining <= TimeSpan.Zero) return;
-            deadline ??= Task.Delay(remaining);
-            var more = reader.WaitToReadAsync().AsTask();
-            if (await Task.WhenAny(more, deadline).ConfigureAwait(false) != more || !await more.ConfigureAwait(false)) return;
-        }
-    }
-
     private void Execute(List<PendingRequest> batch, BatchBuffers buffers)
     {
-        // A batch can straddle a swap or mix full-catalogue and candidate requests: each group runs on its own
-        // session, and every request on the model it took a reference on when it was queued.
-        var groups = new List<(LoadedOnnxModel Model, bool Candidates, List<PendingRequest> Requests)>(1);
-        foreach (var pending in batch)
-        {
-            if (pending.Completion.Task.IsCompleted)
-            {
-                // Cancelled while queued.
-                pending.Finish();
-                continue;
-            }
-            var candidates = pending.Request.Candidates is not null;
-            var index = groups.FindIndex(g => ReferenceEquals(g.Model, pending.Model) && g.Candidates == candidates);
-            if (index < 0)
-            {
-                groups.Add((pending.Model, candidates, []));
-                index = groups.Count - 1;
-            }
-            groups[index].Requests.Add(pending);
-        }
+        var groups = BatchCollector.GroupBySession(batch);
         foreach (var (model, candidates, requests) in groups)
         {
             // Counted before results are handed out, so a caller that has its result also sees it counted.
-            Interlocked.Increment(ref _batches);
-            Interlocked.Add(ref _requests, requests.Count);
-            var largest = Volatile.Read(ref _largestBatch);
-            while (requests.Count > largest)
-            {
-                var seen = Interlocked.CompareExchange(ref _largestBatch, requests.Count, largest);
-                if (seen == largest) break;
-                largest = seen;
-            }
+            _counters.RecordBatch(requests.Count);
             ScoredItem[][]? results = null;
             Exception? failure = null;
             try
@@ -362,67 +264,6 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>The results of one batch, to hand to its callers off the batch loop.</summary>
-    private sealed class BatchCompletion(OnnxScorer scorer, List<PendingRequest> requests, ScoredItem[][]? results, Exception? failure, string version)
-    {
-        public void Complete()
-        {
-            try
-            {
-                for (var i = 0; i < requests.Count; i++)
-                {
-                    if (failure is null) requests[i].Completion.TrySetResult(new ScoringResult(results![i], version));
-                    else requests[i].Completion.TrySetException(failure);
-                }
-            }
-            finally
-            {
-                Interlocked.Decrement(ref scorer._completionsInFlight);
-            }
-        }
-    }
-
-    /// <summary>A queued request: what to score, the model it holds a reference on, and where its result goes.</summary>
-    private sealed class PendingRequest
-    {
-        private readonly CancellationTokenRegistration _cancellation;
-        private int _finished;
-
-        public PendingRequest(ScoringRequest request, LoadedOnnxModel model, CancellationToken cancellationToken)
-        {
-            Request = request;
-            Model = model;
-            // Completed from a work item of its own per batch (BatchCompletion), never on the batch loop, so
-            // continuations may run synchronously there.
-            Completion = new TaskCompletionSource<ScoringResult>();
-            if (cancellationToken.CanBeCanceled)
-            {
-                _cancellation = cancellationToken.Register(static state =>
-                {
-                    var (completion, token) = ((TaskCompletionSource<ScoringResult>, CancellationToken))state!;
-                    completion.TrySetCanceled(token);
-                }, (Completion, cancellationToken));
-            }
-        }
-
-        public ScoringRequest Request { get; }
-        public LoadedOnnxModel Model { get; }
-        public TaskCompletionSource<ScoringResult> Completion { get; }
-
-        /// <summary>The request never reached the queue: cancel or fail it and drop its model reference.</summary>
-        public void Abandon(Exception? reason, CancellationToken cancellationToken)
-        {
-            if (reason is null) Completion.TrySetCanceled(cancellationToken);
-            else Completion.TrySetException(reason);
-            Finish();
-        }
-
-        /// <summary>Releases the model reference exactly once.</summary>
-        public void Finish()
-        {
-            if (Interlocked.Exchange(ref _finished, 1) != 0) return;
-            _cancellation.Dispose();
-            Model.Release();
-        }
-    }
+    /// <summary>Called by each <see cref="BatchCompletion"/> once its callers have their results.</summary>
+    internal void CompletionFinished() => Interlocked.Decrement(ref _completionsInFlight);
 }

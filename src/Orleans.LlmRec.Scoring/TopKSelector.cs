@@ -104,9 +104,9 @@ public static class TopKSelector
         }
         for (; i < scores.Length; i++)
         {
-            if (scores[i] > threshold && !IsExcluded(excluded, i)) threshold = Replace(heapScores, heapItems, scores[i], i);
+            if (scores[i] > threshold && !IsExcluded(excluded, i)) threshold = TopKHeap.Replace(heapScores, heapItems, scores[i], i);
         }
-        return SortHeap(heapScores, heapItems);
+        return TopKHeap.SortHeap(heapScores, heapItems);
     }
 
     /// <summary>Scores per chunk in the two-pass selection: one 64-bit word of the exclusion bitmap, four Vector512s.</summary>
@@ -191,9 +191,9 @@ public static class TopKSelector
             }
             for (var i = chunks * ChunkWidth; i < scores.Length; i++)
             {
-                if (scores[i] > threshold && !IsExcluded(excluded, i)) threshold = Math.Max(Replace(heapScores, heapItems, scores[i], i), floor);
+                if (scores[i] > threshold && !IsExcluded(excluded, i)) threshold = Math.Max(TopKHeap.Replace(heapScores, heapItems, scores[i], i), floor);
             }
-            return SortHeap(heapScores, heapItems);
+            return TopKHeap.SortHeap(heapScores, heapItems);
         }
         finally
         {
@@ -222,7 +222,7 @@ public static class TopKSelector
                 var j = start + BitOperations.TrailingZeroCount(bits);
                 bits &= bits - 1;
                 // The heap's worst score stays -inf until it holds k items; the bound keeps weaker items out meanwhile.
-                if (scores[j] > threshold && !IsExcluded(excluded, j)) threshold = Math.Max(Replace(heapScores, heapItems, scores[j], j), floor);
+                if (scores[j] > threshold && !IsExcluded(excluded, j)) threshold = Math.Max(TopKHeap.Replace(heapScores, heapItems, scores[j], j), floor);
             }
         }
         return threshold;
@@ -236,7 +236,7 @@ public static class TopKSelector
             var j = start + BitOperations.TrailingZeroCount(bits);
             bits &= bits - 1;
             // The threshold may have risen since the lanes were compared.
-            if (scores[j] > threshold && !IsExcluded(excluded, j)) threshold = Replace(heapScores, heapItems, scores[j], j);
+            if (scores[j] > threshold && !IsExcluded(excluded, j)) threshold = TopKHeap.Replace(heapScores, heapItems, scores[j], j);
         }
         return threshold;
     }
@@ -244,66 +244,4 @@ public static class TopKSelector
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool IsExcluded(ReadOnlySpan<ulong> excluded, int item) =>
         (uint)(item >> 6) < (uint)excluded.Length && (excluded[item >> 6] & (1UL << item)) != 0;
-
-    /// <summary>Whether (a, ia) ranks below (b, ib): a lower score, or an equal score and a higher index.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool Worse(float a, int ia, float b, int ib) => a < b || (a == b && ia > ib);
-
-    /// <summary>Puts (score, item) in place of the heap's worst entry and returns the new worst score.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float Replace(Span<float> heapScores, Span<int> heapItems, float score, int item)
-    {
-        var size = heapScores.Length;
-        var position = 0;
-        while (true)
-        {
-            var child = 2 * position + 1;
-            if (child >= size) break;
-            if (child + 1 < size && Worse(heapScores[child + 1], heapItems[child + 1], heapScores[child], heapItems[child])) child++;
-            if (!Worse(heapScores[child], heapItems[child], score, item)) break;
-            heapScores[position] = heapScores[child];
-            heapItems[position] = heapItems[child];
-            position = child;
-        }
-        heapScores[position] = score;
-        heapItems[position] = item;
-        return heapScores[0];
-    }
-
-    /// <summary>Heap-sorts in place, best first, and returns the number of real (above -inf) entries.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int SortHeap(Span<float> heapScores, Span<int> heapItems)
-    {
-        // Repeatedly move the worst entry to the end: the spans end up best first.
-        for (var end = heapScores.Length - 1; end > 0; end--)
-        {
-            (heapScores[0], heapScores[end]) = (heapScores[end], heapScores[0]);
-            (heapItems[0], heapItems[end]) = (heapItems[end], heapItems[0]);
-            SiftDown(heapScores[..end], heapItems[..end]);
-        }
-        var count = 0;
-        while (count < heapScores.Length && heapScores[count] > float.NegativeInfinity) count++;
-        return count;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SiftDown(Span<float> heapScores, Span<int> heapItems)
-    {
-        var size = heapScores.Length;
-        var position = 0;
-        var score = heapScores[0];
-        var item = heapItems[0];
-        while (true)
-        {
-            var child = 2 * position + 1;
-            if (child >= size) break;
-            if (child + 1 < size && Worse(heapScores[child + 1], heapItems[child + 1], heapScores[child], heapItems[child])) child++;
-            if (!Worse(heapScores[child], heapItems[child], score, item)) break;
-            heapScores[position] = heapScores[child];
-            heapItems[position] = heapItems[child];
-            position = child;
-        }
-        heapScores[position] = score;
-        heapItems[position] = item;
-    }
 }

@@ -32,12 +32,11 @@ public sealed class LlmWorkQueue : IAsyncDisposable, IDisposable
     private readonly HashSet<Task> _running = [];
     private readonly TokenBudget _budget;
     private readonly SemaphoreSlim _slots;
-    private readonly SemaphoreSlim _jobArrived = new(0, 1);
+    private readonly JobArrivalSignal _jobArrived = new();
+    private readonly QueueActivity _activity = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationToken _stoppingToken;
     private readonly Task _dispatcher;
-    private TaskCompletionSource _idle = NewIdleSource(completed: true);
-    private int _runningCount;
     private bool _stopped;
 
     public LlmWorkQueue(
@@ -89,7 +88,7 @@ public sealed class LlmWorkQueue : IAsyncDisposable, IDisposable
         {
             lock (_gate)
             {
-                return _runningCount;
+                return _activity.RunningCount;
             }
         }
     }
@@ -109,15 +108,15 @@ public sealed class LlmWorkQueue : IAsyncDisposable, IDisposable
                 return LlmEnqueueResult.Stopped;
             }
             result = _waiting.Add(job, estimate, _timeProvider.GetUtcNow(), out shed);
-            if (result != LlmEnqueueResult.Shed && _idle.Task.IsCompleted)
+            if (result != LlmEnqueueResult.Shed)
             {
-                _idle = NewIdleSource(completed: false);
+                _activity.JobQueued();
             }
         }
 
         if (result != LlmEnqueueResult.Shed)
         {
-            SignalJobArrived();
+            _jobArrived.Signal();
         }
         if (shed is { } dropped)
         {
@@ -134,7 +133,7 @@ public sealed class LlmWorkQueue : IAsyncDisposable, IDisposable
     {
         lock (_gate)
         {
-            return _idle.Task.WaitAsync(cancellationToken);
+            return _activity.Idle.WaitAsync(cancellationToken);
         }
     }
 
@@ -186,7 +185,7 @@ public sealed class LlmWorkQueue : IAsyncDisposable, IDisposable
                     (next, reserved, wait) = TryTakeNext();
                     if (next is not null)
                     {
-                        _runningCount++;
+                        _activity.JobStarted();
                         _running.RemoveWhere(static t => t.IsCompleted);
                         _running.Add(RunAsync(next.Value.Job, reserved));
                         break;
@@ -261,11 +260,7 @@ public sealed class LlmWorkQueue : IAsyncDisposable, IDisposable
 
         lock (_gate)
         {
-            _runningCount--;
-            if (_waiting.Count == 0 && _runningCount == 0)
-            {
-                _idle.TrySetResult();
-            }
+            _activity.JobFinished(_waiting.Count);
         }
         _slots.Release();
     }
@@ -280,31 +275,5 @@ public sealed class LlmWorkQueue : IAsyncDisposable, IDisposable
         {
             Log.CallbackFailed(_logger, exception, job.Kind.ToString(), job.UserId);
         }
-    }
-
-    private void SignalJobArrived()
-    {
-        // One pending signal is enough to wake the dispatcher; more would only make it spin through an empty queue.
-        if (_jobArrived.CurrentCount == 0)
-        {
-            try
-            {
-                _jobArrived.Release();
-            }
-            catch (SemaphoreFullException)
-            {
-                // Another enqueue signalled between the check and the release; one signal is all the dispatcher needs.
-            }
-        }
-    }
-
-    private static TaskCompletionSource NewIdleSource(bool completed)
-    {
-        var source = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (completed)
-        {
-            source.SetResult();
-        }
-        return source;
     }
 }

@@ -64,9 +64,9 @@ public static partial class MovieLensLoader
         }
 
         var tagsPath = Path.Combine(directory, "tags.csv");
-        var tags = File.Exists(tagsPath) ? ReadTags(tagsPath, builder.Items) : [];
+        var tags = File.Exists(tagsPath) ? MovieLensSideFiles.ReadTags(tagsPath, builder.Items) : [];
         var linksPath = Path.Combine(directory, "links.csv");
-        var links = File.Exists(linksPath) ? ReadLinks(linksPath, builder.Items) : [];
+        var links = File.Exists(linksPath) ? MovieLensSideFiles.ReadLinks(linksPath, builder.Items) : [];
 
         foreach (var (index, info) in titles)
         {
@@ -101,7 +101,7 @@ public static partial class MovieLensLoader
         builder.RequireInteractions(ratingsPath);
 
         var genrePath = Path.Combine(directory, "u.genre");
-        var genreNames = File.Exists(genrePath) ? ReadGenreList(genrePath) : Genres100K;
+        var genreNames = File.Exists(genrePath) ? MovieLensSideFiles.ReadGenreList(genrePath) : Genres100K;
         const int FlagStart = 5;
         var firstLine = new Dictionary<int, int>();
         using (var reader = DelimitedLineReader.Open(Path.Combine(directory, "u.item"), "|", Encoding.Latin1))
@@ -195,108 +195,9 @@ public static partial class MovieLensLoader
             ? date.Year
             : null;
 
-    private static string[] ReadGenreList(string path)
-    {
-        var byIndex = new SortedDictionary<int, string>();
-        using var reader = DelimitedLineReader.Open(path, "|", Encoding.Latin1);
-        while (reader.Read())
-        {
-            var name = reader.Text(0, "genre").Trim();
-            var index = reader.Int32(1, "index");
-            if (index < 0 || !byIndex.TryAdd(index, name))
-            {
-                throw reader.Error("index", $"{index} is negative or used twice");
-            }
-        }
-        if (byIndex.Count == 0)
-        {
-            throw new DataFormatException(path, null, null, "file is empty");
-        }
-        if (byIndex.Keys.Last() != byIndex.Count - 1)
-        {
-            throw new DataFormatException(path, null, "index", $"genre indexes must run 0..{byIndex.Count - 1} without gaps");
-        }
-        return byIndex.Values.ToArray();
-    }
-
-    private static Dictionary<int, TagCounter> ReadTags(string path, IdMap items)
-    {
-        var tags = new Dictionary<int, TagCounter>();
-        using var reader = CsvReader.Open(path);
-        reader.ReadHeader();
-        var item = reader.Column("movieId");
-        var tag = reader.Column("tag");
-        while (reader.Read())
-        {
-            // Tags on movies outside the catalogue and ratings describe nothing we can recommend.
-            if (!items.TryGetIndex(reader.Id(item, "movieId"), out var index))
-            {
-                continue;
-            }
-            var text = reader.Text(tag, "tag").Trim();
-            if (text.Length == 0)
-            {
-                continue;
-            }
-            if (!tags.TryGetValue(index, out var counter))
-            {
-                tags[index] = counter = new TagCounter();
-            }
-            counter.Add(text);
-        }
-        return tags;
-    }
-
-    private static Dictionary<int, (string? Imdb, string? Tmdb)> ReadLinks(string path, IdMap items)
-    {
-        var links = new Dictionary<int, (string?, string?)>();
-        using var reader = CsvReader.Open(path);
-        reader.ReadHeader();
-        var item = reader.Column("movieId");
-        var imdb = reader.OptionalColumn("imdbId");
-        var tmdb = reader.OptionalColumn("tmdbId");
-        while (reader.Read())
-        {
-            if (items.TryGetIndex(reader.Id(item, "movieId"), out var index))
-            {
-                links[index] = (OptionalId(reader, imdb, "imdbId"), OptionalId(reader, tmdb, "tmdbId"));
-            }
-        }
-        return links;
-    }
-
-    private static string? OptionalId(RecordReader reader, int? column, string name)
-    {
-        if (column is not { } c || c >= reader.Fields.Count)
-        {
-            return null;
-        }
-        var text = reader.Text(c, name).Trim();
-        return text.Length > 0 ? text : null;
-    }
-
     internal static string NameOf(string directory, string fallback)
     {
         var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)));
         return string.IsNullOrEmpty(name) ? fallback : name;
-    }
-
-    /// <summary>
-    /// Case-insensitive tag counts. The first spelling seen is kept; the most used tags come first so that a
-    /// prompt that shows only a few tags shows the ones most users agreed on.
-    /// </summary>
-    private sealed class TagCounter
-    {
-        private readonly Dictionary<string, (string Spelling, int Count, int Order)> _byKey = new(StringComparer.OrdinalIgnoreCase);
-
-        public void Add(string tag)
-        {
-            _byKey[tag] = _byKey.TryGetValue(tag, out var seen)
-                ? seen with { Count = seen.Count + 1 }
-                : (tag, 1, _byKey.Count);
-        }
-
-        public string[] Ordered() =>
-            _byKey.Values.OrderByDescending(t => t.Count).ThenBy(t => t.Order).Select(t => t.Spelling).ToArray();
     }
 }
