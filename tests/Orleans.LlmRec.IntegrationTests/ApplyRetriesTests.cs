@@ -1,6 +1,5 @@
 using Orleans.LlmRec.Silo.Ingestion;
 using Orleans.Persistence.Redis;
-using Orleans.Runtime;
 using Orleans.Storage;
 using StackExchange.Redis;
 

@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using Orleans.LlmRec.IntegrationTests.Infrastructure;
 
 namespace Orleans.LlmRec.IntegrationTests;

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
 using Orleans.LlmRec.IntegrationTests.Infrastructure;
 using Orleans.LlmRec.Recommendation.Data;

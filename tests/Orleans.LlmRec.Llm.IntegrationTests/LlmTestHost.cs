@@ -12,7 +12,7 @@ using Orleans.LlmRec.Testing.OpenAiStub;
 namespace Orleans.LlmRec.Llm.IntegrationTests;
 
 /// <summary>
-/// The LLM layer wired exactly as a silo wires it (<see cref="LlmServiceCollectionExtensions.AddLlmRecLlm"/>), pointed
+/// The LLM layer wired exactly as a silo wires it (<c>LlmServiceCollectionExtensions.AddLlmRecLlm</c>), pointed
 /// at a scripted server, with captured logs and metrics. Defaults keep tests quick: short retry delays, the circuit
 /// out of reach, no cache; each test overrides what it is about.
 /// </summary>

@@ -2,7 +2,6 @@ using Orleans.Concurrency;
 using Orleans.LlmRec.Abstractions;
 using Orleans.LlmRec.Grains.Ingestion;
 using Orleans.LlmRec.Grains.Serving;
-using Orleans.Runtime;
 
 namespace Orleans.LlmRec.Grains.ApiTier;
 

@@ -13,7 +13,7 @@ namespace Orleans.LlmRec.Llm.Offline.Hosting;
 public static class OfflineLlmServiceCollectionExtensions
 {
     /// <summary>
-    /// <see cref="LlmServiceCollectionExtensions.AddLlmRecLlm"/> plus, when an endpoint is configured,
+    /// <c>LlmServiceCollectionExtensions.AddLlmRecLlm</c> plus, when an endpoint is configured,
     /// <see cref="GraphAugmenter"/> and <see cref="SideTextAugmenter"/> over the same chat pipeline, cache and metrics.
     /// Without an endpoint there is no LLM to ask, so neither is registered.
     /// </summary>

@@ -1,8 +1,8 @@
 namespace Orleans.LlmRec.Recommendation.Evaluation;
 
 /// <summary>
-/// Per-user top-K metrics with binary relevance. <paramref name="ranked"/> is the recommended list, best first
-/// (only its first k entries count); <paramref name="relevant"/> the user's held-out relevant items.
+/// Per-user top-K metrics with binary relevance. <c>ranked</c> is the recommended list, best first
+/// (only its first k entries count); <c>relevant</c> the user's held-out relevant items.
 /// Formulas (rank r is 1-based):
 /// <list type="bullet">
 /// <item>precision@k = hits / k (k, not the list length: a short list is penalised, as in Microsoft Recommenders).</item>

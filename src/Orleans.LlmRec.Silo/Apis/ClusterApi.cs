@@ -1,5 +1,4 @@
 using Orleans.LlmRec.Abstractions;
-using Orleans.Runtime;
 
 namespace Orleans.LlmRec.Silo.Apis;
 

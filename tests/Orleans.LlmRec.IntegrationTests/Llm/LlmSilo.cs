@@ -1,12 +1,10 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.LlmRec.IntegrationTests.Infrastructure;
 using Orleans.LlmRec.Llm;
 using Orleans.LlmRec.Llm.Queue;
-using Orleans.LlmRec.Silo.Hosting;
 
 namespace Orleans.LlmRec.IntegrationTests.Llm;
 

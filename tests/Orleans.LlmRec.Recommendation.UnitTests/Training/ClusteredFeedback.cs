@@ -15,13 +15,13 @@ internal static class ClusteredFeedback
     public const int ItemsPerBlock = 12;
     public const int LikedPerUser = 8;
     public const int HeldOutPerUser = 2;
-    private static readonly int[] s_usersPerCluster = [24, 16, 12, 8];
+    private static readonly int[] UsersPerCluster = [24, 16, 12, 8];
 
     public static (RatingsDataset Train, Interaction[] Test) Generate(int seed = 7)
     {
         var rng = new Random(seed);
-        var clusters = s_usersPerCluster.Length;
-        var userCount = s_usersPerCluster.Sum();
+        var clusters = UsersPerCluster.Length;
+        var userCount = UsersPerCluster.Sum();
         var users = new IdMap(Enumerable.Range(0, userCount).Select(u => $"u{u}"));
         var items = new IdMap(Enumerable.Range(0, clusters * ItemsPerBlock).Select(i => $"i{i}"));
         var train = new List<Interaction>();
@@ -29,7 +29,7 @@ internal static class ClusteredFeedback
         var user = 0;
         for (var c = 0; c < clusters; c++)
         {
-            for (var k = 0; k < s_usersPerCluster[c]; k++, user++)
+            for (var k = 0; k < UsersPerCluster[c]; k++, user++)
             {
                 var block = Enumerable.Range(c * ItemsPerBlock, ItemsPerBlock).OrderBy(_ => rng.Next()).Take(LikedPerUser).ToArray();
                 for (var j = 0; j < block.Length; j++)

@@ -18,7 +18,7 @@ public class LightGcnTrainerTests
         MaxDegreeOfParallelism = threads,
     };
 
-    private static readonly ParallelOptions s_serial = new() { MaxDegreeOfParallelism = 1 };
+    private static readonly ParallelOptions Serial = new() { MaxDegreeOfParallelism = 1 };
 
     [Fact]
     public void BeatsPopularityOnClusteredFeedback()
@@ -71,7 +71,7 @@ public class LightGcnTrainerTests
         // One propagation of a one-column signal is the matrix–vector product.
         float[] x = [1, 2, 3, 4, 5];
         var y = new float[5];
-        adjacency.Multiply(x, y, 1, s_serial);
+        adjacency.Multiply(x, y, 1, Serial);
         for (var r = 0; r < 5; r++)
         {
             var dot = 0f;
@@ -93,11 +93,11 @@ public class LightGcnTrainerTests
         // f(E⁰) = Σ W ⊙ mean-of-layers(E⁰); its analytic gradient is the backward pass applied to W.
         double F(float[] e)
         {
-            adjacency.PropagateMean(e, output, d, layers, scratchA, scratchB, s_serial);
+            adjacency.PropagateMean(e, output, d, layers, scratchA, scratchB, Serial);
             return TensorPrimitives.Dot<float>(weights, output);
         }
         var analytic = new float[length];
-        adjacency.PropagateMean(weights, analytic, d, layers, new float[length], new float[length], s_serial);
+        adjacency.PropagateMean(weights, analytic, d, layers, new float[length], new float[length], Serial);
         AssertMatchesNumerical(ego, F, analytic);
     }
 
@@ -112,7 +112,7 @@ public class LightGcnTrainerTests
         int[] positives = [0, 1, 3, 2];
         int[] negatives = [3, 2, 0, 1];
         const float decay = 0.05f;
-        var step = new LightGcnGradient(adjacency, d, layers: 2, maxBatch: 8, s_serial);
+        var step = new LightGcnGradient(adjacency, d, layers: 2, maxBatch: 8, Serial);
         double F(float[] e)
         {
             step.Forward(e);
@@ -144,7 +144,7 @@ public class LightGcnTrainerTests
         var d = model.Dimension;
         var ego = userEgo.Concat(itemEgo).ToArray();
         var final = new float[ego.Length];
-        adjacency.PropagateMean(ego, final, d, 3, new float[ego.Length], new float[ego.Length], s_serial);
+        adjacency.PropagateMean(ego, final, d, 3, new float[ego.Length], new float[ego.Length], Serial);
         for (var k = 0; k < model.UserVectors.Length; k++) Assert.Equal(final[k], model.UserVectors[k], 5);
         for (var k = 0; k < model.ItemVectors.Length; k++) Assert.Equal(final[model.UserVectors.Length + k], model.ItemVectors[k], 5);
 
