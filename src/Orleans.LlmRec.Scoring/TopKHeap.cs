@@ -16,20 +16,7 @@ internal static class TopKHeap
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Replace(Span<float> heapScores, Span<int> heapItems, float score, int item)
     {
-        var size = heapScores.Length;
-        var position = 0;
-        while (true)
-        {
-            var child = 2 * position + 1;
-            if (child >= size) break;
-            if (child + 1 < size && Worse(heapScores[child + 1], heapItems[child + 1], heapScores[child], heapItems[child])) child++;
-            if (!Worse(heapScores[child], heapItems[child], score, item)) break;
-            heapScores[position] = heapScores[child];
-            heapItems[position] = heapItems[child];
-            position = child;
-        }
-        heapScores[position] = score;
-        heapItems[position] = item;
+        SiftDown(heapScores, heapItems, score, item);
         return heapScores[0];
     }
 
@@ -42,20 +29,19 @@ internal static class TopKHeap
         {
             (heapScores[0], heapScores[end]) = (heapScores[end], heapScores[0]);
             (heapItems[0], heapItems[end]) = (heapItems[end], heapItems[0]);
-            SiftDown(heapScores[..end], heapItems[..end]);
+            SiftDown(heapScores[..end], heapItems[..end], heapScores[0], heapItems[0]);
         }
         var count = 0;
         while (count < heapScores.Length && heapScores[count] > float.NegativeInfinity) count++;
         return count;
     }
 
+    /// <summary>Places (score, item) at the root and moves it down to where the heap order holds again.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SiftDown(Span<float> heapScores, Span<int> heapItems)
+    private static void SiftDown(Span<float> heapScores, Span<int> heapItems, float score, int item)
     {
         var size = heapScores.Length;
         var position = 0;
-        var score = heapScores[0];
-        var item = heapItems[0];
         while (true)
         {
             var child = 2 * position + 1;
