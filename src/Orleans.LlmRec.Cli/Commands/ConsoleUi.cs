@@ -53,6 +53,7 @@ internal static class ConsoleUi
         "UserCount" => "--users",
         "ItemCount" => "--items",
         "MeanInteractionsPerUser" => "--per-user",
+        "InteractionCount" => "--interactions",
         "k" => "--k",
         _ => null,
     };
@@ -76,8 +77,10 @@ internal static class ConsoleUi
 
     private static string FirstLine(string message) => message.Split('\n', 2)[0].TrimEnd('\r');
 
-    public static RatingsDataset LoadDataset(string path, string format)
+    /// <summary>Loads a data set with a spinner and a summary line; <paramref name="quiet"/> prints nothing (machine-read output).</summary>
+    public static RatingsDataset LoadDataset(string path, string format, bool quiet = false)
     {
+        if (quiet) return DatasetLoader.Load(path, format);
         var watch = Stopwatch.StartNew();
         RatingsDataset dataset = null!;
         AnsiConsole.Status().Start($"Loading {path} ...", _ => dataset = DatasetLoader.Load(path, format));
