@@ -16,8 +16,13 @@ public sealed record PowerLawClicksOptions
     /// <summary>Fewest clicks per user (LightGCN's data sets are 10-core).</summary>
     public int MinPerUser { get; init; } = 10;
 
-    /// <summary>Most clicks per user (at most ItemCount / 4); Gowalla's most active user has about a thousand.</summary>
-    public int MaxPerUser { get; init; } = 1_000;
+    /// <summary>
+    /// Most clicks per user, at most ItemCount / 4; null: 1,000 (about Gowalla's most active user) or ItemCount / 4
+    /// when smaller.
+    /// </summary>
+    public int? MaxPerUser { get; init; }
+
+    internal int EffectiveMaxPerUser => MaxPerUser ?? Math.Min(1_000, ItemCount / 4);
 
     /// <summary>
     /// Pareto tail index of user activity: P(clicks &gt; x) ∝ x^-index. Below 2 the variance is unbounded, as in
@@ -28,8 +33,13 @@ public sealed record PowerLawClicksOptions
     /// <summary>Zipf exponent of item popularity: the k-th most popular item is drawn ∝ k^-exponent.</summary>
     public double PopularityExponent { get; init; } = 0.8;
 
-    /// <summary>Groups of users and items that click among themselves (the structure a model can learn).</summary>
-    public int Communities { get; init; } = 64;
+    /// <summary>
+    /// Groups of users and items that click among themselves (the structure a model can learn); null: one per 625
+    /// items, at most 64, so a community holds as many items at any scale.
+    /// </summary>
+    public int? Communities { get; init; }
+
+    internal int EffectiveCommunities => Communities ?? Math.Clamp(ItemCount / 625, 1, 64);
 
     /// <summary>Share of a user's clicks drawn inside the user's community; the rest follow global popularity.</summary>
     public double CommunityShare { get; init; } = 0.8;
@@ -43,12 +53,12 @@ public sealed record PowerLawClicksOptions
         if (UserCount < 1) throw new ArgumentOutOfRangeException(nameof(UserCount), UserCount, "Needs at least one user.");
         if (ItemCount < 10) throw new ArgumentOutOfRangeException(nameof(ItemCount), ItemCount, "Needs at least 10 items.");
         if (MinPerUser < 1 || MinPerUser > ItemCount / 4) throw new ArgumentOutOfRangeException(nameof(MinPerUser), MinPerUser, "Must lie in [1, ItemCount / 4].");
-        if (MaxPerUser < MinPerUser || MaxPerUser > ItemCount / 4) throw new ArgumentOutOfRangeException(nameof(MaxPerUser), MaxPerUser, "Must lie in [MinPerUser, ItemCount / 4].");
-        if (InteractionCount < (long)UserCount * MinPerUser || InteractionCount > (long)UserCount * MaxPerUser)
+        if (EffectiveMaxPerUser < MinPerUser || EffectiveMaxPerUser > ItemCount / 4) throw new ArgumentOutOfRangeException(nameof(MaxPerUser), MaxPerUser, "Must lie in [MinPerUser, ItemCount / 4].");
+        if (InteractionCount < (long)UserCount * MinPerUser || InteractionCount > (long)UserCount * EffectiveMaxPerUser)
             throw new ArgumentOutOfRangeException(nameof(InteractionCount), InteractionCount, "Must lie in [UserCount × MinPerUser, UserCount × MaxPerUser].");
         if (!(ActivityIndex > 1)) throw new ArgumentOutOfRangeException(nameof(ActivityIndex), ActivityIndex, "Must be above 1 (a finite mean).");
         if (!(PopularityExponent >= 0)) throw new ArgumentOutOfRangeException(nameof(PopularityExponent), PopularityExponent, "Must be non-negative.");
-        if (Communities < 1 || Communities > ItemCount) throw new ArgumentOutOfRangeException(nameof(Communities), Communities, "Must lie in [1, ItemCount].");
+        if (EffectiveCommunities < 1 || EffectiveCommunities > ItemCount) throw new ArgumentOutOfRangeException(nameof(Communities), Communities, "Must lie in [1, ItemCount].");
         if (!(CommunityShare is >= 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(CommunityShare), CommunityShare, "Must lie in [0, 1].");
         if (TimeSpanDays < 1) throw new ArgumentOutOfRangeException(nameof(TimeSpanDays), TimeSpanDays, "Must be positive.");
     }
@@ -76,8 +86,9 @@ public static class PowerLawClicks
         for (var i = 0; i < items; i++) popularity[i] = Math.Pow(rank[i] + 1, -options.PopularityExponent);
         var global = new CumulativeSampler(Enumerable.Range(0, items).ToArray(), popularity);
         var home = new int[items];
-        for (var i = 0; i < items; i++) home[i] = random.NextInt(options.Communities);
-        var byCommunity = Enumerable.Range(0, options.Communities)
+        var communities = options.EffectiveCommunities;
+        for (var i = 0; i < items; i++) home[i] = random.NextInt(communities);
+        var byCommunity = Enumerable.Range(0, communities)
             .Select(c => Enumerable.Range(0, items).Where(i => home[i] == c).ToArray())
             .Select(m => m.Length == 0 ? null : new CumulativeSampler(m, m.Select(i => popularity[i]).ToArray()))
             .ToArray();
@@ -89,7 +100,7 @@ public static class PowerLawClicks
         var span = options.TimeSpanDays * 86_400L;
         for (var u = 0; u < options.UserCount; u++)
         {
-            var community = byCommunity[random.NextInt(options.Communities)];
+            var community = byCommunity[random.NextInt(communities)];
             chosen.Clear();
             // Inside the community while it has unchosen items to give; the rest from global popularity.
             for (var attempt = 0; chosen.Count < counts[u]; attempt++)
@@ -122,7 +133,8 @@ public static class PowerLawClicks
         // others, so the scale is found again over the uncapped ones until no new user reaches the cap.
         var counts = new int[o.UserCount];
         var capped = new bool[o.UserCount];
-        var span = o.MaxPerUser - o.MinPerUser;
+        var max = o.EffectiveMaxPerUser;
+        var span = max - o.MinPerUser;
         for (var changed = true; changed;)
         {
             changed = false;
@@ -149,7 +161,7 @@ public static class PowerLawClicks
         // The rounding remainder goes one click at a time to users in order, never past the maximum.
         for (var u = 0; missing > 0; u = (u + 1) % counts.Length)
         {
-            if (counts[u] < o.MaxPerUser)
+            if (counts[u] < max)
             {
                 counts[u]++;
                 missing--;
