@@ -19,6 +19,7 @@ internal sealed class TrainingProgressView
     private readonly List<(string? Name, int Epochs)> _phases = [];
     private TimeSpan _phaseStart;
     private int _lastEpoch;
+    private TimeSpan _lastReport;
 
     /// <param name="searchesEpochs">Whether the trainer first searches the epoch count on a validation split.</param>
     /// <param name="clock">Time since training started; a stopwatch by default (tests pass their own).</param>
@@ -46,10 +47,13 @@ internal sealed class TrainingProgressView
         var now = _clock();
         if (_phases.Count == 0 || _phases[^1].Name != name || p.Epoch < _lastEpoch)
         {
+            // A phase began when the previous one last reported (the first, when training started): its first
+            // epoch was already running when it first reports.
             _phases.Add((name, 0));
-            _phaseStart = now;
+            _phaseStart = _lastReport;
         }
         _lastEpoch = p.Epoch;
+        _lastReport = now;
         var withinEpoch = p.Batch > 0 && p.BatchesPerEpoch > 0;
         if (!withinEpoch) _phases[^1] = (name, _phases[^1].Epochs + 1);
         var epochsDone = withinEpoch ? p.Epoch - 1 + (double)p.Batch / p.BatchesPerEpoch : p.Epoch;
