@@ -178,6 +178,22 @@ public sealed class BatchCommandsTests(ClickModelFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task SynthRefusesTheOtherShapesOptionsAndImpossibleSizes()
+    {
+        var folder = Path.Combine(fixture.Root, "refused");
+        var (code, output) = await RunCapturedAsync("data", "synth", "--shape", "clicks", "--per-user", "5", "--out", folder);
+        Assert.Equal(2, code);
+        Assert.Contains("--per-user is for --shape movies", output);
+        (code, output) = await RunCapturedAsync("data", "synth", "--interactions", "5000", "--out", folder);
+        Assert.Equal(2, code);
+        Assert.Contains("--interactions is for --shape clicks", output);
+        (code, output) = await RunCapturedAsync("data", "synth", "--shape", "clicks", "--users", "10", "--items", "100", "--interactions", "5", "--out", folder);
+        Assert.Equal(2, code);
+        Assert.Contains("--interactions: Must lie in [UserCount × MinPerUser", output);
+        Assert.False(Directory.Exists(folder));
+    }
+
+    [Fact]
     public async Task TrainingSummaryCountsTheEpochsTheManifestRecords()
     {
         var directory = Path.Combine(fixture.Root, "lightgcn");

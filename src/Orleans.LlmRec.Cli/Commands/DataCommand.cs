@@ -71,10 +71,16 @@ internal static class DataCommand
         {
             var fraction = result.GetValue(testFraction);
             if (!(fraction is >= 0 and < 1)) throw new CliUsageException("--test-fraction must lie in [0, 1).");
+            var clicks = result.GetValue(shape) == "clicks";
+            // An option of the other shape would be ignored without a word: say so instead.
+            if (result.GetResult(clicks ? perUser : interactions) is { Implicit: false })
+            {
+                throw new CliUsageException(clicks ? "--per-user is for --shape movies; give clicks a total with --interactions." : "--interactions is for --shape clicks; give movies --per-user.");
+            }
             var directory = result.GetValue(output)!;
             var watch = System.Diagnostics.Stopwatch.StartNew();
             RatingsDataset dataset;
-            if (result.GetValue(shape) == "clicks")
+            if (clicks)
             {
                 dataset = PowerLawClicks.Generate(new PowerLawClicksOptions
                 {
