@@ -102,7 +102,8 @@ public static class PowerLawClicks
         {
             var community = byCommunity[random.NextInt(communities)];
             chosen.Clear();
-            // Inside the community while it has unchosen items to give; the rest from global popularity.
+            // A share of the draws from the user's community, the rest by global popularity; past 8 × count draws the
+            // community is taken to be used up (a very active user in a small one) and only global draws remain.
             for (var attempt = 0; chosen.Count < counts[u]; attempt++)
             {
                 var inside = community is not null && attempt < 8 * counts[u] && random.NextDouble() < options.CommunityShare;
