@@ -12,6 +12,7 @@ var root = new RootCommand("llmrec: offline tools of Orleans.LlmRec — data, tr
     EvalCommand.Create(),
     ExportCommand.Create(),
     ScoreCommand.Create(),
+    RecommendCommand.Create(),
     AugmentCommand.Create(),
     ReplayCommand.Create(),
 };

@@ -19,8 +19,8 @@ internal static class CliOptions
     {
         var option = new Option<string>("--format")
         {
-            Description = "Data format; 'movielens' detects the MovieLens variant from the files present.",
-            DefaultValueFactory = _ => "movielens",
+            Description = "Data format; 'auto' (the default) tells it from the path: a MovieLens folder by its files, a file by its content (LightGCN's train.txt line format or CSV).",
+            DefaultValueFactory = _ => "auto",
         };
         option.AcceptOnlyFromAmong(Formats);
         return option;

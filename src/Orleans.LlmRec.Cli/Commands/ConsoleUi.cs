@@ -53,6 +53,7 @@ internal static class ConsoleUi
         "UserCount" => "--users",
         "ItemCount" => "--items",
         "MeanInteractionsPerUser" => "--per-user",
+        "InteractionCount" => "--interactions",
         "k" => "--k",
         _ => null,
     };
@@ -76,8 +77,10 @@ internal static class ConsoleUi
 
     private static string FirstLine(string message) => message.Split('\n', 2)[0].TrimEnd('\r');
 
-    public static RatingsDataset LoadDataset(string path, string format)
+    /// <summary>Loads a data set with a spinner and a summary line; <paramref name="quiet"/> prints nothing (machine-read output).</summary>
+    public static RatingsDataset LoadDataset(string path, string format, bool quiet = false)
     {
+        if (quiet) return DatasetLoader.Load(path, format);
         var watch = Stopwatch.StartNew();
         RatingsDataset dataset = null!;
         AnsiConsole.Status().Start($"Loading {path} ...", _ => dataset = DatasetLoader.Load(path, format));
@@ -85,35 +88,44 @@ internal static class ConsoleUi
         return dataset;
     }
 
-    /// <summary>Trains with a progress bar that advances per epoch and shows the loss and validation figure.</summary>
+    /// <summary>
+    /// Trains with a progress bar per phase (early-stop search, refit) that shows epoch, batch (for trainers that report
+    /// within epochs), loss, validation figure, rate and time left; the summary's epoch count is the model's own.
+    /// </summary>
     public static (EmbeddingModel Model, double Seconds) Train(IModelTrainer trainer, RatingsDataset train, CancellationToken cancellationToken)
     {
         EmbeddingModel model = null!;
         var watch = Stopwatch.StartNew();
-        var epochs = 0;
+        var name = trainer.Kind.ToName();
+        var view = new TrainingProgressView(name, trainer is LightGcnTrainer { Options.ValidationFraction: > 0 }, () => watch.Elapsed);
         AnsiConsole.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
             .Start(context =>
             {
-                var task = context.AddTask($"train {trainer.Kind.ToName()}", maxValue: 1);
+                ProgressTask? task = null;
+                var phases = 0;
                 var progress = new SynchronousProgress<TrainingProgress>(p =>
                 {
-                    epochs++;
-                    task.MaxValue = Math.Max(1, p.TotalEpochs);
-                    task.Value = p.Epoch;
-                    var validation = p.Validation is { } v ? $" val {v:F4}" : "";
-                    task.Description = $"train {trainer.Kind.ToName()} epoch {p.Epoch}/{p.TotalEpochs} loss {p.Loss:F4}{validation}";
+                    var description = view.Update(p);
+                    // Each phase gets a bar of its own, so a finished search stays on screen above its refit.
+                    if (task is null || view.PhaseCount != phases)
+                    {
+                        if (task is not null) task.Value = task.MaxValue;
+                        task = context.AddTask(description, maxValue: view.MaxValue);
+                        phases = view.PhaseCount;
+                    }
+                    task.MaxValue = view.MaxValue;
+                    task.Value = view.Value;
+                    task.Description = description;
                 });
                 model = trainer.Train(train, progress, cancellationToken);
-                task.Value = task.MaxValue;
+                if (task is not null) task.Value = task.MaxValue;
             });
         var seconds = watch.Elapsed.TotalSeconds;
-        // Epochs reported, validation passes and refits included: the figure a capacity plan needs.
-        AnsiConsole.MarkupLineInterpolated($"Trained {trainer.Kind.ToName()} on {train.Interactions.Length:N0} interactions: {epochs} epoch(s) in {seconds:F1} s ({seconds / Math.Max(1, epochs):F3} s per epoch)");
+        AnsiConsole.MarkupLineInterpolated($"Trained {name} on {train.Interactions.Length:N0} interactions: {view.Summary(model, seconds)}");
         return (model, seconds);
     }
-
 }
 
 /// <summary>IProgress that reports on the caller's thread (Progress&lt;T&gt; would post to the thread pool and lag).</summary>

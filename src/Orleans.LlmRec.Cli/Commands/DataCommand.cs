@@ -47,30 +47,69 @@ internal static class DataCommand
         yield return ("rating min / mean / max", $"{s.MinRating:0.##} / {s.MeanRating:0.###} / {s.MaxRating:0.##}");
         yield return ("per user min / median / mean / max", $"{s.PerUser.Min} / {s.PerUser.Median:0.#} / {s.PerUser.Mean:0.#} / {s.PerUser.Max}");
         yield return ("per item min / median / mean / max", $"{s.PerItem.Min} / {s.PerItem.Median:0.#} / {s.PerItem.Mean:0.#} / {s.PerItem.Max}");
-        yield return ("time range", $"{Time(s.MinTimestamp)} … {Time(s.MaxTimestamp)}");
+        yield return ("time range", s.HasTimestamps
+            ? $"{Time(s.MinTimestamp)} … {Time(s.MaxTimestamp)}"
+            : "none: no interaction has a timestamp (loo and temporal splits have no time order to follow)");
     }
 
     private static Command CreateSynth()
     {
-        var output = new Option<string>("--out") { Description = "Folder to write ratings.csv and movies.csv to (ml-latest-small layout).", Required = true };
-        var users = new Option<int>("--users") { Description = "Number of users.", DefaultValueFactory = _ => 1_000 };
-        var items = new Option<int>("--items") { Description = "Number of items.", DefaultValueFactory = _ => 2_000 };
-        var perUser = new Option<int>("--per-user") { Description = "Mean interactions per user.", DefaultValueFactory = _ => 50 };
+        var output = new Option<string>("--out") { Description = "Folder to write to: movies writes ratings.csv + movies.csv (ml-latest-small layout), clicks writes ratings.csv (user,item,rating,timestamp).", Required = true };
+        var shape = new Option<string>("--shape") { Description = "movies: a rated movie catalogue with latent tastes; clicks: an implicit click log with power-law user activity and item popularity, the size of LightGCN's Gowalla by default.", DefaultValueFactory = _ => "movies" };
+        shape.AcceptOnlyFromAmong("movies", "clicks");
+        var users = new Option<int?>("--users") { Description = "Number of users (default 1,000 movies, 30,000 clicks)." };
+        var items = new Option<int?>("--items") { Description = "Number of items (default 2,000 movies, 40,000 clicks)." };
+        var perUser = new Option<int>("--per-user") { Description = "movies: mean interactions per user.", DefaultValueFactory = _ => 50 };
+        var interactions = new Option<int>("--interactions") { Description = "clicks: total interactions.", DefaultValueFactory = _ => 1_000_000 };
+        var testFraction = new Option<double>("--test-fraction") { Description = "Above 0: also write train.txt and test.txt (LightGCN's line format), this share of each user's interactions held out for 'llmrec eval --train --test'.", DefaultValueFactory = _ => 0 };
         var seed = CliOptions.Seed();
-        var command = new Command("synth", "Generate a deterministic synthetic movie catalogue with users of latent tastes.") { output, users, items, perUser, seed };
+        var command = new Command("synth", "Generate a deterministic synthetic data set: a movie catalogue, or a power-law click log at benchmark scale.")
+        {
+            output, shape, users, items, perUser, interactions, testFraction, seed,
+        };
         command.SetAction((result, cancellationToken) => ConsoleUi.RunAsync(_ =>
         {
-            var options = new SyntheticCatalogueOptions
+            var fraction = result.GetValue(testFraction);
+            if (!(fraction is >= 0 and < 1)) throw new CliUsageException("--test-fraction must lie in [0, 1).");
+            var clicks = result.GetValue(shape) == "clicks";
+            // An option of the other shape would be ignored without a word: say so instead.
+            if (result.GetResult(clicks ? perUser : interactions) is { Implicit: false })
             {
-                UserCount = result.GetValue(users),
-                ItemCount = result.GetValue(items),
-                MeanInteractionsPerUser = result.GetValue(perUser),
-                Seed = result.GetValue(seed),
-            };
-            var dataset = SyntheticCatalogue.Generate(options);
+                throw new CliUsageException(clicks ? "--per-user is for --shape movies; give clicks a total with --interactions." : "--interactions is for --shape clicks; give movies --per-user.");
+            }
             var directory = result.GetValue(output)!;
-            MovieLensWriter.WriteLatestSmallLayout(dataset, directory);
-            AnsiConsole.MarkupLineInterpolated($"Wrote {dataset.UserCount:N0} users, {dataset.ItemCount:N0} items, {dataset.Interactions.Length:N0} interactions to {Path.GetFullPath(directory)}");
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            RatingsDataset dataset;
+            if (clicks)
+            {
+                dataset = PowerLawClicks.Generate(new PowerLawClicksOptions
+                {
+                    UserCount = result.GetValue(users) ?? 30_000,
+                    ItemCount = result.GetValue(items) ?? 40_000,
+                    InteractionCount = result.GetValue(interactions),
+                    Seed = result.GetValue(seed),
+                });
+                InteractionFileWriter.WriteCsv(Path.Combine(directory, "ratings.csv"), dataset);
+            }
+            else
+            {
+                dataset = SyntheticCatalogue.Generate(new SyntheticCatalogueOptions
+                {
+                    UserCount = result.GetValue(users) ?? 1_000,
+                    ItemCount = result.GetValue(items) ?? 2_000,
+                    MeanInteractionsPerUser = result.GetValue(perUser),
+                    Seed = result.GetValue(seed),
+                });
+                MovieLensWriter.WriteLatestSmallLayout(dataset, directory);
+            }
+            AnsiConsole.MarkupLineInterpolated($"Wrote {dataset.UserCount:N0} users, {dataset.ItemCount:N0} items, {dataset.Interactions.Length:N0} interactions to {Path.GetFullPath(directory)} ({watch.Elapsed.TotalSeconds:F1} s)");
+            if (fraction > 0)
+            {
+                var split = Splits.Stratified(dataset.Interactions, 1 - fraction, StratifyBy.User, result.GetValue(seed));
+                InteractionFileWriter.WriteUserItemList(Path.Combine(directory, "train.txt"), dataset, split.Train);
+                InteractionFileWriter.WriteUserItemList(Path.Combine(directory, "test.txt"), dataset, split.Test);
+                AnsiConsole.MarkupLineInterpolated($"Wrote train.txt ({split.Train.Length:N0}) and test.txt ({split.Test.Length:N0}), {fraction:P0} of each user's interactions held out");
+            }
             return Task.FromResult(0);
         }, cancellationToken));
         return command;

@@ -49,7 +49,10 @@ internal static class EvalCommand
     public static Command Create()
     {
         var data = CliOptions.Data();
+        data.Required = false;
         var format = CliOptions.Format();
+        var trainFile = new Option<string?>("--train") { Description = "A given split's training file (with --test, instead of --data and --protocol): LightGCN's train.txt line format (user item item ...) or a user,item[,rating,timestamp] CSV." };
+        var testFile = new Option<string?>("--test") { Description = "A given split's test file, in either format; every test interaction is relevant." };
         var models = new Option<string>("--model")
         {
             Description = $"Comma-separated models to compare: {ModelKindNames.List}.",
@@ -69,7 +72,7 @@ internal static class EvalCommand
         var llmOptions = new LlmEvaluationOptions();
         var command = new Command("eval", "Compare models on a data set with a standard protocol; prints a table and optionally writes JSON.")
         {
-            data, format, models, protocol, k, folds, threshold, output,
+            data, format, trainFile, testFile, models, protocol, k, folds, threshold, output,
         };
         trainerOptions.AddTo(command);
         llmOptions.AddTo(command);
@@ -80,8 +83,22 @@ internal static class EvalCommand
             if (ks.Length == 0 || ks.Any(x => x <= 0)) throw new CliUsageException("--k must be positive.");
             var settings = trainerOptions.Read(result);
             var chosen = EvaluationProtocols.Parse(result.GetValue(protocol)!);
-            var dataset = ConsoleUi.LoadDataset(result.GetValue(data)!, result.GetValue(format)!);
+            var (trainPath, testPath) = (result.GetValue(trainFile), result.GetValue(testFile));
             List<EvaluationRecord> records;
+            if (trainPath is not null || testPath is not null)
+            {
+                if (trainPath is null || testPath is null) throw new CliUsageException("Give both --train and --test (a given split), or --data.");
+                if (result.GetValue(data) is not null || result.GetResult(protocol) is { Implicit: false } || llmOptions.Requested(result, chosen))
+                {
+                    throw new CliUsageException("--train/--test is a given split: leave out --data, --protocol and the LLM options.");
+                }
+                records = EvaluateFixedSplit(trainPath, testPath, kinds, settings, ks, result.GetValue(threshold), ct);
+                ResultsTable.Print(records[0].Dataset, records[0].Protocol, records.Select(r => (r.Model, (IReadOnlyDictionary<string, double>)r.Metrics, r.TrainingSeconds)), ks[0]);
+                await WriteAsync(result.GetValue(output), records, ct);
+                return 0;
+            }
+            if (result.GetValue(data) is null) throw new CliUsageException("Give --data (with --protocol), or --train and --test (a given split).");
+            var dataset = ConsoleUi.LoadDataset(result.GetValue(data)!, result.GetValue(format)!);
             if (llmOptions.Requested(result, chosen))
             {
                 records = await LlmEvaluation.RunAsync(result, llmOptions, dataset, chosen, kinds, settings, ks, result.GetValue(threshold), ct);
@@ -93,15 +110,35 @@ internal static class EvalCommand
                     : Evaluate(dataset, chosen, kinds, settings, ks, result.GetValue(threshold), ct);
                 ResultsTable.Print(dataset.Name, chosen.ToName(), records.Select(r => (r.Model, (IReadOnlyDictionary<string, double>)r.Metrics, r.TrainingSeconds)), ks[0]);
             }
-            if (result.GetValue(output) is { } path)
-            {
-                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-                await File.WriteAllTextAsync(path, JsonSerializer.Serialize(records, Json), ct);
-                AnsiConsole.MarkupLineInterpolated($"Wrote {records.Count} result(s) to {path}");
-            }
+            await WriteAsync(result.GetValue(output), records, ct);
             return 0;
         }, cancellationToken));
         return command;
+    }
+
+    private static async Task WriteAsync(string? path, List<EvaluationRecord> records, CancellationToken ct)
+    {
+        if (path is null) return;
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(records, Json), ct);
+        AnsiConsole.MarkupLineInterpolated($"Wrote {records.Count} result(s) to {path}");
+    }
+
+    /// <summary>
+    /// A published split as given: trained on the train file, measured on the test file with every test item relevant
+    /// and the user's training items left out (the LightGCN/NGCF protocol; Recall@K = hits / |test items|).
+    /// </summary>
+    private static List<EvaluationRecord> EvaluateFixedSplit(string trainPath, string testPath, List<ModelKind> kinds, TrainerSettings settings, int[] ks, float? threshold, CancellationToken ct)
+    {
+        FixedSplit fixedSplit = null!;
+        AnsiConsole.Status().Start($"Loading {trainPath} and {testPath} ...", _ => fixedSplit = FixedSplitLoader.Load(trainPath, testPath));
+        var (dataset, split, skipped) = fixedSplit;
+        AnsiConsole.MarkupLineInterpolated($"Loaded split [bold]{dataset.Name}[/]: {dataset.UserCount:N0} users, {dataset.ItemCount:N0} items, {split.Train.Length:N0} train, {split.Test.Length:N0} test interactions");
+        if (skipped > 0) AnsiConsole.MarkupLineInterpolated($"[yellow]{skipped:N0} test interaction(s) of users without training data left out[/]");
+        const string protocolName = "given split";
+        return HoldoutEvaluation.Compare(dataset, split, kinds, settings, ks, threshold, ConsoleUi.Train, ct)
+            .Select(e => EvaluationRecord.From(e, dataset.Name, protocolName, ks[0], settings.Seed))
+            .ToList();
     }
 
     private static List<EvaluationRecord> Evaluate(RatingsDataset dataset, EvaluationProtocol protocol, List<ModelKind> kinds, TrainerSettings settings, int[] ks, float? threshold, CancellationToken ct)

@@ -1,7 +1,5 @@
 using System.CommandLine;
 using Orleans.LlmRec.Recommendation.FoldIn;
-using Orleans.LlmRec.Recommendation.Models;
-using Orleans.LlmRec.Recommendation.Onnx;
 using Orleans.LlmRec.Scoring;
 using Spectre.Console;
 
@@ -24,23 +22,19 @@ internal static class ScoreCommand
         var data = new Option<string?>("--data") { Description = "Data set the model was trained on: shows titles and leaves out the user's seen items; required when --user and --items are both given." };
         var format = CliOptions.Format();
         var provider = new Option<ScoringExecutionProvider>("--provider") { Description = "ONNX Runtime execution provider (Cuda falls back to Cpu when unavailable).", DefaultValueFactory = _ => ScoringExecutionProvider.Cpu };
-        var command = new Command("score", "Score a user's top-K items with the exported ONNX model.") { model, user, items, k, data, format, provider };
+        var output = new Option<string>("--output") { Description = "table (for people), json (one object: user, items, scores) or csv (user,rank,item,score), the layouts 'llmrec recommend' writes.", DefaultValueFactory = _ => "table" };
+        output.AcceptOnlyFromAmong("table", "json", "csv");
+        var command = new Command("score", "Score a user's top-K items with the exported ONNX model.") { model, user, items, k, data, format, provider, output };
         command.SetAction((result, cancellationToken) => ConsoleUi.RunAsync(async ct =>
         {
-            var directory = result.GetValue(model)!;
-            var (trained, users, itemMap, manifest) = ModelDirectory.Load(directory);
-            var onnxPath = Path.Combine(directory, ExportCommand.DefaultFileName);
-            if (!File.Exists(onnxPath)) OnnxExporter.Export(trained, manifest, onnxPath);
+            var machine = result.GetValue(output) is "json" or "csv";
+            await using var loaded = await LoadedModel.OpenAsync(result.GetValue(model)!, new ScorerOptions { ExecutionProvider = result.GetValue(provider) }, ct);
+            var (trained, users, itemMap, manifest) = (loaded.Trained, loaded.Users, loaded.Items, loaded.Manifest);
             var userId = result.GetValue(user);
             var itemIds = result.GetValue(items);
             if (userId is null && itemIds is null) throw new CliUsageException("Give --user, --items, or both.");
-            var dataset = result.GetValue(data) is { } dataPath ? ConsoleUi.LoadDataset(dataPath, result.GetValue(format)!) : null;
-            if (dataset is not null && dataset.Items.Checksum() != manifest.ItemIdChecksum)
-            {
-                // Titles and seen items would be read under the wrong ids.
-                throw new CliUsageException(
-                    $"--data: '{dataset.Name}' ({dataset.Items.Count} items) is not the data set the model was trained on ('{manifest.Dataset}', {itemMap.Count} items): its item ids do not match.");
-            }
+            var dataset = result.GetValue(data) is { } dataPath ? ConsoleUi.LoadDataset(dataPath, result.GetValue(format)!, quiet: machine) : null;
+            if (dataset is not null) loaded.CheckTrainedOn(dataset);
 
             float[] vector;
             float bias;
@@ -83,14 +77,15 @@ internal static class ScoreCommand
                 }
             }
 
-            await using var scorer = OnnxScorer.Load(onnxPath, new ScorerOptions { ExecutionProvider = result.GetValue(provider) });
-            if (scorer.Model.Version != manifest.Version)
-            {
-                // The model directory was retrained since its last export: re-export and swap the fresh graph in.
-                OnnxExporter.Export(trained, manifest, onnxPath);
-                await scorer.SwapAsync(onnxPath, cancellationToken: ct);
-            }
+            var scorer = loaded.Scorer;
             var scored = await scorer.ScoreAsync(new ScoringRequest(vector, bias, result.GetValue(k)) { ExcludedItems = excluded.Distinct().ToArray() }, ct);
+            if (machine)
+            {
+                // Raw text on the console's own writer: no markup, no wrapping, and captured where the console is swapped.
+                using var writer = new RecommendationWriter(AnsiConsole.Console.Profile.Out.Writer, result.GetValue(output) == "csv" ? RecommendationFormat.Csv : RecommendationFormat.JsonLines);
+                writer.Write(userId ?? "", scored.Items, itemMap.GetExternalId);
+                return 0;
+            }
             var table = new Table().Title($"{manifest.Kind} {scored.ModelVersion} on {scorer.ExecutionProvider}").Border(TableBorder.Rounded)
                 .AddColumn("#").AddColumn("item").AddColumn(new TableColumn("score").RightAligned()).AddColumn("title");
             var rank = 0;

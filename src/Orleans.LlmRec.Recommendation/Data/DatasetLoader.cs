@@ -4,10 +4,10 @@ namespace Orleans.LlmRec.Recommendation.Data;
 public static class DatasetLoader
 {
     /// <summary>
-    /// "auto" (a folder is MovieLens, a file is CSV unless it is a MovieLens ratings file), "movielens" (detect the
-    /// release from the files in the folder), "ml-latest-small", "ml-100k", "ml-1m", "csv".
+    /// "auto" (see <see cref="Detect"/>), "movielens" (detect the release from the files in the folder),
+    /// "ml-latest-small", "ml-100k", "ml-1m", "csv", "user-items" (LightGCN's train.txt line format).
     /// </summary>
-    public static IReadOnlyList<string> Formats { get; } = ["auto", "movielens", "ml-latest-small", "ml-100k", "ml-1m", "csv"];
+    public static IReadOnlyList<string> Formats { get; } = ["auto", "movielens", "ml-latest-small", "ml-100k", "ml-1m", "csv", UserItemListLoader.FormatName];
 
     /// <summary>Loads <paramref name="path"/> (a folder, or for MovieLens formats any file inside it).</summary>
     /// <exception cref="DataFormatException">The path is missing or a file in it is malformed.</exception>
@@ -25,11 +25,7 @@ public static class DatasetLoader
         switch (format.Trim().ToLowerInvariant())
         {
             case "auto":
-                if (isFile && !IsMovieLensRatingsFile(path))
-                {
-                    return PlainCsvLoader.Load(path);
-                }
-                return LoadMovieLens(folder);
+                return Load(path, Detect(path));
             case "movielens":
                 return LoadMovieLens(folder);
             case "ml-latest-small" or "ml-latest":
@@ -38,6 +34,10 @@ public static class DatasetLoader
                 return MovieLensLoader.Load100K(folder);
             case "ml-1m":
                 return MovieLensLoader.Load1M(folder);
+            case UserItemListLoader.FormatName:
+                return isFile
+                    ? UserItemListLoader.Load(path)
+                    : throw new DataFormatException(path, null, null, $"format '{UserItemListLoader.FormatName}' needs a file such as train.txt: {Path.GetFullPath(path)}");
             case "csv":
                 if (isFile)
                 {
@@ -51,6 +51,39 @@ public static class DatasetLoader
                 throw new ArgumentException($"Unknown data format '{format}'; expected one of: {string.Join(", ", Formats)}.", nameof(format));
         }
     }
+
+    /// <summary>
+    /// The format of <paramref name="path"/> by what it is: a MovieLens folder (or a MovieLens ratings file in one) is
+    /// its release; another folder holding ratings.csv is "csv"; a file is "user-items" when its first line is integer
+    /// ids separated by blanks, else "csv".
+    /// </summary>
+    /// <exception cref="DataFormatException">The path is missing, or a folder holds no data file this loader knows.</exception>
+    public static string Detect(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (File.Exists(path))
+        {
+            return IsMovieLensRatingsFile(path)
+                ? DetectMovieLens(Path.GetDirectoryName(Path.GetFullPath(path))!)!
+                : DetectFileFormat(path);
+        }
+        if (!Directory.Exists(path))
+        {
+            throw new DataFormatException(path, null, null, $"no such file or folder: {Path.GetFullPath(path)}");
+        }
+        if (DetectMovieLens(path) is { } release) return release;
+        if (File.Exists(Path.Combine(path, "ratings.csv"))) return "csv";
+        var hint = File.Exists(Path.Combine(path, "train.txt"))
+            ? " (a train.txt/test.txt pair: give 'llmrec eval --train FILE --test FILE', or one file as --data)"
+            : "";
+        throw new DataFormatException(path, null, null,
+            $"cannot tell the data format of the folder{hint}: looked for ratings.csv + movies.csv (ml-latest-small), u.data (ml-100k), " +
+            $"ratings.dat (ml-1m), ratings.csv (csv) in {Path.GetFullPath(path)}");
+    }
+
+    /// <summary>A single data file's format by its content: "user-items" (LightGCN's train.txt) or "csv".</summary>
+    public static string DetectFileFormat(string path) =>
+        UserItemListLoader.LooksLikeUserItemList(path) ? UserItemListLoader.FormatName : "csv";
 
     /// <summary>Which MovieLens release a folder holds, by its ratings file; null when none matches.</summary>
     public static string? DetectMovieLens(string folder)

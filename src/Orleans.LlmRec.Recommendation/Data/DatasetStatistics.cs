@@ -39,6 +39,12 @@ public sealed record DatasetStatistics
     public required long MinTimestamp { get; init; }
     public required long MaxTimestamp { get; init; }
 
+    /// <summary>
+    /// Whether any interaction carries a time. Loaders write 0 where a file has none (LightGCN's train.txt, a CSV
+    /// without a timestamp column); then the time-ordered protocols (loo, temporal) have no order to follow.
+    /// </summary>
+    public bool HasTimestamps { get; init; }
+
     public static DatasetStatistics Compute(RatingsDataset dataset)
     {
         var interactions = dataset.Interactions;
@@ -47,8 +53,10 @@ public sealed record DatasetStatistics
         float min = float.PositiveInfinity, max = float.NegativeInfinity;
         long first = long.MaxValue, last = long.MinValue;
         double sum = 0;
+        var timed = false;
         foreach (var x in interactions)
         {
+            timed |= x.Timestamp != 0;
             perUser[x.User]++;
             perItem[x.Item]++;
             min = Math.Min(min, x.Rating);
@@ -75,6 +83,7 @@ public sealed record DatasetStatistics
             PerItem = Summarize(perItem),
             MinTimestamp = empty ? 0 : first,
             MaxTimestamp = empty ? 0 : last,
+            HasTimestamps = timed,
         };
     }
 

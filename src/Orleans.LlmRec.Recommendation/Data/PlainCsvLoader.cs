@@ -41,6 +41,17 @@ public static class PlainCsvLoader
     {
         options ??= new PlainCsvOptions();
         var builder = new DatasetBuilder();
+        LoadInto(path, options, builder, knownUsersOnly: false);
+        return builder.Build(options.Name ?? Path.GetFileNameWithoutExtension(path));
+    }
+
+    /// <summary>
+    /// Adds the file's interactions to <paramref name="builder"/>. With <paramref name="knownUsersOnly"/>, users the
+    /// builder does not know yet are skipped (checked, not kept); returns how many interactions were skipped that way.
+    /// </summary>
+    internal static int LoadInto(string path, PlainCsvOptions options, DatasetBuilder builder, bool knownUsersOnly)
+    {
+        var skipped = 0;
         using (var reader = CsvReader.Open(path, options.Separator))
         {
             if (!reader.Read())
@@ -78,15 +89,20 @@ public static class PlainCsvLoader
             var max = options.MaxRating ?? float.MaxValue;
             do
             {
-                builder.AddInteraction(
-                    reader.Id(user, userName),
-                    reader.Id(item, itemName),
-                    rating is { } r ? reader.Single(r, ratingName, min, max) : 1f,
-                    timestamp is { } t ? ReadTimestamp(reader, t, timestampName) : 0L);
+                var userId = reader.Id(user, userName);
+                var itemId = reader.Id(item, itemName);
+                var value = rating is { } r ? reader.Single(r, ratingName, min, max) : 1f;
+                var time = timestamp is { } t ? ReadTimestamp(reader, t, timestampName) : 0L;
+                if (knownUsersOnly && !builder.Users.TryGetIndex(userId, out _))
+                {
+                    skipped++;
+                    continue;
+                }
+                builder.AddInteraction(userId, itemId, value, time);
             }
             while (reader.Read());
         }
-        return builder.Build(options.Name ?? Path.GetFileNameWithoutExtension(path));
+        return skipped;
     }
 
     private static long ReadTimestamp(RecordReader reader, int column, string name)
