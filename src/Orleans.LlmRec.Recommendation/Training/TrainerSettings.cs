@@ -22,6 +22,12 @@ public sealed record TrainerSettings
     /// <summary>Triples per mini-batch of the pairwise trainers (BPR, LightGCN).</summary>
     public int? BatchSize { get; init; }
 
+    /// <summary>GF-CF: weight α of the ideal low-pass filter against the linear item–item filter.</summary>
+    public double? FilterAlpha { get; init; }
+
+    /// <summary>GF-CF: spectral rank kept of the linear item–item filter (exact when at least min(users, items)).</summary>
+    public int? LinearRank { get; init; }
+
     /// <summary>Augmented BPR triples for the pairwise trainers (BPR, LightGCN); ignored by the rating models.</summary>
     public BprAugmentation? Augmentation { get; init; }
 }
