@@ -14,9 +14,10 @@ internal sealed record ItemSpectrum(double[] Vectors, double[] Values, int ItemC
     /// space: a Gaussian block of <c>rank + oversampling</c> columns is multiplied by R̃ᵀR̃ (two sparse products) and
     /// re-orthonormalised <c>powerIterations + 1</c> times, then R̃ᵀR̃ is solved exactly inside the block. When the
     /// block is as wide as the smaller side of R̃ it spans R̃'s whole row space and the result is exact.
-    /// Orthonormalisation is by the block's Gram matrix (Q = Y·W·Λ^-1/2 from YᵀY = WΛWᵀ): two dense products
-    /// and one small eigensolve, where Householder QR of a tall block would be sequential column by column; directions
-    /// the Gram matrix cannot resolve are dropped (set to zero), which is what makes a rank-deficient R̃ safe.
+    /// Orthonormalisation is by the block's Gram matrix (Cholesky QR, or an eigensolve of the Gram matrix when it is
+    /// too ill-conditioned): two dense products and small dense work, where Householder QR of a tall block would be
+    /// sequential column by column; directions the Gram matrix cannot resolve are dropped (set to zero), which is what
+    /// makes a rank-deficient R̃ safe.
     /// </summary>
     public static ItemSpectrum Compute(
         NormalizedRatingMatrix matrix, int rank, int oversampling, int powerIterations, int seed, ParallelOptions parallel,
@@ -65,14 +66,28 @@ internal sealed record ItemSpectrum(double[] Vectors, double[] Values, int ItemC
         return new ItemSpectrum(result, top, items, rank);
     }
 
-    // target = source·W·Λ^-1/2 (columns orthonormal), from sourceᵀsource = WΛWᵀ.
+    // target = source with orthonormal columns spanning the same space. Cholesky QR (G = sourceᵀsource = LLᵀ,
+    // target = source·L^-T) costs a small fraction of an eigensolve of G; when G is too ill-conditioned for it (a
+    // block wider than R̃'s numerical rank), the eigendecomposition G = WΛWᵀ gives target = source·W·Λ^-1/2 with the
+    // unresolvable directions set to zero.
     private static void Orthonormalize(double[] source, double[] target, int rows, int width, ParallelOptions parallel)
     {
         var gram = new double[width * width];
         DenseKernels.TransposeMultiply(source, source, gram, rows, width, width, parallel);
+        var scaling = SmallDense.InverseCholeskyTranspose(gram, width, CholeskyMinimumPivot) ?? EigenScaling(gram, width);
+        DenseKernels.Multiply(source, scaling, target, rows, width, width, parallel);
+    }
+
+    // Directions below this share of the largest are numerically zero in a Gram matrix (σ² < 1e-12·σ²max).
+    private const double MinimumRelativeEigenvalue = 1e-12;
+
+    // Cholesky QR hands over to the eigensolve a little before that limit, where its orthogonality would suffer.
+    private const double CholeskyMinimumPivot = 1e-10;
+
+    private static double[] EigenScaling(double[] gram, int width)
+    {
         var (values, vectors) = SymmetricEigen(gram, width);
-        // Directions below this share of the largest are numerically zero in a Gram matrix (σ² < 1e-12·σ²max).
-        var floor = Math.Max(values[0], 0) * 1e-12;
+        var floor = Math.Max(values[0], 0) * MinimumRelativeEigenvalue;
         var scaling = new double[width * width];
         for (var j = 0; j < width; j++)
         {
@@ -80,7 +95,7 @@ internal sealed record ItemSpectrum(double[] Vectors, double[] Values, int ItemC
             var inverse = 1 / Math.Sqrt(values[j]);
             for (var a = 0; a < width; a++) scaling[a * width + j] = vectors[a * width + j] * inverse;
         }
-        DenseKernels.Multiply(source, scaling, target, rows, width, width, parallel);
+        return scaling;
     }
 
     /// <summary>Eigenvalues of a symmetric row-major matrix, largest first, with their eigenvectors as columns (row-major).</summary>
