@@ -4,8 +4,9 @@ namespace Orleans.LlmRec.Recommendation.Training;
 /// Hyper-parameters of <see cref="GfCfTrainer"/>. GF-CF is closed-form: nothing is learned by gradient steps, so
 /// <see cref="TrainerOptions.Epochs"/>, <see cref="TrainerOptions.LearningRate"/> and
 /// <see cref="TrainerOptions.Regularization"/> do not apply and are ignored. <see cref="TrainerOptions.Factors"/> is
-/// the rank k of the ideal low-pass filter (the paper's 256). The defaults are the paper's (k = 256, α = 0.3), which
-/// it used on sparse check-in and review data (Gowalla, Yelp2018) as well as on denser sets.
+/// the rank k of the ideal low-pass filter. The paper's k = 256, α = 0.3 (chosen for sparse check-in and review graphs:
+/// Gowalla, Yelp2018) are the defaults and the centres of the candidates a validation split chooses from
+/// (<see cref="ValidationFraction"/>), because denser data (MovieLens) wants a much lower k.
 /// </summary>
 public sealed record GfCfOptions : TrainerOptions
 {
@@ -34,6 +35,23 @@ public sealed record GfCfOptions : TrainerOptions
 
     public int? MaxDegreeOfParallelism { get; init; }
 
+    /// <summary>
+    /// Share of each user's training interactions held out to choose k and α (never the test set): candidates are
+    /// k ∈ <see cref="TrainerOptions.Factors"/> × {1/8, 1/4, 1/2, 1} and α ∈ <see cref="Alpha"/> × {0, 1/3, 1, 10/3, 10}
+    /// (α = 0 is the linear filter alone), scored by nDCG@<see cref="ValidationK"/>; then the spectrum is computed again on
+    /// all of train. 0 turns the choice off: the model then uses exactly <see cref="TrainerOptions.Factors"/> and <see cref="Alpha"/>.
+    /// </summary>
+    public double ValidationFraction { get; init; } = 0.1;
+
+    public int ValidationK { get; init; } = 20;
+
+    /// <summary>Validation users sampled (seeded) to score the candidates; each costs a pass over the item table.</summary>
+    public int ValidationUsers { get; init; } = 1000;
+
+    internal IReadOnlyList<int> IdealRankCandidates() => [.. new[] { Factors / 8, Factors / 4, Factors / 2, Factors }.Where(k => k > 0).Distinct()];
+
+    internal IReadOnlyList<double> AlphaCandidates() => [0, Alpha / 3, Alpha, Alpha * 10 / 3, Alpha * 10];
+
     internal override void Validate()
     {
         // Only what GF-CF uses: the rank of each filter, its weight and the SVD's settings.
@@ -42,6 +60,12 @@ public sealed record GfCfOptions : TrainerOptions
         ArgumentOutOfRangeException.ThrowIfNegative(PowerIterations, nameof(PowerIterations));
         ArgumentOutOfRangeException.ThrowIfNegative(Oversampling, nameof(Oversampling));
         NonNegative(Alpha, nameof(Alpha));
+        ArgumentOutOfRangeException.ThrowIfLessThan(ValidationK, 1, nameof(ValidationK));
+        ArgumentOutOfRangeException.ThrowIfLessThan(ValidationUsers, 1, nameof(ValidationUsers));
+        if (!(ValidationFraction >= 0 && ValidationFraction < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(ValidationFraction), ValidationFraction, "Must lie in [0, 1).");
+        }
         if (LinearRank == 0 && (Factors == 0 || Alpha == 0))
         {
             throw new ArgumentException("GF-CF needs the linear term (LinearRank > 0) or the ideal low-pass term (Factors > 0 and Alpha > 0).");
@@ -52,5 +76,6 @@ public sealed record GfCfOptions : TrainerOptions
     {
         Alpha = settings.FilterAlpha ?? Alpha,
         LinearRank = settings.LinearRank ?? LinearRank,
+        ValidationFraction = settings.ValidationFraction ?? ValidationFraction,
     };
 }

@@ -33,18 +33,52 @@ public sealed class GfCfTrainer(GfCfOptions? options = null) : IModelTrainer
         o.Validate();
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = o.MaxDegreeOfParallelism ?? Environment.ProcessorCount, CancellationToken = cancellationToken };
         var matrix = train.ToMatrix();
-        var normalized = new NormalizedRatingMatrix(matrix);
         var fullRank = Math.Min(matrix.UserCount, matrix.ItemCount);
         var linear = Math.Min(o.LinearRank, fullRank);
         var ideal = o.Alpha > 0 ? Math.Min(o.Factors, fullRank) : 0;
-        var rank = Math.Max(linear, ideal);
-        var spectrum = rank > 0
-            ? ItemSpectrum.Compute(normalized, rank, o.Oversampling, o.PowerIterations, o.Seed, parallel,
-                (step, steps) => progress?.Report(new TrainingProgress(step, steps, 0, Note: "randomized SVD")), cancellationToken)
-            : new ItemSpectrum([], [], matrix.ItemCount, 0);
+        var alpha = o.Alpha;
+        GfCfValidation.Choice? choice = null;
+
+        var split = o.ValidationFraction > 0 && ideal > 0
+            ? Splits.Stratified(train.Interactions, 1 - o.ValidationFraction, StratifyBy.User, o.Seed)
+            : null;
+        if (split is { Test.Length: > 0 })
+        {
+            var fit = InteractionMatrix.Build(train.UserCount, train.ItemCount, split.Train);
+            var fitSpectrum = Spectrum(fit, Math.Max(linear, ideal), "validation split: randomized SVD", parallel, progress);
+            choice = GfCfValidation.Choose(fitSpectrum, fit, split.Test, linear, o.IdealRankCandidates(), o.AlphaCandidates(),
+                o.ValidationK, o.ValidationUsers, o.Seed, parallel);
+            progress?.Report(new TrainingProgress(1, 1, 0, choice.Ndcg, $"validation chose k = {choice.IdealRank}, alpha = {choice.Alpha}"));
+            (ideal, alpha) = (choice.IdealRank, choice.Alpha);
+            if (alpha == 0) ideal = 0;
+        }
+
+        var spectrum = Spectrum(matrix, Math.Max(linear, ideal), choice is null ? "randomized SVD" : "refit on all training data: randomized SVD", parallel, progress);
         linear = Math.Min(linear, spectrum.Rank);
         ideal = Math.Min(ideal, spectrum.Rank);
+        var model = Build(matrix, spectrum, linear, ideal, alpha, parallel);
 
+        model.Parameters["factors"] = ideal;
+        model.Parameters["gfcf.alpha"] = alpha;
+        model.Parameters["gfcf.linear_rank"] = linear;
+        model.Parameters["gfcf.power_iterations"] = o.PowerIterations;
+        model.Parameters["gfcf.oversampling"] = o.Oversampling;
+        model.Parameters["gfcf.exact_linear"] = linear >= fullRank ? 1 : 0;
+        model.Parameters["seed"] = o.Seed;
+        if (choice is not null) model.Parameters[$"validation.ndcg@{o.ValidationK}"] = choice.Ndcg;
+        return model;
+    }
+
+    private ItemSpectrum Spectrum(InteractionMatrix matrix, int rank, string note, ParallelOptions parallel, IProgress<TrainingProgress>? progress)
+    {
+        var o = Options;
+        if (rank == 0) return new ItemSpectrum([], [], matrix.ItemCount, 0);
+        return ItemSpectrum.Compute(new NormalizedRatingMatrix(matrix), rank, o.Oversampling, o.PowerIterations, o.Seed, parallel,
+            (step, steps) => progress?.Report(new TrainingProgress(step, steps, 0, Note: note)), parallel.CancellationToken);
+    }
+
+    private static EmbeddingModel Build(InteractionMatrix matrix, ItemSpectrum spectrum, int linear, int ideal, double alpha, ParallelOptions parallel)
+    {
         var d = linear + ideal;
         var model = new EmbeddingModel(ModelKind.GfCf, matrix.UserCount, matrix.ItemCount, d);
         var projection = new float[(long)matrix.ItemCount * d];
@@ -65,19 +99,11 @@ public sealed class GfCfTrainer(GfCfOptions? options = null) : IModelTrainer
             for (var j = 0; j < ideal; j++)
             {
                 item[linear + j] = (float)(root * v[j]);
-                row[linear + j] = (float)(o.Alpha * v[j] / root);
+                row[linear + j] = (float)(alpha * v[j] / root);
             }
         }
         FoldTrainedUsers(model, matrix, projection, parallel);
         model.Extras[UserProjectionExtra] = projection;
-
-        model.Parameters["factors"] = ideal;
-        model.Parameters["gfcf.alpha"] = o.Alpha;
-        model.Parameters["gfcf.linear_rank"] = linear;
-        model.Parameters["gfcf.power_iterations"] = o.PowerIterations;
-        model.Parameters["gfcf.oversampling"] = o.Oversampling;
-        model.Parameters["gfcf.exact_linear"] = linear >= fullRank ? 1 : 0;
-        model.Parameters["seed"] = o.Seed;
         return model;
     }
 

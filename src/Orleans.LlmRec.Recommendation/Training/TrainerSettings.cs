@@ -16,7 +16,7 @@ public sealed record TrainerSettings
     /// <summary>LightGCN's propagation layers.</summary>
     public int? Layers { get; init; }
 
-    /// <summary>Share of each user's training items held out for early stopping (LightGCN); 0 trains a fixed epoch count.</summary>
+    /// <summary>Share of each user's training items held out for early stopping (LightGCN) or to choose the filter (GF-CF); 0 trains the settings as given.</summary>
     public double? ValidationFraction { get; init; }
 
     /// <summary>Triples per mini-batch of the pairwise trainers (BPR, LightGCN).</summary>
