@@ -13,6 +13,8 @@ namespace Orleans.LlmRec.Recommendation.Training;
 /// </summary>
 internal static class GfCfValidation
 {
+    private const int GroupSize = 8;
+
     public sealed record Choice(int IdealRank, double Alpha, double Ndcg);
 
     public static Choice Choose(
@@ -52,36 +54,48 @@ internal static class GfCfValidation
         var root = new float[items];
         for (var i = 0; i < items; i++) root[i] = MathF.Sqrt(fit.ItemDegree(i));
 
+        // Users go in groups, so each item row is read from memory once per group rather than once per user.
         var perUser = new double[users.Length, candidates.Count];
-        Parallel.For(0, users.Length, parallel,
-            () => new Buffers(items, linearRank, maxIdeal, ranks.Length, k),
-            (index, _, b) =>
+        var groups = (users.Length + GroupSize - 1) / GroupSize;
+        Parallel.For(0, groups, parallel,
+            () => Enumerable.Range(0, GroupSize).Select(_ => new Buffers(items, linearRank, maxIdeal, ranks.Length, k)).ToArray(),
+            (group, _, buffers) =>
             {
-                var user = users[index];
-                Coefficients(fit, user, vectors, rank, weights, root, b);
+                var first = group * GroupSize;
+                var size = Math.Min(GroupSize, users.Length - first);
+                for (var q = 0; q < size; q++) Coefficients(fit, users[first + q], vectors, rank, weights, root, buffers[q]);
                 for (var i = 0; i < items; i++)
                 {
                     var row = vectors.AsSpan(i * rank, rank);
-                    b.Linear[i] = linearRank == 0 ? 0 : TensorPrimitives.Dot<float>(b.LinearCoefficients, row[..linearRank]);
-                    var sum = 0f;
-                    var start = 0;
-                    for (var g = 0; g < ranks.Length; g++)
+                    for (var q = 0; q < size; q++)
                     {
-                        sum += TensorPrimitives.Dot<float>(b.IdealCoefficients.AsSpan(start, ranks[g] - start), row[start..ranks[g]]);
-                        start = ranks[g];
-                        b.Ideal[g][i] = root[i] * sum;
+                        var b = buffers[q];
+                        b.Linear[i] = linearRank == 0 ? 0 : TensorPrimitives.Dot<float>(b.LinearCoefficients, row[..linearRank]);
+                        var sum = 0f;
+                        var start = 0;
+                        for (var g = 0; g < ranks.Length; g++)
+                        {
+                            sum += TensorPrimitives.Dot<float>(b.IdealCoefficients.AsSpan(start, ranks[g] - start), row[start..ranks[g]]);
+                            start = ranks[g];
+                            b.Ideal[g][i] = root[i] * sum;
+                        }
                     }
                 }
-                for (var c = 0; c < candidates.Count; c++)
+                for (var q = 0; q < size; q++)
                 {
-                    var (r, alpha) = candidates[c];
-                    if (r == 0) b.Linear.CopyTo(b.Scores, 0);
-                    else TensorPrimitives.MultiplyAdd(b.Ideal[Array.IndexOf(ranks, r)], (float)alpha, b.Linear, b.Scores);
-                    foreach (var seen in fit.ItemsOf(user)) b.Scores[seen] = float.NegativeInfinity;
-                    var count = TopK.Select(b.Scores, k, b.Top);
-                    perUser[index, c] = RankingMetrics.NdcgAtK(b.Top.AsSpan(0, count), relevant[user], k);
+                    var b = buffers[q];
+                    var user = users[first + q];
+                    for (var c = 0; c < candidates.Count; c++)
+                    {
+                        var (r, alpha) = candidates[c];
+                        if (r == 0) b.Linear.CopyTo(b.Scores, 0);
+                        else TensorPrimitives.MultiplyAdd(b.Ideal[Array.IndexOf(ranks, r)], (float)alpha, b.Linear, b.Scores);
+                        foreach (var seen in fit.ItemsOf(user)) b.Scores[seen] = float.NegativeInfinity;
+                        var count = TopK.Select(b.Scores, k, b.Top);
+                        perUser[first + q, c] = RankingMetrics.NdcgAtK(b.Top.AsSpan(0, count), relevant[user], k);
+                    }
                 }
-                return b;
+                return buffers;
             }, _ => { });
 
         // Summed in user order, so the choice does not depend on thread scheduling; ties keep the earlier candidate.

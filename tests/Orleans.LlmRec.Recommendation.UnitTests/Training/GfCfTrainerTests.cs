@@ -15,7 +15,7 @@ public class GfCfTrainerTests
         var matrix = ItemSpectrumTests.RandomMatrix(users: 25, items: 40, density: 0.15, seed: 8);
         var data = Dataset(matrix);
         var alpha = 0.3;
-        var model = new GfCfTrainer(new GfCfOptions { Factors = 4, Alpha = alpha, LinearRank = 100, Seed = 1 }).Train(data);
+        var model = new GfCfTrainer(new GfCfOptions { Factors = 4, Alpha = alpha, LinearRank = 100, Seed = 1, ValidationFraction = 0 }).Train(data);
         Assert.Equal(25 + 4, model.Dimension);
         Assert.Equal(1, model.Parameters["gfcf.exact_linear"]);
 
@@ -114,17 +114,35 @@ public class GfCfTrainerTests
     [Fact]
     public void SettingsReachTheTrainerAndRanksAreCappedByTheData()
     {
-        var trainer = (GfCfTrainer)ModelTrainers.Create(ModelKind.GfCf, new TrainerSettings { Factors = 5, FilterAlpha = 0.7, LinearRank = 9, Epochs = 3 });
-        Assert.Equal((5, 0.7, 9), (trainer.Options.Factors, trainer.Options.Alpha, trainer.Options.LinearRank));
+        var trainer = (GfCfTrainer)ModelTrainers.Create(ModelKind.GfCf, new TrainerSettings { Factors = 5, FilterAlpha = 0.7, LinearRank = 9, Epochs = 3, ValidationFraction = 0.2 });
+        Assert.Equal((5, 0.7, 9, 0.2), (trainer.Options.Factors, trainer.Options.Alpha, trainer.Options.LinearRank, trainer.Options.ValidationFraction));
         Assert.Equal(new GfCfOptions(), ((GfCfTrainer)ModelTrainers.Create(ModelKind.GfCf)).Options);
 
         var (train, _) = ClusteredFeedback.Generate();
-        var model = new GfCfTrainer(new GfCfOptions { Factors = 1000, LinearRank = 1000 }).Train(train);
+        var model = new GfCfTrainer(new GfCfOptions { Factors = 1000, LinearRank = 1000, ValidationFraction = 0 }).Train(train);
         var smaller = Math.Min(train.UserCount, train.ItemCount);
         Assert.Equal(2 * smaller, model.Dimension);
         var linearOnly = new GfCfTrainer(new GfCfOptions { Alpha = 0, LinearRank = 7 }).Train(train);
         Assert.Equal(7, linearOnly.Dimension);
         Assert.Throws<ArgumentException>(() => new GfCfTrainer(new GfCfOptions { Alpha = 0, LinearRank = 0 }).Train(train));
+    }
+
+    [Fact]
+    public void AValidationSplitChoosesTheFilterAmongTheCandidatesAndTheModelRecordsIt()
+    {
+        var data = SyntheticCatalogue.Generate(new SyntheticCatalogueOptions { Seed = 6, UserCount = 300, ItemCount = 400, MeanInteractionsPerUser = 30 });
+        var options = new GfCfOptions { Factors = 64, LinearRank = 128 };
+        var model = new GfCfTrainer(options).Train(data);
+
+        var k = (int)model.Parameters["factors"];
+        var alpha = model.Parameters["gfcf.alpha"];
+        Assert.Contains(alpha, options.AlphaCandidates());
+        if (alpha > 0) Assert.Contains(k, options.IdealRankCandidates());
+        else Assert.Equal(0, k);
+        Assert.Equal(128 + k, model.Dimension);
+        Assert.InRange(model.Parameters["validation.ndcg@20"], 0.01, 1);
+        // The choice is the seed's: the same run again gives the same model.
+        Assert.Equal(ClusteredFeedback.WeightsChecksum(model), ClusteredFeedback.WeightsChecksum(new GfCfTrainer(options).Train(data)));
     }
 
     private static RatingsDataset Dataset(InteractionMatrix matrix)
