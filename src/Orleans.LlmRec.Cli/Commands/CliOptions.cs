@@ -34,7 +34,7 @@ internal static class CliOptions
     public static Option<double?> Regularization() => new("--reg") { Description = "L2 regularisation." };
     public static Option<int?> Layers() => new("--layers") { Description = "LightGCN propagation layers." };
     public static Option<double?> FilterAlpha() => new("--filter-alpha") { Description = "GF-CF: weight of the ideal low-pass filter against the linear item-item filter (default 0.3; the centre of the validated candidates unless --validation-fraction 0)." };
-    public static Option<int?> LinearRank() => new("--linear-rank") { Description = "GF-CF: spectral rank kept of the linear item-item filter; exact at min(users, items) (default 1024)." };
+    public static Option<int?> LinearRank() => new("--linear-rank") { Description = "GF-CF: spectral rank kept of the linear item-item filter; exact at min(users, items) (default 512)." };
     public static Option<double?> ValidationFraction() => new("--validation-fraction") { Description = "LightGCN: share of each user's training items held out for early stopping; 0 trains exactly --epochs epochs. GF-CF: held out to choose k and alpha around --factors and --filter-alpha; 0 uses them as given." };
 
     /// <summary>The hyper-parameter options as a group, so train and eval accept the same ones.</summary>
