@@ -33,7 +33,9 @@ internal static class CliOptions
     public static Option<double?> LearningRate() => new("--lr") { Description = "Learning rate." };
     public static Option<double?> Regularization() => new("--reg") { Description = "L2 regularisation." };
     public static Option<int?> Layers() => new("--layers") { Description = "LightGCN propagation layers." };
-    public static Option<double?> ValidationFraction() => new("--validation-fraction") { Description = "LightGCN: share of each user's training items held out for early stopping; 0 trains exactly --epochs epochs." };
+    public static Option<double?> FilterAlpha() => new("--filter-alpha") { Description = "GF-CF: weight of the ideal low-pass filter against the linear item-item filter (default 0.3; the centre of the validated candidates unless --validation-fraction 0)." };
+    public static Option<int?> LinearRank() => new("--linear-rank") { Description = "GF-CF: spectral rank kept of the linear item-item filter; exact at min(users, items) (default 512)." };
+    public static Option<double?> ValidationFraction() => new("--validation-fraction") { Description = "LightGCN: share of each user's training items held out for early stopping; 0 trains exactly --epochs epochs. GF-CF: held out to choose k and alpha around --factors and --filter-alpha; 0 uses them as given." };
 
     /// <summary>The hyper-parameter options as a group, so train and eval accept the same ones.</summary>
     public sealed class TrainerOptionSet
@@ -45,6 +47,8 @@ internal static class CliOptions
         public Option<double?> Regularization { get; } = CliOptions.Regularization();
         public Option<int?> Layers { get; } = CliOptions.Layers();
         public Option<double?> ValidationFraction { get; } = CliOptions.ValidationFraction();
+        public Option<double?> FilterAlpha { get; } = CliOptions.FilterAlpha();
+        public Option<int?> LinearRank { get; } = CliOptions.LinearRank();
 
         public void AddTo(Command command)
         {
@@ -55,6 +59,8 @@ internal static class CliOptions
             command.Options.Add(Regularization);
             command.Options.Add(Layers);
             command.Options.Add(ValidationFraction);
+            command.Options.Add(FilterAlpha);
+            command.Options.Add(LinearRank);
         }
 
         public TrainerSettings Read(ParseResult result) => new()
@@ -66,6 +72,8 @@ internal static class CliOptions
             Regularization = result.GetValue(Regularization),
             Layers = result.GetValue(Layers),
             ValidationFraction = result.GetValue(ValidationFraction),
+            FilterAlpha = result.GetValue(FilterAlpha),
+            LinearRank = result.GetValue(LinearRank),
         };
     }
 

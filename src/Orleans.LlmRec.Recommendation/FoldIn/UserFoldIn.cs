@@ -40,6 +40,9 @@ public sealed record FoldedUser(float[] Vector, float Bias, int UsedInteractions
 /// <item>LightGCN: the normalised neighbour aggregation e_u^(l+1) = Σ_i e_i^(l) / √(|N(u)|·deg(i)) over the exported
 /// item layer embeddings, averaged over layers like the trained model. The user's own ego embedding is unknown and
 /// taken as zero; dislikes are left out of the graph (they are still filtered from the feed).</item>
+/// <item>GF-CF: exact, the model is linear in the user's binary row: the sum of the interacted items' rows of the
+/// trainer's projection (see <see cref="Training.GfCfTrainer"/>), each item once. Dislikes are left out, as they are
+/// of the graph LightGCN folds into (they are still filtered from the feed).</item>
 /// <item>Popularity: no vector; every user ranks by popularity.</item>
 /// </list>
 /// Item indexes outside the model are ignored.
@@ -84,6 +87,7 @@ public sealed class UserFoldIn
             ModelKind.Svd => RatingRidge(valid, implicitSum: null),
             ModelKind.SvdPlusPlus => SvdPlusPlus(valid),
             ModelKind.LightGcn when _model.Extras.ContainsKey(LightGcnItemLayers) && _model.Extras.ContainsKey(LightGcnItemDegree) => LightGcn(valid),
+            ModelKind.GfCf when _model.Extras.TryGetValue(Training.GfCfTrainer.UserProjectionExtra, out var projection) => GraphFilter(valid, projection),
             _ => ImplicitSum(valid),
         };
     }
@@ -186,6 +190,16 @@ public sealed class UserFoldIn
         }
         TensorPrimitives.Multiply(vector, 1f / (layerCount + 1), vector);
         return new FoldedUser(vector, 0f, positives.Count);
+    }
+
+    private FoldedUser GraphFilter(List<FoldInInteraction> interactions, float[] projection)
+    {
+        var d = _model.Dimension;
+        var items = interactions.Where(x => !x.Negative).Select(x => x.Item).Distinct().Order().ToList();
+        var vector = new float[d];
+        // Ascending item order, as the trainer sums a training user's row: a user's own row gives the trained vector.
+        foreach (var item in items) TensorPrimitives.Add(vector, projection.AsSpan(item * d, d), vector);
+        return new FoldedUser(vector, 0f, items.Count);
     }
 
     private static void Accumulate(double[] a, double[] b, double[] row, double target, double weight, int n)

@@ -6,8 +6,8 @@ namespace Orleans.LlmRec.Recommendation.Models;
 /// The one shape every trained model is served in:
 /// <c>score(u, i) = GlobalBias + UserBias[u] + ItemBias[i] + dot(UserVectors[u], ItemVectors[i])</c>.
 /// SVD, SVD++ (its implicit sum folded into the user vector), BPR-MF, LightGCN (propagated, layer-averaged
-/// embeddings) and popularity (dimension 0, item bias = popularity) all fit it, so one exporter and one scorer
-/// serve them all. What a model needs beyond that to fold in a new user (SVD++'s implicit factors, LightGCN's
+/// embeddings), GF-CF (its two graph filters as one factorisation, the user vector a projection of the user's row) and
+/// popularity (dimension 0, item bias = popularity) all fit it, so one exporter and one scorer serve them all. What a model needs beyond that to fold in a new user (SVD++'s implicit factors, LightGCN's
 /// ego embeddings, regularisation constants) lives in <see cref="Extras"/> and <see cref="Parameters"/>.
 /// </summary>
 public sealed class EmbeddingModel

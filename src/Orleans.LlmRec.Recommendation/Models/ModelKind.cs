@@ -8,6 +8,7 @@ public enum ModelKind
     SvdPlusPlus,
     Bpr,
     LightGcn,
+    GfCf,
 }
 
 public static class ModelKindNames
@@ -22,6 +23,7 @@ public static class ModelKindNames
         ModelKind.SvdPlusPlus => "svdpp",
         ModelKind.Bpr => "bpr",
         ModelKind.LightGcn => "lightgcn",
+        ModelKind.GfCf => "gfcf",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
@@ -34,6 +36,7 @@ public static class ModelKindNames
             case "svdpp" or "svd++": kind = ModelKind.SvdPlusPlus; return true;
             case "bpr" or "bpr-mf" or "bprmf": kind = ModelKind.Bpr; return true;
             case "lightgcn": kind = ModelKind.LightGcn; return true;
+            case "gfcf" or "gf-cf": kind = ModelKind.GfCf; return true;
             default: kind = default; return false;
         }
     }

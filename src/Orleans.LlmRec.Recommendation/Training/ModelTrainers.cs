@@ -6,7 +6,7 @@ namespace Orleans.LlmRec.Recommendation.Training;
 public static class ModelTrainers
 {
     /// <summary>The model kinds that learn per-user vectors (everything but popularity) and have a trainer.</summary>
-    public static IReadOnlyList<ModelKind> PersonalisedKinds { get; } = [ModelKind.Svd, ModelKind.SvdPlusPlus, ModelKind.Bpr, ModelKind.LightGcn];
+    public static IReadOnlyList<ModelKind> PersonalisedKinds { get; } = [ModelKind.Svd, ModelKind.SvdPlusPlus, ModelKind.Bpr, ModelKind.LightGcn, ModelKind.GfCf];
 
     /// <summary>A trainer for <paramref name="kind"/> with its tuned defaults, overridden where <paramref name="settings"/> says.</summary>
     public static IModelTrainer Create(ModelKind kind, TrainerSettings? settings = null)
@@ -19,6 +19,7 @@ public static class ModelTrainers
             ModelKind.SvdPlusPlus => new SvdPlusPlusTrainer(Apply(new SvdPlusPlusOptions(), settings)),
             ModelKind.Bpr => new BprTrainer(Apply(new BprOptions(), settings)),
             ModelKind.LightGcn => new LightGcnTrainer(Apply(new LightGcnOptions(), settings)),
+            ModelKind.GfCf => new GfCfTrainer(Apply(new GfCfOptions(), settings)),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown model kind."),
         };
     }

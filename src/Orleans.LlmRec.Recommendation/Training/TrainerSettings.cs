@@ -16,11 +16,17 @@ public sealed record TrainerSettings
     /// <summary>LightGCN's propagation layers.</summary>
     public int? Layers { get; init; }
 
-    /// <summary>Share of each user's training items held out for early stopping (LightGCN); 0 trains a fixed epoch count.</summary>
+    /// <summary>Share of each user's training items held out for early stopping (LightGCN) or to choose the filter (GF-CF); 0 trains the settings as given.</summary>
     public double? ValidationFraction { get; init; }
 
     /// <summary>Triples per mini-batch of the pairwise trainers (BPR, LightGCN).</summary>
     public int? BatchSize { get; init; }
+
+    /// <summary>GF-CF: weight α of the ideal low-pass filter against the linear item–item filter.</summary>
+    public double? FilterAlpha { get; init; }
+
+    /// <summary>GF-CF: spectral rank kept of the linear item–item filter (exact when at least min(users, items)).</summary>
+    public int? LinearRank { get; init; }
 
     /// <summary>Augmented BPR triples for the pairwise trainers (BPR, LightGCN); ignored by the rating models.</summary>
     public BprAugmentation? Augmentation { get; init; }

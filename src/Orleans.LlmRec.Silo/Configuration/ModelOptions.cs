@@ -33,6 +33,14 @@ public sealed class ModelOptions : IValidatableObject
     [Range(1, 16, ErrorMessage = "Model:Layers must lie in [1, 16].")]
     public int? Layers { get; set; }
 
+    /// <summary>GF-CF: weight of the ideal low-pass filter (the centre of the validated candidates).</summary>
+    [Range(0.0, 100.0, ErrorMessage = "Model:FilterAlpha must lie in [0, 100].")]
+    public double? FilterAlpha { get; set; }
+
+    /// <summary>GF-CF: spectral rank kept of the linear item–item filter.</summary>
+    [Range(0, 4_096, ErrorMessage = "Model:LinearRank must lie in [0, 4096].")]
+    public int? LinearRank { get; set; }
+
     /// <summary>Where the ONNX scoring graphs are written; unset = a folder under the system temp path.</summary>
     public string? OnnxFolder { get; set; }
 
@@ -53,6 +61,8 @@ public sealed class ModelOptions : IValidatableObject
         LearningRate = LearningRate,
         Regularization = Regularization,
         Layers = Layers,
+        FilterAlpha = FilterAlpha,
+        LinearRank = LinearRank,
     };
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

@@ -7,7 +7,7 @@ public class ModelKindNamesTests
     [Fact]
     public void The_list_names_every_kind_once_in_declaration_order()
     {
-        Assert.Equal("pop, svd, svdpp, bpr, lightgcn", ModelKindNames.List);
+        Assert.Equal("pop, svd, svdpp, bpr, lightgcn, gfcf", ModelKindNames.List);
     }
 
     [Fact]

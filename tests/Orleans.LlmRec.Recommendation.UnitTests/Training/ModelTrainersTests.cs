@@ -12,6 +12,7 @@ public class ModelTrainersTests
         SvdPlusPlusTrainer t => t.Options,
         BprTrainer t => t.Options,
         LightGcnTrainer t => t.Options,
+        GfCfTrainer t => t.Options,
         _ => throw new ArgumentException($"No options on {trainer.GetType().Name}."),
     };
 
