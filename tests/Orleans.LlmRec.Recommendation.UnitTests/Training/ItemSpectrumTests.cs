@@ -7,7 +7,7 @@ namespace Orleans.LlmRec.Recommendation.UnitTests.Training;
 /// <summary>GF-CF's numerical parts against dense references: the blocked products and the randomized SVD.</summary>
 public class ItemSpectrumTests
 {
-    private static readonly ParallelOptions s_parallel = new() { MaxDegreeOfParallelism = 2 };
+    private static readonly ParallelOptions TwoThreads = new() { MaxDegreeOfParallelism = 2 };
 
     [Theory]
     [InlineData(1, 1, 1)]
@@ -20,7 +20,7 @@ public class ItemSpectrumTests
         var a = Enumerable.Range(0, n * k).Select(_ => random.NextDouble() - 0.5).ToArray();
         var b = Enumerable.Range(0, k * m).Select(_ => random.NextDouble() - 0.5).ToArray();
         var c = Enumerable.Repeat(99.0, n * m).ToArray();
-        DenseKernels.Multiply(a, b, c, n, k, m, s_parallel);
+        DenseKernels.Multiply(a, b, c, n, k, m, TwoThreads);
         for (var i = 0; i < n; i++)
         {
             for (var j = 0; j < m; j++)
@@ -34,7 +34,7 @@ public class ItemSpectrumTests
         // Aᵀ·B with A [n×k] and B' [n×m].
         var b2 = Enumerable.Range(0, n * m).Select(_ => random.NextDouble() - 0.5).ToArray();
         var g = Enumerable.Repeat(99.0, k * m).ToArray();
-        DenseKernels.TransposeMultiply(a, b2, g, n, k, m, s_parallel);
+        DenseKernels.TransposeMultiply(a, b2, g, n, k, m, TwoThreads);
         for (var p = 0; p < k; p++)
         {
             for (var j = 0; j < m; j++)
@@ -51,7 +51,7 @@ public class ItemSpectrumTests
     {
         var matrix = RandomMatrix(users: 23, items: 31, density: 0.25, seed: 3);
         var (values, vectors) = DenseReference(matrix);
-        var spectrum = ItemSpectrum.Compute(new NormalizedRatingMatrix(matrix), rank: 23, oversampling: 0, powerIterations: 1, seed: 1, s_parallel);
+        var spectrum = ItemSpectrum.Compute(new NormalizedRatingMatrix(matrix), rank: 23, oversampling: 0, powerIterations: 1, seed: 1, TwoThreads);
 
         Assert.Equal(23, spectrum.Rank);
         for (var j = 0; j < spectrum.Rank; j++) Assert.Equal(values[j], spectrum.Values[j], 1e-10);
@@ -76,7 +76,7 @@ public class ItemSpectrumTests
         }
         var matrix = InteractionMatrix.Build(90, 120, interactions);
         var (values, vectors) = DenseReference(matrix);
-        var spectrum = ItemSpectrum.Compute(new NormalizedRatingMatrix(matrix), rank: 3, oversampling: 10, powerIterations: 4, seed: 2, s_parallel);
+        var spectrum = ItemSpectrum.Compute(new NormalizedRatingMatrix(matrix), rank: 3, oversampling: 10, powerIterations: 4, seed: 2, TwoThreads);
 
         Assert.Equal(3, spectrum.Rank);
         for (var j = 0; j < 3; j++) Assert.Equal(values[j], spectrum.Values[j], 1e-8);
