@@ -127,6 +127,9 @@ public sealed class LightGcnTrainer(LightGcnOptions? options = null) : IModelTra
         var negatives = new int[capacity];
         var pairs = sampler.PairCount;
         var batchesPerEpoch = Math.Max(1, (pairs + batch - 1) / batch);
+        // An epoch of a large graph takes long enough that a user wants to see it move: about 50 reports within each.
+        var reportEvery = Math.Max(1, batchesPerEpoch / 50);
+        var phase = validation is not null ? "early-stop search" : note is null ? null : "refit";
 
         float[]? bestEgo = null;
         var bestEpoch = maxEpochs;
@@ -150,6 +153,10 @@ public sealed class LightGcnTrainer(LightGcnOptions? options = null) : IModelTra
                 }
                 epochLoss += step.LossAndGradient(ego, users.AsSpan(0, total), positives.AsSpan(0, total), negatives.AsSpan(0, total), (float)o.Regularization);
                 adam.Step(ego, step.EgoGradient);
+                if (progress is not null && (b + 1) % reportEvery == 0 && b + 1 < batchesPerEpoch)
+                {
+                    progress.Report(new TrainingProgress(epoch, maxEpochs, epochLoss / (b + 1)) { Batch = b + 1, BatchesPerEpoch = batchesPerEpoch, Phase = phase });
+                }
             }
             epochLoss /= batchesPerEpoch;
 
@@ -170,7 +177,7 @@ public sealed class LightGcnTrainer(LightGcnOptions? options = null) : IModelTra
                     sinceBest++;
                 }
             }
-            progress?.Report(new TrainingProgress(epoch, maxEpochs, epochLoss, score, note));
+            progress?.Report(new TrainingProgress(epoch, maxEpochs, epochLoss, score, note) { Phase = phase });
             if (sinceBest >= o.Patience) break;
         }
         return new FitResult(bestEgo ?? ego, bestEpoch, bestValidation);

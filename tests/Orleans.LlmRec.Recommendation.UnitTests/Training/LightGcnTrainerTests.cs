@@ -178,6 +178,22 @@ public class LightGcnTrainerTests
     }
 
     [Fact]
+    public void ReportsWithinAnEpochWithoutCountingThoseReportsAsEpochs()
+    {
+        var (train, _) = ClusteredFeedback.Generate();
+        var reports = new List<TrainingProgress>();
+        var options = SmallOptions() with { Epochs = 3, ValidationFraction = 0, BatchSize = 64 };
+        new LightGcnTrainer(options).Train(train, new CollectingProgress(reports));
+
+        var withinEpochs = reports.Where(r => r.Batch > 0).ToList();
+        Assert.NotEmpty(withinEpochs);
+        Assert.All(withinEpochs, r => Assert.InRange(r.Batch, 1, r.BatchesPerEpoch - 1));
+        Assert.Equal([1, 2, 3], reports.Where(r => r.Batch == 0).Select(r => r.Epoch));
+        // Within an epoch the batches only go forward.
+        Assert.All(withinEpochs.GroupBy(r => r.Epoch), g => Assert.Equal(g.Select(r => r.Batch).Order(), g.Select(r => r.Batch)));
+    }
+
+    [Fact]
     public void HonoursCancellation()
     {
         var (train, _) = ClusteredFeedback.Generate();
