@@ -35,30 +35,8 @@ public sealed class ClickModelFixture : IAsyncLifetime
 [Collection(ConsoleCaptureCollection.Name)]
 public sealed class BatchCommandsTests(ClickModelFixture fixture) : IClassFixture<ClickModelFixture>
 {
-    internal static async Task<(int Code, string Output)> RunCapturedAsync(params string[] args)
-    {
-        var writer = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-            Out = new AnsiConsoleOutput(writer),
-        });
-        console.Profile.Width = 400;
-        var previous = AnsiConsole.Console;
-        AnsiConsole.Console = console;
-        try
-        {
-            var root = new RootCommand { DataCommand.Create(), TrainCommand.Create(), EvalCommand.Create(), ScoreCommand.Create(), RecommendCommand.Create() };
-            var code = await root.Parse(args).InvokeAsync();
-            return (code, writer.ToString());
-        }
-        finally
-        {
-            AnsiConsole.Console = previous;
-        }
-    }
+    internal static Task<(int Code, string Output)> RunCapturedAsync(params string[] args) =>
+        CapturedConsole.RunAsync(() => new RootCommand { DataCommand.Create(), TrainCommand.Create(), EvalCommand.Create(), ScoreCommand.Create(), RecommendCommand.Create() }.Parse(args).InvokeAsync());
 
     [Fact]
     public async Task RecommendListsEqualScoreListsForSampledUsers()

@@ -72,29 +72,8 @@ public sealed class ExportAndScoreCommandTests(TrainedModelsFixture fixture) : I
         new RootCommand { DataCommand.Create(), TrainCommand.Create(), ExportCommand.Create(), ScoreCommand.Create() }.Parse(args).InvokeAsync();
 
     /// <summary>Runs a command with the console swapped for a wide, colourless writer and returns its exit code and text.</summary>
-    private static async Task<(int Code, string Output)> RunCapturedAsync(params string[] args)
-    {
-        var writer = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-            Out = new AnsiConsoleOutput(writer),
-        });
-        console.Profile.Width = 400;
-        var previous = AnsiConsole.Console;
-        AnsiConsole.Console = console;
-        try
-        {
-            var code = await RunAsync(args);
-            return (code, writer.ToString());
-        }
-        finally
-        {
-            AnsiConsole.Console = previous;
-        }
-    }
+    private static Task<(int Code, string Output)> RunCapturedAsync(params string[] args) =>
+        CapturedConsole.RunAsync(() => RunAsync(args));
 
     /// <summary>The item ids of the rows of the table <c>score</c> prints ("# │ item │ score │ title"), in rank order.</summary>
     private static List<(string Item, double Score)> PrintedItems(string output)
