@@ -67,4 +67,10 @@ public sealed record FeedRequest
     [Id(0)] public int K { get; init; } = 20;
     [Id(1)] public IReadOnlyList<string> Exclude { get; init; } = [];
     [Id(2)] public bool Explain { get; init; }
+
+    /// <summary>
+    /// No exclusions and no explanation: the read a polling client repeats, which the grain answers with its shared
+    /// feed object and the HTTP layer with that object's kept body. Computed, so it is not on the wire.
+    /// </summary>
+    public bool IsPlain => Exclude.Count == 0 && !Explain;
 }

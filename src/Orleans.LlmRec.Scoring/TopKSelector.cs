@@ -166,8 +166,6 @@ public static class TopKSelector
             // The k-th largest chunk maximum, by the single-pass selection over the (short) maxima row.
             Span<float> boundScores = k <= 256 ? stackalloc float[k] : new float[k];
             Span<int> boundChunks = k <= 256 ? stackalloc int[k] : new int[k];
-            boundScores.Fill(float.NegativeInfinity);
-            boundChunks.Fill(int.MaxValue);
             var bound = SelectInto(maxima, boundScores, boundChunks) == k ? boundScores[k - 1] : float.NegativeInfinity;
             // Candidates are items scoring at least the bound: strictly above the next float below it.
             var floor = float.IsNegativeInfinity(bound) ? bound : MathF.BitDecrement(bound);

@@ -71,12 +71,12 @@ public sealed partial class FeedPipeline
                 return new FeedOutcome(popular, Personalised: false, Degraded: false, coldNote);
             }
             var pool = PopularCandidates(input);
-            var (blended, reorderedByText, blendNote) = await RerankAsync(input, pool, cancellationToken);
-            if (!reorderedByText)
+            var blend = await RerankAsync(input, pool, cancellationToken);
+            if (!blend.Reordered)
             {
-                return new FeedOutcome(popular, Personalised: false, Degraded: blendNote is not null, blendNote ?? coldNote) { Scored = pool };
+                return new FeedOutcome(popular, Personalised: false, Degraded: blend.DegradedNote is not null, blend.DegradedNote ?? coldNote) { Scored = pool };
             }
-            var coldFeed = AssembleFeed(blended, reordered: true, input.Model.Version, now, input.Depth);
+            var coldFeed = AssembleFeed(blend.Items, reordered: true, input.Model.Version, now, input.Depth);
             return new FeedOutcome(coldFeed, Personalised: false, Degraded: false, "cold start: popular items re-ranked by the user's preferences and profile") { Scored = pool };
         }
 
@@ -101,9 +101,10 @@ public sealed partial class FeedPipeline
                 $"{e.Message}; served {fromLastGood} item(s) of the last good feed and {fallback.Items.Count - fromLastGood} popular item(s)");
         }
 
-        var (reranked, reordered, rerankNote) = await RerankAsync(input, scored, cancellationToken);
-        var feed = AssembleFeed(reranked, reordered, scoredVersion, now, input.Depth);
-        return new FeedOutcome(feed, Personalised: rerankNote is null, Degraded: rerankNote is not null, rerankNote) { Scored = scored };
+        var reranked = await RerankAsync(input, scored, cancellationToken);
+        var feed = AssembleFeed(reranked.Items, reranked.Reordered, scoredVersion, now, input.Depth);
+        var note = reranked.DegradedNote;
+        return new FeedOutcome(feed, Personalised: note is null, Degraded: note is not null, note) { Scored = scored };
     }
 
     /// <summary>
@@ -161,17 +162,16 @@ public sealed partial class FeedPipeline
     }
 
     /// <summary>Stage <b>re-rank</b>: <see cref="RerankStage"/>; on failure the model order stands and the note says why.</summary>
-    public async Task<(IReadOnlyList<RerankedCandidate> Items, bool Reordered, string? Note)> RerankAsync(FeedContext input, IReadOnlyList<ScoredCandidate> scored, CancellationToken cancellationToken)
+    public async Task<RerankedCandidates> RerankAsync(FeedContext input, IReadOnlyList<ScoredCandidate> scored, CancellationToken cancellationToken)
     {
         try
         {
-            var result = await _reranker.RerankAsync(input, scored, Catalogue, cancellationToken);
-            return (result.Items, result.Reordered, result.DegradedNote);
+            return await _reranker.RerankAsync(input, scored, Catalogue, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             LogRerankFailed(_logger, e, input.UserId, _reranker.Name);
-            return (RerankedCandidates.ModelOrder(scored).Items, false, $"re-ranker '{_reranker.Name}' failed ({e.GetType().Name}); model order kept");
+            return RerankedCandidates.ModelOrder(scored, $"re-ranker '{_reranker.Name}' failed ({e.GetType().Name}); model order kept");
         }
     }
 

@@ -57,7 +57,7 @@ public sealed class FeedCache
 
     /// <summary>The response last remembered for this plain request of the current feed, or null.</summary>
     public Feed? Reuse(FeedRequest request) =>
-        IsPlain(request) && _shared is { } shared && shared.K == request.K && ReferenceEquals(shared.From, _lastGood) ? shared.Response : null;
+        request.IsPlain && _shared is { } shared && shared.K == request.K && ReferenceEquals(shared.From, _lastGood) ? shared.Response : null;
 
     /// <summary>
     /// Remembers <paramref name="response"/> as the answer to every later plain read of the current feed with the same
@@ -65,11 +65,9 @@ public sealed class FeedCache
     /// </summary>
     public Feed Remember(FeedRequest request, Feed response)
     {
-        if (IsPlain(request) && _lastGood is { } from) _shared = new SharedResponse(from, request.K, response);
+        if (request.IsPlain && _lastGood is { } from) _shared = new SharedResponse(from, request.K, response);
         return response;
     }
-
-    private static bool IsPlain(FeedRequest request) => request.Exclude.Count == 0 && !request.Explain;
 
     private sealed record SharedResponse(RankedFeed From, int K, Feed Response);
 }

@@ -47,10 +47,6 @@ public static class LlmServiceCollectionExtensions
         return options;
     }
 
-    /// <summary><see cref="AddLlmRecChatClient(IServiceCollection, LlmOptions)"/> with the <c>Llm</c> section of <paramref name="configuration"/>.</summary>
-    public static IServiceCollection AddLlmRecChatClient(this IServiceCollection services, IConfiguration configuration) =>
-        services.AddLlmRecChatClient(BindLlmOptions(configuration));
-
     /// <summary>
     /// Registers <paramref name="options"/> (already bound and checked) as the layer's <see cref="LlmOptions"/> and,
     /// when an endpoint is set, builds one chat pipeline, outermost first: response cache (memory or Redis) →

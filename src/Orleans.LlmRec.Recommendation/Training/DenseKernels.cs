@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -95,7 +96,7 @@ internal static class DenseKernels
                 var scale = a[r * lda + p];
                 if (scale == 0) continue;
                 var source = b.Slice(p * ldb, columns);
-                for (var j = 0; j < columns; j++) target[j] += scale * source[j];
+                TensorPrimitives.MultiplyAdd(source, scale, target, target);
             }
         }
     }

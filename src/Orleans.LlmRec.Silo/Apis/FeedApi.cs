@@ -43,7 +43,7 @@ public static class FeedApi
         var request = new FeedRequest { K = count, Exclude = excluded, Explain = explain ?? false };
         var feed = await grains.GetUserGrain(userId).GetFeedAsync(request);
         metrics.FeedServed(feed);
-        var body = bodies.Of(feed, plainRead: excluded.Count == 0 && !request.Explain);
+        var body = bodies.Of(feed, request.IsPlain);
         // A client polling its feed sends back the tag it holds: while the feed is unchanged it gets a bodiless 304.
         http.Response.Headers.ETag = body.ETag;
         http.Response.Headers.CacheControl = "no-cache";

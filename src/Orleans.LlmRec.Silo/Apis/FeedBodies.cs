@@ -17,19 +17,21 @@ namespace Orleans.LlmRec.Silo.Apis;
 /// (<see cref="Feed"/> is immutable, so an object's body never changes) and on no flag from the grain: a user grain
 /// answers repeated plain reads of its unchanged feed with the same object (its own business, see the grain's feed
 /// cache), and a body kept by object identity is found again exactly then. Only plain reads (no exclusions, no
-/// explanation) are kept, because polling clients repeat exactly those URLs; any other feed is written per request and
-/// not kept. A copy that crossed silos is a new object each time and simply never hits.
+/// explanation) of a feed the grain can hand out again (personalised, not degraded) are kept, because polling clients
+/// repeat exactly those URLs; any other feed (cold start, fallback, degraded: rebuilt per request) is written per request
+/// and not kept, and neither is anything on an API tier, whose feeds are copies that crossed from a silo: a table
+/// entry that can never hit would only be work for the garbage collector.
 /// </remarks>
-public sealed class FeedBodies(IOptions<JsonOptions> json)
+public sealed class FeedBodies(IOptions<JsonOptions> json, bool keepBodies = true)
 {
     private readonly ConditionalWeakTable<Feed, FeedBody> _bodies = [];
     private readonly JsonSerializerOptions _options = json.Value.SerializerOptions;
 
     /// <summary>The body of <paramref name="feed"/> in the HTTP API's JSON options.</summary>
-    /// <param name="plainRead">True when the request had no exclusions and asked for no explanation.</param>
+    /// <param name="plainRead">True when the request had no exclusions and asked for no explanation (<see cref="FeedRequest.IsPlain"/>).</param>
     public FeedBody Of(Feed feed, bool plainRead)
     {
-        if (!plainRead) return FeedBody.Write(feed, _options);
+        if (!keepBodies || !plainRead || feed.Degraded || feed.Source == FeedSource.Fallback) return FeedBody.Write(feed, _options);
         return _bodies.TryGetValue(feed, out var body) ? body : _bodies.GetValue(feed, f => FeedBody.Write(f, _options));
     }
 }

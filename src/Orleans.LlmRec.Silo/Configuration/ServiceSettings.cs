@@ -49,6 +49,9 @@ public sealed class ServiceSettings
         var failures = new List<string>();
         var settings = new ServiceSettings(configuration, failures);
         failures.AddRange(settings.CheckAcrossSections());
+        // The score stage must hand the re-rank stage at least the top-N the LLM judges, or fused scores could never
+        // lift an item from below the feed's depth. Both are in range by their own checks, so the larger one is too.
+        settings.Feed.RerankPoolSize = Math.Max(settings.Feed.RerankPoolSize, settings.Llm.RerankCandidates);
         if (failures.Count > 0)
         {
             throw new OptionsValidationException(nameof(ServiceSettings), typeof(ServiceSettings), failures);

@@ -20,10 +20,6 @@ public static class LlmRegistration
         services.AddLlmRecLlm(settings.Llm);
         services.TryAddSingleton<UserLlmServices>();
         services.TryAddSingleton<RerankStage>();
-        // The score stage must hand the re-rank stage at least the top-N the LLM judges, or fused scores could never
-        // lift an item from below the feed's depth.
-        // Both in range by their own checks, so the larger one is too.
-        settings.Feed.RerankPoolSize = Math.Max(settings.Feed.RerankPoolSize, settings.Llm.RerankCandidates);
         services.AddHostedService<LlmQueueShutdown>();
         services.AddHealthChecks().AddCheck<LlmHealthCheck>("llm");
         return builder;

@@ -4,9 +4,9 @@ using System.Net;
 using Orleans.Configuration;
 using Orleans.LlmRec.Grains.Users;
 using Orleans.LlmRec.Silo.Configuration;
+using Orleans.LlmRec.Silo.Redis;
 using Orleans.Serialization;
 using Orleans.Storage;
-using StackExchange.Redis;
 
 namespace Orleans.LlmRec.Silo.Hosting;
 
@@ -27,7 +27,7 @@ public static class OrleansRegistration
         {
             if (options.Clustering == ClusteringMode.Redis)
             {
-                silo.UseRedisClustering(o => o.ConfigurationOptions = RedisConfiguration(options));
+                silo.UseRedisClustering(o => o.ConfigurationOptions = RedisConnection.Configuration(options.RedisConnectionString!));
                 silo.Configure<ClusterOptions>(o =>
                 {
                     o.ClusterId = options.ClusterId;
@@ -54,7 +54,7 @@ public static class OrleansRegistration
                 // and the [Id] fields keep it version-tolerant (src/Orleans.LlmRec.Silo/README.md, "State size").
                 silo.AddRedisGrainStorage(UserGrain.StorageName, storage => storage.Configure<Serializer>((o, serializer) =>
                 {
-                    o.ConfigurationOptions = RedisConfiguration(options);
+                    o.ConfigurationOptions = RedisConnection.Configuration(options.RedisConnectionString!);
                     o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
                 }));
             }
@@ -91,7 +91,7 @@ public static class OrleansRegistration
         {
             if (options.Clustering == ClusteringMode.Redis)
             {
-                client.UseRedisClustering(o => o.ConfigurationOptions = RedisConfiguration(options));
+                client.UseRedisClustering(o => o.ConfigurationOptions = RedisConnection.Configuration(options.RedisConnectionString!));
                 client.Configure<ClusterOptions>(o =>
                 {
                     o.ClusterId = options.ClusterId;
@@ -126,13 +126,5 @@ public static class OrleansRegistration
         {
             return false;
         }
-    }
-
-    private static ConfigurationOptions RedisConfiguration(OrleansHostOptions options)
-    {
-        var configuration = ConfigurationOptions.Parse(options.RedisConnectionString!);
-        // Keep retrying while Redis restarts instead of failing the silo at start.
-        configuration.AbortOnConnectFail = false;
-        return configuration;
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orleans.LlmRec.Grains.Feeds;
@@ -61,7 +62,8 @@ public static class ServiceRegistration
             builder.AddLlmRecCluster(settings);
         }
 
-        services.AddSingleton<FeedBodies>();
+        // Only a silo's grains hand the same feed object out again; an API tier's feeds are copies that never would.
+        services.AddSingleton(sp => new FeedBodies(sp.GetRequiredService<IOptions<JsonOptions>>(), keepBodies: settings.Silo.Role == HostRole.Silo));
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ApiExceptionHandler.ExplainBareStatus);
         services.AddExceptionHandler<ApiExceptionHandler>();
         // Binding failures (k=abc, malformed JSON bodies) become exceptions the handler turns into 400 ProblemDetails
