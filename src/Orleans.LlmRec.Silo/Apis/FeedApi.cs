@@ -40,6 +40,10 @@ public static class FeedApi
         {
             return ApiValidation.Invalid("exclude", $"lists {excluded.Count} items; at most {feedOptions.MaxExclude} are allowed");
         }
+        foreach (var itemId in excluded)
+        {
+            if (ApiValidation.CheckId(itemId, "exclude", ingestion.Value.MaxIdLength) is { } badItem) return badItem;
+        }
         var request = new FeedRequest { K = count, Exclude = excluded, Explain = explain ?? false };
         var feed = await grains.GetUserGrain(userId).GetFeedAsync(request);
         metrics.FeedServed(feed);

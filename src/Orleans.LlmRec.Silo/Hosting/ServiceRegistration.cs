@@ -64,6 +64,7 @@ public static class ServiceRegistration
 
         // Only a silo's grains hand the same feed object out again; an API tier's feeds are copies that never would.
         services.AddSingleton(sp => new FeedBodies(sp.GetRequiredService<IOptions<JsonOptions>>(), keepBodies: settings.Silo.Role == HostRole.Silo));
+        services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(RequestLimits.RaiseKestrelLimits);
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ApiExceptionHandler.ExplainBareStatus);
         services.AddExceptionHandler<ApiExceptionHandler>();
         // Binding failures (k=abc, malformed JSON bodies) become exceptions the handler turns into 400 ProblemDetails
