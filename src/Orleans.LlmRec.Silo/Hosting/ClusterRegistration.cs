@@ -17,6 +17,7 @@ public static class ClusterRegistration
             builder.Services.AddSingleton<EventStreamMetrics>();
             // Registered after the silo, so it starts after it; it also waits for ApplicationStarted before applying.
             builder.Services.AddHostedService<RedisStreamConsumer>();
+            if (settings.EventStream.TrimAcknowledged) builder.Services.AddHostedService<EventStreamTrimmer>();
         }
         return builder;
     }

@@ -62,6 +62,8 @@ public sealed class ServiceFixture : IAsyncLifetime
             ["EventStream:Key"] = StreamKey,
             ["EventStream:ReadCount"] = "10",
             ["EventStream:MaxBatchesInFlight"] = "4",
+            // Trimmed often, so EventStreamTrimTests sees acknowledged entries go within its patience.
+            ["EventStream:TrimInterval"] = "00:00:00.200",
         };
         Silo = await SiloServer.StartAsync(_ports[0], _settings);
     }
