@@ -80,6 +80,14 @@ public class EventBatchValidatorTests
         { Valid() with { UserId = "bad\ud800x" }, "events[1].userId", "unpaired surrogate" },
         { Valid() with { UserId = "bad\udc00" }, "events[1].userId", "unpaired surrogate" },
         { Valid() with { ItemId = "3\u200d" }, "events[1].itemId", "invisible format character U+200D" },
+        // Not NFC: a mark that composes with its letter, a singleton NFC replaces (Angstrom sign), Hangul jamo that
+        // compose into a syllable, marks out of canonical order.
+        { Valid() with { EventId = "caf\u0065\u0301" }, "events[1].eventId", "normalization form C" },
+        { Valid() with { UserId = "\u212B-user" }, "events[1].userId", "normalization form C" },
+        { Valid() with { UserId = "\u1100\u1161" }, "events[1].userId", "normalization form C" },
+        { Valid() with { UserId = "\uAC00\u11A8" }, "events[1].userId", "normalization form C" },
+        { Valid() with { UserId = "\u1E0B\u0323" }, "events[1].userId", "normalization form C" },
+        { Valid() with { UserId = "x\u0301\u0323" }, "events[1].userId", "normalization form C" },
     };
 
     [Theory]
@@ -110,7 +118,11 @@ public class EventBatchValidatorTests
     [Fact]
     public void Ids_in_nfc_and_of_any_script_are_accepted_as_sent()
     {
-        var result = Validate(Valid() with { UserId = "caf\u00e9-\u7528\u6237-\U0001F600", EventId = "\u00e9v\u00e9nement" });
+        var result = Validate(
+            Valid() with { UserId = "caf\u00e9-\u7528\u6237-\U0001F600", EventId = "\u00e9v\u00e9nement" },
+            // NFC, though they hold combining marks: none has a precomposed form with its letter.
+            Valid(1) with { UserId = "x\u0323\u0301-\u0915\u093F-\uAC01" },
+            Valid(2) with { UserId = "\u1E0D\u0307" });
         Assert.True(result.IsValid, string.Join("; ", result.Errors.SelectMany(e => e.Value)));
         Assert.Equal("caf\u00e9-\u7528\u6237-\U0001F600", result.Events[0].UserId);
     }

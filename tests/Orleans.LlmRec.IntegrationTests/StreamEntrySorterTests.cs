@@ -81,6 +81,7 @@ public class StreamEntrySorterTests
             With("4-0", "userId", "bad\u202e1"),
             With("5-0", "userId", "bad\u00851"),
             With("6-0", "userId", new byte[] { 0xEF, 0xBF, 0xBD, 0xFF }),
+            With("7-0", "userId", "caf\u0065\u0301"),
             With("8-0", "type", "LIKE"),
         ];
 
@@ -95,5 +96,6 @@ public class StreamEntrySorterTests
         Assert.Equal("userId: contains the invisible format character U+202E", reasons["4-0"]);
         Assert.Equal("userId: contains the control character U+0085", reasons["5-0"]);
         Assert.Equal("the value of field 'userId' is not valid UTF-8", reasons["6-0"]);
+        Assert.StartsWith("userId: is not in Unicode normalization form C", reasons["7-0"], StringComparison.Ordinal);
     }
 }

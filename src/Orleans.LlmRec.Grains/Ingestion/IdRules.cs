@@ -12,9 +12,11 @@ namespace Orleans.LlmRec.Grains.Ingestion;
 /// surrounding whitespace: <c>"bad1\u200b"</c> would be a second user who looks like <c>"bad1"</c>;</item>
 /// <item>valid Unicode only: no unpaired surrogate, and no U+FFFD, the mark a lossy decode of invalid UTF-8 leaves
 /// (such an id is not what the client sent);</item>
-/// <item>Unicode normalization form C (NFC). Refused, not normalised: an id is a key the client owns (its own records
-/// join on it, and item ids must match the catalogue's), so the service keeps exactly the string it was given and
-/// asks for one spelling instead of storing a user under a key the client never sent;</item>
+/// <item>Unicode normalization form C (NFC): <c>"caf\u0065\u0301"</c> and <c>"caf\u00e9"</c> look the same.
+/// Refused, not normalised: an id is a key the client owns (its own records join on it, and item ids must match the
+/// catalogue's), so the service keeps exactly the string it was given and asks for one spelling instead of storing a
+/// user under a key the client never sent, or making ids that differ on the wire the same user. The check is
+/// <see cref="NfcCheck"/>, with its own tables (invariant globalization has none);</item>
 /// <item>user and item ids appear in URL paths (<c>/v1/users/{userId}</c>), so they may not hold a <c>/</c>.</item>
 /// </list>
 /// </summary>
@@ -42,6 +44,10 @@ public static class IdRules
             }
             if (CharacterProblem(rune) is { } problem) return problem;
             span = span[consumed..];
+        }
+        if (!NfcCheck.IsNormalized(id))
+        {
+            return "is not in Unicode normalization form C (NFC); send its NFC form, so that one name is one id";
         }
         return null;
     }

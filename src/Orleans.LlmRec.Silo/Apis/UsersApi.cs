@@ -5,6 +5,7 @@ using Orleans.LlmRec.Abstractions;
 using Orleans.LlmRec.Grains.Feeds;
 using Orleans.LlmRec.Grains.Ingestion;
 using Orleans.LlmRec.Grains.Users;
+using Orleans.LlmRec.Llm.Profiles;
 
 namespace Orleans.LlmRec.Silo.Apis;
 
@@ -46,6 +47,11 @@ public static class UsersApi
         if (update.Preferences is { Length: var length } && length > max)
         {
             return ApiValidation.Invalid("preferences", $"is {length} characters long; at most {max} are allowed");
+        }
+        // The LLM reads them (as data) to write the profile: refused here by the rules the profile itself must meet.
+        if (update.Preferences is { Length: > 0 } text && ProfileTextRules.Problem(text) is { } problem)
+        {
+            return ApiValidation.Invalid("preferences", problem);
         }
         return TypedResults.Ok(await grains.GetUserGrain(userId).SetPreferencesAsync(update.Preferences));
     }
