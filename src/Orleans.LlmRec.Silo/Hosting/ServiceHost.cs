@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Hosting;
-
 namespace Orleans.LlmRec.Silo.Hosting;
 
 /// <summary>How Program.cs creates its builder.</summary>
