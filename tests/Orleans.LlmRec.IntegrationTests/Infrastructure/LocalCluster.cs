@@ -33,9 +33,9 @@ public sealed class LocalCluster : IAsyncDisposable
     public bool EventStream { get; }
     public List<SiloProcess> Silos { get; } = [];
 
-    public static async Task<LocalCluster> StartAsync(int silos, bool eventStream, GenreWorld? world = null)
+    public static async Task<LocalCluster> StartAsync(int silos, bool eventStream, GenreWorld? world = null, bool persistentRedis = false)
     {
-        var redis = await RedisServer.StartAsync();
+        var redis = await RedisServer.StartAsync(persistentRedis);
         var cluster = new LocalCluster(world ?? GenreWorld.Create(), world is null, redis, eventStream);
         var starting = Enumerable.Range(0, silos).Select(cluster.StartSiloAsync).ToList();
         try
@@ -84,12 +84,7 @@ public sealed class LocalCluster : IAsyncDisposable
             ["Silo:GatewayPort"] = ports[2].ToString(CultureInfo.InvariantCulture),
             ["Silo:ClusterId"] = _clusterId,
             ["Silo:ServiceId"] = _clusterId,
-            // Failure detection in seconds rather than Orleans' production defaults, so a killed silo is declared
-            // dead quickly; the protocol is the same.
-            ["Silo:Membership:ProbeTimeout"] = "00:00:01",
-            ["Silo:Membership:NumMissedProbesLimit"] = "2",
-            ["Silo:Membership:TableRefreshTimeout"] = "00:00:02",
-            ["Silo:Membership:IAmAliveTablePublishTimeout"] = "00:00:02",
+            // Failure detection: the service's own defaults (Cluster/FailoverDefaults), as in production.
             ["Catalogue:DatasetPath"] = World.DatasetPath,
             ["Catalogue:Format"] = "ml-latest-small",
             ["Model:Directory"] = World.ModelPath,
