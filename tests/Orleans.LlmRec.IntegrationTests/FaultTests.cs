@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Http.Json;
 using Orleans.LlmRec.IntegrationTests.Infrastructure;
+using Orleans.LlmRec.Silo.Hosting;
 using StackExchange.Redis;
 using Xunit.Abstractions;
 
@@ -20,15 +21,18 @@ public class FaultTests(ITestOutputHelper output)
     private const int HttpPerUser = 30;
     private const int StreamPerUser = 25;
 
-    /// <summary>Availability:RequestBudget's default, plus a second of slack for a busy 2-core machine.</summary>
-    private static readonly TimeSpan LongestAnswer = TimeSpan.FromSeconds(2) + TimeSpan.FromSeconds(1);
+    /// <summary>Availability:RequestBudget's default, which these tests run with.</summary>
+    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(2);
+
+    /// <summary>The budget plus a second of slack for a busy 2-core machine.</summary>
+    private static readonly TimeSpan LongestAnswer = Budget + TimeSpan.FromSeconds(1);
 
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
 
     [Fact]
     public async Task Killing_a_silo_under_load_loses_no_event_applies_none_twice_and_answers_only_200_or_503()
     {
-        await using var cluster = await LocalCluster.StartAsync(silos: 2, eventStream: true);
+        await using var cluster = await LocalCluster.StartAsync(silos: 2, eventStream: true, requestBudget: Budget);
         await using var redis = await ConnectAsync(cluster.Redis);
         var db = redis.GetDatabase();
         var (doomed, survivor) = (cluster.Silos[0], cluster.Silos[1]);
@@ -80,10 +84,10 @@ public class FaultTests(ITestOutputHelper output)
     [Fact]
     public async Task Redis_killed_for_10_s_and_restarted_loses_no_acknowledged_event_and_the_service_recovers_by_itself()
     {
-        await RedisFaultAsync("Redis kill -9, 10 s down, restarted (AOF)", async r =>
+        await RedisFaultAsync("Redis kill -9, 10 s down, restarted (AOF)", async (r, whileDown) =>
         {
             await r.KillAsync();
-            await Task.Delay(TimeSpan.FromSeconds(10));
+            await Task.WhenAll(Task.Delay(TimeSpan.FromSeconds(10)), whileDown());
             await r.RestartAsync();
         });
     }
@@ -91,17 +95,17 @@ public class FaultTests(ITestOutputHelper output)
     [Fact]
     public async Task Redis_frozen_for_10_s_loses_no_acknowledged_event_and_the_service_recovers_by_itself()
     {
-        await RedisFaultAsync("Redis SIGSTOP for 10 s, then SIGCONT", async r =>
+        await RedisFaultAsync("Redis SIGSTOP for 10 s, then SIGCONT", async (r, whileDown) =>
         {
             r.Pause();
-            await Task.Delay(TimeSpan.FromSeconds(10));
+            await Task.WhenAll(Task.Delay(TimeSpan.FromSeconds(10)), whileDown());
             r.Resume();
         });
     }
 
-    private async Task RedisFaultAsync(string fault, Func<RedisServer, Task> breakRedis)
+    private async Task RedisFaultAsync(string fault, Func<RedisServer, Func<Task>, Task> breakRedis)
     {
-        await using var cluster = await LocalCluster.StartAsync(silos: 2, eventStream: true, persistentRedis: true);
+        await using var cluster = await LocalCluster.StartAsync(silos: 2, eventStream: true, persistentRedis: true, requestBudget: Budget);
         await using var redis = await ConnectAsync(cluster.Redis);
         var db = redis.GetDatabase();
         var load = NewLoad(cluster, TimeSpan.FromSeconds(20));
@@ -111,13 +115,19 @@ public class FaultTests(ITestOutputHelper output)
         await UntilAsync(() => Task.FromResult(load.Acknowledged >= load.TotalEvents / 5), "a fifth of the load was acknowledged");
 
         var brokenAt = load.Now;
-        await breakRedis(cluster.Redis);
+        HealthDuringOutage? health = null;
+        await breakRedis(cluster.Redis, async () => health = await ProbeHealthAsync(cluster.Silos[0].Client));
         var backAt = load.Now;
 
         await running;
         await DrainedAsync(db);
         await AssertEveryEventAppliedOnceAsync(load, cluster.Silos[0].Client);
         Assert.All(cluster.Silos, s => Assert.False(s.HasExited, $"{s.Name} exited:{Environment.NewLine}{s.RecentOutput}"));
+
+        // While Redis was down: not ready (a load balancer stops sending), still live (nobody restarts the process).
+        Assert.NotNull(health);
+        Assert.Equal((503, 200), (health.Ready, health.Live));
+        Assert.Equal(200, (int)(await cluster.Silos[0].Client.GetAsync(AvailabilityRegistration.ReadyPath)).StatusCode);
 
         var requests = load.Requests.ToList();
         Assert.All(requests, r => Assert.True(r.Status is not null, Describe(r)));
@@ -126,6 +136,17 @@ public class FaultTests(ITestOutputHelper output)
         Report(load, requests, fault,
             $"Redis unavailable {Seconds(backAt - brokenAt)}; every request answered 200 from {Seconds(recovery)} after it was back on; " +
             $"{load.StreamAddFailures} XADD rounds failed and were repeated");
+    }
+
+    private sealed record HealthDuringOutage(int Ready, int Live);
+
+    /// <summary>/health/ready and /health/live 3 s into the outage (the Redis probe's answer is cached for a second).</summary>
+    private static async Task<HealthDuringOutage> ProbeHealthAsync(HttpClient silo)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        using var ready = await silo.GetAsync(AvailabilityRegistration.ReadyPath);
+        using var live = await silo.GetAsync(AvailabilityRegistration.LivePath);
+        return new HealthDuringOutage((int)ready.StatusCode, (int)live.StatusCode);
     }
 
     /// <summary>
@@ -189,6 +210,8 @@ public class FaultTests(ITestOutputHelper output)
     {
         Assert.All(requests.Where(r => r.Status is not null), r => Assert.True(r.Status is 200 or 503, Describe(r)));
         Assert.All(requests.Where(r => r.Status is not null), r => Assert.True(r.Duration <= LongestAnswer, $"over {LongestAnswer.TotalSeconds} s: {Describe(r)}"));
+        // Every 503 says when to come back.
+        Assert.All(requests.Where(r => r.Status == 503), r => Assert.True(r.RetryAfter is >= 1, $"no Retry-After: {Describe(r)}"));
     }
 
     /// <summary>Every user's history holds each of their events once: none lost, none applied twice.</summary>

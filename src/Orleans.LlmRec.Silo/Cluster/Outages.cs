@@ -48,8 +48,12 @@ public static class Outages
         switch (e)
         {
             // Storage first: RedisTimeoutException is a TimeoutException too, and says more as "storage".
-            case RedisException or RedisStorageException or InconsistentStateException:
+            case RedisException or InconsistentStateException:
                 return OutageKind.Storage;
+            // The provider's wrapper says what failed, its cause whether Redis was unavailable (a RedisException) or the
+            // stored state is damaged (e.g. a FormatException, or no cause at all: not an outage, retrying cannot help).
+            case RedisStorageException storage:
+                return storage.InnerException is { } cause ? Classify(cause, depth + 1) : null;
             case TimeoutException:
                 return OutageKind.Timeout;
             // "Message expired before placement could complete", an Orleans call cancelled by its own timeout. A call

@@ -23,7 +23,7 @@ public sealed class FaultLoad(IReadOnlyList<string> users, IReadOnlyList<string>
     private const int FeedReaders = 2;
     private const int StreamItemOffset = 100;
 
-    public sealed record Request(string Target, string Kind, TimeSpan StartedAt, TimeSpan EndedAt, int? Status, string? Error)
+    public sealed record Request(string Target, string Kind, TimeSpan StartedAt, TimeSpan EndedAt, int? Status, string? Error, int? RetryAfter = null)
     {
         public TimeSpan Duration => EndedAt - StartedAt;
     }
@@ -103,7 +103,7 @@ public sealed class FaultLoad(IReadOnlyList<string> users, IReadOnlyList<string>
             {
                 using var response = await target.Client.PostAsJsonAsync("/v1/events", batch, ServiceFixture.Json);
                 var status = (int)response.StatusCode;
-                Requests.Enqueue(new Request(target.Name, "events", started, Now, status, status == 200 ? null : await response.Content.ReadAsStringAsync()));
+                Requests.Enqueue(new Request(target.Name, "events", started, Now, status, status == 200 ? null : await response.Content.ReadAsStringAsync(), RetryAfter(response)));
                 if (status == 200)
                 {
                     Interlocked.Add(ref _acknowledged, batch.Length);
@@ -117,6 +117,8 @@ public sealed class FaultLoad(IReadOnlyList<string> users, IReadOnlyList<string>
             await Task.Delay(200);
         }
     }
+
+    private static int? RetryAfter(HttpResponseMessage response) => response.Headers.RetryAfter?.Delta is { } delta ? (int)delta.TotalSeconds : null;
 
     private async Task AddToStreamAsync(IDatabase db, string key, TimeSpan start)
     {
@@ -170,7 +172,7 @@ public sealed class FaultLoad(IReadOnlyList<string> users, IReadOnlyList<string>
             {
                 using var response = await target.Client.GetAsync($"/v1/users/{user}/feed?k=10", CancellationToken.None);
                 var status = (int)response.StatusCode;
-                Requests.Enqueue(new Request(target.Name, "feed", started, Now, status, status == 200 ? null : await response.Content.ReadAsStringAsync(CancellationToken.None)));
+                Requests.Enqueue(new Request(target.Name, "feed", started, Now, status, status == 200 ? null : await response.Content.ReadAsStringAsync(CancellationToken.None), RetryAfter(response)));
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
