@@ -29,6 +29,7 @@ public sealed class ServiceSettings
         Ingestion = Bind<IngestionOptions>(configuration, IngestionOptions.SectionName, failures);
         Llm = Bind<LlmOptions>(configuration, LlmOptions.SectionName, failures);
         EventStream = Bind<EventStreamOptions>(configuration, EventStreamOptions.SectionName, failures);
+        Availability = Bind<AvailabilityOptions>(configuration, AvailabilityOptions.SectionName, failures);
     }
 
     /// <summary>The sub-section of <c>Silo</c> bound onto Orleans' <c>ClusterMembershipOptions</c> (failure detection).</summary>
@@ -42,6 +43,7 @@ public sealed class ServiceSettings
     public IngestionOptions Ingestion { get; }
     public LlmOptions Llm { get; }
     public EventStreamOptions EventStream { get; }
+    public AvailabilityOptions Availability { get; }
 
     /// <summary>Binds and checks every section; throws <see cref="OptionsValidationException"/> listing every problem.</summary>
     public static ServiceSettings Bind(IConfiguration configuration)

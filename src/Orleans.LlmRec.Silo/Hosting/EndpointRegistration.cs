@@ -4,15 +4,16 @@ namespace Orleans.LlmRec.Silo.Hosting;
 
 public static class EndpointRegistration
 {
-    /// <summary>Middleware and every endpoint: the v1 API, /health, /metrics and the OpenAPI document at /openapi/v1.json.</summary>
+    /// <summary>Middleware and every endpoint: the v1 API, /health (live, ready), /metrics and the OpenAPI document at /openapi/v1.json.</summary>
     public static WebApplication MapLlmRecApis(this WebApplication app)
     {
         // First: request lines and headers over the service's limits get a problem+json, not Kestrel's empty answer.
         app.UseRequestLimits();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseLlmRecRequestBudget();
         app.MapOpenApi();
-        app.MapHealthChecks("/health");
+        app.MapLlmRecHealth();
         app.MapLlmRecMetrics();
         app.MapFeedApi();
         app.MapEventsApi();

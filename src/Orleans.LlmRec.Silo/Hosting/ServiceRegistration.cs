@@ -33,6 +33,7 @@ public static class ServiceRegistration
         AddSettings(services, settings);
         services.TryAddSingleton(TimeProvider.System);
         services.AddLlmRecRedisConnection();
+        builder.AddLlmRecAvailability(settings);
         if (settings.Silo.Role == HostRole.ApiTier)
         {
             // The API tier: the same endpoints, everything else asked of the silos (ApiTier/ApiTierServices.cs).
