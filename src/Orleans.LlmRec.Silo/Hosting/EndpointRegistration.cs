@@ -9,6 +9,8 @@ public static class EndpointRegistration
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        // Authentication, scope policies and rate limits (SecurityRegistration); /health and /openapi stay anonymous.
+        app.UseLlmRecAccessControl();
         app.MapOpenApi();
         app.MapHealthChecks("/health");
         app.MapLlmRecMetrics();

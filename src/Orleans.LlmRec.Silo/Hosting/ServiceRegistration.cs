@@ -79,6 +79,7 @@ public static class ServiceRegistration
         });
         services.AddOpenApi();
         builder.AddLlmRecMetrics();
+        builder.AddLlmRecAccessControl(settings);
         return builder;
     }
 
@@ -95,6 +96,9 @@ public static class ServiceRegistration
         services.AddSingleton(Options.Create(settings.Feed));
         services.AddSingleton(Options.Create(settings.Ingestion));
         services.AddSingleton(Options.Create(settings.EventStream));
+        services.AddSingleton(Options.Create(settings.Security));
+        services.AddSingleton(Options.Create(settings.RateLimits));
+        services.AddSingleton(Options.Create(settings.Redis));
         // Llm: registered with the LLM layer (LlmRegistration), which is built from the same instance.
     }
 }
