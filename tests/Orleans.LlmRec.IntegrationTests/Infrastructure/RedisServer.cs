@@ -19,7 +19,8 @@ public sealed class RedisServer : IAsyncDisposable
     public int Port { get; }
     public string ConnectionString => $"127.0.0.1:{Port}";
 
-    public static async Task<RedisServer> StartAsync()
+    /// <param name="password">When set, the server asks for it (<c>requirepass</c>); <see cref="ConnectionString"/> stays without it.</param>
+    public static async Task<RedisServer> StartAsync(string? password = null)
     {
         var executable = FindExecutable()
             ?? throw new InvalidOperationException("redis-server is not installed; the integration tests need it (apt-get install redis-server).");
@@ -32,6 +33,11 @@ public sealed class RedisServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (password is not null)
+        {
+            start.ArgumentList.Add("--requirepass");
+            start.ArgumentList.Add(password);
+        }
         var process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start.");
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
@@ -42,7 +48,7 @@ public sealed class RedisServer : IAsyncDisposable
         {
             try
             {
-                await using var connection = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString);
+                await using var connection = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString + (password is null ? "" : $",password={password}"));
                 await connection.GetDatabase().PingAsync();
                 return server;
             }
