@@ -33,6 +33,15 @@ public sealed class AccessControlTests(SecuredService service)
     }
 
     [Fact]
+    public async Task A_key_is_accepted_in_the_authorization_header_as_prometheus_sends_it()
+    {
+        using var request = new HttpRequestMessage(Get, "/metrics");
+        request.Headers.TryAddWithoutValidation("Authorization", "ApiKey " + service.Keys["admin"]);
+        using var response = await service.Silo.Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
     public async Task An_unknown_key_is_refused_401()
     {
         using var response = await service.SendAsync(Get, "/v1/users/nobody/feed", key: "llmrec_not-a-key");

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Microsoft.Extensions.Configuration;
 using Orleans.LlmRec.Silo.Security;
 
@@ -119,5 +120,27 @@ public sealed class EventPermitsTests
         using var permits = new EventPermits(new RateLimitOptions { EventsPerSecond = 1, EventsBurst = 1 }, on: false);
         Assert.True(permits.TryTake("a", 1_000, out var retryAfter));
         Assert.Null(retryAfter);
+    }
+}
+
+/// <summary>A token's claims in the service's terms, whichever spelling the identity provider uses.</summary>
+public sealed class JwtClaimsTests
+{
+    [Fact]
+    public void Scopes_come_from_scope_or_scp_and_the_user_from_the_configured_claim()
+    {
+        var token = new ClaimsPrincipal(new ClaimsIdentity(
+        [
+            new Claim("iss", "https://idp"), new Claim("sub", "svc-1"), new Claim("scp", "feeds:read"), new Claim("scp", "events:write"),
+            new Claim("scope", "admin unknown:scope"), new Claim("uid", "u7"), new Claim(LlmRecClaims.User, "forged"),
+        ]));
+        var principal = JwtClaims.Normalise(token, new JwtSettings { UserClaim = "uid" });
+        Assert.Equal(["feeds:read", "events:write", "admin"], principal.FindAll(LlmRecClaims.Scope).Select(c => c.Value));
+        // Only the configured claim binds: a token cannot name its user through our own claim type.
+        Assert.Equal(["u7"], principal.FindAll(LlmRecClaims.User).Select(c => c.Value));
+        Assert.Equal("jwt:https://idp|svc-1", principal.FindFirst(LlmRecClaims.Credential)?.Value);
+
+        var unbound = JwtClaims.Normalise(token, new JwtSettings());
+        Assert.Equal(["svc-1"], unbound.FindAll(LlmRecClaims.User).Select(c => c.Value));
     }
 }

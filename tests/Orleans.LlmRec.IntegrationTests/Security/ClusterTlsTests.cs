@@ -9,7 +9,8 @@ namespace Orleans.LlmRec.IntegrationTests.Security;
 
 /// <summary>
 /// Orleans' gateway port under TLS (Security:ClusterTls) with a self-signed certificate made here: the gateway answers a
-/// TLS handshake with that certificate, and an API tier presenting it serves feeds through that gateway.
+/// TLS handshake with that certificate, and an API tier presenting it serves feeds through that gateway (to a caller
+/// with an API key: the tier is protected like a silo).
 /// </summary>
 public sealed class ClusterTlsTests : IAsyncLifetime
 {
@@ -18,6 +19,7 @@ public sealed class ClusterTlsTests : IAsyncLifetime
     private int _gatewayPort;
     private SiloServer _silo = null!;
     private SiloServer _tier = null!;
+    private string _key = null!;
 
     public async Task InitializeAsync()
     {
@@ -45,8 +47,11 @@ public sealed class ClusterTlsTests : IAsyncLifetime
             ["Model:Epochs"] = "2",
             ["Feed:ScoringBudget"] = "00:00:05",
         });
+        // The tier is protected like a silo: one key, so the test also shows it refusing a request without it.
+        _key = Silo.Security.ApiKeyFormat.NewKey();
         _tier = await SiloServer.StartAsync(ports[3], new Dictionary<string, string>(tls)
         {
+            ["Security:ApiKeys:0"] = Silo.Security.ApiKeyFormat.Line(_key, ["feeds:read"], null, "tier"),
             ["Silo:Role"] = "ApiTier",
             ["Silo:GatewayPort"] = _gatewayPort.ToString(CultureInfo.InvariantCulture),
         });
@@ -75,6 +80,11 @@ public sealed class ClusterTlsTests : IAsyncLifetime
             Assert.Equal(_certificate.Thumbprint, ssl.RemoteCertificate?.GetCertHashString());
         }
 
+        using (var anonymous = await _tier.Client.GetAsync("/v1/users/tls-user/feed?k=5"))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        }
+        _tier.Client.DefaultRequestHeaders.Add("X-Api-Key", _key);
         var feed = await new ServiceClient(_tier.Client).GetFeedAsync("tls-user", "k=5");
         Assert.Equal(5, feed.Items.Count);
     }
