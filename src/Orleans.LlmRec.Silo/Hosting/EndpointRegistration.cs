@@ -11,6 +11,8 @@ public static class EndpointRegistration
         app.UseRequestLimits();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        // Authentication, scope policies and rate limits (SecurityRegistration); /health and /openapi stay anonymous.
+        app.UseLlmRecAccessControl();
         app.UseLlmRecRequestBudget();
         app.MapOpenApi();
         app.MapLlmRecHealth();

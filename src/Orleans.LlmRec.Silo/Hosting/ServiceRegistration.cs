@@ -81,6 +81,7 @@ public static class ServiceRegistration
         });
         services.AddOpenApi();
         builder.AddLlmRecMetrics();
+        builder.AddLlmRecAccessControl(settings);
         return builder;
     }
 
@@ -97,6 +98,9 @@ public static class ServiceRegistration
         services.AddSingleton(Options.Create(settings.Feed));
         services.AddSingleton(Options.Create(settings.Ingestion));
         services.AddSingleton(Options.Create(settings.EventStream));
+        services.AddSingleton(Options.Create(settings.Security));
+        services.AddSingleton(Options.Create(settings.RateLimits));
+        services.AddSingleton(Options.Create(settings.Redis));
         // Llm: registered with the LLM layer (LlmRegistration), which is built from the same instance.
     }
 }

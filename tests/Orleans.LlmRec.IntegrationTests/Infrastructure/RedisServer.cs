@@ -17,25 +17,29 @@ public sealed class RedisServer : IAsyncDisposable
     private readonly string _executable;
     private readonly string _directory;
     private readonly bool _persistent;
+    private readonly string? _password;
     private Process _process;
 
-    private RedisServer(string executable, int port, string directory, bool persistent)
+    private RedisServer(string executable, int port, string directory, bool persistent, string? password)
     {
         _executable = executable;
         Port = port;
         _directory = directory;
         _persistent = persistent;
+        _password = password;
         _process = null!;
     }
 
     public int Port { get; }
     public string ConnectionString => $"127.0.0.1:{Port}";
 
-    public static async Task<RedisServer> StartAsync(bool persistent = false)
+    /// <param name="persistent">Keep an append-only file, so a kill -9 and restart loses nothing acknowledged.</param>
+    /// <param name="password">When set, the server asks for it (<c>requirepass</c>); <see cref="ConnectionString"/> stays without it.</param>
+    public static async Task<RedisServer> StartAsync(bool persistent = false, string? password = null)
     {
         var executable = FindExecutable()
             ?? throw new InvalidOperationException("redis-server is not installed; the integration tests need it (apt-get install redis-server).");
-        var server = new RedisServer(executable, FreePorts.Take(1)[0], Directory.CreateTempSubdirectory("llmrec-redis-").FullName, persistent);
+        var server = new RedisServer(executable, FreePorts.Take(1)[0], Directory.CreateTempSubdirectory("llmrec-redis-").FullName, persistent, password);
         await server.LaunchAsync();
         return server;
     }
@@ -83,6 +87,11 @@ public sealed class RedisServer : IAsyncDisposable
         // everysec: Redis write()s the log before it answers; only the fsync is deferred, and a killed process (not a
         // lost machine) loses nothing the kernel already holds.
         foreach (var arg in _persistent ? ["--appendonly", "yes", "--appendfsync", "everysec"] : new[] { "--appendonly", "no" }) start.ArgumentList.Add(arg);
+        if (_password is not null)
+        {
+            start.ArgumentList.Add("--requirepass");
+            start.ArgumentList.Add(_password);
+        }
         var process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start.");
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
@@ -93,7 +102,7 @@ public sealed class RedisServer : IAsyncDisposable
         {
             try
             {
-                await using var connection = await ConnectionMultiplexer.ConnectAsync(ConnectionString);
+                await using var connection = await ConnectionMultiplexer.ConnectAsync(ConnectionString + (_password is null ? "" : $",password={_password}"));
                 await connection.GetDatabase().PingAsync();
                 return;
             }
