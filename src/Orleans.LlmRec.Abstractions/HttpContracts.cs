@@ -15,7 +15,7 @@ public sealed record IncomingEvent
     [Id(1)] public string? UserId { get; init; }
     [Id(2)] public string? ItemId { get; init; }
 
-    /// <summary>click, view, like, dislike or rating (case-insensitive).</summary>
+    /// <summary>Exactly one of click, view, like, dislike or rating, in any ASCII case (<see cref="UserEventTypeNames"/>).</summary>
     [Id(3)] public string? Type { get; init; }
 
     /// <summary>The rating for type <c>rating</c> (required there); ignored for the other types.</summary>
