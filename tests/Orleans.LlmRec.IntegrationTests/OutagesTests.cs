@@ -23,7 +23,9 @@ public class OutagesTests
         { new AggregateException(new InvalidOperationException(), Down()), OutageKind.Storage },
         // Damaged state or a bug: retrying cannot help, so not an outage (500, logged with its stack trace).
         { new RedisStorageException("read failed", new FormatException("not a user")), null },
-        { new RedisStorageException("state is damaged"), null },
+        { new RedisStorageException("Failed to read grain state for user with ID u1 and storage key k. SerializerException: bad bytes"), null },
+        // Orleans' Redis provider: the cause named in the message only.
+        { new RedisStorageException("Failed to write grain state for user grain with ID u1 and storage key k. RedisConnectionException: No connection"), OutageKind.Storage },
         { new InvalidOperationException("bug"), null },
         { new EventsNotAppliedException(["a"], ["b"], new ArgumentException("bad")), null },
     };

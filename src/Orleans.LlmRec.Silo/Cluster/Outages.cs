@@ -26,6 +26,9 @@ public static class Outages
 {
     private const int MaxDepth = 8;
 
+    /// <summary>Exception type names that, in a storage error's message, say Redis was unavailable or too slow.</summary>
+    private static readonly string[] RedisCauses = ["RedisConnectionException", "RedisServerException", "RedisException", "TimeoutException"];
+
     /// <summary>The kind of outage <paramref name="e"/> is, or null when it is something else (a bug, bad data).</summary>
     public static OutageKind? Classify(Exception e) => Classify(e, 0);
 
@@ -48,12 +51,14 @@ public static class Outages
         switch (e)
         {
             // Storage first: RedisTimeoutException is a TimeoutException too, and says more as "storage".
-            case RedisException or InconsistentStateException:
+            case RedisException or RedisTimeoutException or InconsistentStateException:
                 return OutageKind.Storage;
             // The provider's wrapper says what failed, its cause whether Redis was unavailable (a RedisException) or the
-            // stored state is damaged (e.g. a FormatException, or no cause at all: not an outage, retrying cannot help).
+            // stored state is damaged (e.g. a FormatException: not an outage, retrying cannot help). Orleans' Redis
+            // provider names the cause only in its message ("Failed to write grain state ... RedisTimeoutException: ...").
             case RedisStorageException storage:
-                return storage.InnerException is { } cause ? Classify(cause, depth + 1) : null;
+                if (storage.InnerException is { } cause) return Classify(cause, depth + 1);
+                return RedisCauses.Any(c => storage.Message.Contains(c, StringComparison.Ordinal)) ? OutageKind.Storage : null;
             case TimeoutException:
                 return OutageKind.Timeout;
             // "Message expired before placement could complete", an Orleans call cancelled by its own timeout. A call
