@@ -64,6 +64,12 @@ public sealed record LightGcnOptions : PairwiseTrainerOptions
     public double ValidationFraction { get; init; } = 0.1;
 
     public ValidationMetric ValidationMetric { get; init; } = ValidationMetric.Ndcg;
+
+    /// <summary>
+    /// Early stopping validates on at most this many users (a seeded sample when there are more): each validation
+    /// scores every item for each of them.
+    /// </summary>
+    public int MaxValidationUsers { get; init; } = 5_000;
     public int ValidationK { get; init; } = 20;
 
     /// <summary>Validate every this many epochs.</summary>
@@ -88,6 +94,7 @@ public sealed record LightGcnOptions : PairwiseTrainerOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(Patience, 1, nameof(Patience));
         ArgumentOutOfRangeException.ThrowIfLessThan(StepsPerEpoch, 1, nameof(StepsPerEpoch));
         ArgumentOutOfRangeException.ThrowIfLessThan(ReferenceBatchSize, 1, nameof(ReferenceBatchSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxValidationUsers, 1, nameof(MaxValidationUsers));
         if (!(ValidationFraction >= 0 && ValidationFraction < 1))
         {
             throw new ArgumentOutOfRangeException(nameof(ValidationFraction), ValidationFraction, "Must lie in [0, 1).");
