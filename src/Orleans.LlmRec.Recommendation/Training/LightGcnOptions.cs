@@ -35,10 +35,10 @@ public sealed record LightGcnOptions : PairwiseTrainerOptions
     /// <summary>
     /// Each step propagates the whole graph forward and back, so an epoch costs (steps per epoch) × (edges). With
     /// <see cref="PairwiseTrainerOptions.BatchSize"/> unset the batch grows with the data so that an epoch is at most
-    /// this many steps: the epoch cost is then linear in the interactions. Below 20 × 2048 ≈ 41k interactions the
+    /// this many steps: the epoch cost is then linear in the interactions. Below 16 × 2048 ≈ 33k interactions the
     /// batch stays at <see cref="ReferenceBatchSize"/>.
     /// </summary>
-    public int StepsPerEpoch { get; init; } = 20;
+    public int StepsPerEpoch { get; init; } = 16;
 
     /// <summary>
     /// Adam's step is about the learning rate whatever the batch, so a larger batch (fewer steps per epoch) moves the
