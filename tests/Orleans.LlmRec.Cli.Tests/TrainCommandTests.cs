@@ -4,6 +4,7 @@ using Orleans.LlmRec.Cli.Commands;
 namespace Orleans.LlmRec.Cli.Tests;
 
 /// <summary><c>llmrec train --holdout</c> records in the manifest what <c>llmrec eval</c> reports for the same split.</summary>
+[Collection(ConsoleCaptureCollection.Name)]
 public sealed class TrainCommandTests : IDisposable
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "llmrec-train-" + Guid.NewGuid().ToString("N"));
@@ -83,6 +84,33 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal(0, await RunAsync("data", "synth", "--out", Data, "--users", "40", "--items", "60", "--per-user", "8"));
         Assert.Equal(2, await RunAsync("train", "--data", Data, "--model", "bpr", "--epochs", "0", "--out", Path.Combine(_directory, "m")));
         Assert.False(Directory.Exists(Path.Combine(_directory, "m")));
+    }
+
+    [Theory]
+    [InlineData("lightgcn", "0")]
+    [InlineData("bpr", "-5")]
+    public async Task A_bad_batch_size_is_a_usage_error_naming_batch_size(string model, string batch)
+    {
+        Assert.Equal(0, await RunAsync("data", "synth", "--out", Data, "--users", "40", "--items", "60", "--per-user", "8"));
+        var output = Path.Combine(_directory, "m");
+
+        var (code, printed) = await CapturedConsole.RunAsync(() => RunAsync("train", "--data", Data, "--model", model, "--epochs", "1", "--batch-size", batch, "--out", output));
+
+        Assert.Equal(2, code);
+        Assert.Contains("--batch-size", printed, StringComparison.Ordinal);
+        Assert.Contains("positive", printed, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
+    public async Task The_batch_size_option_reaches_the_trainer_and_the_manifest()
+    {
+        Assert.Equal(0, await RunAsync("data", "synth", "--out", Data, "--users", "40", "--items", "60", "--per-user", "8"));
+        var output = Path.Combine(_directory, "lgcn");
+
+        Assert.Equal(0, await RunAsync("train", "--data", Data, "--model", "lightgcn", "--epochs", "2", "--factors", "8", "--validation-fraction", "0", "--batch-size", "100", "--out", output));
+
+        Assert.Equal(100, Recommendation.Models.ModelDirectory.Load(output).Manifest.Parameters["batch_size"]);
     }
 
     public void Dispose()

@@ -32,6 +32,7 @@ internal static class CliOptions
     public static Option<int?> Epochs() => new("--epochs") { Description = "Maximum training epochs (default: the model's tuned default)." };
     public static Option<double?> LearningRate() => new("--lr") { Description = "Learning rate." };
     public static Option<double?> Regularization() => new("--reg") { Description = "L2 regularisation." };
+    public static Option<int?> BatchSize() => new("--batch-size") { Description = "BPR and LightGCN: triples per mini-batch. Default: BPR 256; LightGCN grows it with the data so an epoch is at most 16 steps (at least 2048), with the learning rate scaled by sqrt(batch / 2048)." };
     public static Option<int?> Layers() => new("--layers") { Description = "LightGCN propagation layers." };
     public static Option<double?> FilterAlpha() => new("--filter-alpha") { Description = "GF-CF: weight of the ideal low-pass filter against the linear item-item filter (default 0.3; the centre of the validated candidates unless --validation-fraction 0)." };
     public static Option<int?> LinearRank() => new("--linear-rank") { Description = "GF-CF: spectral rank kept of the linear item-item filter; exact at min(users, items) (default 512)." };
@@ -46,6 +47,7 @@ internal static class CliOptions
         public Option<double?> LearningRate { get; } = CliOptions.LearningRate();
         public Option<double?> Regularization { get; } = CliOptions.Regularization();
         public Option<int?> Layers { get; } = CliOptions.Layers();
+        public Option<int?> BatchSize { get; } = CliOptions.BatchSize();
         public Option<double?> ValidationFraction { get; } = CliOptions.ValidationFraction();
         public Option<double?> FilterAlpha { get; } = CliOptions.FilterAlpha();
         public Option<int?> LinearRank { get; } = CliOptions.LinearRank();
@@ -58,6 +60,7 @@ internal static class CliOptions
             command.Options.Add(LearningRate);
             command.Options.Add(Regularization);
             command.Options.Add(Layers);
+            command.Options.Add(BatchSize);
             command.Options.Add(ValidationFraction);
             command.Options.Add(FilterAlpha);
             command.Options.Add(LinearRank);
@@ -71,6 +74,7 @@ internal static class CliOptions
             LearningRate = result.GetValue(LearningRate),
             Regularization = result.GetValue(Regularization),
             Layers = result.GetValue(Layers),
+            BatchSize = result.GetValue(BatchSize),
             ValidationFraction = result.GetValue(ValidationFraction),
             FilterAlpha = result.GetValue(FilterAlpha),
             LinearRank = result.GetValue(LinearRank),

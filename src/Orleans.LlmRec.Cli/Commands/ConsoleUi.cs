@@ -49,6 +49,7 @@ internal static class ConsoleUi
         "LearningRate" => "--lr",
         "Regularization" => "--reg",
         "Layers" => "--layers",
+        "BatchSize" => "--batch-size",
         "ValidationFraction" => "--validation-fraction",
         "UserCount" => "--users",
         "ItemCount" => "--items",

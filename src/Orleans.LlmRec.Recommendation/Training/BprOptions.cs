@@ -20,6 +20,12 @@ public sealed record BprOptions : PairwiseTrainerOptions
         InitStd = 0.01f;
     }
 
+    /// <summary>
+    /// BPR's cost per epoch is linear in the pairs whatever the batch (each triple updates only its own rows), so the
+    /// batch does not grow with the data; a batch's triples are computed in parallel.
+    /// </summary>
+    public override int BatchSizeFor(int pairs) => BatchSize ?? 256;
+
     /// <summary>Adds a learned item bias b_i to x_ui (Cornac's BPR does).</summary>
     public bool UseItemBias { get; init; } = true;
 }

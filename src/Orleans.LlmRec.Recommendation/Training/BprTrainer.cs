@@ -33,7 +33,7 @@ public sealed class BprTrainer(BprOptions? options = null) : IModelTrainer
         init.FillGaussian(itemFactors, o.InitStd);
 
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = o.MaxDegreeOfParallelism ?? Environment.ProcessorCount, CancellationToken = cancellationToken };
-        var batch = o.BatchSize;
+        var batch = o.BatchSizeFor(sampler.PairCount);
         var augmented = AugmentedBatch.Create(o.Augmentation, batch, o.Seed);
         var capacity = batch + (augmented?.PerBatch ?? 0);
         var users = new int[capacity];
@@ -124,7 +124,7 @@ public sealed class BprTrainer(BprOptions? options = null) : IModelTrainer
         model.Parameters["lr"] = lr;
         model.Parameters["reg"] = reg;
         model.Parameters["item_bias"] = o.UseItemBias ? 1 : 0;
-        model.Parameters["batch_size"] = o.BatchSize;
+        model.Parameters["batch_size"] = batch;
         model.Parameters["init_std"] = o.InitStd;
         model.Parameters["seed"] = o.Seed;
         if (augmented is not null) o.Augmentation!.Describe(model.Parameters);

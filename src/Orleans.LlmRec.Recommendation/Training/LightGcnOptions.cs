@@ -23,9 +23,36 @@ public sealed record LightGcnOptions : PairwiseTrainerOptions
         Epochs = 300;
         LearningRate = 0.005;
         Regularization = 1e-3;
-        BatchSize = 2048;
         InitStd = 0.1f;
     }
+
+    /// <summary>
+    /// The batch <see cref="TrainerOptions.LearningRate"/> was tuned at (on ml-100k), and the smallest batch the
+    /// automatic choice makes.
+    /// </summary>
+    public int ReferenceBatchSize { get; init; } = 2048;
+
+    /// <summary>
+    /// Each step propagates the whole graph forward and back, so an epoch costs (steps per epoch) × (edges). With
+    /// <see cref="PairwiseTrainerOptions.BatchSize"/> unset the batch grows with the data so that an epoch is at most
+    /// this many steps: the epoch cost is then linear in the interactions. Below 16 × 2048 ≈ 33k interactions the
+    /// batch stays at <see cref="ReferenceBatchSize"/>.
+    /// </summary>
+    public int StepsPerEpoch { get; init; } = 16;
+
+    /// <summary>
+    /// Adam's step is about the learning rate whatever the batch, so a larger batch (fewer steps per epoch) moves the
+    /// weights less per epoch; above <see cref="ReferenceBatchSize"/> the rate is scaled by √(batch / reference), the usual
+    /// rule for adaptive optimisers.
+    /// </summary>
+    public bool ScaleLearningRate { get; init; } = true;
+
+    public override int BatchSizeFor(int pairs) =>
+        BatchSize ?? Math.Max(ReferenceBatchSize, (int)Math.Min(int.MaxValue, ((long)pairs + StepsPerEpoch - 1) / StepsPerEpoch));
+
+    /// <summary>The learning rate a run with batches of <paramref name="batch"/> uses (see <see cref="ScaleLearningRate"/>).</summary>
+    public double LearningRateFor(int batch) =>
+        ScaleLearningRate && batch > ReferenceBatchSize ? LearningRate * Math.Sqrt((double)batch / ReferenceBatchSize) : LearningRate;
 
     /// <summary>Propagation layers L; the final embedding is the mean of layers 0..L.</summary>
     public int Layers { get; init; } = 3;
@@ -37,6 +64,12 @@ public sealed record LightGcnOptions : PairwiseTrainerOptions
     public double ValidationFraction { get; init; } = 0.1;
 
     public ValidationMetric ValidationMetric { get; init; } = ValidationMetric.Ndcg;
+
+    /// <summary>
+    /// Early stopping validates on at most this many users (a seeded sample when there are more): each validation
+    /// scores every item for each of them.
+    /// </summary>
+    public int MaxValidationUsers { get; init; } = 5_000;
     public int ValidationK { get; init; } = 20;
 
     /// <summary>Validate every this many epochs.</summary>
@@ -59,6 +92,9 @@ public sealed record LightGcnOptions : PairwiseTrainerOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(ValidationK, 1, nameof(ValidationK));
         ArgumentOutOfRangeException.ThrowIfLessThan(ValidateEvery, 1, nameof(ValidateEvery));
         ArgumentOutOfRangeException.ThrowIfLessThan(Patience, 1, nameof(Patience));
+        ArgumentOutOfRangeException.ThrowIfLessThan(StepsPerEpoch, 1, nameof(StepsPerEpoch));
+        ArgumentOutOfRangeException.ThrowIfLessThan(ReferenceBatchSize, 1, nameof(ReferenceBatchSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxValidationUsers, 1, nameof(MaxValidationUsers));
         if (!(ValidationFraction >= 0 && ValidationFraction < 1))
         {
             throw new ArgumentOutOfRangeException(nameof(ValidationFraction), ValidationFraction, "Must lie in [0, 1).");

@@ -10,7 +10,9 @@ namespace Orleans.LlmRec.Recommendation.Training;
 /// symmetric-normalised bipartite adjacency Â, E^{l+1} = Â E^l, and the final embeddings are the mean of layers
 /// 0..L. Training minimises the BPR loss on final embeddings of sampled (user, positive, negative) triples plus
 /// L2 on the batch's ego embeddings, with Adam. Each mini-batch propagates the whole graph forward and back (the
-/// propagation is linear and Â symmetric, so the backward pass applies the same layer-mean to the gradient).
+/// propagation is linear and Â symmetric, so the backward pass applies the same layer-mean to the gradient), so the
+/// batch grows with the data (<see cref="LightGcnOptions.StepsPerEpoch"/>, the learning rate scaled with it): an
+/// epoch is then a fixed number of propagations and costs time linear in the interactions.
 /// Deterministic for a seed: per-batch seeded sampling, row-partitioned sparse products, and gradients summed
 /// row by row in triple order.
 /// </summary>
@@ -56,8 +58,12 @@ public sealed class LightGcnTrainer(LightGcnOptions? options = null) : IModelTra
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = o.MaxDegreeOfParallelism ?? Environment.ProcessorCount, CancellationToken = cancellationToken };
         var full = train.ToMatrix();
         o.Augmentation?.Validate(train.UserCount, train.ItemCount);
+        // One batch size for the search and the refit, chosen from all of train, so the epoch count carries over.
+        var batch = o.BatchSizeFor(full.NonZeroCount);
+        var learningRate = o.LearningRateFor(batch);
         float[] ego;
         var epochsTrained = o.Epochs;
+        var epochsRun = 0;
         double? bestValidation = null;
 
         var split = o.ValidationFraction > 0
@@ -66,16 +72,26 @@ public sealed class LightGcnTrainer(LightGcnOptions? options = null) : IModelTra
         if (split is { Test.Length: > 0 })
         {
             var fitMatrix = InteractionMatrix.Build(train.UserCount, train.ItemCount, split.Train);
-            var run = Fit(fitMatrix, o.Epochs, split.Test, null, parallel, progress, cancellationToken);
+            var run = Fit(fitMatrix, batch, learningRate, o.Epochs, ValidationSample(split.Test, o.MaxValidationUsers, o.Seed), null, parallel, progress, cancellationToken);
             epochsTrained = run.BestEpoch;
             bestValidation = run.BestValidation;
-            ego = o.RefitOnAllTraining
-                ? Fit(full, run.BestEpoch, null, "refit on all training data", parallel, progress, cancellationToken).Ego
-                : run.Ego;
+            epochsRun = run.EpochsRun;
+            if (o.RefitOnAllTraining)
+            {
+                var refit = Fit(full, batch, learningRate, run.BestEpoch, null, "refit on all training data", parallel, progress, cancellationToken);
+                ego = refit.Ego;
+                epochsRun += refit.EpochsRun;
+            }
+            else
+            {
+                ego = run.Ego;
+            }
         }
         else
         {
-            ego = Fit(full, o.Epochs, null, null, parallel, progress, cancellationToken).Ego;
+            var run = Fit(full, batch, learningRate, o.Epochs, null, null, parallel, progress, cancellationToken);
+            ego = run.Ego;
+            epochsRun = run.EpochsRun;
         }
 
         var d = o.Factors;
@@ -92,24 +108,27 @@ public sealed class LightGcnTrainer(LightGcnOptions? options = null) : IModelTra
         model.Parameters["lightgcn.layers"] = o.Layers;
         model.Parameters["factors"] = d;
         model.Parameters["lr"] = (float)o.LearningRate;
+        if (learningRate != o.LearningRate) model.Parameters["lightgcn.lr_scaled"] = (float)learningRate;
         model.Parameters["reg"] = (float)o.Regularization;
         // The reference code's name for the same weight, kept so manifests written before stay comparable.
         model.Parameters["lightgcn.decay"] = (float)o.Regularization;
-        model.Parameters["batch_size"] = o.BatchSize;
+        model.Parameters["batch_size"] = batch;
         model.Parameters["epochs"] = epochsTrained;
+        // Every epoch this run trained (search and refit): what the training time divides into.
+        model.Parameters["lightgcn.epochs_run"] = epochsRun;
         model.Parameters["init_std"] = o.InitStd;
         model.Parameters["seed"] = o.Seed;
         model.Parameters["lightgcn.refit"] = bestValidation is not null && o.RefitOnAllTraining ? 1 : 0;
-        if (AugmentedBatch.Create(o.Augmentation, o.BatchSize, o.Seed) is not null) o.Augmentation!.Describe(model.Parameters);
+        if (AugmentedBatch.Create(o.Augmentation, batch, o.Seed) is not null) o.Augmentation!.Describe(model.Parameters);
         if (bestValidation is { } best) model.Parameters[$"validation.{o.ValidationMetric.ToString().ToLowerInvariant()}@{o.ValidationK}"] = best;
         return model;
     }
 
-    private sealed record FitResult(float[] Ego, int BestEpoch, double? BestValidation);
+    private sealed record FitResult(float[] Ego, int BestEpoch, double? BestValidation, int EpochsRun);
 
     // Trains from the seed's initialisation for up to maxEpochs. With validation interactions, validates every
     // ValidateEvery epochs, stops after Patience validations without improvement, and returns the best epoch's weights.
-    private FitResult Fit(InteractionMatrix matrix, int maxEpochs, Interaction[]? validation, string? note, ParallelOptions parallel, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    private FitResult Fit(InteractionMatrix matrix, int batch, double learningRate, int maxEpochs, Interaction[]? validation, string? note, ParallelOptions parallel, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         var o = Options;
         var d = o.Factors;
@@ -117,11 +136,10 @@ public sealed class LightGcnTrainer(LightGcnOptions? options = null) : IModelTra
         var sampler = new BprTripleSampler(matrix);
         var ego = new float[adjacency.NodeCount * d];
         SplitMixRandom.ForStream(o.Seed, -1, -1).FillGaussian(ego, o.InitStd);
-        var batch = o.BatchSize;
         var augmented = AugmentedBatch.Create(o.Augmentation, batch, o.Seed);
         var capacity = batch + (augmented?.PerBatch ?? 0);
         var step = new LightGcnGradient(adjacency, d, o.Layers, capacity, parallel);
-        var adam = new AdamOptimizer(ego.Length, (float)o.LearningRate, parallel);
+        var adam = new AdamOptimizer(ego.Length, (float)learningRate, parallel);
         var users = new int[capacity];
         var positives = new int[capacity];
         var negatives = new int[capacity];
@@ -135,6 +153,7 @@ public sealed class LightGcnTrainer(LightGcnOptions? options = null) : IModelTra
         var bestEpoch = maxEpochs;
         double? bestValidation = null;
         var sinceBest = 0;
+        var epochsRun = 0;
         for (var epoch = 1; epoch <= maxEpochs && pairs > 0; epoch++)
         {
             var order = o.Sampling == BprSampling.Interactions ? sampler.ShuffledPairs(o.Seed, epoch) : null;
@@ -159,6 +178,7 @@ public sealed class LightGcnTrainer(LightGcnOptions? options = null) : IModelTra
                 }
             }
             epochLoss /= batchesPerEpoch;
+            epochsRun = epoch;
 
             double? score = null;
             if (validation is not null && (epoch % o.ValidateEvery == 0 || epoch == maxEpochs))
@@ -180,7 +200,23 @@ public sealed class LightGcnTrainer(LightGcnOptions? options = null) : IModelTra
             progress?.Report(new TrainingProgress(epoch, maxEpochs, epochLoss, score, note) { Phase = phase });
             if (sinceBest >= o.Patience) break;
         }
-        return new FitResult(bestEgo ?? ego, bestEpoch, bestValidation);
+        return new FitResult(bestEgo ?? ego, bestEpoch, bestValidation, epochsRun);
+    }
+
+    // Scoring every item for every user costs users × items × d per validation (30k × 40k × 128 at 1M interactions:
+    // seconds); a seeded sample of users ranks epochs as well, and data with fewer users is validated on all of them.
+    private static Interaction[] ValidationSample(Interaction[] validation, int maxUsers, int seed)
+    {
+        var users = validation.Select(x => x.User).Distinct().Order().ToArray();
+        if (users.Length <= maxUsers) return validation;
+        var rng = SplitMixRandom.ForStream(seed, -3, -3);
+        for (var i = users.Length - 1; i > 0; i--)
+        {
+            var j = rng.NextInt(i + 1);
+            (users[i], users[j]) = (users[j], users[i]);
+        }
+        var kept = users.Take(maxUsers).ToHashSet();
+        return validation.Where(x => kept.Contains(x.User)).ToArray();
     }
 
     private double Evaluate(float[] final, int userCount, int itemCount, int d, InteractionMatrix train, Interaction[] validation, int maxDegreeOfParallelism)

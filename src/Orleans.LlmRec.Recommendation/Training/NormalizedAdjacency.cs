@@ -112,17 +112,11 @@ public sealed class NormalizedAdjacency
             var end = Math.Min(NodeCount, (task + 1) * RowsPerTask);
             for (var row = task * RowsPerTask; row < end; row++)
             {
-                var target = y.AsSpan(row * dimension, dimension);
-                target.Clear();
-                for (var k = RowOffsets[row]; k < RowOffsets[row + 1]; k++)
-                {
-                    TensorPrimitives.MultiplyAdd(x.AsSpan(Columns[k] * dimension, dimension), Values[k], target, target);
-                }
-                if (sum is not null)
-                {
-                    var total = sum.AsSpan(row * dimension, dimension);
-                    TensorPrimitives.Add(total, target, total);
-                }
+                var start = RowOffsets[row];
+                var count = RowOffsets[row + 1] - start;
+                SparseRowKernel.MultiplyRow(
+                    Columns.AsSpan(start, count), Values.AsSpan(start, count), x, y.AsSpan(row * dimension, dimension),
+                    sum is null ? default : sum.AsSpan(row * dimension, dimension), dimension);
             }
         });
     }

@@ -57,8 +57,8 @@ public abstract record TrainerOptions
 /// </summary>
 public abstract record PairwiseTrainerOptions : TrainerOptions
 {
-    /// <summary>Triples per mini-batch.</summary>
-    public int BatchSize { get; init; }
+    /// <summary>Triples per mini-batch; null lets the trainer choose from the data's size (<see cref="BatchSizeFor"/>).</summary>
+    public int? BatchSize { get; init; }
 
     /// <summary>Standard deviation of the normal initialisation of the (layer-0) embeddings.</summary>
     public float InitStd { get; init; }
@@ -73,9 +73,12 @@ public abstract record PairwiseTrainerOptions : TrainerOptions
     internal override void Validate()
     {
         base.Validate();
-        ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));
+        if (BatchSize is < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "Must be positive.");
         if (!(InitStd >= 0)) throw new ArgumentOutOfRangeException(nameof(InitStd), InitStd, "Must be non-negative.");
     }
+
+    /// <summary>The batch a run over <paramref name="pairs"/> training pairs uses: <see cref="BatchSize"/> when set.</summary>
+    public abstract int BatchSizeFor(int pairs);
 
     internal override TrainerOptions Apply(TrainerSettings settings) => (PairwiseTrainerOptions)base.Apply(settings) with
     {

@@ -48,8 +48,8 @@ public class ModelTrainersTests
         var bpr = new BprOptions();
         Assert.Equal((64, 600, 0.01f, 0.02f, 256, 0.01f), (bpr.Factors, bpr.Epochs, (float)bpr.LearningRate, (float)bpr.Regularization, bpr.BatchSize, bpr.InitStd));
         var lightGcn = new LightGcnOptions();
-        Assert.Equal((128, 300, 0.005f, 1e-3f, 2048, 0.1f, 3, 0.1), (lightGcn.Factors, lightGcn.Epochs, (float)lightGcn.LearningRate,
-            (float)lightGcn.Regularization, lightGcn.BatchSize, lightGcn.InitStd, lightGcn.Layers, lightGcn.ValidationFraction));
+        Assert.Equal((128, 300, 0.005f, 1e-3f, (int?)null, 4692, 0.1f, 3, 0.1), (lightGcn.Factors, lightGcn.Epochs, (float)lightGcn.LearningRate,
+            (float)lightGcn.Regularization, lightGcn.BatchSize, lightGcn.BatchSizeFor(75_066), lightGcn.InitStd, lightGcn.Layers, lightGcn.ValidationFraction));
         var svd = new SvdOptions();
         Assert.Equal((100, 40, 0.01, 0.1, 42), (svd.Factors, svd.Epochs, svd.LearningRate, svd.Regularization, svd.Seed));
         Assert.Equal(20, new SvdPlusPlusOptions().Factors);
