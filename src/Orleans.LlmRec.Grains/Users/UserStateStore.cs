@@ -13,6 +13,9 @@ public sealed partial class UserStateStore
     private readonly ILogger _logger;
     private readonly string _userId;
 
+    /// <summary>Why a re-read failed: the stored state cannot be read, so this activation writes nothing more (it would overwrite what it could not read).</summary>
+    private System.Runtime.ExceptionServices.ExceptionDispatchInfo? _unreadable;
+
     public UserStateStore(IPersistentState<UserState> settings, IPersistentState<UserActivity> activity, int maxWriteAttempts, ILogger logger, string userId, Action<Exception> onFailed)
     {
         _settings = settings;
@@ -38,6 +41,7 @@ public sealed partial class UserStateStore
 
     private async Task WriteAsync(StateParts parts)
     {
+        _unreadable?.Throw();
         var feed = _settings.State.Feed.Saved;
         var activity = (parts & StateParts.Activity) != 0 ? _activity.WriteStateAsync() : Task.CompletedTask;
         var settings = (parts & StateParts.Settings) != 0 ? _settings.WriteStateAsync() : Task.CompletedTask;
@@ -48,7 +52,17 @@ public sealed partial class UserStateStore
     private async Task RereadAsync()
     {
         LogConflict(_logger, _userId);
-        await Task.WhenAll(_activity.ReadStateAsync(), _settings.ReadStateAsync());
+        try
+        {
+            await Task.WhenAll(_activity.ReadStateAsync(), _settings.ReadStateAsync());
+        }
+        catch (Exception e)
+        {
+            // Every later write of this activation fails the same way (its callers are told, and the stream consumer
+            // sets their entries aside); a new activation reads the state afresh.
+            _unreadable = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e);
+            throw;
+        }
         Join();
     }
 
