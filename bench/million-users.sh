@@ -7,7 +7,8 @@
 #   bench/million-users.sh                      USERS=1000000 MEAN=5 (the full run: needs a quiet machine)
 #   USERS=50000 bench/million-users.sh          a reduced run that proves the script
 #   OUT, REDIS_PORT, HTTP, SILO_PORT, GATEWAY_PORT, MAX_PER_USER, IDLE (Silo:IdleDeactivation, default 00:02:00),
-#   DEACTIVATION_WAIT (seconds to wait for idle deactivation; 0 skips it)
+#   DEACTIVATION_WAIT (seconds to wait for idle deactivation; 0 skips it). Keep IDLE above the drain time, or the
+#   grains collected during the drain make the per-grain RSS figure a mix.
 #
 # The catalogue (40,000 items) comes from a separate small synthetic click log, with no training history handed to
 # users (Catalogue:TrainingHistoryPerUser=0), so every replayed user's state is only what the replay sent.
@@ -30,6 +31,10 @@ cli() { dotnet "$OUT/cli/llmrec.dll" "$@"; }
 rcli() { redis-cli -p "$REDIS_PORT" "$@"; }
 info() { rcli info "$1" | tr -d '\r' | grep "^$2:" | cut -d: -f2; }
 rss_kb() { grep VmRSS "/proc/$1/status" | awk '{print $2}'; }
+# User grains active now: created minus destroyed (Orleans' catalog counters).
+active_users() {
+  curl -sf "$HTTP/metrics" | awk '/^orleans_catalog_activation_(created|destroyed)_total.*grain_type="user"/ { if ($1 ~ /created/) c += $2; else d += $2 } END { print c - d }'
+}
 
 if [[ ! -f "$OUT/silo/Orleans.LlmRec.Silo.dll" || -n "${REBUILD:-}" ]]; then
   dotnet publish "$ROOT/src/Orleans.LlmRec.Silo" -c Release -o "$OUT/silo" -v quiet
@@ -37,7 +42,8 @@ if [[ ! -f "$OUT/silo/Orleans.LlmRec.Silo.dll" || -n "${REBUILD:-}" ]]; then
   dotnet publish "$ROOT/bench/Orleans.LlmRec.LoadGenerator" -c Release -o "$OUT/load" -v quiet
 fi
 if [[ ! -f "$OUT/model/manifest.json" ]]; then
-  cli data synth --shape clicks --users 20000 --items $ITEMS --interactions 400000 --seed 7 --out "$OUT/catalogue"
+  # Enough clicks that every item appears (the catalogue holds the items its data set names).
+  cli data synth --shape clicks --users 50000 --items $ITEMS --interactions 2000000 --seed 7 --out "$OUT/catalogue"
   cli train --data "$OUT/catalogue/ratings.csv" --format csv --model bpr --epochs 3 --out "$OUT/model"
 fi
 echo "# $(date -u +%FT%TZ) $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); USERS=$USERS MEAN=$MEAN MAX_PER_USER=$MAX_PER_USER"
@@ -87,18 +93,17 @@ mem1=$(info memory used_memory)
 aof1=$(info persistence aof_current_size)
 net1=$(info stats total_net_input_bytes)
 left=$(rcli memory usage llmrec:events samples 0 || echo 0)
-activations=$(curl -sf "$HTTP/metrics" | grep -E '^orleans_catalog_activations(_[a-z]+)? ' | head -n 1 | awk '{print $2}' || true)
+activations=$(active_users)
 keys=$(rcli dbsize)
 
 per_user=$(( (mem1 - ${left:-0} - (mem0 - stream_bytes)) / USERS ))
-echo "events $EVENTS, users $USERS, Redis keys $keys, activations ${activations:-?}"
+echo "events $EVENTS, users $USERS, Redis keys $keys, active user grains $activations"
 echo "Redis used_memory: $mem0 -> $mem1 bytes (stream $stream_bytes before, ${left:-0} left); per user $per_user bytes"
 echo "Redis AOF: $aof0 -> $aof1 bytes; $(( (aof1 - aof0) / EVENTS )) bytes per event while consuming (state writes, acks, group bookkeeping)"
 echo "Redis bytes received while consuming: $(( (net1 - net0) / EVENTS )) per event"
-echo "silo RSS: $((rss0 / 1024)) MB -> $((rss1 / 1024)) MB; $(( (rss1 - rss0) * 1024 / USERS )) bytes per active user"
+echo "silo RSS: $((rss0 / 1024)) MB -> $((rss1 / 1024)) MB; $(( (rss1 - rss0) * 1024 / (activations > 0 ? activations : 1) )) bytes per active user grain (RSS, GC slack included)"
 if [[ "$DEACTIVATION_WAIT" -gt 0 ]]; then
   sleep "$DEACTIVATION_WAIT"
   rss2=$(rss_kb "$SILO_PID")
-  activations=$(curl -sf "$HTTP/metrics" | grep -E '^orleans_catalog_activations(_[a-z]+)? ' | head -n 1 | awk '{print $2}' || true)
-  echo "after ${DEACTIVATION_WAIT}s idle (Silo:IdleDeactivation=$IDLE): silo RSS $((rss2 / 1024)) MB, activations ${activations:-?}"
+  echo "after ${DEACTIVATION_WAIT}s idle (Silo:IdleDeactivation=$IDLE): silo RSS $((rss2 / 1024)) MB, active user grains $(active_users)"
 fi

@@ -25,7 +25,7 @@ public class UserSizeTests(ITestOutputHelper output)
     /// time delta, a 4-byte fingerprint). The settings part (29 bytes here) is not written for a user who has none.
     /// </summary>
     [Theory]
-    [InlineData(10, 160)]
+    [InlineData(10, 200)]
     [InlineData(100, 1_100)]
     [InlineData(2_000, 5_500)]
     public void A_replayed_user_s_stored_bytes_stay_small(int events, int most)
