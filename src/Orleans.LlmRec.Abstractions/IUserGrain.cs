@@ -12,8 +12,13 @@ namespace Orleans.LlmRec.Abstractions;
 [Alias("llmrec.IUserGrain")]
 public interface IUserGrain : IGrainWithStringKey
 {
-    /// <summary>Applies events (already validated) in order; events whose id was seen before are skipped.</summary>
+    /// <summary>
+    /// Applies events (already validated) in order; events whose id was seen before are skipped. Completes once the
+    /// storage write holding them succeeded. Interleaves with the grain's other calls, so events that arrive while a
+    /// write is in flight are stored together by the next one.
+    /// </summary>
     [Alias("ApplyEvents")]
+    [Orleans.Concurrency.AlwaysInterleave]
     [ResponseTimeout(UserGrainTimeouts.Write)]
     Task<ApplyResult> ApplyEventsAsync(IReadOnlyList<UserEvent> events);
 

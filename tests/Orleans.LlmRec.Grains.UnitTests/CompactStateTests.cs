@@ -44,7 +44,7 @@ public class CompactStateTests
     }
 
     [Fact]
-    public void The_encoding_kept_while_records_come_and_go_equals_one_written_from_scratch()
+    public void The_encoding_kept_while_records_come_and_go_reads_back_as_the_kept_records()
     {
         // Ids of 1 to 300 characters (one- and two-byte length prefixes, multi-byte UTF-8), so the kept bytes are
         // moved to the buffer's start and the buffer grows several times while the oldest records drop out.
@@ -70,9 +70,11 @@ public class CompactStateTests
             history.Add(record);
             added.Add(record);
 
-            var fresh = new InteractionHistory(20);
-            foreach (var kept in added.TakeLast(20)) fresh.Add(kept);
-            Assert.Equal(fresh.Encode(), history.Encode());
+            // Times are deltas from the last record dropped: the kept bytes read back as the kept records, and a
+            // history read from them writes the same bytes again.
+            var read = InteractionHistory.Decode(history.Encode(), 20);
+            Assert.Equal(added.TakeLast(20), read);
+            Assert.Equal(read.Encode(), history.Encode());
         }
         Assert.Equal(added.TakeLast(20), InteractionHistory.Decode(history.Encode(), 20));
     }
@@ -80,18 +82,56 @@ public class CompactStateTests
     [Fact]
     public void The_history_encoding_keeps_its_stored_layout()
     {
-        // What earlier versions wrote must still be read, and what this one writes must be read by them: version 1.
+        // Format 2: version, count, base ticks; per record flags, numeric item varint, time delta (zigzag, in seconds
+        // when whole, in ticks with the offset otherwise), half-step value byte, fingerprint.
         var history = new InteractionHistory(5);
         history.Add(new InteractionRecord { ItemId = "42", Type = UserEventType.Rating, Value = 3f, Timestamp = DateTimeOffset.UnixEpoch });
-        history.Add(new InteractionRecord { ItemId = "7", Type = UserEventType.Click, Timestamp = new DateTimeOffset(1970, 1, 1, 2, 0, 0, TimeSpan.FromHours(2)) });
-        byte[] epochTicks = [0x00, 0x80, 0xB5, 0xF7, 0xF5, 0x7F, 0x9F, 0x08];
+        history.Add(new InteractionRecord { ItemId = "7", Type = UserEventType.Click, Timestamp = new DateTimeOffset(1970, 1, 1, 2, 0, 0, TimeSpan.FromHours(2)), EventFingerprint = 0x01020304 });
+        byte[] epochSecondsZigzag = [0x80, 0xDC, 0x8F, 0xF9, 0xCE, 0x03];
         byte[] expected =
         [
-            1, 2,
-            2, (byte)'4', (byte)'2', 0x80 | (byte)UserEventType.Rating, 0x00, 0x00, 0x40, 0x40, .. epochTicks, 0, 0,
-            1, (byte)'7', (byte)UserEventType.Click, .. epochTicks, 120, 0,
+            2, 2, 0,
+            (byte)UserEventType.Rating | 0x08 | 0x10, 42, .. epochSecondsZigzag, 6,
+            (byte)UserEventType.Click | 0x10 | 0x20 | 0xC0, 7, 0, 120, 0, 4, 3, 2, 1,
         ];
         Assert.Equal(expected, history.Encode());
+        Assert.Equal(history, InteractionHistory.Decode(expected, 5));
+    }
+
+    [Theory]
+    [InlineData("0", true)]
+    [InlineData("123456789012345678", true)]
+    [InlineData("007", false)]
+    [InlineData("-1", false)]
+    [InlineData("1234567890123456789", false)]
+    [InlineData("i42", false)]
+    public void Numeric_item_ids_take_a_varint_and_read_back_as_the_same_string(string itemId, bool compact)
+    {
+        var history = new InteractionHistory(2);
+        history.Add(new InteractionRecord { ItemId = itemId, Type = UserEventType.Click, Timestamp = DateTimeOffset.UnixEpoch });
+        var copy = InteractionHistory.Decode(history.Encode(), 2);
+        Assert.Equal(itemId, Assert.Single(copy).ItemId);
+        Assert.Equal(compact, (history.Encode()[3] & 0x10) != 0);
+    }
+
+    [Fact]
+    public void Values_and_times_that_need_full_precision_keep_it()
+    {
+        var history = new InteractionHistory(8);
+        var start = new DateTimeOffset(2026, 12, 2, 10, 0, 0, TimeSpan.Zero);
+        InteractionRecord[] records =
+        [
+            new() { ItemId = "1", Type = UserEventType.Rating, Value = 4.5f, Timestamp = start },
+            new() { ItemId = "2", Type = UserEventType.Rating, Value = 3.7f, Timestamp = start.AddMilliseconds(1_234) },
+            new() { ItemId = "3", Type = UserEventType.Rating, Value = -0f, Timestamp = start.AddTicks(-7) },
+            new() { ItemId = "4", Type = UserEventType.Rating, Value = float.NaN, Timestamp = start.AddDays(-400) },
+            new() { ItemId = "5", Type = UserEventType.Rating, Value = 200f, Timestamp = start.AddYears(3) },
+            new() { ItemId = "6", Type = UserEventType.Click, Timestamp = start, EventFingerprint = uint.MaxValue },
+        ];
+        foreach (var record in records) history.Add(record);
+        var copy = InteractionHistory.Decode(history.Encode(), 8);
+        Assert.Equal(records.Select(r => (r.Timestamp.UtcTicks, r.EventFingerprint)), copy.Select(r => (r.Timestamp.UtcTicks, r.EventFingerprint)));
+        Assert.Equal(records.Select(r => r.Value is { } v ? BitConverter.SingleToInt32Bits(v) : (int?)null), copy.Select(r => r.Value is { } v ? BitConverter.SingleToInt32Bits(v) : (int?)null));
     }
 
     [Fact]
@@ -113,22 +153,25 @@ public class CompactStateTests
         var window = new EventIdWindow(4);
         // 0 is a hash like any other; unused slots must not match it.
         Assert.False(window.Contains(0));
-        foreach (var hash in new ulong[] { 0, 1, 2 }) window.Add(hash);
+        foreach (var hash in new uint[] { 0, 1, 2 }) window.Add(hash);
         Assert.True(window.Contains(0));
         Assert.False(window.Contains(3));
-        foreach (var hash in new ulong[] { 3, 4, ulong.MaxValue }) window.Add(hash);
-        Assert.Equal([2UL, 3UL, 4UL, ulong.MaxValue], window);
+        foreach (var hash in new uint[] { 3, 4, uint.MaxValue }) window.Add(hash);
+        Assert.Equal([2U, 3U, 4U, uint.MaxValue], window);
         Assert.False(window.Contains(0));
         Assert.False(window.Contains(1));
-        Assert.True(window.Contains(ulong.MaxValue));
+        Assert.True(window.Contains(uint.MaxValue));
 
         var copy = EventIdWindow.Decode(window.Encode(), 4);
         Assert.Equal(window, copy);
-        Assert.Equal(4 * sizeof(ulong), window.Encode().Length);
+        Assert.Equal(4 * sizeof(uint), window.Encode().Length);
         copy.Add(5);
-        Assert.Equal([3UL, 4UL, ulong.MaxValue, 5UL], copy);
-        Assert.Equal([4UL, ulong.MaxValue], EventIdWindow.Decode(window.Encode(), 2));
+        Assert.Equal([3U, 4U, uint.MaxValue, 5U], copy);
+        Assert.Equal([4U, uint.MaxValue], EventIdWindow.Decode(window.Encode(), 2));
         Assert.Throws<FormatException>(() => EventIdWindow.Decode(new byte[7], 4));
+        copy.Clear();
+        Assert.Empty(copy);
+        Assert.False(copy.Contains(5));
     }
 }
 

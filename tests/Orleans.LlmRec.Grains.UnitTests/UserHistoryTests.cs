@@ -25,7 +25,7 @@ public class UserHistoryTests
         {
             Assert.True(state.TryRecord(TestWorld.Event($"e{i}", "1")));
         }
-        Assert.Equal(UserHistory.EventIdCapacity, state.RecentEventIds.Count);
+        Assert.Equal(UserHistory.EventIdCapacity, state.RememberedEventIds);
         // The newest id is still remembered; the oldest ones fell out of the window.
         Assert.True(state.HasSeenEvent($"e{total - 1}"));
         Assert.True(state.HasSeenEvent($"e{total - UserHistory.EventIdCapacity}"));
@@ -124,6 +124,40 @@ public class UserHistoryTests
         Assert.Equal(UserHistory.HistoryCapacity, history.SeedFrom(training));
         Assert.True(history.SeededFromTrainingData);
         Assert.Equal("5", history.Interactions[0].ItemId);
-        Assert.Empty(history.RecentEventIds);
+        Assert.Equal(0, history.RememberedEventIds);
+    }
+
+    [Fact]
+    public void Ids_older_than_the_history_are_remembered_while_the_user_keeps_sending_and_the_history_s_always()
+    {
+        var history = new UserHistory();
+        var start = DateTimeOffset.UnixEpoch.AddDays(20_000);
+        var total = UserHistory.EventIdCapacity;
+        for (var i = 0; i < total; i++) history.Apply([TestWorld.Event($"e{i}", "1")], start.AddSeconds(i));
+        Assert.Equal(UserHistory.EventIdCapacity - UserHistory.HistoryCapacity, history.OlderEventIds.Count);
+        // Within an hour of the last event, a re-sent old event is still recognised.
+        Assert.Equal(0, history.Apply([TestWorld.Event("e0", "1")], start.AddSeconds(total).AddMinutes(59)).Applied);
+
+        // After more than an hour without events, only the history's own fingerprints are kept.
+        var later = start.AddSeconds(total).AddMinutes(59) + UserHistory.OlderIdsIdleLimit + TimeSpan.FromSeconds(1);
+        var result = history.Apply([TestWorld.Event("e0", "1"), TestWorld.Event($"e{total - 1}", "1")], later);
+        Assert.Equal((1, 1), (result.Applied, result.Duplicates));
+        Assert.Single(history.OlderEventIds);
+    }
+
+    [Fact]
+    public void A_fresh_event_is_taken_for_a_duplicate_about_as_rarely_as_the_fingerprint_width_says()
+    {
+        // The trade-off of 32-bit fingerprints: with W ids remembered, a new id collides with probability W / 2^32.
+        // At the 1,000-id bound, 200,000 fresh ids expect 0.05 false duplicates; 3 or more would be a broken hash.
+        var history = new UserHistory();
+        for (var i = 0; i < UserHistory.EventIdCapacity; i++) history.TryRecord(TestWorld.Event($"seen-{i}", "1"));
+        var falseDuplicates = 0;
+        for (var i = 0; i < 200_000; i++)
+        {
+            if (history.HasSeenEvent($"fresh-{i}")) falseDuplicates++;
+        }
+        Assert.InRange(falseDuplicates, 0, 2);
+        for (var i = 0; i < UserHistory.EventIdCapacity; i++) Assert.True(history.HasSeenEvent($"seen-{i}"));
     }
 }

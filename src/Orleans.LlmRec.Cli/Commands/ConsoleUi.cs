@@ -55,6 +55,8 @@ internal static class ConsoleUi
         "ItemCount" => "--items",
         "MeanInteractionsPerUser" => "--per-user",
         "InteractionCount" => "--interactions",
+        "MinPerUser" => "--min-per-user",
+        "MaxPerUser" => "--max-per-user",
         "k" => "--k",
         _ => null,
     };

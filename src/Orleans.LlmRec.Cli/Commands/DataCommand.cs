@@ -61,11 +61,13 @@ internal static class DataCommand
         var items = new Option<int?>("--items") { Description = "Number of items (default 2,000 movies, 40,000 clicks)." };
         var perUser = new Option<int>("--per-user") { Description = "movies: mean interactions per user.", DefaultValueFactory = _ => 50 };
         var interactions = new Option<int>("--interactions") { Description = "clicks: total interactions.", DefaultValueFactory = _ => 1_000_000 };
+        var minPerUser = new Option<int?>("--min-per-user") { Description = "clicks: fewest interactions per user (default 10; 1 gives millions of light users)." };
+        var maxPerUser = new Option<int?>("--max-per-user") { Description = "clicks: most interactions per user, at most items / 4 (default 1,000)." };
         var testFraction = new Option<double>("--test-fraction") { Description = "Above 0: also write train.txt and test.txt (LightGCN's line format), this share of each user's interactions held out for 'llmrec eval --train --test'.", DefaultValueFactory = _ => 0 };
         var seed = CliOptions.Seed();
         var command = new Command("synth", "Generate a deterministic synthetic data set: a movie catalogue, or a power-law click log at benchmark scale.")
         {
-            output, shape, users, items, perUser, interactions, testFraction, seed,
+            output, shape, users, items, perUser, interactions, minPerUser, maxPerUser, testFraction, seed,
         };
         command.SetAction((result, cancellationToken) => ConsoleUi.RunAsync(_ =>
         {
@@ -73,7 +75,7 @@ internal static class DataCommand
             if (!(fraction is >= 0 and < 1)) throw new CliUsageException("--test-fraction must lie in [0, 1).");
             var clicks = result.GetValue(shape) == "clicks";
             // An option of the other shape would be ignored without a word: say so instead.
-            if (result.GetResult(clicks ? perUser : interactions) is { Implicit: false })
+            if (result.GetResult(clicks ? perUser : interactions) is { Implicit: false } || (!clicks && (result.GetValue(minPerUser) ?? result.GetValue(maxPerUser)) is not null))
             {
                 throw new CliUsageException(clicks ? "--per-user is for --shape movies; give clicks a total with --interactions." : "--interactions is for --shape clicks; give movies --per-user.");
             }
@@ -87,6 +89,8 @@ internal static class DataCommand
                     UserCount = result.GetValue(users) ?? 30_000,
                     ItemCount = result.GetValue(items) ?? 40_000,
                     InteractionCount = result.GetValue(interactions),
+                    MinPerUser = result.GetValue(minPerUser) ?? 10,
+                    MaxPerUser = result.GetValue(maxPerUser),
                     Seed = result.GetValue(seed),
                 });
                 InteractionFileWriter.WriteCsv(Path.Combine(directory, "ratings.csv"), dataset);

@@ -53,7 +53,7 @@ internal static class ReplayCommand
             AnsiConsole.MarkupLineInterpolated($"Replaying [bold]{events.Count:N0}[/] events to {sink.Describe()} at {(eventsPerSecond == 0 ? "full speed" : $"{eventsPerSecond:N0} events/s")}, batches of {batchSize}");
 
             var stampNow = result.GetValue(timestamps) == "now";
-            if (!stampNow && events.Any(e => e.Timestamp <= 0))
+            if (!stampNow && dataset.Interactions.Any(x => x.Timestamp <= 0))
             {
                 throw new CliUsageException("Some interactions have no timestamp (the service refuses times before 1970): pass --timestamps now.");
             }
@@ -78,22 +78,20 @@ internal static class ReplayCommand
         return uri;
     }
 
-    /// <summary>The data set's interactions, oldest first (ties in file order), as events with deterministic ids.</summary>
-    internal static List<ReplayEvent> Plan(RatingsDataset dataset, string type, int? limit)
+    /// <summary>
+    /// The data set's interactions, oldest first (ties in file order), as events with deterministic ids. Made as they
+    /// are sent (<see cref="ReplayPlan"/>): millions of events are 4 bytes each until then, not a few hundred.
+    /// </summary>
+    internal static ReplayPlan Plan(RatingsDataset dataset, string type, int? limit)
     {
         var explicitRatings = type == "rating" || (type == "auto" && dataset.Interactions.Any(x => x.Rating != 1f));
-        IEnumerable<int> order = Enumerable.Range(0, dataset.Interactions.Length).OrderBy(i => dataset.Interactions[i].Timestamp).ThenBy(i => i);
-        if (limit is { } m) order = order.Take(Math.Max(0, m));
-        var events = new List<ReplayEvent>();
-        foreach (var i in order)
-        {
-            var x = dataset.Interactions[i];
-            var userId = dataset.Users.GetExternalId(x.User);
-            var itemId = dataset.Items.GetExternalId(x.Item);
-            events.Add(new ReplayEvent(EventId(userId, itemId, x.Timestamp), userId, itemId,
-                explicitRatings ? "rating" : "click", explicitRatings ? x.Rating : null, x.Timestamp));
-        }
-        return events;
+        var interactions = dataset.Interactions;
+        var order = new int[interactions.Length];
+        for (var i = 0; i < order.Length; i++) order[i] = i;
+        // Equal times keep file order.
+        Array.Sort(order, (a, b) => interactions[a].Timestamp != interactions[b].Timestamp ? interactions[a].Timestamp.CompareTo(interactions[b].Timestamp) : a.CompareTo(b));
+        if (limit is { } m && m < order.Length) order = order[..Math.Max(0, m)];
+        return new ReplayPlan(dataset, order, explicitRatings);
     }
 
     /// <summary>A hash of user, item and time: the same interaction always gets the same id, so a replay is idempotent.</summary>
@@ -106,7 +104,7 @@ internal static class ReplayCommand
 
     internal sealed record ReplaySummary(long Sent, long Accepted, long Duplicates, long Errors, TimeSpan Elapsed, string? FirstProblem, double[] BatchMilliseconds);
 
-    private static async Task<ReplaySummary> RunAsync(List<ReplayEvent> events, IReplaySink sink, int rate, int batchSize, bool stampNow, CancellationToken cancellationToken)
+    private static async Task<ReplaySummary> RunAsync(IReadOnlyList<ReplayEvent> events, IReplaySink sink, int rate, int batchSize, bool stampNow, CancellationToken cancellationToken)
     {
         long sent = 0, accepted = 0, duplicates = 0, errors = 0;
         string? firstProblem = null;
@@ -160,7 +158,7 @@ internal static class ReplayCommand
     /// Cuts the timeline into batches, holds each back until its first event is due (event k is due at k / rate
     /// seconds), and hands each user's part of a batch to that user's lane.
     /// </summary>
-    private static async Task DispatchAsync(List<ReplayEvent> events, Channel<List<ReplayEvent>>[] queues, int rate, int batchSize, bool stampNow,
+    private static async Task DispatchAsync(IReadOnlyList<ReplayEvent> events, Channel<List<ReplayEvent>>[] queues, int rate, int batchSize, bool stampNow,
         Stopwatch watch, CancellationToken cancellationToken)
     {
         try
@@ -229,4 +227,29 @@ internal static class ReplayCommand
         AnsiConsole.Write(table);
         if (s.FirstProblem is { } problem) AnsiConsole.MarkupLineInterpolated($"[red]first error:[/] {problem}");
     }
+}
+
+/// <summary>A replay's events in order, each made when it is read (its id hashed then), so a plan of millions stays small.</summary>
+internal sealed class ReplayPlan(RatingsDataset dataset, int[] order, bool explicitRatings) : IReadOnlyList<ReplayEvent>
+{
+    public int Count => order.Length;
+
+    public ReplayEvent this[int index]
+    {
+        get
+        {
+            var x = dataset.Interactions[order[index]];
+            var userId = dataset.Users.GetExternalId(x.User);
+            var itemId = dataset.Items.GetExternalId(x.Item);
+            return new ReplayEvent(ReplayCommand.EventId(userId, itemId, x.Timestamp), userId, itemId,
+                explicitRatings ? "rating" : "click", explicitRatings ? x.Rating : null, x.Timestamp);
+        }
+    }
+
+    public IEnumerator<ReplayEvent> GetEnumerator()
+    {
+        for (var i = 0; i < order.Length; i++) yield return this[i];
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }

@@ -5,27 +5,27 @@ using System.Runtime.InteropServices;
 namespace Orleans.LlmRec.Grains.Users;
 
 /// <summary>
-/// The last <see cref="Capacity"/> event-id hashes (<see cref="EventIdHash"/>) of a user, as a ring: adding past the
-/// capacity overwrites the oldest. Enumerates oldest first. Stored as one byte array of 8 bytes per id (oldest first)
-/// instead of Orleans' per-element list encoding, which cost a field header and a 10-byte varint per random hash.
+/// Event-id fingerprints (<see cref="EventIdHash.Fingerprint"/>) of a user's events older than the history, as a ring:
+/// adding past the capacity overwrites the oldest. Enumerates oldest first. Stored as one byte array of 4 bytes per id
+/// (oldest first) instead of Orleans' per-element list encoding.
 /// </summary>
-public sealed class EventIdWindow : IReadOnlyCollection<ulong>
+public sealed class EventIdWindow : IReadOnlyCollection<uint>
 {
-    private readonly ulong[] _ring;
+    private readonly uint[] _ring;
     private int _start;
     private int _count;
 
     public EventIdWindow(int capacity)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
-        _ring = new ulong[capacity];
+        _ring = new uint[capacity];
     }
 
     public int Capacity => _ring.Length;
 
     public int Count => _count;
 
-    public bool Contains(ulong hash)
+    public bool Contains(uint hash)
     {
         // Unused slots are never searched: a hash of 0 is as valid as any other.
         if (_count < _ring.Length) return _ring.AsSpan(0, _count).Contains(hash);
@@ -33,7 +33,7 @@ public sealed class EventIdWindow : IReadOnlyCollection<ulong>
     }
 
     /// <summary>Remembers a hash (the caller checks <see cref="Contains"/> first); the oldest is forgotten when full.</summary>
-    public void Add(ulong hash)
+    public void Add(uint hash)
     {
         if (_count < _ring.Length)
         {
@@ -45,49 +45,56 @@ public sealed class EventIdWindow : IReadOnlyCollection<ulong>
         _start = (_start + 1) % _ring.Length;
     }
 
-    public IEnumerator<ulong> GetEnumerator()
+    /// <summary>Forgets every fingerprint.</summary>
+    public void Clear()
+    {
+        _start = 0;
+        _count = 0;
+    }
+
+    public IEnumerator<uint> GetEnumerator()
     {
         for (var i = 0; i < _count; i++) yield return _ring[(_start + i) % _ring.Length];
     }
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
-    /// <summary>8 bytes per hash, little-endian, oldest first.</summary>
+    /// <summary>4 bytes per fingerprint, little-endian, oldest first.</summary>
     public byte[] Encode()
     {
-        var bytes = new byte[_count * sizeof(ulong)];
+        var bytes = new byte[_count * sizeof(uint)];
         // Oldest first: from the start of the ring to its end, then what wrapped around to its beginning.
         var first = Math.Min(_count, _ring.Length - _start);
         WriteLittleEndian(_ring.AsSpan(_start, first), bytes);
-        WriteLittleEndian(_ring.AsSpan(0, _count - first), bytes.AsSpan(first * sizeof(ulong)));
+        WriteLittleEndian(_ring.AsSpan(0, _count - first), bytes.AsSpan(first * sizeof(uint)));
         return bytes;
     }
 
-    private static void WriteLittleEndian(ReadOnlySpan<ulong> hashes, Span<byte> destination)
+    private static void WriteLittleEndian(ReadOnlySpan<uint> hashes, Span<byte> destination)
     {
         if (BitConverter.IsLittleEndian)
         {
             MemoryMarshal.AsBytes(hashes).CopyTo(destination);
             return;
         }
-        for (var i = 0; i < hashes.Length; i++) BinaryPrimitives.WriteUInt64LittleEndian(destination[(i * sizeof(ulong))..], hashes[i]);
+        for (var i = 0; i < hashes.Length; i++) BinaryPrimitives.WriteUInt32LittleEndian(destination[(i * sizeof(uint))..], hashes[i]);
     }
 
     /// <summary>Reads what <see cref="Encode"/> wrote into a window of <paramref name="capacity"/> (keeping the newest).</summary>
     public static EventIdWindow Decode(ReadOnlySpan<byte> data, int capacity)
     {
-        if (data.Length % sizeof(ulong) != 0)
+        if (data.Length % sizeof(uint) != 0)
         {
-            throw new FormatException($"An event-id window is a multiple of 8 bytes long, not {data.Length}.");
+            throw new FormatException($"An event-id window is a multiple of 4 bytes long, not {data.Length}.");
         }
         var window = new EventIdWindow(capacity);
-        for (var at = 0; at < data.Length; at += sizeof(ulong)) window.Add(BinaryPrimitives.ReadUInt64LittleEndian(data[at..]));
+        for (var at = 0; at < data.Length; at += sizeof(uint)) window.Add(BinaryPrimitives.ReadUInt32LittleEndian(data[at..]));
         return window;
     }
 }
 
 /// <summary>What storage holds for an <see cref="EventIdWindow"/>: its <see cref="EventIdWindow.Encode"/> bytes.</summary>
-[GenerateSerializer, Alias("llmrec.EventIdWindow.v1")]
+[GenerateSerializer, Alias("llmrec.EventIdWindow.v2")]
 public struct EventIdWindowSurrogate
 {
     [Id(0)] public byte[] Data;
@@ -96,7 +103,7 @@ public struct EventIdWindowSurrogate
 [RegisterConverter]
 public sealed class EventIdWindowConverter : IConverter<EventIdWindow, EventIdWindowSurrogate>
 {
-    public EventIdWindow ConvertFromSurrogate(in EventIdWindowSurrogate surrogate) => EventIdWindow.Decode(surrogate.Data, UserHistory.EventIdCapacity);
+    public EventIdWindow ConvertFromSurrogate(in EventIdWindowSurrogate surrogate) => EventIdWindow.Decode(surrogate.Data, UserHistory.EventIdCapacity - UserHistory.HistoryCapacity);
 
     public EventIdWindowSurrogate ConvertToSurrogate(in EventIdWindow value) => new() { Data = value.Encode() };
 }

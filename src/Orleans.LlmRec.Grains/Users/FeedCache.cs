@@ -21,6 +21,15 @@ public sealed class FeedCache
     [NonSerialized] private RankedFeed? _lastGood;
     [NonSerialized] private bool _current;
     [NonSerialized] private SharedResponse? _shared;
+    [NonSerialized] private PersistedFeed? _written;
+    [NonSerialized] private int _changes;
+
+    /// <summary>
+    /// A newer last good feed goes to storage with a user's next write only when the stored one is of another model
+    /// or this much older: it is the fallback rung, and rewriting it after every feed would make an event's write
+    /// carry a whole feed.
+    /// </summary>
+    public static readonly TimeSpan SaveInterval = TimeSpan.FromMinutes(10);
 
     /// <summary>What storage keeps of the last good feed.</summary>
     [Id(0)] public PersistedFeed? Saved { get; private set; }
@@ -32,16 +41,33 @@ public sealed class FeedCache
     public bool IsCurrent => _current && LastGood is not null;
 
     /// <summary>Marks the cached feed as outdated; it stays as the fallback until a new one replaces it.</summary>
-    public void Invalidate() => _current = false;
+    public void Invalidate()
+    {
+        _current = false;
+        _changes++;
+    }
 
-    /// <summary>Keeps <paramref name="feed"/> (at most <paramref name="bound"/> items) as the current and last good feed.</summary>
-    public void Keep(RankedFeed feed, int bound)
+    /// <summary>Counts <see cref="Invalidate"/> calls: a feed built across a change (events interleave with a feed build) is not current.</summary>
+    public int Changes => _changes;
+
+    /// <summary>
+    /// Keeps <paramref name="feed"/> (at most <paramref name="bound"/> items) as the last good feed, and as the current
+    /// one unless something changed since <paramref name="changesWhenBuilt"/> (<see cref="Changes"/> when its build began).
+    /// </summary>
+    public void Keep(RankedFeed feed, int bound, int? changesWhenBuilt = null)
     {
         // A request with a long exclude list builds deeper than the cache holds; keep the state bounded.
         _lastGood = feed.Items.Count <= bound ? feed : feed with { Items = feed.Items.Take(bound).ToList() };
-        _current = true;
+        _current = changesWhenBuilt is not { } changes || changes == _changes;
         Saved = PersistedFeed.From(_lastGood);
     }
+
+    /// <summary>Whether <see cref="Saved"/> should be stored with the next write (see <see cref="SaveInterval"/>).</summary>
+    public bool SaveDue => Saved is { } saved && !ReferenceEquals(saved, _written)
+        && (_written is null || _written.ModelVersion != saved.ModelVersion || saved.GeneratedAt - _written.GeneratedAt >= SaveInterval);
+
+    /// <summary>Storage now holds <paramref name="written"/> (what a read returned, or a write stored).</summary>
+    public void MarkWritten(PersistedFeed? written) => _written = written;
 
     /// <summary>
     /// The cached feed when it answers <paramref name="request"/>: current, made with <paramref name="modelVersion"/>,

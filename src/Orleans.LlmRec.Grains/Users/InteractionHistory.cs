@@ -1,27 +1,19 @@
-using System.Buffers.Binary;
 using System.Collections;
-using System.Text;
-using Orleans.LlmRec.Abstractions;
 
 namespace Orleans.LlmRec.Grains.Users;
 
 /// <summary>
 /// A user's bounded interaction history, oldest first. In memory it is a list of <see cref="InteractionRecord"/>; in
-/// storage it is one compact byte array (<see cref="Encode"/>), because it is written with every event and Orleans'
-/// field-by-field serialisation of 200 records (with reference tracking of every string) was the largest cost of an
-/// ingestion write. Each record is encoded once, when it is added, into a window of bytes that moves with the records
-/// (appended at the end, the oldest dropped from the start): re-encoding all 200 records on every write was a quarter
-/// of the silo's CPU under HTTP ingestion. Appending beyond <see cref="Capacity"/> drops the oldest record.
+/// storage it is one compact byte array (<see cref="Encode"/>, records in <see cref="HistoryRecordCodec"/>'s format),
+/// because it is written with every event. Each record is encoded once, when it is added, into a window of bytes that
+/// moves with the records (appended at the end, the oldest dropped from the start): re-encoding all records on every
+/// write was a quarter of the silo's CPU under HTTP ingestion. Times are deltas from the record before, so the window
+/// keeps the time of the last record it dropped as its base. Appending beyond <see cref="Capacity"/> drops the oldest.
 /// </summary>
 public sealed class InteractionHistory : IReadOnlyList<InteractionRecord>
 {
-    /// <summary>First byte of the encoding; a change of layout takes the next number and keeps decoding this one.</summary>
-    private const byte FormatVersion = 1;
-
-    private const byte HasValueFlag = 0x80;
-
-    /// <summary>The longest varint of a 32-bit length.</summary>
-    private const int MaxVarintLength = 5;
+    /// <summary>First byte of the encoding. Format 1 (fixed 8-byte ticks, string ids, no fingerprints) is no longer read.</summary>
+    private const byte FormatVersion = 2;
 
     private readonly List<InteractionRecord> _records;
 
@@ -30,12 +22,16 @@ public sealed class InteractionHistory : IReadOnlyList<InteractionRecord>
     private int _encodedStart;
     private int _encodedEnd;
 
+    /// <summary>UTC ticks of the record before the first kept one (the first one's delta is from it), and of the last.</summary>
+    private long _baseTicks;
+    private long _lastTicks;
+
     public InteractionHistory(int capacity)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         Capacity = capacity;
         _records = new List<InteractionRecord>(Math.Min(capacity, 16));
-        _encoded = new byte[256];
+        _encoded = new byte[64];
     }
 
     public int Capacity { get; }
@@ -49,12 +45,16 @@ public sealed class InteractionHistory : IReadOnlyList<InteractionRecord>
     {
         ArgumentNullException.ThrowIfNull(record);
         // Encoded first: a record that cannot be encoded must not enter the list without its bytes.
-        AppendEncoded(record);
+        EnsureRoomAtEnd(HistoryRecordCodec.MaxLength(record));
+        _encodedEnd += HistoryRecordCodec.Write(_encoded.AsSpan(_encodedEnd), record, _lastTicks);
+        _lastTicks = record.Timestamp.UtcTicks;
         _records.Add(record);
         if (_records.Count <= Capacity) return null;
         var dropped = _records[0];
         _records.RemoveAt(0);
-        _encodedStart += EncodedLengthAt(_encodedStart);
+        var ticks = _baseTicks;
+        HistoryRecordCodec.Read(_encoded.AsSpan(0, _encodedEnd), ref _encodedStart, ref ticks);
+        _baseTicks = ticks;
         return dropped;
     }
 
@@ -62,55 +62,18 @@ public sealed class InteractionHistory : IReadOnlyList<InteractionRecord>
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
-    /// <summary>
-    /// Version byte and count (a 7-bit varint), then per record: item id (varint length + UTF-8), type and a
-    /// has-value flag in one byte, the value (4-byte float) when present, UTC ticks (8 bytes), offset minutes (2 bytes).
-    /// About 17 bytes per click with a short item id. A copy of the bytes kept since each record was added.
-    /// </summary>
+    /// <summary>Version byte, count (varint), base ticks (zigzag varint), then the records. A copy of the bytes kept since each record was added.</summary>
     public byte[] Encode()
     {
         var body = _encoded.AsSpan(_encodedStart, _encodedEnd - _encodedStart);
-        var header = 1 + VarintLength((uint)_records.Count);
-        var buffer = new byte[header + body.Length];
-        buffer[0] = FormatVersion;
-        WriteVarint(buffer.AsSpan(1), (uint)_records.Count);
-        body.CopyTo(buffer.AsSpan(header));
+        Span<byte> header = stackalloc byte[1 + 10 + 10];
+        header[0] = FormatVersion;
+        var length = 1 + HistoryRecordCodec.WriteVarint(header[1..], (ulong)_records.Count);
+        length += HistoryRecordCodec.WriteVarint(header[length..], (ulong)((_baseTicks << 1) ^ (_baseTicks >> 63)));
+        var buffer = new byte[length + body.Length];
+        header[..length].CopyTo(buffer);
+        body.CopyTo(buffer.AsSpan(length));
         return buffer;
-    }
-
-    /// <summary>The length of the record encoded at <paramref name="at"/>, read from its own bytes (length prefix and flags).</summary>
-    private int EncodedLengthAt(int at)
-    {
-        var bytes = _encoded.AsSpan(0, _encodedEnd);
-        var position = at;
-        var idLength = (int)ReadVarint(bytes, ref position);
-        position += idLength;
-        var hasValue = (bytes[position++] & HasValueFlag) != 0;
-        return position - at + (hasValue ? 4 : 0) + 8 + 2;
-    }
-
-    /// <summary>Encodes <paramref name="record"/> after the last one.</summary>
-    private void AppendEncoded(InteractionRecord record)
-    {
-        var maxLength = MaxVarintLength + Encoding.UTF8.GetMaxByteCount(record.ItemId.Length) + 1 + 4 + 8 + 2;
-        EnsureRoomAtEnd(maxLength);
-        var span = _encoded.AsSpan(_encodedEnd);
-        // The id goes after the longest length prefix, then moves back by what the real prefix saves.
-        var idLength = Encoding.UTF8.GetBytes(record.ItemId, span[MaxVarintLength..]);
-        var prefix = WriteVarint(span, (uint)idLength);
-        if (prefix < MaxVarintLength) span.Slice(MaxVarintLength, idLength).CopyTo(span[prefix..]);
-        var at = prefix + idLength;
-        span[at++] = (byte)((byte)record.Type | (record.Value.HasValue ? HasValueFlag : 0));
-        if (record.Value is { } value)
-        {
-            BinaryPrimitives.WriteSingleLittleEndian(span[at..], value);
-            at += 4;
-        }
-        BinaryPrimitives.WriteInt64LittleEndian(span[at..], record.Timestamp.UtcTicks);
-        at += 8;
-        BinaryPrimitives.WriteInt16LittleEndian(span[at..], (short)record.Timestamp.TotalOffsetMinutes);
-        at += 2;
-        _encodedEnd += at;
     }
 
     /// <summary>
@@ -144,72 +107,28 @@ public sealed class InteractionHistory : IReadOnlyList<InteractionRecord>
             throw new FormatException($"Unknown interaction history encoding (version byte {(data.Length == 0 ? "missing" : data[0].ToString(System.Globalization.CultureInfo.InvariantCulture))}).");
         }
         var at = 1;
-        var count = (int)ReadVarint(data, ref at);
-        var history = new InteractionHistory(capacity);
+        var count = (int)HistoryRecordCodec.ReadVarint(data, ref at);
+        var zigzag = HistoryRecordCodec.ReadVarint(data, ref at);
+        var ticks = (long)(zigzag >> 1) ^ -(long)(zigzag & 1);
+        var history = new InteractionHistory(capacity) { _baseTicks = ticks, _lastTicks = ticks };
         try
         {
-            for (var i = 0; i < count; i++)
-            {
-                var length = (int)ReadVarint(data, ref at);
-                var itemId = Encoding.UTF8.GetString(data.Slice(at, length));
-                at += length;
-                var typeAndFlags = data[at++];
-                float? value = null;
-                if ((typeAndFlags & HasValueFlag) != 0)
-                {
-                    value = BinaryPrimitives.ReadSingleLittleEndian(data[at..]);
-                    at += 4;
-                }
-                var ticks = BinaryPrimitives.ReadInt64LittleEndian(data[at..]);
-                at += 8;
-                var offset = TimeSpan.FromMinutes(BinaryPrimitives.ReadInt16LittleEndian(data[at..]));
-                at += 2;
-                history.Add(new InteractionRecord
-                {
-                    ItemId = itemId,
-                    Type = (UserEventType)(typeAndFlags & ~HasValueFlag),
-                    Value = value,
-                    Timestamp = new DateTimeOffset(ticks + offset.Ticks, offset),
-                });
-            }
+            for (var i = 0; i < count; i++) history.Add(HistoryRecordCodec.Read(data, ref at, ref ticks));
         }
         catch (ArgumentOutOfRangeException e)
         {
             throw new FormatException("Truncated interaction history encoding.", e);
         }
+        catch (IndexOutOfRangeException e)
+        {
+            throw new FormatException("Truncated interaction history encoding.", e);
+        }
         return history;
-    }
-
-    private static int VarintLength(uint value) => value < 0x80 ? 1 : value < 0x4000 ? 2 : value < 0x20_0000 ? 3 : value < 0x1000_0000 ? 4 : 5;
-
-    private static int WriteVarint(Span<byte> span, uint value)
-    {
-        var at = 0;
-        while (value >= 0x80)
-        {
-            span[at++] = (byte)(value | 0x80);
-            value >>= 7;
-        }
-        span[at++] = (byte)value;
-        return at;
-    }
-
-    private static uint ReadVarint(ReadOnlySpan<byte> data, ref int at)
-    {
-        uint value = 0;
-        for (var shift = 0; shift < 35; shift += 7)
-        {
-            if (at >= data.Length) throw new FormatException("Truncated interaction history encoding.");
-            var b = data[at++];
-            value |= (uint)(b & 0x7F) << shift;
-            if (b < 0x80) return value;
-        }
-        throw new FormatException("Malformed varint in interaction history encoding.");
     }
 }
 
 /// <summary>What storage holds for an <see cref="InteractionHistory"/>: its <see cref="InteractionHistory.Encode"/> bytes.</summary>
-[GenerateSerializer, Alias("llmrec.InteractionHistory.v1")]
+[GenerateSerializer, Alias("llmrec.InteractionHistory.v2")]
 public struct InteractionHistorySurrogate
 {
     [Id(0)] public byte[] Data;

@@ -11,11 +11,15 @@ namespace Orleans.LlmRec.Grains.Users;
 /// The user grain of the feed path (ingest → <b>user grain</b> → candidates → score → re-rank → feed): a thin
 /// coordinator. Events land in <see cref="UserHistory"/>; a feed comes from <see cref="FeedCache"/> when it can
 /// answer, else from <see cref="FeedPipeline"/>; profile and re-rank work leaves through <see cref="UserLlmSession"/>
-/// and comes back through <see cref="IUserLlmResults"/>. Not reentrant: one call at a time, so state never
-/// interleaves across awaits. Idle activations are collected after the silo's collection age.
+/// and comes back through <see cref="IUserLlmResults"/>. Not reentrant, except that <see cref="ApplyEventsAsync"/>
+/// interleaves (<see cref="IUserGrain"/>): events arriving while a write is in flight join the next write
+/// (<see cref="CoalescedWrites{T}"/>), and a feed built across their arrival is not kept as current. State is stored in
+/// two parts (<see cref="UserActivity"/>, written with events; the rest only when it changes). Idle activations are
+/// collected after the silo's collection age.
 /// </summary>
 public sealed partial class UserGrain(
-    [PersistentState(UserGrain.StateName, UserGrain.StorageName)] IPersistentState<UserState> state,
+    [PersistentState(UserGrain.StateName, UserGrain.StorageName)] IPersistentState<UserState> settings,
+    [PersistentState(UserGrain.ActivityStateName, UserGrain.StorageName)] IPersistentState<UserActivity> activity,
     SiloModel serving,
     FeedPipeline pipeline,
     IOptions<FeedOptions> options,
@@ -25,23 +29,29 @@ public sealed partial class UserGrain(
     /// <summary>The grain storage the host must register (memory in development, Redis in production).</summary>
     public const string StorageName = "users";
     public const string StateName = "user";
+    public const string ActivityStateName = "activity";
 
     private readonly FeedOptions _options = options.Value;
     private UserLlmSession _llm = null!;
+    private UserStateStore _store = null!;
+
+    private UserState State => _store.State;
 
     private string UserId => this.GetPrimaryKeyString();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _llm = new UserLlmSession(UserId, this.AsReference<IUserLlmResults>(), llm, serving.Catalogue, logger, state.State, this, OnProfileTimerAsync);
-        if (!state.RecordExists)
+        // Memory may hold changes storage does not after a failed write: a fresh activation reads what was stored.
+        _store = new UserStateStore(settings, activity, _options.MaxWriteAttempts, logger, UserId, _ => DeactivateOnIdle());
+        _llm = new UserLlmSession(UserId, this.AsReference<IUserLlmResults>(), llm, serving.Catalogue, logger, State, this, OnProfileTimerAsync);
+        if (!_store.RecordExists)
         {
             // A user of the training data set starts from their training history, so their first feed is personal.
             // Kept in memory only; the first real write persists it. It is what their first profile is written from.
-            var seeded = state.State.History.SeedFrom(serving.Catalogue.TrainingHistoryOf(UserId));
-            if (seeded > 0 && _llm.Enabled) state.State.Profile.CountChanges(seeded, _llm.Now);
+            var seeded = State.History.SeedFrom(serving.Catalogue.TrainingHistoryOf(UserId));
+            if (seeded > 0 && _llm.Enabled) State.Profile.CountChanges(seeded, _llm.Now);
         }
-        _llm.ScheduleProfileCheck(state.State);
+        _llm.ScheduleProfileCheck(State);
         return Task.CompletedTask;
     }
 
@@ -53,10 +63,11 @@ public sealed partial class UserGrain(
         // The profile's debounce is decided before the write, so its clock is stored with the events that moved it.
         await UpdateAndRequestProfileAsync(s =>
         {
-            result = s.Apply(events);
-            if (result.Applied == 0) return false;
+            result = s.Apply(events, now);
+            if (result.Applied == 0) return StateParts.None;
             if (_llm.Enabled) s.Profile.CountChanges(result.Applied, now);
-            return true;
+            // A newer last good feed rides along only now and then (FeedCache.SaveInterval).
+            return s.Feed.SaveDue ? StateParts.Both : StateParts.Activity;
         }, now);
         return result;
     }
@@ -65,7 +76,7 @@ public sealed partial class UserGrain(
     {
         ArgumentNullException.ThrowIfNull(request);
         var model = serving.Current;
-        var s = state.State;
+        var s = State;
         var now = _llm.Now;
         _llm.FeedRequested(now);
         // Profile refreshes that came due with time are asked for when the user is back (the timer covers the rest).
@@ -92,10 +103,10 @@ public sealed partial class UserGrain(
         var now = _llm.Now;
         await UpdateAndRequestProfileAsync(s =>
         {
-            if (!s.SetPreferences(preferences)) return false;
+            if (!s.SetPreferences(preferences)) return StateParts.None;
             // New words about their tastes are worth a new profile as much as N interactions are.
             s.Profile.CountChanges(_llm.PreferenceChangeWeight, now);
-            return true;
+            return StateParts.Both;
         }, now);
         return View();
     }
@@ -104,14 +115,14 @@ public sealed partial class UserGrain(
     {
         ArgumentNullException.ThrowIfNull(update);
         var now = _llm.Now;
-        if (update.Version <= state.State.Profile.Version) return;
+        if (update.Version <= State.Profile.Version) return;
         if (update.Outcome is LlmJobOutcome.Failed or LlmJobOutcome.Shed)
         {
-            _llm.ProfileNotWritten(state.State, update, now);
-            _llm.ScheduleProfileCheck(state.State);
+            _llm.ProfileNotWritten(State, update, now);
+            _llm.ScheduleProfileCheck(State);
             return;
         }
-        await UpdateAsync(s => s.StoreProfile(update, now));
+        await UpdateAsync(s => s.StoreProfile(update, now) ? StateParts.Settings : StateParts.None);
         _llm.ProfileStored(update);
     }
 
@@ -119,12 +130,13 @@ public sealed partial class UserGrain(
     {
         ArgumentNullException.ThrowIfNull(update);
         var now = _llm.Now;
-        if (_llm.RerankAnswered(state.State, update)) await UpdateAsync(s => s.StoreRerank(update, now));
+        if (_llm.RerankAnswered(State, update)) await UpdateAsync(s => s.StoreRerank(update, now) ? StateParts.Settings : StateParts.None);
     }
 
     private async Task<Feed> BuildFeedAsync(FeedRequest request, ModelSnapshot model, DateTimeOffset now)
     {
-        var s = state.State;
+        var s = State;
+        var changesWhenBuilt = s.Feed.Changes;
         var context = FeedContext.For(UserId, s, model, serving.Catalogue, request, _options,
             _llm.Enabled ? s.Rerank.ByIndex(serving.Catalogue) : null, _llm.RerankUnavailable());
         try
@@ -143,56 +155,45 @@ public sealed partial class UserGrain(
 
         // Never awaited: the LLM's answer improves a later feed, this one is served now.
         _llm.RequestRerankIfNeeded(s, outcome.Scored, now);
-        // Kept in memory; the next state write (the user's next event) persists its compact form. A feed can always be
+        // Kept in memory; a later event's write persists its compact form (FeedCache.SaveDue). A feed can always be
         // rebuilt, so writing storage on every rebuild would put a storage round trip on the feed path for nothing.
-        if (outcome.Personalised) s.Feed.Keep(outcome.Feed, Math.Max(_options.CacheDepth, _options.MaxK));
+        if (outcome.Personalised) s.Feed.Keep(outcome.Feed, Math.Max(_options.CacheDepth, _options.MaxK), changesWhenBuilt);
         var built = Respond(outcome.Feed, request, model, outcome.Degraded, outcome.Note);
         // Exactly what a read of the cached feed would answer: the next such read returns this same object.
         return outcome.Personalised && !outcome.Degraded && outcome.Note is null ? s.Feed.Remember(request, built) : built;
     }
 
     private Feed Respond(RankedFeed ranked, FeedRequest request, ModelSnapshot model, bool degraded, string? note) =>
-        FeedResponse.For(UserId, state.State, ranked, request, serving.Catalogue, model, degraded, note);
+        FeedResponse.For(UserId, State, ranked, request, serving.Catalogue, model, degraded, note);
 
-    private UserView View() => state.State.ToView(UserId, state.State.History.EmbeddingFor(serving.Current, serving.Catalogue)?.ModelVersion);
+    private UserView View() => State.ToView(UserId, State.History.EmbeddingFor(serving.Current, serving.Catalogue)?.ModelVersion);
 
     /// <summary>Applies <paramref name="mutate"/>; when it changed something and a profile is now due, marks it (in the same write) and asks.</summary>
-    private async Task UpdateAndRequestProfileAsync(Func<UserState, bool> mutate, DateTimeOffset now)
+    private async Task UpdateAndRequestProfileAsync(Func<UserState, StateParts> mutate, DateTimeOffset now)
     {
         var profileDue = false;
         await UpdateAsync(s =>
         {
-            if (!mutate(s)) return false;
+            var parts = mutate(s);
+            if (parts == StateParts.None) return parts;
             profileDue = _llm.MarkProfileIfDue(s, now);
-            return true;
+            return parts;
         });
-        if (profileDue) _llm.RequestProfile(state.State, now);
-        _llm.ScheduleProfileCheck(state.State);
+        if (profileDue) _llm.RequestProfile(State, now);
+        _llm.ScheduleProfileCheck(State);
     }
 
     private async Task OnProfileTimerAsync()
     {
         var now = _llm.Now;
         var due = false;
-        await UpdateAsync(s => due = _llm.MarkProfileIfDue(s, now));
-        if (due) _llm.RequestProfile(state.State, now);
-        _llm.ScheduleProfileCheck(state.State);
+        await UpdateAsync(s => (due = _llm.MarkProfileIfDue(s, now)) ? StateParts.Activity : StateParts.None);
+        if (due) _llm.RequestProfile(State, now);
+        _llm.ScheduleProfileCheck(State);
     }
 
-    private async Task UpdateAsync(Func<UserState, bool> mutate)
-    {
-        try
-        {
-            await StateWriter.UpdateAsync(state, mutate, mutate, _options.MaxWriteAttempts, logger, UserId);
-        }
-        catch
-        {
-            // Memory now holds changes storage does not (event ids among them: a retry would count its events as
-            // duplicates and lose them). A fresh activation reads what was really stored.
-            DeactivateOnIdle();
-            throw;
-        }
-    }
+    /// <summary>Applies <paramref name="mutate"/> now and waits for the write that stores it (shared with changes made meanwhile).</summary>
+    private Task UpdateAsync(Func<UserState, StateParts> mutate) => _store.Writes.UpdateAsync(mutate);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Fold-in failed for user {UserId}; serving the fallback feed")]
     private static partial void LogFoldInFailed(ILogger logger, Exception exception, string userId);

@@ -15,8 +15,15 @@ public sealed class UserHistory
     /// <summary>Interactions kept, newest last; older ones fall off (they still shaped earlier embeddings).</summary>
     public const int HistoryCapacity = 200;
 
-    /// <summary>Recent event ids remembered for de-duplication: a re-sent batch within this window is applied once.</summary>
+    /// <summary>
+    /// Recent event ids remembered for de-duplication: a re-sent batch within this window is applied once. The newest
+    /// <see cref="HistoryCapacity"/> are the history's own fingerprints (always kept); older ones, up to this bound,
+    /// only while the user keeps sending (<see cref="OlderIdsIdleLimit"/>), so an idle user's state does not carry them.
+    /// </summary>
     public const int EventIdCapacity = 1_000;
+
+    /// <summary>How long fingerprints older than the history are kept after the user's last event: longer than any retry or stream reclaim.</summary>
+    public static readonly TimeSpan OlderIdsIdleLimit = TimeSpan.FromHours(1);
 
     /// <summary>Disliked items remembered beyond the history window, so a dislike keeps an item out of the feed longer.</summary>
     public const int DislikedCapacity = 500;
@@ -24,8 +31,8 @@ public sealed class UserHistory
     /// <summary>Interactions kept, newest last, stored compactly (<see cref="InteractionHistory"/>).</summary>
     [Id(0)] public InteractionHistory Interactions { get; private set; } = new(HistoryCapacity);
 
-    /// <summary>64-bit hashes of recent event ids, oldest first (<see cref="EventIdHash"/>): 8 bytes each instead of a string.</summary>
-    [Id(1)] public EventIdWindow RecentEventIds { get; private set; } = new(EventIdCapacity);
+    /// <summary>Fingerprints of event ids older than the history (<see cref="EventIdCapacity"/>), oldest first: 4 bytes each.</summary>
+    [Id(1)] public EventIdWindow OlderEventIds { get; private set; } = new(EventIdCapacity - HistoryCapacity);
 
     [Id(2)] public List<string> DislikedItems { get; private set; } = [];
 
@@ -33,6 +40,9 @@ public sealed class UserHistory
 
     /// <summary>True when the history was seeded from the training data set on first activation.</summary>
     [Id(4)] public bool SeededFromTrainingData { get; private set; }
+
+    /// <summary>When (Unix seconds, server clock) the last event arrived while <see cref="OlderEventIds"/> held any; 0 when empty.</summary>
+    [Id(5)] public long OlderIdsArrivedAt { get; private set; }
 
     /// <summary>
     /// The history folded with a model, kept until the history changes. Not stored: it is a pure function of the
@@ -43,33 +53,54 @@ public sealed class UserHistory
 
     public int Count => Interactions.Count;
 
-    public bool HasSeenEvent(string eventId) => RecentEventIds.Contains(EventIdHash.Of(eventId));
+    /// <summary>Event-id fingerprints remembered now: the history's and the older ones.</summary>
+    public int RememberedEventIds => OlderEventIds.Count + Interactions.Count(r => r.EventFingerprint.HasValue);
 
-    /// <summary>Records a batch in order; events whose id is within the window are counted as duplicates and change nothing.</summary>
-    public ApplyResult Apply(IReadOnlyList<UserEvent> events)
+    public bool HasSeenEvent(string eventId) => HasSeen(EventIdHash.Fingerprint(eventId));
+
+    /// <summary>
+    /// Records a batch in order; events whose id is within the window are counted as duplicates and change nothing.
+    /// <paramref name="arrivedAt"/> (server clock) ages the fingerprints older than the history; null leaves them.
+    /// </summary>
+    public ApplyResult Apply(IReadOnlyList<UserEvent> events, DateTimeOffset? arrivedAt = null)
     {
+        if (arrivedAt is { } now && OlderEventIds.Count > 0 && now.ToUnixTimeSeconds() - OlderIdsArrivedAt > (long)OlderIdsIdleLimit.TotalSeconds)
+        {
+            // The user was idle for longer than any retry or reclaim takes: nothing older than the history comes back.
+            OlderEventIds.Clear();
+        }
         var applied = 0;
         foreach (var e in events)
         {
             if (TryRecord(e)) applied++;
         }
+        OlderIdsArrivedAt = OlderEventIds.Count == 0 ? 0 : (arrivedAt ?? DateTimeOffset.UtcNow).ToUnixTimeSeconds();
         return new ApplyResult { Applied = applied, Duplicates = events.Count - applied };
     }
 
-    /// <summary>Records one event unless its id was seen within the last <see cref="EventIdCapacity"/> events.</summary>
+    /// <summary>Records one event unless its id's fingerprint is among the remembered ones (<see cref="EventIdCapacity"/>).</summary>
     public bool TryRecord(UserEvent userEvent)
     {
-        var hash = EventIdHash.Of(userEvent.EventId);
-        if (RecentEventIds.Contains(hash)) return false;
-        RecentEventIds.Add(hash);
+        var fingerprint = EventIdHash.Fingerprint(userEvent.EventId);
+        if (HasSeen(fingerprint)) return false;
         AddInteraction(new InteractionRecord
         {
             ItemId = userEvent.ItemId,
             Type = userEvent.Type,
             Value = userEvent.Type == UserEventType.Rating ? userEvent.Value : null,
             Timestamp = userEvent.Timestamp,
+            EventFingerprint = fingerprint,
         });
         return true;
+    }
+
+    private bool HasSeen(uint fingerprint)
+    {
+        foreach (var record in Interactions)
+        {
+            if (record.EventFingerprint == fingerprint) return true;
+        }
+        return OlderEventIds.Contains(fingerprint);
     }
 
     /// <summary>
@@ -97,7 +128,8 @@ public sealed class UserHistory
     /// </summary>
     public void AddInteraction(InteractionRecord record)
     {
-        Interactions.Add(record);
+        // An event falling out of the history keeps its fingerprint a while longer (see EventIdCapacity).
+        if (Interactions.Add(record) is { EventFingerprint: { } dropped }) OlderEventIds.Add(dropped);
         TotalInteractions++;
         Embedding = null;
         if (record.Type == UserEventType.Dislike)

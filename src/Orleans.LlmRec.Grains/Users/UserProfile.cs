@@ -7,7 +7,8 @@ namespace Orleans.LlmRec.Grains.Users;
 /// The user's written profile and when to ask for the next one, so that a stream of clicks costs a handful of LLM
 /// calls, not one per click: changes are counted, and a profile is due after <c>N</c> of them or after <c>T</c> with at
 /// least one (<see cref="ProfileRefreshPolicy"/>). Answers carry the version the grain issued when it asked, so a late
-/// answer never overwrites a newer one.
+/// answer never overwrites a newer one. The text is stored with the user's rarely-changing settings; the schedule
+/// (<see cref="ProfileSchedule"/>) changes with every event and is stored with the history (<see cref="UserActivity"/>).
 /// </summary>
 [GenerateSerializer, Alias("llmrec.UserProfile")]
 public sealed class UserProfile
@@ -26,14 +27,19 @@ public sealed class UserProfile
     /// <summary>Version of the stored text; older answers arriving late are ignored.</summary>
     [Id(3)] public long Version { get; private set; }
 
+    [NonSerialized] private ProfileSchedule _schedule = new();
+
     /// <summary>Changes counted since a profile was last asked for.</summary>
-    [Id(4)] public int PendingChanges { get; private set; }
+    public int PendingChanges { get => _schedule.PendingChanges; private set => _schedule.PendingChanges = value; }
 
     /// <summary>When the oldest change counted in <see cref="PendingChanges"/> arrived (server clock).</summary>
-    [Id(5)] public DateTimeOffset? PendingSince { get; private set; }
+    public DateTimeOffset? PendingSince { get => _schedule.PendingSince; private set => _schedule.PendingSince = value; }
 
     /// <summary>When a profile was last asked for (the debounce's clock); null if never.</summary>
-    [Id(6)] public DateTimeOffset? RequestedAt { get; private set; }
+    public DateTimeOffset? RequestedAt { get => _schedule.RequestedAt; private set => _schedule.RequestedAt = value; }
+
+    /// <summary>Keeps the schedule in <paramref name="schedule"/> (the one stored with the history) from now on.</summary>
+    internal void UseSchedule(ProfileSchedule schedule) => _schedule = schedule;
 
     /// <summary>
     /// Counts changes towards the next profile: the grain counts every applied interaction with the LLM on (the
@@ -119,4 +125,13 @@ public sealed class UserProfile
         Version = version;
         UpdatedAt = now;
     }
+}
+
+/// <summary>When the next profile is due: stored with the history, because every applied event moves it.</summary>
+[GenerateSerializer, Alias("llmrec.ProfileSchedule")]
+public sealed class ProfileSchedule
+{
+    [Id(0)] public int PendingChanges { get; internal set; }
+    [Id(1)] public DateTimeOffset? PendingSince { get; internal set; }
+    [Id(2)] public DateTimeOffset? RequestedAt { get; internal set; }
 }

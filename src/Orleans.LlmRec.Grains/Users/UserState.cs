@@ -4,21 +4,27 @@ using Orleans.LlmRec.Grains.Llm;
 namespace Orleans.LlmRec.Grains.Users;
 
 /// <summary>
-/// What <see cref="UserGrain"/> persists: a few parts, each owning its data and the rules that change it (tested
-/// without a cluster). Every collection is bounded by a named constant, so a user's state stays a few kilobytes
-/// however active they are (src/Orleans.LlmRec.Silo/README.md, "State size").
+/// A user's state: a few parts, each owning its data and the rules that change it (tested without a cluster). Stored
+/// in two grain states: the hot <see cref="Activity"/> (history and profile schedule, written with every event) and
+/// this object's own fields (preferences, profile text, re-rank scores, last good feed), written only when they
+/// change. Every collection is bounded by a named constant (src/Orleans.LlmRec.Silo/README.md, "State size").
 /// </summary>
 /// <remarks>
 /// Retired field ids, never to be reused (they held the flat layout before the parts): 0 and 1 (history and event-id
 /// hashes as lists), 2 (embedding), 4 and 5 (profile text and time), 6 and 7 (cached feed and its currency flag),
 /// 8 to 19 (dislikes, totals, seeding flag, profile schedule and version, re-rank scores), 20 and 21 (compact history
-/// and event-id window), 22 (saved last good feed).
+/// and event-id window), 22 (saved last good feed), 23 (the history, now in <see cref="UserActivity"/>).
 /// </remarks>
 [GenerateSerializer, Alias("llmrec.UserState")]
 public sealed class UserState
 {
+    [NonSerialized] private UserActivity? _activity;
+
+    /// <summary>The hot part, stored on its own (kept in memory here, not in this object's stored fields).</summary>
+    public UserActivity Activity => _activity ?? Attach(new UserActivity());
+
     /// <summary>What the user did: history, dislikes, recent event ids.</summary>
-    [Id(23)] public UserHistory History { get; private set; } = new();
+    public UserHistory History => Activity.History;
 
     /// <summary>The user's own words about their tastes; they steer the profile and the re-ranker.</summary>
     [Id(3)] public string? Preferences { get; private set; }
@@ -32,10 +38,19 @@ public sealed class UserState
     /// <summary>The cached feed (in memory) and the last good one (stored compactly).</summary>
     [Id(26)] public FeedCache Feed { get; private set; } = new();
 
-    /// <summary>Applies a batch of events; anything applied makes the cached feed outdated.</summary>
-    public ApplyResult Apply(IReadOnlyList<UserEvent> events)
+    /// <summary>Joins the hot part read from its own storage (after every read of either part); returns it.</summary>
+    public UserActivity Attach(UserActivity activity)
     {
-        var result = History.Apply(events);
+        ArgumentNullException.ThrowIfNull(activity);
+        _activity = activity;
+        Profile.UseSchedule(activity.Schedule);
+        return activity;
+    }
+
+    /// <summary>Applies a batch of events (arrived at <paramref name="arrivedAt"/>, server clock); anything applied makes the cached feed outdated.</summary>
+    public ApplyResult Apply(IReadOnlyList<UserEvent> events, DateTimeOffset? arrivedAt = null)
+    {
+        var result = History.Apply(events, arrivedAt);
         if (result.Applied > 0) Feed.Invalidate();
         return result;
     }
@@ -105,6 +120,9 @@ public sealed record InteractionRecord
     [Id(1)] public required UserEventType Type { get; init; }
     [Id(2)] public float? Value { get; init; }
     [Id(3)] public required DateTimeOffset Timestamp { get; init; }
+
+    /// <summary>The event id's fingerprint (<see cref="EventIdHash.Fingerprint"/>), for de-duplication; null for seeded records.</summary>
+    [Id(4)] public uint? EventFingerprint { get; init; }
 }
 
 /// <summary>A user's vector and bias folded in from their history with one model version (kept in memory, not stored).</summary>

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# "A million users" in bench/RESULTS.md: USERS distinct users with power-law activity (most light, a heavy tail)
+# replayed through Redis Streams into one silo with Redis grain storage (append-only file, fsync every second).
+# Reports Redis used_memory per user (the event stream itself left out), silo RSS per active grain and after idle
+# deactivation, and Redis bytes written per event (AOF growth and bytes received while the silo consumed).
+#
+#   bench/million-users.sh                      USERS=1000000 MEAN=5 (the full run: needs a quiet machine)
+#   USERS=50000 bench/million-users.sh          a reduced run that proves the script
+#   OUT, REDIS_PORT, HTTP, SILO_PORT, GATEWAY_PORT, MAX_PER_USER, IDLE (Silo:IdleDeactivation, default 00:02:00),
+#   DEACTIVATION_WAIT (seconds to wait for idle deactivation; 0 skips it). Keep IDLE above the drain time, or the
+#   grains collected during the drain make the per-grain RSS figure a mix.
+#
+# The catalogue (40,000 items) comes from a separate small synthetic click log, with no training history handed to
+# users (Catalogue:TrainingHistoryPerUser=0), so every replayed user's state is only what the replay sent.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+USERS=${USERS:-1000000}
+MEAN=${MEAN:-5}
+MAX_PER_USER=${MAX_PER_USER:-2000}
+OUT=${OUT:-/tmp/llmrec-million}
+REDIS_PORT=${REDIS_PORT:-6391}
+HTTP=${HTTP:-http://127.0.0.1:5081}
+SILO_PORT=${SILO_PORT:-11201}
+GATEWAY_PORT=${GATEWAY_PORT:-30201}
+IDLE=${IDLE:-00:02:00}
+DEACTIVATION_WAIT=${DEACTIVATION_WAIT:-300}
+ITEMS=40000
+mkdir -p "$OUT"
+cli() { dotnet "$OUT/cli/llmrec.dll" "$@"; }
+rcli() { redis-cli -p "$REDIS_PORT" "$@"; }
+info() { rcli info "$1" | tr -d '\r' | grep "^$2:" | cut -d: -f2; }
+rss_kb() { grep VmRSS "/proc/$1/status" | awk '{print $2}'; }
+# User grains active now: created minus destroyed (Orleans' catalog counters).
+active_users() {
+  curl -sf "$HTTP/metrics" | awk '/^orleans_catalog_activation_(created|destroyed)_total.*grain_type="user"/ { if ($1 ~ /created/) c += $2; else d += $2 } END { print c - d }'
+}
+
+if [[ ! -f "$OUT/silo/Orleans.LlmRec.Silo.dll" || -n "${REBUILD:-}" ]]; then
+  dotnet publish "$ROOT/src/Orleans.LlmRec.Silo" -c Release -o "$OUT/silo" -v quiet
+  dotnet publish "$ROOT/src/Orleans.LlmRec.Cli" -c Release -o "$OUT/cli" -v quiet
+  dotnet publish "$ROOT/bench/Orleans.LlmRec.LoadGenerator" -c Release -o "$OUT/load" -v quiet
+fi
+if [[ ! -f "$OUT/model/manifest.json" ]]; then
+  # Enough clicks that every item appears (the catalogue holds the items its data set names).
+  cli data synth --shape clicks --users 50000 --items $ITEMS --interactions 2000000 --seed 7 --out "$OUT/catalogue"
+  cli train --data "$OUT/catalogue/ratings.csv" --format csv --model bpr --epochs 3 --out "$OUT/model"
+fi
+echo "# $(date -u +%FT%TZ) $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); USERS=$USERS MEAN=$MEAN MAX_PER_USER=$MAX_PER_USER"
+started=$(date +%s.%N)
+cli data synth --shape clicks --users "$USERS" --items $ITEMS --interactions $((USERS * MEAN)) --min-per-user 1 \
+  --max-per-user "$MAX_PER_USER" --out "$OUT/users-$USERS"
+echo "synth: $(echo "$(date +%s.%N) - $started" | bc) s"
+
+REDIS_PID=""
+SILO_PID=""
+stop() {
+  [[ -n "$SILO_PID" ]] && kill "$SILO_PID" 2>/dev/null && wait "$SILO_PID" 2>/dev/null || true
+  [[ -n "$REDIS_PID" ]] && kill "$REDIS_PID" 2>/dev/null && wait "$REDIS_PID" 2>/dev/null || true
+}
+trap stop EXIT
+rm -rf "$OUT/redis" && mkdir -p "$OUT/redis"
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --appendonly yes --appendfsync everysec --save "" \
+  --auto-aof-rewrite-percentage 0 --dir "$OUT/redis" > "$OUT/redis.log" 2>&1 &
+REDIS_PID=$!
+sleep 0.5
+
+# The events go into a side stream first (timed: the replay side), then are swapped in while the silo consumes.
+started=$(date +%s.%N)
+cli replay --data "$OUT/users-$USERS/ratings.csv" --format csv --type click --rate 0 \
+  --target "redis://127.0.0.1:$REDIS_PORT" --stream llmrec:events:prefill | tail -n 12
+echo "replay into the stream: $(echo "$(date +%s.%N) - $started" | bc) s"
+EVENTS=$(rcli xlen llmrec:events:prefill)
+
+dotnet "$OUT/silo/Orleans.LlmRec.Silo.dll" --urls "$HTTP" \
+  --Silo:Clustering=Redis --Silo:Storage=Redis --Silo:RedisConnectionString=127.0.0.1:$REDIS_PORT \
+  --Silo:AdvertisedAddress=127.0.0.1 --Silo:SiloPort=$SILO_PORT --Silo:GatewayPort=$GATEWAY_PORT \
+  --Silo:IdleDeactivation="$IDLE" --Catalogue:DatasetPath="$OUT/catalogue/ratings.csv" --Catalogue:Format=csv \
+  --Catalogue:TrainingHistoryPerUser=0 --Model:Directory="$OUT/model" \
+  --EventStream:Enabled=true --Logging:LogLevel:Default=Warning ${SILO_ARGS:-} > "$OUT/silo.log" 2>&1 &
+SILO_PID=$!
+for _ in $(seq 1 240); do curl -sf "$HTTP/health" > /dev/null && break; sleep 0.5; done
+sleep 2
+rss0=$(rss_kb "$SILO_PID")
+mem0=$(info memory used_memory)
+aof0=$(info persistence aof_current_size)
+net0=$(info stats total_net_input_bytes)
+stream_bytes=$(rcli memory usage llmrec:events:prefill samples 0)
+
+dotnet "$OUT/load/llmrec-load.dll" drain --redis "127.0.0.1:$REDIS_PORT" --from llmrec:events:prefill
+rss1=$(rss_kb "$SILO_PID")
+mem1=$(info memory used_memory)
+aof1=$(info persistence aof_current_size)
+net1=$(info stats total_net_input_bytes)
+left=$(rcli memory usage llmrec:events samples 0 || echo 0)
+activations=$(active_users)
+keys=$(rcli dbsize)
+
+per_user=$(( (mem1 - ${left:-0} - (mem0 - stream_bytes)) / USERS ))
+echo "events $EVENTS, users $USERS, Redis keys $keys, active user grains $activations"
+echo "Redis used_memory: $mem0 -> $mem1 bytes (stream $stream_bytes before, ${left:-0} left); per user $per_user bytes"
+echo "Redis AOF: $aof0 -> $aof1 bytes; $(( (aof1 - aof0) / EVENTS )) bytes per event while consuming (state writes, acks, group bookkeeping)"
+echo "Redis bytes received while consuming: $(( (net1 - net0) / EVENTS )) per event"
+echo "silo RSS: $((rss0 / 1024)) MB -> $((rss1 / 1024)) MB; $(( (rss1 - rss0) * 1024 / (activations > 0 ? activations : 1) )) bytes per active user grain (RSS, GC slack included)"
+if [[ "$DEACTIVATION_WAIT" -gt 0 ]]; then
+  sleep "$DEACTIVATION_WAIT"
+  rss2=$(rss_kb "$SILO_PID")
+  echo "after ${DEACTIVATION_WAIT}s idle (Silo:IdleDeactivation=$IDLE): silo RSS $((rss2 / 1024)) MB, active user grains $(active_users)"
+fi
