@@ -26,8 +26,11 @@ public sealed class PerUserOrderedApplier(
     int maxReadsInFlight,
     int readCount)
 {
-    /// <summary>A quarter of the ids a user grain remembers (see the class comment).</summary>
-    public const int MaxUnacknowledgedPerUser = UserHistory.EventIdCapacity / 4;
+    /// <summary>
+    /// The ids a user grain always remembers (its history's own fingerprints; older ones are dropped after an idle
+    /// hour), so a redelivered chunk is always recognised (see the class comment).
+    /// </summary>
+    public const int MaxUnacknowledgedPerUser = UserHistory.HistoryCapacity;
 
     private readonly List<Task> _inFlight = [];
     private readonly Dictionary<string, Task> _lastPartOfUser = new(StringComparer.Ordinal);
