@@ -1,4 +1,5 @@
 using Orleans.LlmRec.Silo.Apis;
+using Orleans.LlmRec.Silo.Dashboard;
 
 namespace Orleans.LlmRec.Silo.Hosting;
 
@@ -18,6 +19,10 @@ public static class EndpointRegistration
         app.MapItemsApi();
         app.MapClusterApi();
         app.MapModelApi();
+        // The operators' dashboard, one route group. Access control seam: the group is where the admin policy goes,
+        // `app.MapOpsDashboard().RequireAuthorization(<admin policy>)`, covering the page, its stream, the inspector
+        // and /dashboard/orleans at once.
+        app.MapOpsDashboard();
         return app;
     }
 }

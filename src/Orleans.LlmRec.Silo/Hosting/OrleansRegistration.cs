@@ -76,6 +76,7 @@ public static class OrleansRegistration
             silo.AddGrainService<ModelReloadService>();
             silo.Services.AddSingleton<IModelReloadServiceClient, ModelReloadServiceClient>();
             silo.Services.AddSingleton<IClusterModelReloader, ClusterModelReloader>();
+            silo.AddOpsDashboard();
         });
         return builder;
     }
@@ -103,6 +104,7 @@ public static class OrleansRegistration
                 client.UseLocalhostClustering(options.GatewayPort, options.ServiceId, options.ClusterId);
             }
             client.UseConnectionRetryFilter(RetryUntilStopped);
+            client.AddOpsDashboard();
         });
         return builder;
     }

@@ -79,6 +79,7 @@ public static class ServiceRegistration
         });
         services.AddOpenApi();
         builder.AddLlmRecMetrics();
+        builder.AddOpsDashboardSampling();
         return builder;
     }
 
