@@ -38,7 +38,7 @@ public sealed class HostSampler(
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            var sample = await TakeAsync();
+            var sample = Take();
             lock (_history)
             {
                 _history.Enqueue(sample);
@@ -56,7 +56,7 @@ public sealed class HostSampler(
         _lastTimestamp = time.GetTimestamp();
     }
 
-    private async Task<HostSample> TakeAsync()
+    private HostSample Take()
     {
         var previousTotals = _totals;
         var previousFeed = _feedLatency;
@@ -85,7 +85,7 @@ public sealed class HostSampler(
             values["scorer.largestBatch"] = _scorer.LargestBatch;
         }
         var watched = watch.IsWatched;
-        if (watched && await lag.ReadAsync() is { } streamLag)
+        if (lag.Latest is { } streamLag)
         {
             values["stream.pending"] = streamLag.Pending;
             values["stream.oldestAgeSeconds"] = streamLag.OldestAge.TotalSeconds;

@@ -16,6 +16,7 @@ public static class DashboardRegistration
         services.AddSingleton<DashboardMetrics>();
         services.AddSingleton<DashboardWatch>();
         services.AddSingleton<StreamLagProbe>();
+        services.AddHostedService(sp => sp.GetRequiredService<StreamLagProbe>());
         services.AddSingleton<DashboardStream>();
         services.AddSingleton<HostSampler>();
         services.AddHostedService(sp => sp.GetRequiredService<HostSampler>());

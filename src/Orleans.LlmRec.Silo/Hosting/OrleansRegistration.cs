@@ -77,6 +77,8 @@ public static class OrleansRegistration
             silo.Services.AddSingleton<IModelReloadServiceClient, ModelReloadServiceClient>();
             silo.Services.AddSingleton<IClusterModelReloader, ClusterModelReloader>();
             silo.AddOpsDashboard();
+            // Grain calls carry the caller's trace (HTTP request → grain), only when traces are exported.
+            if (TracingRegistration.IsEnabled(builder.Configuration)) silo.AddActivityPropagation();
         });
         return builder;
     }
@@ -105,6 +107,7 @@ public static class OrleansRegistration
             }
             client.UseConnectionRetryFilter(RetryUntilStopped);
             client.AddOpsDashboard();
+            if (TracingRegistration.IsEnabled(builder.Configuration)) client.AddActivityPropagation();
         });
         return builder;
     }

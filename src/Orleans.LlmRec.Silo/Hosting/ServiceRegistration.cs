@@ -80,6 +80,7 @@ public static class ServiceRegistration
         services.AddOpenApi();
         builder.AddLlmRecMetrics();
         builder.AddOpsDashboardSampling();
+        builder.AddLlmRecTracing();
         return builder;
     }
 
