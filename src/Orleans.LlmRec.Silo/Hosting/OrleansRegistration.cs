@@ -47,6 +47,8 @@ public static class OrleansRegistration
                 silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: options.ServiceId, clusterId: options.ClusterId);
             }
 
+            if (options.KubernetesHosting) silo.UseKubernetesHosting();
+
             if (options.Storage == GrainStorageMode.Redis)
             {
                 // No EntryExpiry: an expiring entry could let a second activation of a user start from empty state.
