@@ -5,6 +5,8 @@
 #
 #   bench/serving-ab.sh /path/to/checkout-A /path/to/checkout-B /path/to/ml-latest-small [scenario ...]
 #   ROUNDS=3 (default 2); each build publishes into /tmp/llmrec-ab-A or -B (REBUILD=1 to publish again)
+#   ENV_A / ENV_B: environment for each side's serving.sh, e.g. the cost of access control and rate limits, one build:
+#   ENV_B="AUTH=1" bench/serving-ab.sh . . /path/to/ml-latest-small feed
 set -euo pipefail
 
 A=${1:?usage: bench/serving-ab.sh CHECKOUT_A CHECKOUT_B DATA [scenario ...]}
@@ -19,6 +21,9 @@ for round in $(seq 1 "${ROUNDS:-2}"); do
     [[ $build == B ]] && tree=$B
     echo "######## round $round, build $build ($tree), $(date -u +%T)"
     # Each build's own serving.sh, so a build whose settings were renamed starts with its own keys.
-    OUT=/tmp/llmrec-ab-$build bash "$tree/bench/serving.sh" "$DATA" $SCENARIOS
+    side_env=${ENV_A:-}
+    [[ $build == B ]] && side_env=${ENV_B:-}
+    echo "######## environment: ${side_env:-(none)}"
+    env $side_env OUT=/tmp/llmrec-ab-$build bash "$tree/bench/serving.sh" "$DATA" $SCENARIOS
   done
 done

@@ -10,6 +10,9 @@
 #              admin credential (Authorization header) once the dashboard is protected
 #   SILO_ARGS="--EventStream:MaxBatchesInFlight=1" bench/serving.sh ...   adds silo settings
 #   OUT, REDIS_PORT, HTTP, SILO_PORT, GATEWAY_PORT: where to publish, and the ports (to run beside another copy)
+#   AUTH=1 bench/serving.sh ...   access control and rate limits on: one API key (llmrec keys new) that every request
+#     carries (LLMREC_API_KEY), limits set high enough never to refuse, so only their cost is measured; side by side
+#     with AUTH off: ENV_B="AUTH=1" bench/serving-ab.sh . . DATA feed
 #
 # Each ingestion scenario starts from an empty Redis and a fresh silo, so earlier events do not count as duplicates.
 set -euo pipefail
@@ -35,6 +38,15 @@ if [[ ! -f "$OUT/model/manifest.json" ]]; then
   dotnet "$OUT/cli/llmrec.dll" train --data "$DATA" --format ml-latest-small --model bpr --epochs "$EPOCHS" --out "$OUT/model"
 fi
 
+AUTH_ARGS=()
+if [[ -n "${AUTH:-}" ]]; then
+  mapfile -t KEY < <(dotnet "$OUT/cli/llmrec.dll" keys new --scopes feeds:read,events:write,users:write --name bench --plain)
+  export LLMREC_API_KEY=${KEY[0]}
+  AUTH_ARGS=("--Security:ApiKeys:0=${KEY[1]}" --RateLimits:PerCredentialRequestsPerSecond=10000000 --RateLimits:PerCredentialBurst=10000000
+    --RateLimits:PerUserRequestsPerSecond=10000000 --RateLimits:PerUserBurst=10000000 --RateLimits:EventsPerSecond=100000000 --RateLimits:EventsBurst=100000000)
+  echo "# access control on: API key ${KEY[1]%%;*}..., rate limits on (never refusing)"
+fi
+
 REDIS_PID=""
 SILO_PID=""
 stop() {
@@ -55,7 +67,7 @@ start() {
     --Silo:Clustering=Redis --Silo:Storage=Redis --Silo:RedisConnectionString=127.0.0.1:$REDIS_PORT \
     --Silo:AdvertisedAddress=127.0.0.1 --Silo:SiloPort=$SILO_PORT --Silo:GatewayPort=$GATEWAY_PORT \
     --Catalogue:DatasetPath="$DATA" --Catalogue:Format=ml-latest-small --Model:Directory="$OUT/model" \
-    --EventStream:Enabled=true --Logging:LogLevel:Default=Warning ${SILO_ARGS:-} > "$OUT/silo.log" 2>&1 &
+    --EventStream:Enabled=true --Logging:LogLevel:Default=Warning "${AUTH_ARGS[@]}" ${SILO_ARGS:-} > "$OUT/silo.log" 2>&1 &
   SILO_PID=$!
   for _ in $(seq 1 120); do curl -sf "$HTTP/health" > /dev/null && return 0; sleep 0.5; done
   echo "silo did not become healthy; see $OUT/silo.log" >&2

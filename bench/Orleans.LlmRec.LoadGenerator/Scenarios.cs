@@ -16,7 +16,15 @@ internal sealed record LoadSettings(Uri Target, int Users, int Concurrency, Time
 /// <summary>The scenarios of bench/RESULTS.md "Serving".</summary>
 internal static class Scenarios
 {
-    public static HttpClient Client(Uri target, int connections) => new(new SocketsHttpHandler
+    /// <summary>Every request carries <c>X-Api-Key</c> from <c>LLMREC_API_KEY</c> when it is set (the cost of access control is measured with it).</summary>
+    public static HttpClient Client(Uri target, int connections)
+    {
+        var client = BareClient(target, connections);
+        if (Environment.GetEnvironmentVariable("LLMREC_API_KEY") is { Length: > 0 } key) client.DefaultRequestHeaders.Add("X-Api-Key", key);
+        return client;
+    }
+
+    private static HttpClient BareClient(Uri target, int connections) => new(new SocketsHttpHandler
     {
         MaxConnectionsPerServer = connections,
         PooledConnectionLifetime = Timeout.InfiniteTimeSpan,

@@ -15,5 +15,6 @@ var root = new RootCommand("llmrec: offline tools of Orleans.LlmRec — data, tr
     RecommendCommand.Create(),
     AugmentCommand.Create(),
     ReplayCommand.Create(),
+    KeysCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

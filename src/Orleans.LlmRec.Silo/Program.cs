@@ -1,6 +1,6 @@
 using Orleans.LlmRec.Silo.Hosting;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(ServiceHost.Options(args));
 builder.AddLlmRecServices();
 
 var app = builder.Build();

@@ -47,8 +47,18 @@ public class EventBatchValidatorTests
         { Valid() with { UserId = null }, "events[1].userId", "required" },
         { Valid() with { UserId = new string('u', 129) }, "events[1].userId", "at most 128" },
         { Valid() with { Type = null }, "events[1].type", "required" },
-        { Valid() with { Type = "purchase" }, "events[1].type", "'purchase' is not one of" },
-        { Valid() with { Type = "1" }, "events[1].type", "is not one of" },
+        { Valid() with { Type = "purchase" }, "events[1].type", "'purchase' is not an event type" },
+        { Valid() with { Type = "1" }, "events[1].type", "is not an event type" },
+        // Enum.TryParse reads a list as flags: click|view|like = 3 = dislike.
+        { Valid() with { Type = "click,view,like" }, "events[1].type", "is not an event type" },
+        { Valid() with { Type = "click, view" }, "events[1].type", "is not an event type" },
+        { Valid() with { Type = "3" }, "events[1].type", "is not an event type" },
+        { Valid() with { Type = "+1" }, "events[1].type", "is not an event type" },
+        { Valid() with { Type = " click" }, "events[1].type", "is not an event type" },
+        { Valid() with { Type = "click\n" }, "events[1].type", "is not an event type" },
+        // The dotless ı folds to I under .NET's ordinal ignore-case.
+        { Valid() with { Type = "cl\u0131ck" }, "events[1].type", "is not an event type" },
+        { Valid() with { Type = "Rating,Click" }, "events[1].type", "is not an event type" },
         { Valid() with { Type = "rating" }, "events[1].value", "required for a rating" },
         { Valid() with { Type = "rating", Value = 7f }, "events[1].value", "outside [0.5, 5]" },
         { Valid() with { Value = float.NaN }, "events[1].value", "finite" },
@@ -58,7 +68,26 @@ public class EventBatchValidatorTests
         { Valid() with { UserId = " alice" }, "events[1].userId", "whitespace" },
         { Valid() with { UserId = "a/b" }, "events[1].userId", "'/'" },
         { Valid() with { ItemId = "3\t" }, "events[1].itemId", "whitespace" },
-        { Valid() with { EventId = "e\u0000" }, "events[1].eventId", "control character" },
+        { Valid() with { EventId = "e\u0000" }, "events[1].eventId", "control character U+0000" },
+        { Valid() with { UserId = "bad1\u200b" }, "events[1].userId", "invisible format character U+200B" },
+        { Valid() with { UserId = "bad\u202e1" }, "events[1].userId", "invisible format character U+202E" },
+        { Valid() with { UserId = "\ufeffbad1" }, "events[1].userId", "invisible format character U+FEFF" },
+        { Valid() with { UserId = "bad\u00851" }, "events[1].userId", "control character U+0085" },
+        { Valid() with { UserId = "bad\u007f1" }, "events[1].userId", "control character U+007F" },
+        { Valid() with { UserId = "bad\u009b1" }, "events[1].userId", "control character U+009B" },
+        { Valid() with { EventId = "e\u2028x" }, "events[1].eventId", "separator U+2028" },
+        { Valid() with { UserId = "bad\ufffd" }, "events[1].userId", "U+FFFD" },
+        { Valid() with { UserId = "bad\ud800x" }, "events[1].userId", "unpaired surrogate" },
+        { Valid() with { UserId = "bad\udc00" }, "events[1].userId", "unpaired surrogate" },
+        { Valid() with { ItemId = "3\u200d" }, "events[1].itemId", "invisible format character U+200D" },
+        // Not NFC: a mark that composes with its letter, a singleton NFC replaces (Angstrom sign), Hangul jamo that
+        // compose into a syllable, marks out of canonical order.
+        { Valid() with { EventId = "caf\u0065\u0301" }, "events[1].eventId", "normalization form C" },
+        { Valid() with { UserId = "\u212B-user" }, "events[1].userId", "normalization form C" },
+        { Valid() with { UserId = "\u1100\u1161" }, "events[1].userId", "normalization form C" },
+        { Valid() with { UserId = "\uAC00\u11A8" }, "events[1].userId", "normalization form C" },
+        { Valid() with { UserId = "\u1E0B\u0323" }, "events[1].userId", "normalization form C" },
+        { Valid() with { UserId = "x\u0301\u0323" }, "events[1].userId", "normalization form C" },
     };
 
     [Theory]
@@ -71,6 +100,31 @@ public class EventBatchValidatorTests
         var errors = Assert.Single(result.Errors);
         Assert.Equal(field, errors.Key);
         Assert.Contains(message, Assert.Single(errors.Value), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("click", UserEventType.Click)]
+    [InlineData("Click", UserEventType.Click)]
+    [InlineData("VIEW", UserEventType.View)]
+    [InlineData("like", UserEventType.Like)]
+    [InlineData("disLike", UserEventType.Dislike)]
+    [InlineData("rating", UserEventType.Rating)]
+    public void An_event_type_is_one_name_in_any_ascii_case(string text, UserEventType expected)
+    {
+        Assert.True(UserEventTypeNames.TryParse(text, out var type));
+        Assert.Equal(expected, type);
+    }
+
+    [Fact]
+    public void Ids_in_nfc_and_of_any_script_are_accepted_as_sent()
+    {
+        var result = Validate(
+            Valid() with { UserId = "caf\u00e9-\u7528\u6237-\U0001F600", EventId = "\u00e9v\u00e9nement" },
+            // NFC, though they hold combining marks: none has a precomposed form with its letter.
+            Valid(1) with { UserId = "x\u0323\u0301-\u0915\u093F-\uAC01" },
+            Valid(2) with { UserId = "\u1E0D\u0307" });
+        Assert.True(result.IsValid, string.Join("; ", result.Errors.SelectMany(e => e.Value)));
+        Assert.Equal("caf\u00e9-\u7528\u6237-\U0001F600", result.Events[0].UserId);
     }
 
     [Fact]

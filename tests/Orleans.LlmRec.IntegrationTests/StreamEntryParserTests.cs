@@ -69,6 +69,36 @@ public class StreamEntryParserTests
         Assert.Equal("the entry has no fields", error);
     }
 
+    [Theory]
+    [InlineData("userId", new byte[] { 0x62, 0x61, 0x64, 0xFF }, "the value of field 'userId' is not valid UTF-8")]
+    [InlineData("itemId", new byte[] { 0xC3, 0x28 }, "the value of field 'itemId' is not valid UTF-8")]
+    [InlineData("eventId", new byte[] { 0xED, 0xA0, 0x80 }, "the value of field 'eventId' is not valid UTF-8")]
+    [InlineData("type", new byte[] { 0x63, 0x6C, 0x69, 0x63, 0x6B, 0xC0, 0xAF }, "the value of field 'type' is not valid UTF-8")]
+    public void Invalid_utf8_is_refused_not_decoded_to_replacement_characters(string field, byte[] bytes, string expected)
+    {
+        // 0xFF never occurs in UTF-8; C3 28 is a broken pair; ED A0 80 encodes a surrogate; C0 AF is an overlong '/'.
+        NameValueEntry[] fields = [new("eventId", "e"), new("userId", "u"), new("itemId", "i"), new("type", "click"), new("timestamp", "1700000000")];
+        fields = [.. fields.Select(f => f.Name == field ? new NameValueEntry(field, bytes) : f)];
+        Assert.False(StreamEntryParser.TryParse(fields, out _, out var error));
+        Assert.Equal(expected, error);
+    }
+
+    [Fact]
+    public void A_field_name_that_is_not_utf8_is_refused()
+    {
+        NameValueEntry[] fields = [new("eventId", "e"), new(new byte[] { 0x75, 0xFE }, "u")];
+        Assert.False(StreamEntryParser.TryParse(fields, out _, out var error));
+        Assert.Equal("a field name is not valid UTF-8", error);
+    }
+
+    [Fact]
+    public void Multi_byte_utf8_reads_as_the_characters_it_encodes()
+    {
+        NameValueEntry[] fields = [new("userId", "caf\u00e9-\u7528\u6237"u8.ToArray()), new("type", "click")];
+        Assert.True(StreamEntryParser.TryParse(fields, out var e, out var error), error);
+        Assert.Equal("caf\u00e9-\u7528\u6237", e.UserId);
+    }
+
     [Fact]
     public async Task An_enabled_stream_without_a_redis_connection_string_is_refused_by_name()
     {

@@ -67,4 +67,35 @@ public class StreamEntrySorterTests
         Assert.StartsWith("timestamp: ", rejected.Reason, StringComparison.Ordinal);
         Assert.Contains("lies in the future", rejected.Reason, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Stream_entries_meet_the_type_and_id_rules_of_http_batches()
+    {
+        static StreamEntry With(string id, string field, RedisValue value) =>
+            new(id, [.. Click("e-" + id, "1").Select(f => f.Item1 == field ? new NameValueEntry(field, value) : new NameValueEntry(f.Item1, f.Item2))]);
+        StreamEntry[] read =
+        [
+            With("1-0", "type", "click,view,like"),
+            With("2-0", "type", "3"),
+            With("3-0", "userId", "bad1\u200b"),
+            With("4-0", "userId", "bad\u202e1"),
+            With("5-0", "userId", "bad\u00851"),
+            With("6-0", "userId", new byte[] { 0xEF, 0xBF, 0xBD, 0xFF }),
+            With("7-0", "userId", "caf\u0065\u0301"),
+            With("8-0", "type", "LIKE"),
+        ];
+
+        var sorted = StreamEntrySorter.Sort(read, Catalogue(), new IngestionOptions(), Now);
+
+        Assert.Equal(["8-0"], sorted.Valid.Select(v => v.Entry.Id.ToString()));
+        Assert.Equal(UserEventType.Like, sorted.Valid[0].Event.Type);
+        var reasons = sorted.Rejected.ToDictionary(r => r.Entry.Id.ToString(), r => r.Reason);
+        Assert.StartsWith("type: 'click,view,like' is not an event type", reasons["1-0"], StringComparison.Ordinal);
+        Assert.StartsWith("type: '3' is not an event type", reasons["2-0"], StringComparison.Ordinal);
+        Assert.Equal("userId: contains the invisible format character U+200B", reasons["3-0"]);
+        Assert.Equal("userId: contains the invisible format character U+202E", reasons["4-0"]);
+        Assert.Equal("userId: contains the control character U+0085", reasons["5-0"]);
+        Assert.Equal("the value of field 'userId' is not valid UTF-8", reasons["6-0"]);
+        Assert.StartsWith("userId: is not in Unicode normalization form C", reasons["7-0"], StringComparison.Ordinal);
+    }
 }

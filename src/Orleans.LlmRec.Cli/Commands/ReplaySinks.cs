@@ -25,9 +25,14 @@ internal interface IReplaySink : IAsyncDisposable
     Task<SendResult> SendAsync(IReadOnlyList<ReplayEvent> batch, CancellationToken cancellationToken);
 }
 
-/// <summary><c>POST /v1/events</c> in batches; 429, 503 and connection failures are retried (events are de-duplicated by id).</summary>
+/// <summary>
+/// <c>POST /v1/events</c> in batches; 429, 503 and connection failures are retried (events are de-duplicated by id).
+/// The API key, where the service asks for one, comes from <c>LLMREC_API_KEY</c> (not an option: it would show in ps).
+/// </summary>
 internal sealed class HttpReplaySink(Uri baseAddress, int lanes) : IReplaySink
 {
+    public const string ApiKeyVariable = "LLMREC_API_KEY";
+
     private const int MaxAttempts = 5;
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
@@ -35,15 +40,23 @@ internal sealed class HttpReplaySink(Uri baseAddress, int lanes) : IReplaySink
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    private readonly HttpClient _client = new(new SocketsHttpHandler { MaxConnectionsPerServer = Math.Max(1, lanes) })
+    private readonly HttpClient _client = WithApiKey(new(new SocketsHttpHandler { MaxConnectionsPerServer = Math.Max(1, lanes) })
     {
         BaseAddress = baseAddress,
         Timeout = TimeSpan.FromSeconds(30),
-    };
+    });
+
+    private static HttpClient WithApiKey(HttpClient client)
+    {
+        if (Environment.GetEnvironmentVariable(ApiKeyVariable) is { Length: > 0 } key) client.DefaultRequestHeaders.Add("X-Api-Key", key);
+        return client;
+    }
+
+    private readonly bool _keyed = Environment.GetEnvironmentVariable(ApiKeyVariable) is { Length: > 0 };
 
     public int Lanes { get; } = Math.Max(1, lanes);
 
-    public string Describe() => $"{new Uri(_client.BaseAddress!, "/v1/events")} ({Lanes} lane(s))";
+    public string Describe() => $"{new Uri(_client.BaseAddress!, "/v1/events")} ({Lanes} lane(s){(_keyed ? $", API key from {ApiKeyVariable}" : "")})";
 
     public async Task<SendResult> SendAsync(IReadOnlyList<ReplayEvent> batch, CancellationToken cancellationToken)
     {

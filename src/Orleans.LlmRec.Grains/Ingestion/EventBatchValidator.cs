@@ -91,12 +91,12 @@ public static class EventBatchValidator
         UserEventType type = default;
         if (string.IsNullOrWhiteSpace(e.Type))
         {
-            fail(Field("type"), "is required (click, view, like, dislike or rating)");
+            fail(Field("type"), $"is required ({UserEventTypeNames.Expected})");
             ok = false;
         }
-        else if (!TryParseType(e.Type, out type))
+        else if (!UserEventTypeNames.TryParse(e.Type, out type))
         {
-            fail(Field("type"), $"'{e.Type}' is not one of click, view, like, dislike, rating");
+            fail(Field("type"), $"'{Shorten(e.Type)}' is not an event type: send exactly one of {UserEventTypeNames.Expected} (in any case; no lists, numbers or spaces)");
             ok = false;
         }
         else if (type == UserEventType.Rating)
@@ -147,12 +147,6 @@ public static class EventBatchValidator
         };
     }
 
-    public static bool TryParseType(string? text, out UserEventType type)
-    {
-        type = default;
-        return text is not null && !int.TryParse(text, out _) && Enum.TryParse(text.Trim(), ignoreCase: true, out type) && Enum.IsDefined(type);
-    }
-
     private static bool CheckId(string? id, string field, IngestionOptions options, Action<string, string> fail, bool inPaths)
     {
         if (string.IsNullOrWhiteSpace(id))
@@ -165,7 +159,7 @@ public static class EventBatchValidator
             fail(field, $"is {id.Length} characters long; at most {options.MaxIdLength} are allowed");
             return false;
         }
-        if (IdProblem(id, inPaths) is { } problem)
+        if (IdRules.Problem(id, inPaths) is { } problem)
         {
             fail(field, problem);
             return false;
@@ -173,18 +167,8 @@ public static class EventBatchValidator
         return true;
     }
 
-    /// <summary>
-    /// Why <paramref name="id"/> cannot be an id, or null. User and item ids appear in URL paths
-    /// (<c>/v1/users/{userId}</c>), so they may not hold a <c>/</c> (a path cannot carry one) and, like every id, no
-    /// control characters or surrounding whitespace (which would make " a" and "a" two users).
-    /// </summary>
-    public static string? IdProblem(string id, bool inPaths)
-    {
-        if (char.IsWhiteSpace(id[0]) || char.IsWhiteSpace(id[^1])) return "starts or ends with whitespace";
-        if (id.AsSpan().IndexOfAnyInRange('\u0000', '\u001F') >= 0 || id.Contains('\u007F')) return "contains a control character";
-        if (inPaths && id.Contains('/')) return "contains '/', which a URL path cannot carry";
-        return null;
-    }
+    // Messages land in responses, logs and the dead-letter stream; a long bad value must not.
+    private static string Shorten(string text) => text.Length <= 32 ? text : text[..32] + "…";
 
     private static EventBatchValidation Result(List<UserEvent> events, Dictionary<string, List<string>> errors, int totalErrors)
     {

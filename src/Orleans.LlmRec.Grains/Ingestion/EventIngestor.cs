@@ -34,13 +34,27 @@ public sealed class EventIngestor(IGrainFactory grains, SiloModel serving, IOpti
     /// <summary>
     /// Applies events that already passed <see cref="EventBatchValidator"/> (the Redis stream validates each entry on
     /// its own, so one bad entry is set aside instead of refusing its neighbours): each user's events, in order, in
-    /// one call to that user's grain.
+    /// one call to that user's grain. A failure for any user throws <see cref="EventsNotAppliedException"/>, which names
+    /// the users whose events were applied.
     /// </summary>
     public async Task<IngestResponse> ApplyAsync(IReadOnlyList<UserEvent> events, CancellationToken cancellationToken = default)
     {
         var perUser = events.GroupBy(e => e.UserId, StringComparer.Ordinal).ToList();
-        var results = await Task.WhenAll(perUser.Select(g => grains.GetUserGrain(g.Key).ApplyEventsAsync(g.ToList())))
-            .WaitAsync(cancellationToken);
+        var calls = perUser.Select(g => grains.GetUserGrain(g.Key).ApplyEventsAsync(g.ToList())).ToArray();
+        ApplyResult[] results;
+        try
+        {
+            results = await Task.WhenAll(calls).WaitAsync(cancellationToken);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Some users' grains may have applied theirs: say which, so a caller knows what a failure left behind.
+            var cause = calls.FirstOrDefault(c => c.IsFaulted)?.Exception?.InnerException ?? e;
+            throw new EventsNotAppliedException(
+                [.. perUser.Where((_, i) => calls[i].IsCompletedSuccessfully).Select(g => g.Key)],
+                [.. perUser.Where((_, i) => !calls[i].IsCompletedSuccessfully).Select(g => g.Key)],
+                cause);
+        }
         return new IngestResponse
         {
             Accepted = results.Sum(r => r.Applied),

@@ -15,8 +15,9 @@ public sealed class PreferencesProfileWriter(LlmOptions options) : IProfileWrite
     {
         ArgumentNullException.ThrowIfNull(request);
         var text = ProfilePrompt.Clean(request.Preferences, options.ProfileMaxWords);
-        return Task.FromResult(text is null
-            ? ProfileResult.Skipped(ProfileSource.Preferences, "The LLM is off and the user stated no preferences.")
-            : new ProfileResult(LlmResultStatus.Succeeded, text, ProfileSource.Preferences, LlmUsage.None));
+        if (text is null) return Task.FromResult(ProfileResult.Skipped(ProfileSource.Preferences, "The LLM is off and the user stated no preferences."));
+        // The API refuses such preferences; text stored before it did must not become a profile either.
+        if (ProfileTextRules.Problem(text) is { } problem) return Task.FromResult(ProfileResult.Skipped(ProfileSource.Preferences, $"The preferences {problem}."));
+        return Task.FromResult(new ProfileResult(LlmResultStatus.Succeeded, text, ProfileSource.Preferences, LlmUsage.None));
     }
 }

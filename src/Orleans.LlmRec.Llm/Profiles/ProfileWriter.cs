@@ -60,6 +60,11 @@ public sealed class ProfileWriter : IProfileWriter
             await _caller.RejectedAsync(call, LlmFailure.Empty, usage, "the answer had no text", cancellationToken).ConfigureAwait(false);
             return ProfileResult.Failed(ProfileSource.Llm, LlmFailure.Empty, usage);
         }
+        if (ProfileTextRules.Problem(text) is { } problem)
+        {
+            await _caller.RejectedAsync(call, LlmFailure.Invalid, usage, $"the profile {problem}", cancellationToken).ConfigureAwait(false);
+            return ProfileResult.Failed(ProfileSource.Llm, LlmFailure.Invalid, usage);
+        }
         _caller.Succeeded(call, usage);
         return new ProfileResult(LlmResultStatus.Succeeded, text, ProfileSource.Llm, usage);
     }

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Orleans.LlmRec.Grains.Ingestion;
 
 namespace Orleans.LlmRec.Silo.Apis;
 
@@ -9,14 +10,15 @@ internal static class ApiValidation
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, title: "The request is invalid.");
 
     /// <summary>
-    /// A user or item id in a path: the same bound as ingested ids (<c>Ingestion:MaxIdLength</c>), so any user the
-    /// service accepted events for can be asked for.
+    /// A user or item id in a path or query: the rules and bound of ingested ids (<see cref="IdRules"/>,
+    /// <c>Ingestion:MaxIdLength</c>), so any user the service accepted events for can be asked for, and no id it would
+    /// refuse to ingest is looked up.
     /// </summary>
     public static ValidationProblem? CheckId(string id, string field, int maxIdLength)
     {
         if (string.IsNullOrWhiteSpace(id)) return Invalid(field, "must not be empty");
         if (id.Length > maxIdLength) return Invalid(field, $"is {id.Length} characters long; at most {maxIdLength} are allowed");
-        if (Grains.Ingestion.EventBatchValidator.IdProblem(id, inPaths: true) is { } problem) return Invalid(field, problem);
+        if (IdRules.Problem(id, inPaths: true) is { } problem) return Invalid(field, problem);
         return null;
     }
 

@@ -1,4 +1,5 @@
 using Orleans.LlmRec.Abstractions;
+using Orleans.LlmRec.Silo.Security;
 
 namespace Orleans.LlmRec.Silo.Apis;
 
@@ -34,7 +35,8 @@ public static class ClusterApi
             .WithDescription(
                 "Each silo keeps its own membership view, updated from the membership table (Redis in production). A silo that " +
                 "stopped answering probes is declared Dead; grains it held are re-activated elsewhere on their next call.")
-            .WithTags("Operations");
+            .WithTags("Operations")
+            .RequireAuthorization(ApiScopes.Admin);
         return app;
     }
 

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Orleans.LlmRec.Abstractions;
 using Orleans.LlmRec.Grains.Ingestion;
 using Orleans.LlmRec.Silo.Metrics;
+using Orleans.LlmRec.Silo.Security;
 
 namespace Orleans.LlmRec.Silo.Apis;
 
@@ -24,6 +25,7 @@ public static partial class EventsApi
                 "last 1,000 event ids, so re-sending a batch is safe. Timestamps are ISO 8601; one without an offset is UTC. " +
                 "Applied events invalidate the user's cached feed; their next feed folds them in.")
             .WithTags("Events")
+            .RequireAuthorization(ApiScopes.EventsWrite)
             .Accepts<IReadOnlyList<IncomingEvent>>("application/json")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
@@ -79,6 +81,8 @@ public static partial class EventsApi
         {
             return TooLarge($"The batch holds {count} events; at most {limits.MaxBatchSize} are accepted. Split the batch.");
         }
+        // A user-bound credential sends only its user's events; the batch takes one rate-limit permit per event.
+        if (EventAccess.Check(http, batch) is { } refused) return refused;
         var result = await ingestor.IngestAsync(batch, cancellationToken);
         if (result.Rejected)
         {

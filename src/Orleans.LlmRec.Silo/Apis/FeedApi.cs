@@ -5,6 +5,7 @@ using Orleans.LlmRec.Grains.Feeds;
 using Orleans.LlmRec.Grains.Ingestion;
 using Orleans.LlmRec.Grains.Users;
 using Orleans.LlmRec.Silo.Metrics;
+using Orleans.LlmRec.Silo.Security;
 
 namespace Orleans.LlmRec.Silo.Apis;
 
@@ -22,6 +23,7 @@ public static class FeedApi
                 "is a cold start (popular items, source fallback, not degraded). `exclude` is a comma-separated list of item ids. " +
                 "Every feed carries an ETag; a request with that tag in If-None-Match gets 304 Not Modified while the feed is unchanged.")
             .WithTags("Feed")
+            .RequireAuthorization(ApiScopes.FeedsRead)
             .Produces<Feed>(StatusCodes.Status200OK, "application/json")
             .Produces(StatusCodes.Status304NotModified)
             .ProducesValidationProblem();
@@ -39,6 +41,10 @@ public static class FeedApi
         if (excluded.Count > feedOptions.MaxExclude)
         {
             return ApiValidation.Invalid("exclude", $"lists {excluded.Count} items; at most {feedOptions.MaxExclude} are allowed");
+        }
+        foreach (var itemId in excluded)
+        {
+            if (ApiValidation.CheckId(itemId, "exclude", ingestion.Value.MaxIdLength) is { } badItem) return badItem;
         }
         var request = new FeedRequest { K = count, Exclude = excluded, Explain = explain ?? false };
         var feed = await grains.GetUserGrain(userId).GetFeedAsync(request);

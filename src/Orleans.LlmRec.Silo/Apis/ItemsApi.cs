@@ -4,6 +4,7 @@ using Orleans.LlmRec.Abstractions;
 using Orleans.LlmRec.Grains.Feeds;
 using Orleans.LlmRec.Grains.Ingestion;
 using Orleans.LlmRec.Grains.Serving;
+using Orleans.LlmRec.Silo.Security;
 
 namespace Orleans.LlmRec.Silo.Apis;
 
@@ -18,6 +19,7 @@ public static class ItemsApi
             .WithSummary("Items closest to an item in the model's item space")
             .WithDescription("Cosine similarity of the served model's item vectors. A model without vectors (popularity) answers with popular items, source fallback.")
             .WithTags("Items")
+            .RequireAuthorization(ApiScopes.FeedsRead)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
         return app;

@@ -1,5 +1,6 @@
 using Orleans.LlmRec.Abstractions;
 using Orleans.LlmRec.Grains.Serving;
+using Orleans.LlmRec.Silo.Security;
 using Orleans.LlmRec.Silo.Serving;
 
 namespace Orleans.LlmRec.Silo.Apis;
@@ -18,6 +19,7 @@ public static class ModelApi
                 "answers. A directory that cannot be read, a model for another item map or an export the scorer refuses is " +
                 "refused with 409 naming each silo's reason, and that silo keeps serving its current model.")
             .WithTags("Operations")
+            .RequireAuthorization(ApiScopes.Admin)
             // The cluster answer, the default; scope=silo answers {previousVersion, version, changed}.
             .Produces<ClusterModelReload>()
             .ProducesValidationProblem()

@@ -5,6 +5,8 @@ using Orleans.LlmRec.Abstractions;
 using Orleans.LlmRec.Grains.Feeds;
 using Orleans.LlmRec.Grains.Ingestion;
 using Orleans.LlmRec.Grains.Users;
+using Orleans.LlmRec.Llm.Profiles;
+using Orleans.LlmRec.Silo.Security;
 
 namespace Orleans.LlmRec.Silo.Apis;
 
@@ -17,11 +19,13 @@ public static class UsersApi
             .WithName("GetUser")
             .WithSummary("A user's profile, preferences and recent interactions")
             .WithDescription("An unknown user is not an error: they are shown with no interactions (a cold start).")
+            .RequireAuthorization(ApiScopes.FeedsRead)
             .ProducesValidationProblem();
         users.MapPut("/preferences", SetPreferencesAsync)
             .WithName("SetPreferences")
             .WithSummary("Set a user's free-text preferences")
             .WithDescription("Body {\"preferences\": \"...\"}; null or empty clears them. They steer the re-ranker, so the cached feed is invalidated.")
+            .RequireAuthorization(ApiScopes.UsersWrite)
             // A body that cannot hold a valid text (UTF-8 at its worst, plus the JSON around it) is refused with a 413
             // before it is read in full, instead of after Kestrel's 30 MB default.
             .WithMetadata(new RequestSizeLimitAttribute(PreferencesBodyLimit(app.ServiceProvider.GetRequiredService<IOptions<FeedOptions>>().Value)))
@@ -46,6 +50,11 @@ public static class UsersApi
         if (update.Preferences is { Length: var length } && length > max)
         {
             return ApiValidation.Invalid("preferences", $"is {length} characters long; at most {max} are allowed");
+        }
+        // The LLM reads them (as data) to write the profile: refused here by the rules the profile itself must meet.
+        if (update.Preferences is { Length: > 0 } text && ProfileTextRules.Problem(text) is { } problem)
+        {
+            return ApiValidation.Invalid("preferences", problem);
         }
         return TypedResults.Ok(await grains.GetUserGrain(userId).SetPreferencesAsync(update.Preferences));
     }

@@ -6,6 +6,8 @@ using Orleans.LlmRec.Grains.Ingestion;
 using Orleans.LlmRec.Llm;
 using Orleans.LlmRec.Scoring;
 using Orleans.LlmRec.Silo.Ingestion;
+using Orleans.LlmRec.Silo.Redis;
+using Orleans.LlmRec.Silo.Security;
 
 namespace Orleans.LlmRec.Silo.Configuration;
 
@@ -29,6 +31,13 @@ public sealed class ServiceSettings
         Ingestion = Bind<IngestionOptions>(configuration, IngestionOptions.SectionName, failures);
         Llm = Bind<LlmOptions>(configuration, LlmOptions.SectionName, failures);
         EventStream = Bind<EventStreamOptions>(configuration, EventStreamOptions.SectionName, failures);
+        Availability = Bind<AvailabilityOptions>(configuration, AvailabilityOptions.SectionName, failures);
+        Security = Bind<SecurityOptions>(configuration, SecurityOptions.SectionName, failures);
+        RateLimits = Bind<RateLimitOptions>(configuration, RateLimitOptions.SectionName, failures);
+        Redis = Bind<RedisOptions>(configuration, RedisOptions.SectionName, failures);
+        // Where Kestrel will listen is host configuration, not a section of ours: checked here so a host without
+        // access control is refused before it binds a non-loopback address.
+        failures.AddRange(BindAddresses.Check(configuration, Security));
     }
 
     /// <summary>The sub-section of <c>Silo</c> bound onto Orleans' <c>ClusterMembershipOptions</c> (failure detection).</summary>
@@ -42,6 +51,10 @@ public sealed class ServiceSettings
     public IngestionOptions Ingestion { get; }
     public LlmOptions Llm { get; }
     public EventStreamOptions EventStream { get; }
+    public AvailabilityOptions Availability { get; }
+    public SecurityOptions Security { get; }
+    public RateLimitOptions RateLimits { get; }
+    public RedisOptions Redis { get; }
 
     /// <summary>Binds and checks every section; throws <see cref="OptionsValidationException"/> listing every problem.</summary>
     public static ServiceSettings Bind(IConfiguration configuration)
@@ -72,6 +85,11 @@ public sealed class ServiceSettings
             && !string.Equals(EventStream.RedisConnectionString, Silo.RedisConnectionString, StringComparison.Ordinal))
         {
             yield return $"EventStream:RedisConnectionString ('{EventStream.RedisConnectionString}') differs from Silo:RedisConnectionString ('{Silo.RedisConnectionString}'): a host keeps one Redis connection; leave EventStream:RedisConnectionString unset.";
+        }
+        // A batch the event bucket can never hold would be refused 429 for ever.
+        if (RateLimits.IsOn(Security) && RateLimits.EventsBurst < Ingestion.MaxBatchSize)
+        {
+            yield return $"RateLimits:EventsBurst ({RateLimits.EventsBurst}) must be at least Ingestion:MaxBatchSize ({Ingestion.MaxBatchSize}): a full batch takes one permit per event.";
         }
     }
 

@@ -15,8 +15,10 @@ public static class ClusterRegistration
         if (settings.EventStream.Enabled)
         {
             builder.Services.AddSingleton<EventStreamMetrics>();
+            builder.Services.AddSingleton<DeadConsumerWatch>();
             // Registered after the silo, so it starts after it; it also waits for ApplicationStarted before applying.
             builder.Services.AddHostedService<RedisStreamConsumer>();
+            if (settings.EventStream.TrimAcknowledged) builder.Services.AddHostedService<EventStreamTrimmer>();
         }
         return builder;
     }

@@ -1,17 +1,23 @@
 using Orleans.LlmRec.Silo.Apis;
 using Orleans.LlmRec.Silo.Dashboard;
+using Orleans.LlmRec.Silo.Security;
 
 namespace Orleans.LlmRec.Silo.Hosting;
 
 public static class EndpointRegistration
 {
-    /// <summary>Middleware and every endpoint: the v1 API, /health, /metrics and the OpenAPI document at /openapi/v1.json.</summary>
+    /// <summary>Middleware and every endpoint: the v1 API, /health (live, ready), /metrics and the OpenAPI document at /openapi/v1.json.</summary>
     public static WebApplication MapLlmRecApis(this WebApplication app)
     {
+        // First: request lines and headers over the service's limits get a problem+json, not Kestrel's empty answer.
+        app.UseRequestLimits();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        // Authentication, scope policies and rate limits (SecurityRegistration); /health and /openapi stay anonymous.
+        app.UseLlmRecAccessControl();
+        app.UseLlmRecRequestBudget();
         app.MapOpenApi();
-        app.MapHealthChecks("/health");
+        app.MapLlmRecHealth();
         app.MapLlmRecMetrics();
         app.MapFeedApi();
         app.MapEventsApi();
@@ -19,10 +25,9 @@ public static class EndpointRegistration
         app.MapItemsApi();
         app.MapClusterApi();
         app.MapModelApi();
-        // The operators' dashboard, one route group. Access control seam: the group is where the admin policy goes,
-        // `app.MapOpsDashboard().RequireAuthorization(<admin policy>)`, covering the page, its stream, the inspector
-        // and /dashboard/orleans at once.
-        app.MapOpsDashboard();
+        // The operators' dashboard, one route group: the admin scope covers the page, its stream, the inspector and
+        // /dashboard/orleans at once.
+        app.MapOpsDashboard().RequireAuthorization(ApiScopes.Admin);
         return app;
     }
 }

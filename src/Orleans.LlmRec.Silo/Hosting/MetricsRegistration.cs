@@ -21,7 +21,7 @@ public static class MetricsRegistration
 
     public static WebApplication MapLlmRecMetrics(this WebApplication app)
     {
-        app.MapPrometheusScrapingEndpoint(ScrapePath);
+        app.MapPrometheusScrapingEndpoint(ScrapePath).RequireAuthorization(Security.ApiScopes.MetricsPolicy);
         return app;
     }
 }

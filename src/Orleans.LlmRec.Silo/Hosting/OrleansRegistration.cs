@@ -3,6 +3,8 @@ using Orleans.LlmRec.Silo.Serving;
 using System.Net;
 using Orleans.Configuration;
 using Orleans.LlmRec.Grains.Users;
+using Orleans.LlmRec.Silo.Apis;
+using Orleans.LlmRec.Silo.Cluster;
 using Orleans.LlmRec.Silo.Configuration;
 using Orleans.LlmRec.Silo.Redis;
 using Orleans.Serialization;
@@ -70,9 +72,14 @@ public static class OrleansRegistration
                 o.CollectionAge = options.IdleDeactivation;
                 o.CollectionQuantum = CollectionQuantumFor(options.IdleDeactivation);
             });
-            // Failure detection (probes, votes): Orleans' own options, from Silo:Membership; Orleans' defaults otherwise.
+            // Failure detection (probes, votes): tuned for a fast failover (Cluster/FailoverDefaults), then Orleans' own
+            // options from Silo:Membership, which override them key by key.
+            silo.Services.Configure<ClusterMembershipOptions>(FailoverDefaults.Membership);
             silo.Services.Configure<ClusterMembershipOptions>(
                 builder.Configuration.GetSection($"{OrleansHostOptions.SectionName}:{ServiceSettings.ClusterMembershipSection}"));
+
+            // Grain calls made for an HTTP request end at the request's budget (Availability:RequestBudget).
+            silo.AddOutgoingGrainCallFilter<RequestBudgetCallFilter>();
 
             // POST /v1/admin/model/reload reaches every silo through a grain service on each.
             silo.AddGrainService<ModelReloadService>();
@@ -108,6 +115,8 @@ public static class OrleansRegistration
                 client.UseLocalhostClustering(options.GatewayPort, options.ServiceId, options.ClusterId);
             }
             client.UseConnectionRetryFilter(RetryUntilStopped);
+            client.Configure<GatewayOptions>(FailoverDefaults.Gateways);
+            client.AddOutgoingGrainCallFilter<RequestBudgetCallFilter>();
             client.AddOpsDashboard();
             if (TracingRegistration.IsEnabled(builder.Configuration)) client.AddActivityPropagation();
         });

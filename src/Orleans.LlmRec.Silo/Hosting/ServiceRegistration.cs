@@ -33,6 +33,7 @@ public static class ServiceRegistration
         AddSettings(services, settings);
         services.TryAddSingleton(TimeProvider.System);
         services.AddLlmRecRedisConnection();
+        builder.AddLlmRecAvailability(settings);
         if (settings.Silo.Role == HostRole.ApiTier)
         {
             // The API tier: the same endpoints, everything else asked of the silos (ApiTier/ApiTierServices.cs).
@@ -64,6 +65,7 @@ public static class ServiceRegistration
 
         // Only a silo's grains hand the same feed object out again; an API tier's feeds are copies that never would.
         services.AddSingleton(sp => new FeedBodies(sp.GetRequiredService<IOptions<JsonOptions>>(), keepBodies: settings.Silo.Role == HostRole.Silo));
+        services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(RequestLimits.RaiseKestrelLimits);
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ApiExceptionHandler.ExplainBareStatus);
         services.AddExceptionHandler<ApiExceptionHandler>();
         // Binding failures (k=abc, malformed JSON bodies) become exceptions the handler turns into 400 ProblemDetails
@@ -79,6 +81,7 @@ public static class ServiceRegistration
         });
         services.AddOpenApi();
         builder.AddLlmRecMetrics();
+        builder.AddLlmRecAccessControl(settings);
         builder.AddOpsDashboardSampling();
         builder.AddLlmRecTracing();
         return builder;
@@ -97,6 +100,9 @@ public static class ServiceRegistration
         services.AddSingleton(Options.Create(settings.Feed));
         services.AddSingleton(Options.Create(settings.Ingestion));
         services.AddSingleton(Options.Create(settings.EventStream));
+        services.AddSingleton(Options.Create(settings.Security));
+        services.AddSingleton(Options.Create(settings.RateLimits));
+        services.AddSingleton(Options.Create(settings.Redis));
         // Llm: registered with the LLM layer (LlmRegistration), which is built from the same instance.
     }
 }

@@ -20,15 +20,7 @@ public sealed class ApplyRetries(int maxAttempts, TimeSpan minSpan)
     public int Tracked => _failures.Count;
 
     /// <summary>Failures that say nothing about the events themselves, only that something is down or busy for now.</summary>
-    public static bool IsOutage(Exception e) => e switch
-    {
-        TimeoutException or OperationCanceledException => true,
-        _ when ClusterFailures.IsUnavailable(e) => true,
-        // Storage errors wrap their cause: Redis unreachable is an outage, state that cannot be read back is not.
-        RedisException or Orleans.Storage.InconsistentStateException => true,
-        AggregateException aggregate => aggregate.InnerExceptions.Any(IsOutage),
-        _ => e.InnerException is { } inner && IsOutage(inner),
-    };
+    public static bool IsOutage(Exception e) => Outages.Classify(e) is not null;
 
     /// <summary>
     /// Counts one more failed attempt (not an outage) of every entry in <paramref name="entryIds"/>, which were applied

@@ -81,6 +81,16 @@ public sealed class EventStreamOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00", ErrorMessage = "EventStream:IdleConsumerExpiry must lie in [00:01:00, 7.00:00:00].")]
     public TimeSpan IdleConsumerExpiry { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// Removes entries every consumer group has acknowledged (<c>XTRIM MINID</c>, <see cref="EventStreamTrimmer"/>);
+    /// never one that is pending or undelivered. Off keeps every entry, and Redis' memory grows with the stream.
+    /// </summary>
+    public bool TrimAcknowledged { get; set; } = true;
+
+    /// <summary>How often the stream is trimmed.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00", ErrorMessage = "EventStream:TrimInterval must lie in [00:00:00.100, 01:00:00].")]
+    public TimeSpan TrimInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (MaxPollDelay < MinPollDelay)

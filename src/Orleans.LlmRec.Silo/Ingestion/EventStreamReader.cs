@@ -51,6 +51,33 @@ public sealed class EventStreamReader(IDatabase db, string key, string group, st
         }
     }
 
+    /// <summary>
+    /// Records this consumer's name under its silo's address (a hash next to the stream), so that the silo that sees
+    /// it die can claim its pending entries by name.
+    /// </summary>
+    public Task RegisterAsync(string siloAddress) => db.HashSetAsync(ConsumersKey, siloAddress, consumerName);
+
+    /// <summary>The consumer name a silo registered, or null.</summary>
+    public async Task<string?> ConsumerOfAsync(string siloAddress) => await db.HashGetAsync(ConsumersKey, siloAddress) is { IsNull: false } name ? name.ToString() : null;
+
+    public Task ForgetAsync(string siloAddress) => db.HashDeleteAsync(ConsumersKey, siloAddress);
+
+    /// <summary>Claims, page by page, every entry <paramref name="deadConsumer"/> read and never acknowledged, however recently.</summary>
+    public async IAsyncEnumerable<StreamEntry[]> ClaimFromAsync(string deadConsumer, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        for (var page = 0; page < MaxClaimPagesPerRound * 10 && !cancellationToken.IsCancellationRequested; page++)
+        {
+            var pending = await db.StreamPendingMessagesAsync(key, group, readCount, deadConsumer);
+            if (pending.Length == 0) yield break;
+            var claimed = await db.StreamClaimAsync(key, group, consumerName, 0, [.. pending.Select(p => p.MessageId)]);
+            // Entries deleted from the stream meanwhile come back empty (and leave the pending list).
+            var live = claimed.Where(e => !e.IsNull).ToArray();
+            if (live.Length > 0) yield return live;
+        }
+    }
+
+    private string ConsumersKey => key + ":consumers";
+
     public Task AcknowledgeAsync(IReadOnlyList<RedisValue> entryIds) =>
         entryIds.Count == 0 ? Task.CompletedTask : db.StreamAcknowledgeAsync(key, group, [.. entryIds]);
 

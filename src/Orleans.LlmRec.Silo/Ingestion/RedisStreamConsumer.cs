@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Options;
 using Orleans.LlmRec.Grains.Ingestion;
 using Orleans.LlmRec.Grains.Serving;
+using Orleans.LlmRec.Silo.Cluster;
 using StackExchange.Redis;
 
 namespace Orleans.LlmRec.Silo.Ingestion;
@@ -10,7 +11,8 @@ namespace Orleans.LlmRec.Silo.Ingestion;
 /// Stage <b>ingest</b> from a Redis stream: every silo is one consumer of one consumer group, so each entry is applied
 /// by one silo. At least once: an entry is acknowledged (XACK) only after its user's grain applied it, so a silo that
 /// dies mid-read leaves its entries pending, and another silo claims them (XAUTOCLAIM) once they have been idle for
-/// <see cref="EventStreamOptions.ClaimMinIdle"/>. Re-applying is harmless: grains de-duplicate by event id.
+/// <see cref="EventStreamOptions.ClaimMinIdle"/>, or at once when Orleans declares its silo dead
+/// (<see cref="DeadConsumerWatch"/>). Re-applying is harmless: grains de-duplicate by event id.
 /// This loop only drives the parts: <see cref="EventStreamReader"/> talks to Redis, <see cref="StreamEntrySorter"/>
 /// parses and validates each entry once, <see cref="PerUserOrderedApplier"/> applies each user's events in order and
 /// acknowledges them, and <see cref="IDeadLetterSink"/> keeps the entries that can never be applied (malformed,
@@ -27,6 +29,8 @@ public sealed partial class RedisStreamConsumer : BackgroundService
     private readonly EventStreamMetrics _metrics;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly TimeProvider _time;
+    private readonly DeadConsumerWatch _deadConsumers;
+    private readonly FailureLogThrottle _failureLog;
     private readonly ILogger<RedisStreamConsumer> _logger;
 
     public RedisStreamConsumer(
@@ -39,6 +43,8 @@ public sealed partial class RedisStreamConsumer : BackgroundService
         EventStreamMetrics metrics,
         IHostApplicationLifetime lifetime,
         TimeProvider time,
+        DeadConsumerWatch deadConsumers,
+        FailureLogThrottle failureLog,
         ILogger<RedisStreamConsumer> logger)
     {
         _options = options.Value;
@@ -66,6 +72,8 @@ public sealed partial class RedisStreamConsumer : BackgroundService
         _metrics = metrics;
         _lifetime = lifetime;
         _time = time;
+        _deadConsumers = deadConsumers;
+        _failureLog = failureLog;
         _logger = logger;
     }
 
@@ -77,6 +85,7 @@ public sealed partial class RedisStreamConsumer : BackgroundService
         // Applying needs a running silo; ApplicationStarted fires once every hosted service, the silo included, is up.
         if (!await WaitForApplicationStartedAsync(stoppingToken)) return;
         LogStarted(_logger, _options.Key, _options.Group, ConsumerName);
+        var watch = _deadConsumers.WatchAsync(stoppingToken);
 
         var pollDelay = _options.MinPollDelay;
         var retryDelay = _options.MinPollDelay;
@@ -92,8 +101,10 @@ public sealed partial class RedisStreamConsumer : BackgroundService
                 if (!groupReady)
                 {
                     await _reader.EnsureGroupAsync();
+                    await _reader.RegisterAsync(_deadConsumers.Local.ToParsableString());
                     groupReady = true;
                 }
+                await ClaimFromDeadSilosAsync(stoppingToken);
                 var now = _time.GetUtcNow();
                 if (now >= nextClaim)
                 {
@@ -143,7 +154,15 @@ public sealed partial class RedisStreamConsumer : BackgroundService
                 // Redis or a silo is unavailable: nothing was acknowledged, so the read is read again from this
                 // consumer's pending list once the back-off has passed.
                 _metrics.ApplyFailures.Add(1);
-                LogApplyFailed(_logger, e, (int)retryDelay.TotalMilliseconds);
+                if (Outages.Classify(e) is not { } outage)
+                {
+                    LogApplyFailed(_logger, e, (int)retryDelay.TotalMilliseconds);
+                }
+                else if (_failureLog.ShouldLog($"stream {outage} {Outages.RootCause(e)}", out var leftOut))
+                {
+                    // An outage is expected to pass: one line per kind and window, no stack trace.
+                    LogApplyOutage(_logger, outage, Outages.RootCause(e), leftOut, (int)retryDelay.TotalMilliseconds);
+                }
                 await _applier.DrainAsync(throwOnFailure: false);
                 readOwnPending = true;
                 await DelayAsync(retryDelay, stoppingToken);
@@ -151,6 +170,7 @@ public sealed partial class RedisStreamConsumer : BackgroundService
             }
         }
         await _applier.DrainAsync(throwOnFailure: false);
+        await watch;
         LogStopped(_logger, ConsumerName);
     }
 
@@ -172,6 +192,31 @@ public sealed partial class RedisStreamConsumer : BackgroundService
             LogReclaimed(_logger, claimed.Length, _options.Key);
             await _applier.WaitForRoomAsync();
             await StartAsync(claimed, cancellationToken);
+        }
+    }
+
+    /// <summary>Claims and applies, at once, the pending entries of silos membership has just declared dead.</summary>
+    private async Task ClaimFromDeadSilosAsync(CancellationToken cancellationToken)
+    {
+        while (_deadConsumers.TryPeek(out var silo))
+        {
+            var address = silo.ToParsableString();
+            if (await _reader.ConsumerOfAsync(address) is { } consumer && consumer != ConsumerName)
+            {
+                // Entries this silo is applying are pending too; let them finish so nothing is claimed twice.
+                await _applier.DrainAsync(throwOnFailure: true);
+                var count = 0;
+                await foreach (var claimed in _reader.ClaimFromAsync(consumer, cancellationToken))
+                {
+                    count += claimed.Length;
+                    _metrics.Reclaimed.Add(claimed.Length);
+                    await _applier.WaitForRoomAsync();
+                    await StartAsync(claimed, cancellationToken);
+                }
+                LogClaimedFromDead(_logger, count, consumer, address);
+            }
+            await _reader.ForgetAsync(address);
+            _deadConsumers.Done();
         }
     }
 
@@ -213,6 +258,12 @@ public sealed partial class RedisStreamConsumer : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Applying stream entries failed; they stay pending and are retried in {DelayMs} ms")]
     private static partial void LogApplyFailed(ILogger logger, Exception exception, int delayMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Applying stream entries failed: {Outage} unavailable ({Cause}); they stay pending and are retried in {DelayMs} ms; {LeftOut} more such failures since the last line")]
+    private static partial void LogApplyOutage(ILogger logger, OutageKind outage, string cause, int leftOut, int delayMs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Silo {Silo} was declared dead: claimed the {Count} entries its consumer {Consumer} left pending")]
+    private static partial void LogClaimedFromDead(ILogger logger, int count, string consumer, string silo);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Claimed {Count} pending entries of {Key} from idle consumers")]
     private static partial void LogReclaimed(ILogger logger, int count, string key);

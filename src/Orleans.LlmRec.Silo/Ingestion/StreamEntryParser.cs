@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Unicode;
 using Orleans.LlmRec.Abstractions;
 using StackExchange.Redis;
 
@@ -7,7 +8,8 @@ namespace Orleans.LlmRec.Silo.Ingestion;
 /// <summary>
 /// Reads one Redis stream entry as an event. Field names are those of <c>POST /v1/events</c>: <c>eventId</c>,
 /// <c>userId</c>, <c>itemId</c>, <c>type</c>, <c>value</c> (optional; required for ratings) and <c>timestamp</c>
-/// (ISO 8601, or whole Unix seconds). Field names are case-insensitive; unknown fields are ignored.
+/// (ISO 8601, or whole Unix seconds). Field names are case-insensitive; unknown fields are ignored. Every name and
+/// value must be valid UTF-8: an entry that is not is refused with the reason (and dead-lettered), never decoded lossily.
 /// Only the shape is checked here; the rules (known item, rating range, clock skew) are <c>EventBatchValidator</c>'s.
 /// </summary>
 public static class StreamEntryParser
@@ -33,6 +35,14 @@ public static class StreamEntryParser
         string? eventId = null, userId = null, itemId = null, type = null, value = null, timestamp = null;
         foreach (var field in fields)
         {
+            // Redis keeps bytes. Decoding invalid UTF-8 would replace it with U+FFFD and apply the event to a user or
+            // item nobody sent ("���"), so such an entry is refused whole, before any field is read as text.
+            if (!IsUtf8(field.Name) || !IsUtf8(field.Value))
+            {
+                var which = IsUtf8(field.Name) ? $"the value of field '{Shorten((string?)field.Name ?? "")}'" : "a field name";
+                error = $"{which} is not valid UTF-8";
+                return false;
+            }
             var name = (string?)field.Name;
             var text = (string?)field.Value;
             if (name is null) continue;
@@ -89,6 +99,8 @@ public static class StreamEntryParser
         }
         return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out timestamp);
     }
+
+    private static bool IsUtf8(RedisValue value) => value.IsNull || Utf8.IsValid(((ReadOnlyMemory<byte>)value).Span);
 
     /// <summary>Keeps <paramref name="text"/> in <paramref name="slot"/>; false when the slot already held a value.</summary>
     private static bool Take(ref string? slot, string? text)

@@ -23,7 +23,8 @@ public static class RedisConnection
     {
         services.TryAddSingleton<IConnectionMultiplexer>(sp => Connect(ConnectionString(
             sp.GetRequiredService<IOptions<OrleansHostOptions>>().Value,
-            sp.GetRequiredService<IOptions<EventStreamOptions>>().Value)));
+            sp.GetRequiredService<IOptions<EventStreamOptions>>().Value),
+            sp.GetService<IOptions<RedisOptions>>()?.Value));
         services.AddSingleton<IPostConfigureOptions<RedisClusteringOptions>, SharedMultiplexer>();
         services.AddSingleton<IPostConfigureOptions<RedisStorageOptions>, SharedMultiplexer>();
         return services;
@@ -38,15 +39,29 @@ public static class RedisConnection
         ?? throw new InvalidOperationException("No Redis connection string is configured (Silo:RedisConnectionString).");
 
     /// <summary>The settings the connection is made with; Orleans' providers validate theirs against the same.</summary>
-    public static ConfigurationOptions Configuration(string connectionString)
+    public static ConfigurationOptions Configuration(string connectionString, RedisOptions? security = null)
     {
         var configuration = ConfigurationOptions.Parse(connectionString);
         // Keep retrying while Redis restarts instead of failing the host at start.
         configuration.AbortOnConnectFail = false;
+        if (security is not null) ApplySecurity(configuration, security);
         return configuration;
     }
 
-    private static ConnectionMultiplexer Connect(string connectionString) => ConnectionMultiplexer.Connect(Configuration(connectionString));
+    /// <summary>The <c>Redis</c> section's credentials and TLS over whatever the connection string said.</summary>
+    internal static void ApplySecurity(ConfigurationOptions configuration, RedisOptions security)
+    {
+        if (!string.IsNullOrEmpty(security.User)) configuration.User = security.User;
+        if (!string.IsNullOrEmpty(security.Password)) configuration.Password = security.Password;
+        if (!security.Tls) return;
+        configuration.Ssl = true;
+        configuration.SslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13;
+        if (!string.IsNullOrEmpty(security.TlsHost)) configuration.SslHost = security.TlsHost;
+        if (security.TlsCaFile is { } ca) configuration.TrustIssuer(ca);
+    }
+
+    private static ConnectionMultiplexer Connect(string connectionString, RedisOptions? security) =>
+        ConnectionMultiplexer.Connect(Configuration(connectionString, security));
 
     /// <summary>Hands the Orleans Redis providers the shared connection, marked shared so they leave it open when they stop.</summary>
     private sealed class SharedMultiplexer(IServiceProvider services) : IPostConfigureOptions<RedisClusteringOptions>, IPostConfigureOptions<RedisStorageOptions>

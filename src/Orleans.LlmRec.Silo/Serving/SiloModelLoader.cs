@@ -41,6 +41,9 @@ public sealed partial class SiloModelLoader : IAsyncDisposable
 
     public SiloModel Serving => _serving.Value;
 
+    /// <summary>Whether the catalogue and model are loaded (reading <see cref="Serving"/> before would load them).</summary>
+    public bool IsLoaded => _serving.IsValueCreated;
+
     private SiloModel Load()
     {
         var dataset = LoadDataset();

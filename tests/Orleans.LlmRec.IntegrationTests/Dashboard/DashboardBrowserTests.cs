@@ -145,7 +145,8 @@ public sealed class DashboardBrowser : IAsyncDisposable
     public IPage Page { get; }
     public ConcurrentQueue<string> Errors { get; } = new();
 
-    public static async Task<DashboardBrowser> LaunchAsync()
+    /// <param name="headers">Sent with every request of the page (its EventSource included), e.g. an API key.</param>
+    public static async Task<DashboardBrowser> LaunchAsync(IReadOnlyDictionary<string, string>? headers = null)
     {
         Assert.True(File.Exists(ChromiumPath), $"{ChromiumPath} is missing: apt-get install -y chromium (.ci/run does).");
         var playwright = await Playwright.CreateAsync();
@@ -155,7 +156,11 @@ public sealed class DashboardBrowser : IAsyncDisposable
             Headless = true,
             Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         });
-        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1400, Height = 900 } });
+        var page = await browser.NewPageAsync(new()
+        {
+            ViewportSize = new() { Width = 1400, Height = 900 },
+            ExtraHTTPHeaders = headers ?? new Dictionary<string, string>(),
+        });
         return new DashboardBrowser(playwright, browser, page);
     }
 

@@ -116,6 +116,8 @@ public sealed class GenreWorld : IDisposable
             ["Model:Directory"] = ModelPath,
             ["Model:OnnxFolder"] = OnnxFolder,
             ["Feed:ScoringBudget"] = "00:00:05",
+            // Behaviour, not latency: a cold user on a busy CI machine may take longer than the 2 s default.
+            ["Availability:RequestBudget"] = "00:00:10",
             ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string>()) settings[key] = value;

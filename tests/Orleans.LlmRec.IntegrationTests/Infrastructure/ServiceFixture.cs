@@ -54,6 +54,8 @@ public sealed class ServiceFixture : IAsyncLifetime
             // Behaviour, not latency, is under test here: a generous budget keeps a busy CI machine from turning a
             // personalised feed into a fallback (the budget itself is covered by the unit tests).
             ["Feed:ScoringBudget"] = "00:00:05",
+            // Behaviour, not latency: a cold user on a busy CI machine may take longer than the 2 s default.
+            ["Availability:RequestBudget"] = "00:00:10",
             ["Ingestion:MaxBatchSize"] = MaxBatchSize.ToString(CultureInfo.InvariantCulture),
             ["Ingestion:MaxBodyBytes"] = MaxBodyBytes.ToString(CultureInfo.InvariantCulture),
             ["Logging:LogLevel:Default"] = "Warning",
@@ -62,6 +64,8 @@ public sealed class ServiceFixture : IAsyncLifetime
             ["EventStream:Key"] = StreamKey,
             ["EventStream:ReadCount"] = "10",
             ["EventStream:MaxBatchesInFlight"] = "4",
+            // Trimmed often, so EventStreamTrimTests sees acknowledged entries go within its patience.
+            ["EventStream:TrimInterval"] = "00:00:00.200",
         };
         Silo = await SiloServer.StartAsync(_ports[0], _settings);
     }

@@ -52,12 +52,12 @@ public sealed class SiloProcess : IAsyncDisposable
 
     /// <summary>Starts the process and waits until <c>/health</c> answers 200.</summary>
     public static async Task<SiloProcess> StartAsync(string name, int httpPort, IReadOnlyDictionary<string, string> settings, TimeSpan timeout,
-        IReadOnlyDictionary<string, string>? environment = null)
+        IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
     {
         var address = new Uri($"http://127.0.0.1:{httpPort.ToString(CultureInfo.InvariantCulture)}");
         var start = new ProcessStartInfo(DotnetHost())
         {
-            WorkingDirectory = AppContext.BaseDirectory,
+            WorkingDirectory = workingDirectory ?? AppContext.BaseDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,

@@ -55,6 +55,8 @@ public sealed class LlmSilo : IAsyncDisposable
             ["Model:OnnxFolder"] = world.OnnxFolder,
             // Behaviour is under test, not scoring latency: a busy CI machine must not turn feeds into fallbacks.
             ["Feed:ScoringBudget"] = "00:00:05",
+            // Behaviour, not latency: a cold user on a busy CI machine may take longer than the 2 s default.
+            ["Availability:RequestBudget"] = "00:00:10",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Orleans.LlmRec.Llm.Hosting"] = "Information",
             ["Llm:Cache:Enabled"] = "false",

@@ -1,0 +1,74 @@
+using Microsoft.Extensions.Options;
+using Orleans.LlmRec.Silo.Configuration;
+
+namespace Orleans.LlmRec.Silo.Apis;
+
+/// <summary>
+/// Bounds how long an HTTP request waits on the cluster (<see cref="AvailabilityOptions.RequestBudget"/>): the
+/// middleware sets a deadline for the request, and <see cref="RequestBudgetCallFilter"/> cuts every grain call the
+/// request makes at it with a <see cref="TimeoutException"/>, which the API answers with 503. The admin endpoints
+/// (a model reload takes minutes) have no budget. The deadline lives in an async-local: it flows into the request's
+/// own awaits, never into grain code (Orleans runs grain turns on the grain's scheduler, not the caller's context).
+/// </summary>
+public static class RequestBudget
+{
+    private static readonly AsyncLocal<long?> DeadlineTimestamp = new();
+
+    /// <summary>The time left to the current request's deadline; null outside a budgeted request.</summary>
+    public static TimeSpan? Remaining(TimeProvider time) =>
+        DeadlineTimestamp.Value is { } deadline ? time.GetElapsedTime(time.GetTimestamp(), deadline) : null;
+
+    public static IApplicationBuilder UseLlmRecRequestBudget(this IApplicationBuilder app)
+    {
+        var budget = app.ApplicationServices.GetRequiredService<IOptions<AvailabilityOptions>>().Value.RequestBudget;
+        var time = app.ApplicationServices.GetRequiredService<TimeProvider>();
+        var ticks = (long)(budget.TotalSeconds * time.TimestampFrequency);
+        return app.Use(async (context, next) =>
+        {
+            if (!Applies(context.Request.Path))
+            {
+                await next(context);
+                return;
+            }
+            DeadlineTimestamp.Value = time.GetTimestamp() + ticks;
+            try
+            {
+                await next(context);
+            }
+            finally
+            {
+                DeadlineTimestamp.Value = null;
+            }
+        });
+    }
+
+    private static bool Applies(PathString path) =>
+        path.StartsWithSegments("/v1", StringComparison.OrdinalIgnoreCase) && !path.StartsWithSegments("/v1/admin", StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>Cuts a grain call made for an HTTP request at the request's deadline (<see cref="RequestBudget"/>).</summary>
+public sealed class RequestBudgetCallFilter(TimeProvider time) : IOutgoingGrainCallFilter
+{
+    public Task Invoke(IOutgoingGrainCallContext context)
+    {
+        if (RequestBudget.Remaining(time) is not { } remaining) return context.Invoke();
+        if (remaining <= TimeSpan.Zero) return Task.FromException(Expired());
+        return WithinAsync(context.Invoke(), remaining);
+    }
+
+    private async Task WithinAsync(Task call, TimeSpan remaining)
+    {
+        try
+        {
+            await call.WaitAsync(remaining, time);
+        }
+        catch (TimeoutException) when (!call.IsCompleted)
+        {
+            // The call goes on; whatever it ends with is nobody's to observe any more.
+            _ = call.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            throw Expired();
+        }
+    }
+
+    private static TimeoutException Expired() => new("The request's time budget (Availability:RequestBudget) ran out before the cluster answered.");
+}

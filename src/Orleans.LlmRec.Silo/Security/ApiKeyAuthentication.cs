@@ -1,0 +1,65 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace Orleans.LlmRec.Silo.Security;
+
+/// <summary>The configured keys by hash: a presented key is hashed once and looked up, never compared as text.</summary>
+public sealed class ApiKeyStore(IOptions<SecurityOptions> options)
+{
+    private readonly Dictionary<string, ApiKeyEntry> _byHash = options.Value.Keys.ToDictionary(k => k.Sha256, StringComparer.Ordinal);
+
+    public ApiKeyEntry? Find(string key) => _byHash.GetValueOrDefault(ApiKeyFormat.Hash(key));
+}
+
+/// <summary>
+/// API keys in <c>X-Api-Key: KEY</c> or <c>Authorization: ApiKey KEY</c> (the form Prometheus' <c>authorization</c>
+/// block sends). A request with neither is left to the other schemes (no result); an unknown key fails.
+/// </summary>
+public sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ApiKeyStore keys)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "ApiKey";
+    public const string HeaderName = "X-Api-Key";
+
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        if (KeyOf(Request) is not { } key) return Task.FromResult(AuthenticateResult.NoResult());
+        if (keys.Find(key) is not { } entry) return Task.FromResult(AuthenticateResult.Fail("The API key is not known (revoked, or mistyped)."));
+        var claims = new List<Claim> { new(LlmRecClaims.Credential, "key:" + entry.Name), new(ClaimTypes.Name, entry.Name) };
+        claims.AddRange(entry.Scopes.Select(s => new Claim(LlmRecClaims.Scope, s)));
+        if (entry.UserId is { } user) claims.Add(new Claim(LlmRecClaims.User, user));
+        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));
+    }
+
+    /// <summary>The key a request presents, if any.</summary>
+    public static string? KeyOf(HttpRequest request)
+    {
+        if (request.Headers[HeaderName] is { Count: > 0 } header && !string.IsNullOrWhiteSpace(header[0])) return header[0]!.Trim();
+        var authorization = request.Headers.Authorization.ToString();
+        return authorization.StartsWith(SchemeName + " ", StringComparison.OrdinalIgnoreCase) ? authorization[(SchemeName.Length + 1)..].Trim() : null;
+    }
+}
+
+/// <summary>A JWT's claims in the service's terms: its scopes (<c>scope</c> or <c>scp</c>), its user, which credential it is.</summary>
+public static class JwtClaims
+{
+    public static ClaimsPrincipal Normalise(ClaimsPrincipal token, JwtSettings settings)
+    {
+        var claims = new List<Claim>();
+        // scope is one space-separated string (RFC 8693); scp is that or an array (Microsoft Entra), one claim per entry.
+        var scopes = token.FindAll(c => c.Type is "scope" or "scp")
+            .SelectMany(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(ApiScopes.IsKnown)
+            .Distinct(StringComparer.Ordinal);
+        claims.AddRange(scopes.Select(s => new Claim(LlmRecClaims.Scope, s)));
+        if (token.FindFirst(settings.UserClaim)?.Value is { Length: > 0 } user) claims.Add(new Claim(LlmRecClaims.User, user));
+        var subject = token.FindFirst("sub")?.Value ?? token.FindFirst("client_id")?.Value ?? token.FindFirst("azp")?.Value ?? "";
+        claims.Add(new Claim(LlmRecClaims.Credential, $"jwt:{token.FindFirst("iss")?.Value}|{subject}"));
+        claims.Add(new Claim(ClaimTypes.Name, subject));
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, "Bearer"));
+    }
+}
