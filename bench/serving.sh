@@ -6,8 +6,8 @@
 #   bench/serving.sh /path/to/ml-latest-small [scenario ...]
 #   scenarios: feed fresh ingest-http ingest-redis ingest-redis-live replay-http replay-redis (default: all)
 #              feed-dashboard (not in the default list): cached feeds with no dashboard open vs one open (an SSE
-#              client on /dashboard/stream), alternated twice on one silo; DASHBOARD_AUTH="Bearer ..." sends the
-#              admin credential (Authorization header) once the dashboard is protected
+#              client on /dashboard/stream), alternated twice on one silo; run it without AUTH (the open loopback
+#              default), or give DASHBOARD_KEY=<a key with the admin scope> for the stream's X-Api-Key
 #   SILO_ARGS="--EventStream:MaxBatchesInFlight=1" bench/serving.sh ...   adds silo settings
 #   OUT, REDIS_PORT, HTTP, SILO_PORT, GATEWAY_PORT: where to publish, and the ports (to run beside another copy)
 #   AUTH=1 bench/serving.sh ...   access control and rate limits on: one API key (llmrec keys new) that every request
@@ -95,7 +95,7 @@ for scenario in $SCENARIOS; do
       for round in 1 2; do
         echo "### round $round: no dashboard open"
         load feed --concurrency 16 --warmup 3 --duration 10 --ceiling
-        curl -sN ${DASHBOARD_AUTH:+-H "Authorization: $DASHBOARD_AUTH"} "$HTTP/dashboard/stream" > "$OUT/dashboard-stream.log" &
+        curl -sN ${DASHBOARD_KEY:+-H "X-Api-Key: $DASHBOARD_KEY"} "$HTTP/dashboard/stream" > "$OUT/dashboard-stream.log" &
         DASHBOARD_PID=$!
         sleep 2
         echo "### round $round: one dashboard open (an SSE client on /dashboard/stream)"
