@@ -5,6 +5,9 @@
 #
 #   bench/serving.sh /path/to/ml-latest-small [scenario ...]
 #   scenarios: feed fresh ingest-http ingest-redis ingest-redis-live replay-http replay-redis (default: all)
+#              feed-dashboard (not in the default list): cached feeds with no dashboard open vs one open (an SSE
+#              client on /dashboard/stream), alternated twice on one silo; run it without AUTH (the open loopback
+#              default), or give DASHBOARD_KEY=<a key with the admin scope> for the stream's X-Api-Key
 #   SILO_ARGS="--EventStream:MaxBatchesInFlight=1" bench/serving.sh ...   adds silo settings
 #   OUT, REDIS_PORT, HTTP, SILO_PORT, GATEWAY_PORT: where to publish, and the ports (to run beside another copy)
 #   AUTH=1 bench/serving.sh ...   access control and rate limits on: one API key (llmrec keys new) that every request
@@ -88,6 +91,18 @@ for scenario in $SCENARIOS; do
       # Into a side stream first, then swapped in, so the consumers are timed without the producer competing.
       dotnet "$OUT/cli/llmrec.dll" replay --data "$DATA" --format ml-latest-small --rate 0 --target "redis://127.0.0.1:$REDIS_PORT" --stream llmrec:events:prefill | tail -n 12
       dotnet "$OUT/load/llmrec-load.dll" drain --redis "127.0.0.1:$REDIS_PORT" --from llmrec:events:prefill ;;
+    feed-dashboard) start
+      for round in 1 2; do
+        echo "### round $round: no dashboard open"
+        load feed --concurrency 16 --warmup 3 --duration 10 --ceiling
+        curl -sN ${DASHBOARD_KEY:+-H "X-Api-Key: $DASHBOARD_KEY"} "$HTTP/dashboard/stream" > "$OUT/dashboard-stream.log" &
+        DASHBOARD_PID=$!
+        sleep 2
+        echo "### round $round: one dashboard open (an SSE client on /dashboard/stream)"
+        load feed --concurrency 16 --warmup 3 --duration 10 --ceiling
+        kill "$DASHBOARD_PID" 2>/dev/null; wait "$DASHBOARD_PID" 2>/dev/null || true
+        echo "dashboard stream: $(grep -c '^event: cluster' "$OUT/dashboard-stream.log") messages received while open"
+      done ;;
     *) echo "unknown scenario $scenario" >&2; exit 2 ;;
   esac
 done

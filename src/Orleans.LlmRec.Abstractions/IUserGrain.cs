@@ -30,6 +30,12 @@ public interface IUserGrain : IGrainWithStringKey
     [ResponseTimeout(UserGrainTimeouts.Read)]
     Task<UserView> GetUserAsync();
 
+    /// <summary>The operator's view of this user (the dashboard's inspector); changes nothing.</summary>
+    [Alias("Inspect")]
+    [ResponseTimeout(UserGrainTimeouts.Read)]
+    [Orleans.Concurrency.ReadOnly]
+    Task<UserInspection> InspectAsync();
+
     [Alias("SetPreferences")]
     [ResponseTimeout(UserGrainTimeouts.Write)]
     Task<UserView> SetPreferencesAsync(string? preferences);

@@ -134,6 +134,7 @@ public sealed partial class FeedPipeline
     /// </summary>
     public async Task<(IReadOnlyList<ScoredCandidate> Items, string ModelVersion)> ScoreAsync(FeedContext input, CandidateSet candidates, CancellationToken cancellationToken)
     {
+        using var span = FeedTracing.Source.StartActivity(FeedTracing.ScoreSpan);
         var pool = Math.Max(input.Depth, _options.RerankPoolSize);
         var k = Math.Min(pool, candidates.EligibleCount);
         if (k <= 0) return ([], input.Model.Version);
@@ -164,6 +165,7 @@ public sealed partial class FeedPipeline
     /// <summary>Stage <b>re-rank</b>: <see cref="RerankStage"/>; on failure the model order stands and the note says why.</summary>
     public async Task<RerankedCandidates> RerankAsync(FeedContext input, IReadOnlyList<ScoredCandidate> scored, CancellationToken cancellationToken)
     {
+        using var span = FeedTracing.Source.StartActivity(FeedTracing.RerankSpan);
         try
         {
             return await _reranker.RerankAsync(input, scored, Catalogue, cancellationToken);

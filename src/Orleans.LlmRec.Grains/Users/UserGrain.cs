@@ -94,6 +94,9 @@ public sealed partial class UserGrain(
 
     public Task<UserView> GetUserAsync() => Task.FromResult(View());
 
+    public Task<UserInspection> InspectAsync() =>
+        Task.FromResult(state.State.Inspect(View(), GrainContext.Address.SiloAddress?.ToParsableString() ?? RuntimeIdentity));
+
     public async Task<UserView> SetPreferencesAsync(string? preferences)
     {
         if (preferences is { Length: var length } && length > _options.MaxPreferencesLength)

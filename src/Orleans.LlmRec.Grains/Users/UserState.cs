@@ -95,6 +95,20 @@ public sealed class UserState
         if (!Rerank.Serve(RerankContextKey)) Feed.Invalidate();
     }
 
+    /// <summary>The dashboard inspector's view: <paramref name="view"/> plus the profile's schedule and the LLM's stored re-rank answer.</summary>
+    public UserInspection Inspect(UserView view, string silo) => new()
+    {
+        User = view,
+        Silo = silo,
+        ProfileVersion = Profile.Version,
+        ProfilePendingChanges = Profile.PendingChanges,
+        ProfileRequestedAt = Profile.RequestedAt,
+        RerankVersion = Rerank.Version,
+        RerankServesCurrentContext = Rerank.Serve(RerankContextKey),
+        RerankScores = Rerank.Scores.OrderByDescending(s => s.Score).Take(UserInspection.MaxRerankScores)
+            .Select(s => new ItemScore { ItemId = s.ItemId, Score = s.Score }).ToList(),
+    };
+
     public UserView ToView(string userId, string? embeddingModelVersion) => new()
     {
         UserId = userId,

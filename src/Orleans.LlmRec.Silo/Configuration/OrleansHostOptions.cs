@@ -71,6 +71,12 @@ public sealed class OrleansHostOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00", ErrorMessage = "Silo:IdleDeactivation must lie in [00:01:00, 1.00:00:00].")]
     public TimeSpan IdleDeactivation { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>
+    /// In a Kubernetes pod: silo name, address and cluster/service ids from the pod (Orleans' Kubernetes hosting;
+    /// infra/k8s), and pods of silos declared dead are deleted. Membership stays in Redis.
+    /// </summary>
+    public bool KubernetesHosting { get; set; }
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if ((Clustering == ClusteringMode.Redis || Storage == GrainStorageMode.Redis) && string.IsNullOrWhiteSpace(RedisConnectionString))

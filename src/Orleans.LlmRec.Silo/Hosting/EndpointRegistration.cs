@@ -1,4 +1,6 @@
 using Orleans.LlmRec.Silo.Apis;
+using Orleans.LlmRec.Silo.Dashboard;
+using Orleans.LlmRec.Silo.Security;
 
 namespace Orleans.LlmRec.Silo.Hosting;
 
@@ -23,6 +25,9 @@ public static class EndpointRegistration
         app.MapItemsApi();
         app.MapClusterApi();
         app.MapModelApi();
+        // The operators' dashboard, one route group: the admin scope covers the page, its stream, the inspector and
+        // /dashboard/orleans at once.
+        app.MapOpsDashboard().RequireAuthorization(ApiScopes.Admin);
         return app;
     }
 }

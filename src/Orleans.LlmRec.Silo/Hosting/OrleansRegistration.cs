@@ -49,6 +49,8 @@ public static class OrleansRegistration
                 silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: options.ServiceId, clusterId: options.ClusterId);
             }
 
+            if (options.KubernetesHosting) silo.UseKubernetesHosting();
+
             if (options.Storage == GrainStorageMode.Redis)
             {
                 // No EntryExpiry: an expiring entry could let a second activation of a user start from empty state.
@@ -83,6 +85,9 @@ public static class OrleansRegistration
             silo.AddGrainService<ModelReloadService>();
             silo.Services.AddSingleton<IModelReloadServiceClient, ModelReloadServiceClient>();
             silo.Services.AddSingleton<IClusterModelReloader, ClusterModelReloader>();
+            silo.AddOpsDashboard();
+            // Grain calls carry the caller's trace (HTTP request → grain), only when traces are exported.
+            if (TracingRegistration.IsEnabled(builder.Configuration)) silo.AddActivityPropagation();
         });
         return builder;
     }
@@ -112,6 +117,8 @@ public static class OrleansRegistration
             client.UseConnectionRetryFilter(RetryUntilStopped);
             client.Configure<GatewayOptions>(FailoverDefaults.Gateways);
             client.AddOutgoingGrainCallFilter<RequestBudgetCallFilter>();
+            client.AddOpsDashboard();
+            if (TracingRegistration.IsEnabled(builder.Configuration)) client.AddActivityPropagation();
         });
         return builder;
     }

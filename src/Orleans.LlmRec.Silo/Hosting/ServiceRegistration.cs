@@ -82,6 +82,8 @@ public static class ServiceRegistration
         services.AddOpenApi();
         builder.AddLlmRecMetrics();
         builder.AddLlmRecAccessControl(settings);
+        builder.AddOpsDashboardSampling();
+        builder.AddLlmRecTracing();
         return builder;
     }
 
