@@ -95,7 +95,7 @@ public sealed partial class UserGrain(
     public Task<UserView> GetUserAsync() => Task.FromResult(View());
 
     public Task<UserInspection> InspectAsync() =>
-        Task.FromResult(state.State.Inspect(View(), GrainContext.Address.SiloAddress?.ToParsableString() ?? RuntimeIdentity));
+        Task.FromResult(State.Inspect(View(), GrainContext.Address.SiloAddress?.ToParsableString() ?? RuntimeIdentity));
 
     public async Task<UserView> SetPreferencesAsync(string? preferences)
     {
