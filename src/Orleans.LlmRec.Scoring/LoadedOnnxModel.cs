@@ -23,6 +23,7 @@ internal sealed class LoadedOnnxModel
         Candidates = candidates;
         ItemScores = itemScores;
         ExecutionProvider = executionProvider;
+        ProviderTag = ScorerMetrics.ProviderTag(executionProvider);
         _logger = logger;
     }
 
@@ -34,6 +35,9 @@ internal sealed class LoadedOnnxModel
     /// <summary>The serving graph that full-catalogue requests use when present (contract 2, <c>x.scores.onnx</c>).</summary>
     public InferenceSession? ItemScores { get; }
     public string ExecutionProvider { get; }
+
+    /// <summary><see cref="ExecutionProvider"/> as the scorer's metrics tag it (<c>CPU</c>, <c>CUDA</c>).</summary>
+    public string ProviderTag { get; }
     public int ItemCount => Info.ItemCount;
     public int Dimension => Info.Dimension;
     public bool IsDisposed => Volatile.Read(ref _references) == 0;

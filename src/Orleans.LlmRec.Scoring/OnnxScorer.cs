@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -240,6 +241,7 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
             _counters.RecordBatch(requests.Count);
             ScoredItem[][]? results = null;
             Exception? failure = null;
+            var started = Stopwatch.GetTimestamp();
             try
             {
                 var batchRequests = requests.ConvertAll(p => p.Request);
@@ -252,6 +254,7 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
                 Log.BatchFailed(_logger, e, requests.Count);
                 failure = e;
             }
+            ScorerMetrics.RecordBatch(model.ProviderTag, requests.Count, Stopwatch.GetElapsedTime(started));
             // Model references go before results: a caller that sees its result may rely on a retired model being gone.
             foreach (var pending in requests) pending.Finish();
             // Results are handed out by one thread-pool work item per batch, never on the batch loop (a caller's

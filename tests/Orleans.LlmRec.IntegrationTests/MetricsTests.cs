@@ -27,6 +27,41 @@ public partial class MetricsTests(ServiceFixture service)
         Assert.Contains("http_route=\"/v1/users/{userId}/feed\"", after, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Click_to_feed_freshness_feed_latency_by_source_and_scorer_latency_are_scraped()
+    {
+        var before = await ScrapeAsync();
+        var userId = $"fresh-{Guid.NewGuid():N}";
+        var items = service.World.PopularItems();
+        await service.PostEventsAsync(ServiceFixture.Event("f1", userId, items[0]));
+        await service.GetFeedAsync(userId, "k=5");
+        // A second read of the unchanged feed is answered from the cache: no second freshness measurement.
+        await service.GetFeedAsync(userId, "k=5");
+        await service.GetFeedAsync($"cold-{userId}", "k=5");
+
+        var after = await ScrapeAsync();
+        Assert.True(Total(after, "llmrec_click_to_feed_seconds_count", "") - Total(before, "llmrec_click_to_feed_seconds_count", "") >= 1,
+            "no click-to-feed measurement after an event and a feed");
+        Assert.Contains("llmrec_click_to_feed_seconds_bucket", after, StringComparison.Ordinal);
+        Assert.True(Total(after, "http_server_request_duration_seconds_count", "llmrec_feed_source=\"model\"")
+            - Total(before, "http_server_request_duration_seconds_count", "llmrec_feed_source=\"model\"") >= 2);
+        Assert.True(Total(after, "http_server_request_duration_seconds_count", "llmrec_feed_source=\"fallback\"")
+            - Total(before, "http_server_request_duration_seconds_count", "llmrec_feed_source=\"fallback\"") >= 1);
+        Assert.True(Total(after, "llmrec_scorer_batch_duration_seconds_count", "provider=\"CPU\"")
+            - Total(before, "llmrec_scorer_batch_duration_seconds_count", "provider=\"CPU\"") >= 1);
+        Assert.True(Total(after, "llmrec_scorer_batch_size_sum", "provider=\"CPU\"") >= 1);
+    }
+
+    /// <summary>The sum of a metric's samples (with or without labels) whose labels include <paramref name="label"/>.</summary>
+    private static double Total(string scrape, string metric, string label) =>
+        AnySample().Matches(scrape)
+            .Where(m => m.Groups["name"].Value == metric && m.Groups["labels"].Value.Contains(label, StringComparison.Ordinal))
+            .Sum(m => double.Parse(m.Groups["value"].Value, System.Globalization.CultureInfo.InvariantCulture));
+
+    // Label values are quoted and may hold braces (http_route="/v1/users/{userId}/feed").
+    [GeneratedRegex(@"^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?<labels>(?:[^""}]|""[^""]*"")*)\})? (?<value>[-+0-9.eE]+|NaN|\+Inf)", RegexOptions.Multiline)]
+    private static partial Regex AnySample();
+
     private async Task<string> ScrapeAsync()
     {
         using var response = await service.Client.GetAsync("/metrics");

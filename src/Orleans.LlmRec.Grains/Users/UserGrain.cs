@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Orleans.LlmRec.Abstractions;
 using Orleans.LlmRec.Grains.Feeds;
 using Orleans.LlmRec.Grains.Llm;
+using Orleans.LlmRec.Grains.Metrics;
 using Orleans.LlmRec.Grains.Serving;
 
 namespace Orleans.LlmRec.Grains.Users;
@@ -24,6 +25,7 @@ public sealed partial class UserGrain(
     FeedPipeline pipeline,
     IOptions<FeedOptions> options,
     UserLlmServices llm,
+    FeedFreshnessMetrics freshness,
     ILogger<UserGrain> logger) : Grain, IUserGrain, IUserLlmResults
 {
     /// <summary>The grain storage the host must register (memory in development, Redis in production).</summary>
@@ -32,6 +34,7 @@ public sealed partial class UserGrain(
     public const string ActivityStateName = "activity";
 
     private readonly FeedOptions _options = options.Value;
+    private readonly FeedFreshness _freshness = new(freshness);
     private UserLlmSession _llm = null!;
     private UserStateStore _store = null!;
 
@@ -65,6 +68,7 @@ public sealed partial class UserGrain(
         {
             result = s.Apply(events, now);
             if (result.Applied == 0) return StateParts.None;
+            _freshness.EventsApplied();
             if (_llm.Enabled) s.Profile.CountChanges(result.Applied, now);
             // A newer last good feed rides along only now and then (FeedCache.SaveInterval).
             return s.Feed.SaveDue ? StateParts.Both : StateParts.Activity;
@@ -89,7 +93,19 @@ public sealed partial class UserGrain(
             // A plain read gets the same immutable object until the feed or k changes: nothing copied or rebuilt.
             return s.Feed.Reuse(request) ?? s.Feed.Remember(request, Respond(current, request, model, degraded: false, note: null));
         }
-        return await BuildFeedAsync(request, model, now);
+        // Click-to-feed freshness: this build reflects every event applied until now.
+        var mark = _freshness.BuildStarting();
+        try
+        {
+            var built = await BuildFeedAsync(request, model, now);
+            _freshness.FeedBuilt(mark);
+            return built;
+        }
+        catch
+        {
+            _freshness.BuildFailed(mark);
+            throw;
+        }
     }
 
     public Task<UserView> GetUserAsync() => Task.FromResult(View());

@@ -48,7 +48,7 @@ public static class FeedApi
         }
         var request = new FeedRequest { K = count, Exclude = excluded, Explain = explain ?? false };
         var feed = await grains.GetUserGrain(userId).GetFeedAsync(request);
-        metrics.FeedServed(feed);
+        metrics.FeedServed(feed, http);
         var body = bodies.Of(feed, request.IsPlain);
         // A client polling its feed sends back the tag it holds: while the feed is unchanged it gets a bodiless 304.
         http.Response.Headers.ETag = body.ETag;

@@ -32,8 +32,20 @@ public sealed class DashboardMetrics : IDisposable
     /// <summary>Feed requests' durations (ASP.NET Core's <c>http.server.request.duration</c> on the feed route).</summary>
     public LatencyHistogram FeedLatency { get; } = new();
 
+    /// <summary>Feed requests' durations by the feed's source (the request's <see cref="ServiceMetrics.FeedSourceTag"/>): model, reranked, fallback.</summary>
+    public LatencyHistogram[] FeedLatencyBySource { get; } = [new(), new(), new()];
+
+    /// <summary>The feed sources in the order of <see cref="FeedLatencyBySource"/>.</summary>
+    public static readonly string[] FeedSources = ["model", "reranked", "fallback"];
+
     /// <summary>LLM calls' durations, cache hits included.</summary>
     public LatencyHistogram LlmLatency { get; } = new();
+
+    /// <summary>Click-to-feed freshness: from an event applied to the first feed that reflects it.</summary>
+    public LatencyHistogram ClickToFeed { get; } = new();
+
+    /// <summary>Scoring batches' durations (ONNX Runtime run and top-k).</summary>
+    public LatencyHistogram ScorerLatency { get; } = new();
 
     public long Total(Counted counted) => Volatile.Read(ref _totals[(int)counted]);
 
@@ -44,7 +56,8 @@ public sealed class DashboardMetrics : IDisposable
 
     private static bool Handles(string meter, string instrument) => meter switch
     {
-        LlmRecMeters.Service or LlmRecMeters.EventStream or LlmRecMeters.Llm => true,
+        LlmRecMeters.Service or LlmRecMeters.EventStream or LlmRecMeters.Llm or LlmRecMeters.Feeds => true,
+        LlmRecMeters.Scoring => instrument == "llmrec.scorer.batch.duration",
         LlmRecMeters.Orleans => instrument is "orleans-catalog-activation-created" or "orleans-catalog-activation-shutdown",
         "Microsoft.AspNetCore.Hosting" => instrument == "http.server.request.duration",
         _ => false,
@@ -73,6 +86,8 @@ public sealed class DashboardMetrics : IDisposable
                 Add(Tag(tags, "outcome") switch { "success" => Counted.LlmSuccess, "failure" => Counted.LlmFailure, _ => Counted.LlmRejectedAnswer }, 1);
                 break;
             case "llmrec.llm.latency": LlmLatency.RecordMilliseconds(value * 1000); break;
+            case "llmrec.click_to_feed": ClickToFeed.RecordMilliseconds(value * 1000); break;
+            case "llmrec.scorer.batch.duration": ScorerLatency.RecordMilliseconds(value * 1000); break;
             case "llmrec.llm.tokens":
                 Add(Tag(tags, "direction") is "output" ? Counted.LlmTokensOutput : Counted.LlmTokensInput, (long)value);
                 break;
@@ -92,6 +107,8 @@ public sealed class DashboardMetrics : IDisposable
         if (Tag(tags, "http.route") is not FeedRoute) return;
         if (status == 304) Add(Counted.FeedsNotModified, 1);
         FeedLatency.RecordMilliseconds(seconds * 1000);
+        var source = Array.IndexOf(FeedSources, Tag(tags, ServiceMetrics.FeedSourceTag) as string);
+        if (source >= 0) FeedLatencyBySource[source].RecordMilliseconds(seconds * 1000);
     }
 
     private void Add(Counted counted, long value) => Interlocked.Add(ref _totals[(int)counted], value);

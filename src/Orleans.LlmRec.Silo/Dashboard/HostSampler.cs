@@ -19,6 +19,9 @@ public sealed class HostSampler(
     private long[] _totals = [];
     private long[] _feedLatency = [];
     private long[] _llmLatency = [];
+    private long[][] _feedLatencyBySource = [];
+    private long[] _clickToFeed = [];
+    private long[] _scorerLatency = [];
     private ScorerStatistics _scorer;
     private long _lastTimestamp;
 
@@ -52,6 +55,9 @@ public sealed class HostSampler(
         _totals = ReadTotals();
         _feedLatency = metrics.FeedLatency.Snapshot();
         _llmLatency = metrics.LlmLatency.Snapshot();
+        _feedLatencyBySource = [.. metrics.FeedLatencyBySource.Select(h => h.Snapshot())];
+        _clickToFeed = metrics.ClickToFeed.Snapshot();
+        _scorerLatency = metrics.ScorerLatency.Snapshot();
         _scorer = ScorerStatistics();
         _lastTimestamp = time.GetTimestamp();
     }
@@ -62,6 +68,9 @@ public sealed class HostSampler(
         var previousFeed = _feedLatency;
         var previousLlm = _llmLatency;
         var previousScorer = _scorer;
+        var previousBySource = _feedLatencyBySource;
+        var previousClickToFeed = _clickToFeed;
+        var previousScorerLatency = _scorerLatency;
         var elapsed = time.GetElapsedTime(_lastTimestamp).TotalSeconds;
         Baseline();
         metrics.ObserveGauges();
@@ -73,6 +82,12 @@ public sealed class HostSampler(
         }
         Percentiles(values, "feeds", previousFeed, _feedLatency);
         Percentiles(values, "llm", previousLlm, _llmLatency);
+        for (var i = 0; i < DashboardMetrics.FeedSources.Length; i++)
+        {
+            Percentiles(values, "feeds." + DashboardMetrics.FeedSources[i], previousBySource[i], _feedLatencyBySource[i]);
+        }
+        Percentiles(values, "freshness", previousClickToFeed, _clickToFeed);
+        Percentiles(values, "scorer", previousScorerLatency, _scorerLatency);
         values["llm.queueDepth"] = metrics.Gauge(Gauged.LlmQueueDepth);
         values["llm.circuit"] = metrics.Gauge(Gauged.LlmCircuitState);
         if (_serving is not null)

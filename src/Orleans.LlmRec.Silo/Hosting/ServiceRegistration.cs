@@ -53,6 +53,7 @@ public static class ServiceRegistration
             services.AddHostedService<ModelWatcher>();
             builder.AddLlmRecLlmLayer(settings);
             services.AddSingleton<FeedPipeline>();
+            services.AddSingleton<Grains.Metrics.FeedFreshnessMetrics>();
             services.AddSingleton<EventIngestor>();
             services.AddSingleton<IEventIngestor>(sp => sp.GetRequiredService<EventIngestor>());
             services.AddSingleton<LocalItemQueries>();

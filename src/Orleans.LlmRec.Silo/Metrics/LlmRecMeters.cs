@@ -28,8 +28,14 @@ public static class LlmRecMeters
     /// <summary>The Redis Streams consumer: entries read, applied, dead-lettered, reclaimed.</summary>
     public const string EventStream = Ingestion.EventStreamMetrics.MeterName;
 
+    /// <summary>Click-to-feed freshness, <c>llmrec.click_to_feed</c> (<see cref="Grains.Metrics.FeedFreshnessMetrics"/>).</summary>
+    public const string Feeds = Grains.Metrics.FeedFreshnessMetrics.MeterName;
+
+    /// <summary>The scorer's batch duration and size by execution provider (<see cref="global::Orleans.LlmRec.Scoring.ScorerMetrics"/>).</summary>
+    public const string Scoring = global::Orleans.LlmRec.Scoring.ScorerMetrics.MeterName;
+
     /// <summary>ASP.NET Core's own: <c>http.server.request.duration</c> per route and status, active requests, Kestrel connections.</summary>
     public static IReadOnlyList<string> AspNetCore { get; } = ["Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel"];
 
-    public static IReadOnlyList<string> All { get; } = [Orleans, Llm, ChatClient, Service, EventStream, .. AspNetCore];
+    public static IReadOnlyList<string> All { get; } = [Orleans, Llm, ChatClient, Service, EventStream, Feeds, Scoring, .. AspNetCore];
 }

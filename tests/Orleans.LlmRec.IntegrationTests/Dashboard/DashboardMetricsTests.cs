@@ -30,6 +30,28 @@ public sealed class DashboardMetricsTests
     }
 
     [Fact]
+    public void Feed_latency_is_split_by_the_source_tag_and_freshness_and_scorer_latency_are_kept()
+    {
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        using var dashboard = new DashboardMetrics();
+        var fallbackBefore = dashboard.FeedLatencyBySource[2].Snapshot();
+        var freshnessBefore = dashboard.ClickToFeed.Snapshot();
+        // ASP.NET Core's instrument, as the hosting layer records it for a feed request that served a fallback feed.
+        using var hosting = new System.Diagnostics.Metrics.Meter("Microsoft.AspNetCore.Hosting");
+        var requests = hosting.CreateHistogram<double>("http.server.request.duration");
+        requests.Record(0.004,
+            new KeyValuePair<string, object?>("http.route", DashboardMetrics.FeedRoute),
+            new KeyValuePair<string, object?>("http.response.status_code", 200),
+            new KeyValuePair<string, object?>(ServiceMetrics.FeedSourceTag, "fallback"));
+        new Grains.Metrics.FeedFreshnessMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()).Record(TimeSpan.FromMilliseconds(250));
+
+        var fallback = LatencyHistogram.Quantile(fallbackBefore, dashboard.FeedLatencyBySource[2].Snapshot(), 0.5);
+        Assert.InRange(fallback, 4, 4 * 1.09);
+        var freshness = LatencyHistogram.Quantile(freshnessBefore, dashboard.ClickToFeed.Snapshot(), 0.99);
+        Assert.InRange(freshness, 250, 250 * 1.09);
+    }
+
+    [Fact]
     public void Percentiles_come_from_the_measurements_between_two_snapshots_within_a_bucket()
     {
         var histogram = new LatencyHistogram();

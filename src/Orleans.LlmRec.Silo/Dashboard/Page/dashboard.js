@@ -75,6 +75,8 @@ const CHARTS = {
     { name: "fallback", points: series("feedsFallback") }] }),
   feedLatency: () => ({ title: "Feed latency ms (worst host)", lines: [
     { name: "p50", points: series("feeds.p50Ms", "max") }, { name: "p99", points: series("feeds.p99Ms", "max") }] }),
+  feedLatencyBySource: () => ({ title: "Feed latency ms by source, p50 / p99 (worst host)", lines: ["model", "reranked", "fallback"].flatMap((source) => [
+    { name: `${source} p50`, points: series(`feeds.${source}.p50Ms`, "max") }, { name: `${source} p99`, points: series(`feeds.${source}.p99Ms`, "max") }]) }),
   degraded: () => {
     const total = combine(combine(series("feedsModel"), series("feedsReranked"), (a, b) => a + b), series("feedsFallback"), (a, b) => a + b);
     return { title: "Degraded and fallback share of feeds %", lines: [
@@ -90,6 +92,8 @@ const CHARTS = {
     { name: "refused", points: series("batchesRefused") }, { name: "dead-lettered", points: series("streamDeadLettered") }] }),
   streamLag: () => ({ title: "Stream lag: pending entries, oldest age s", lines: [
     { name: "pending", points: series("stream.pending", "max") }, { name: "oldest age s", points: series("stream.oldestAgeSeconds", "max") }] }),
+  freshness: () => ({ title: "Click-to-feed freshness ms: event applied → first feed reflecting it (worst host)", lines: [
+    { name: "p50", points: series("freshness.p50Ms", "max") }, { name: "p99", points: series("freshness.p99Ms", "max") }] }),
   llmCalls: () => ({ title: "LLM calls per s by outcome", lines: [
     { name: "success", points: series("llmSuccess") }, { name: "failure", points: series("llmFailure") },
     { name: "rejected answer", points: series("llmRejectedAnswer") }, { name: "cache hits", points: series("llmCacheHits") }] }),
@@ -104,7 +108,15 @@ const CHARTS = {
     { name: "batches", points: series("scorer.batches") }, { name: "requests", points: series("scorer.requests") }] }),
   scorerBatchSize: () => ({ title: "Scorer batch size (mean, largest so far)", lines: [
     { name: "mean", points: series("scorer.meanBatch", "max") }, { name: "largest", points: series("scorer.largestBatch", "max") }] }),
+  scorerLatency: () => ({ title: `Scorer batch latency ms (worst host; ${providers() || "no scorer"})`, lines: [
+    { name: "p50", points: series("scorer.p50Ms", "max") }, { name: "p99", points: series("scorer.p99Ms", "max") }] }),
 };
+
+// The scorers' execution providers across silos: "CPU", "CUDA" or "CPU, CUDA".
+function providers() {
+  const names = new Set([...hosts.values()].map((h) => (h.view.scorerProvider ?? "").replace("ExecutionProvider", "")).filter((p) => p));
+  return [...names].sort().join(", ");
+}
 
 function drawChart(figure, spec) {
   const w = 400, h = 130, left = 34, bottom = 14;
