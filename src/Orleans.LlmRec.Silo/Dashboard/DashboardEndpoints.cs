@@ -6,6 +6,7 @@ using Orleans.LlmRec.Grains.Feeds;
 using Orleans.LlmRec.Grains.Ingestion;
 using Orleans.LlmRec.Grains.Users;
 using Orleans.LlmRec.Silo.Apis;
+using Orleans.LlmRec.Silo.Security;
 
 namespace Orleans.LlmRec.Silo.Dashboard;
 
@@ -27,10 +28,12 @@ public static class DashboardEndpoints
         var dashboard = app.MapGroup(Prefix).WithTags("Dashboard").ExcludeFromDescription();
         dashboard.MapGet("", () => DashboardPage.Serve("index.html"));
         dashboard.MapGet("/{file:regex(^dashboard\\.(js|css)$)}", (string file) => DashboardPage.Serve(file));
-        dashboard.MapGet("/stream", (DashboardStream stream, CancellationToken cancellationToken) =>
-            TypedResults.ServerSentEvents(stream.SnapshotsAsync(cancellationToken), eventType: "cluster"));
+        // A stream opened with a login session ends when the session does; the page then goes back to the login.
+        dashboard.MapGet("/stream", async (HttpContext http, DashboardStream stream, CancellationToken cancellationToken) =>
+            TypedResults.ServerSentEvents(stream.SnapshotsAsync(cancellationToken, await DashboardLogin.SessionExpiryAsync(http)), eventType: "cluster"));
         dashboard.MapGet("/api/users/{userId}", InspectUserAsync);
         dashboard.MapOrleansDashboard("/orleans");
+        dashboard.MapDashboardLogin();
         return dashboard;
     }
 

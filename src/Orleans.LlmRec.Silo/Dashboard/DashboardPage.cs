@@ -14,7 +14,7 @@ public static class DashboardPage
     {
         var assembly = typeof(DashboardPage).Assembly;
         var files = new Dictionary<string, (byte[], string)>(StringComparer.Ordinal);
-        foreach (var name in new[] { "index.html", "dashboard.js", "dashboard.css" })
+        foreach (var name in new[] { "index.html", "dashboard.js", "dashboard.css", "login.html", "login.js" })
         {
             using var stream = assembly.GetManifestResourceStream($"Dashboard.Page.{name}")
                 ?? throw new InvalidOperationException($"The dashboard page file {name} is not embedded.");

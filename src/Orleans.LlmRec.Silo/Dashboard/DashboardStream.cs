@@ -14,10 +14,12 @@ public sealed class DashboardStream(IGrainFactory grains, HostSampler local, IOp
 
     private readonly string _localAddress = $"{Environment.MachineName}/{Environment.ProcessId}";
 
-    public async IAsyncEnumerable<ClusterSnapshot> SnapshotsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <param name="until">When to end the stream (a login session's expiry); null: when the client leaves.</param>
+    public async IAsyncEnumerable<ClusterSnapshot> SnapshotsAsync(
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken, DateTimeOffset? until = null)
     {
         var seen = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
-        while (!cancellationToken.IsCancellationRequested)
+        while (!cancellationToken.IsCancellationRequested && !(time.GetUtcNow() >= until))
         {
             var snapshot = await ClusterAsync(seen);
             if (host.Value.Role == HostRole.ApiTier)

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
@@ -25,13 +26,17 @@ public static partial class SecurityRegistration
         var services = builder.Services;
         services.AddSingleton<ApiKeyStore>();
         var authentication = services.AddAuthentication(Scheme)
-            .AddPolicyScheme(Scheme, "API key or bearer token", o => o.ForwardDefaultSelector = context =>
-                security.Jwt.IsEnabled && ApiKeyAuthenticationHandler.KeyOf(context.Request) is null
-                && context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+            .AddPolicyScheme(Scheme, "API key, bearer token or dashboard session", o => o.ForwardDefaultSelector = context =>
+                ApiKeyAuthenticationHandler.KeyOf(context.Request) is not null ? ApiKeyAuthenticationHandler.SchemeName
+                : security.Jwt.IsEnabled && context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
                     ? JwtBearerDefaults.AuthenticationScheme
-                    : ApiKeyAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+                : DashboardLogin.Accepts(context.Request) ? DashboardLogin.Scheme
+                : ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
+            .AddCookie(DashboardLogin.Scheme, o => DashboardLogin.ConfigureCookie(o, security.DashboardSession));
         if (security.Jwt.IsEnabled) authentication.AddJwtBearer(o => ConfigureJwt(o, security.Jwt));
+        var dataProtection = services.AddDataProtection().SetApplicationName("Orleans.LlmRec");
+        if (security.DataProtectionKeysPath is { Length: > 0 } keysPath) dataProtection.PersistKeysToFileSystem(new DirectoryInfo(keysPath));
         services.AddAuthorization(o => AccessPolicies.Add(o, security));
         services.AddSingleton<IAuthorizationHandler, ScopeHandler>();
         services.AddSingleton<IAuthorizationHandler, BoundUserHandler>();

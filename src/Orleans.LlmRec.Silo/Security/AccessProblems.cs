@@ -17,6 +17,11 @@ public sealed class AccessProblems(IProblemDetailsService problems, IOptions<Sec
 
     public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
     {
+        if (authorizeResult.Challenged && DashboardLogin.ShouldRedirectToLogin(context.Request))
+        {
+            context.Response.Redirect(DashboardLogin.LoginPath);
+            return;
+        }
         if (authorizeResult.Challenged)
         {
             context.Response.StatusCode = StatusCodes.Status401Unauthorized;

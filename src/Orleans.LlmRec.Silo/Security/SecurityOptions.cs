@@ -22,6 +22,16 @@ public sealed class SecurityOptions : IValidatableObject
     /// <summary><c>/metrics</c> without the admin scope (a scraper on a private network); off by default.</summary>
     public bool AnonymousMetrics { get; set; }
 
+    /// <summary>How long a dashboard login lasts (<see cref="DashboardLogin"/>); not renewed by use.</summary>
+    public TimeSpan DashboardSession { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>
+    /// A folder for ASP.NET Core's data-protection keys, which sign and encrypt dashboard session cookies. Share it
+    /// (a volume) between hosts behind one load balancer so a login on one is valid on all; unset, each machine keeps
+    /// its own (~/.aspnet/DataProtection-Keys).
+    /// </summary>
+    public string? DataProtectionKeysPath { get; set; }
+
     public JwtSettings Jwt { get; set; } = new();
 
     /// <summary>TLS between silos and from API tiers to gateways (Orleans' own ports).</summary>
@@ -66,6 +76,10 @@ public sealed class SecurityOptions : IValidatableObject
             {
                 _keys.Add(entry!);
             }
+        }
+        if (DashboardSession < TimeSpan.FromMinutes(1) || DashboardSession > TimeSpan.FromHours(12))
+        {
+            yield return new ValidationResult("Security:DashboardSession must lie in [00:01:00, 12:00:00].", [nameof(DashboardSession)]);
         }
         foreach (var result in Jwt.Validate())
         {

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Http.Json;
+using Microsoft.Playwright;
 using Orleans.LlmRec.IntegrationTests.Security;
 using Orleans.LlmRec.Silo.Security;
 
@@ -7,12 +9,12 @@ namespace Orleans.LlmRec.IntegrationTests.Dashboard;
 /// <summary>
 /// With access control on, every dashboard route (the page, its event stream, the inspector, Orleans' dashboard) is
 /// refused without the admin credential (401 without a key, 403 with a key of another scope), and served with it: in
-/// a real headless Chromium too, where the page's EventSource carries the key and goes live.
+/// a real headless Chromium too, where an operator logs in with the admin key (a session cookie the EventSource sends).
 /// </summary>
 [Collection(SecuredServiceCollection.Name)]
 public sealed class DashboardAccessTests(SecuredService service)
 {
-    private static readonly string[] Routes = ["/dashboard", "/dashboard/stream", "/dashboard/dashboard.js", "/dashboard/api/users/u1", "/dashboard/orleans/"];
+    private static readonly string[] Routes = ["/dashboard", "/dashboard/stream", "/dashboard/session", "/dashboard/dashboard.js", "/dashboard/api/users/u1", "/dashboard/orleans/"];
 
     [Fact]
     public async Task Every_dashboard_route_is_refused_without_the_admin_scope()
@@ -30,26 +32,149 @@ public sealed class DashboardAccessTests(SecuredService service)
     }
 
     [Fact]
-    public async Task In_a_browser_the_page_is_refused_without_the_key_and_goes_live_with_it()
+    public async Task In_a_browser_an_operator_logs_in_with_the_admin_key_and_the_charts_go_live()
     {
         var url = new Uri(service.Silo.Client.BaseAddress!, "/dashboard").ToString();
-        await using (var anonymous = await DashboardBrowser.LaunchAsync())
+        var streamUrl = new Uri(service.Silo.Client.BaseAddress!, "/dashboard/stream").ToString();
+        await using var browser = await DashboardBrowser.LaunchAsync();
+        var page = browser.Page;
+        var urls = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        page.Request += (_, request) => urls.Enqueue(request.Url);
+
+        // Without a login: the page sends the browser to the login page (served without a credential), the stream is refused.
+        var first = await page.GotoAsync(url);
+        Assert.Equal((int)HttpStatusCode.OK, first!.Status);
+        Assert.EndsWith("/dashboard/login", page.Url, StringComparison.Ordinal);
+        Assert.Equal((int)HttpStatusCode.Unauthorized, (await page.APIRequest.GetAsync(streamUrl)).Status);
+
+        // A wrong key, and a key without the admin scope, are refused on the login page itself.
+        await LogInAsync(page, "llmrec_not-a-key");
+        await WaitForTextAsync(page, "#login-error", text => text.StartsWith("401", StringComparison.Ordinal));
+        await LogInAsync(page, service.Keys["reader"]);
+        await WaitForTextAsync(page, "#login-error", text => text.StartsWith("403", StringComparison.Ordinal));
+        Assert.Equal((int)HttpStatusCode.Unauthorized, (await page.APIRequest.GetAsync(streamUrl)).Status);
+
+        // The admin key logs in: the dashboard loads, its stream goes live, and the charts fill as feeds are served.
+        await LogInAsync(page, service.Keys["admin"]);
+        try
         {
-            var response = await anonymous.Page.GotoAsync(url);
-            Assert.Equal((int)HttpStatusCode.Unauthorized, response!.Status);
-            var stream = await anonymous.Page.APIRequest.GetAsync(new Uri(service.Silo.Client.BaseAddress!, "/dashboard/stream").ToString());
-            Assert.Equal((int)HttpStatusCode.Unauthorized, stream.Status);
+            await page.WaitForURLAsync(url, new() { Timeout = 60_000 });
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"not logged in: at {page.Url}, '{await page.InnerTextAsync("body")}'");
+        }
+        await WaitForTextAsync(page, "#conn-status", text => text == "live");
+        await WaitForTextAsync(page, "#silo-count", text => text == "1");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        for (var i = 0; await page.InnerTextAsync("#feed-rate") is "0" or "–"; i++)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the feed rate on the page never moved");
+            using var feed = await service.SendAsync(HttpMethod.Get, $"/v1/users/login-user-{i % 10}/feed", service.Keys["reader"]);
+            await Task.Delay(100);
+        }
+        Assert.NotEmpty(await page.Locator("figure[data-chart=feeds] polyline").AllAsync());
+
+        var cookie = Assert.Single(await page.Context.CookiesAsync(), c => c.Name == DashboardLogin.CookieName);
+        Assert.True(cookie.HttpOnly);
+        Assert.Equal(SameSiteAttribute.Strict, cookie.SameSite);
+        Assert.Equal("/dashboard", cookie.Path);
+        Assert.True(cookie.Expires is -1, "a session cookie, not a persistent one");
+
+        // The cookie is a dashboard credential only: the API and /metrics refuse it, and it cannot log in again.
+        foreach (var path in new[] { "/v1/cluster", "/metrics", "/v1/users/login-user-1/feed" })
+        {
+            using var withCookie = new HttpRequestMessage(HttpMethod.Get, path);
+            withCookie.Headers.Add("Cookie", $"{cookie.Name}={cookie.Value}");
+            using var refused = await Cookieless.SendAsync(withCookie);
+            Assert.True(refused.StatusCode == HttpStatusCode.Unauthorized, $"{path} with the dashboard cookie: {refused.StatusCode}");
+        }
+        using (var relogin = new HttpRequestMessage(HttpMethod.Post, "/dashboard/login"))
+        {
+            relogin.Headers.Add("Cookie", $"{cookie.Name}={cookie.Value}");
+            using var refused = await Cookieless.SendAsync(relogin);
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        }
+        using (var inspector = new HttpRequestMessage(HttpMethod.Get, "/dashboard/api/users/login-inspected"))
+        {
+            inspector.Headers.Add("Cookie", $"{cookie.Name}={cookie.Value}");
+            using var served = await Cookieless.SendAsync(inspector);
+            Assert.Equal(HttpStatusCode.OK, served.StatusCode);
         }
 
-        await using var admin = await DashboardBrowser.LaunchAsync(new Dictionary<string, string> { [ApiKeyAuthenticationHandler.HeaderName] = service.Keys["admin"] });
-        var served = await admin.Page.GotoAsync(url);
-        Assert.Equal((int)HttpStatusCode.OK, served!.Status);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (await admin.Page.InnerTextAsync("#conn-status") != "live")
+        // Logging out ends the session: the stream is refused again.
+        await page.ClickAsync("#logout");
+        await page.WaitForURLAsync("**/dashboard/login", new() { Timeout = 60_000 });
+        Assert.Equal((int)HttpStatusCode.Unauthorized, (await page.APIRequest.GetAsync(streamUrl)).Status);
+
+        Assert.DoesNotContain(urls, u => u.Contains(service.Keys["admin"], StringComparison.Ordinal) || u.Contains(service.Keys["reader"], StringComparison.Ordinal));
+        Assert.True(browser.Errors.All(e => e.Contains("401", StringComparison.Ordinal) || e.Contains("403", StringComparison.Ordinal)),
+            "console errors: " + string.Join(Environment.NewLine, browser.Errors));
+    }
+
+    [Fact]
+    public async Task The_login_page_is_served_without_a_credential_and_a_login_answers_a_strict_dashboard_only_cookie()
+    {
+        using var loginPage = await SendAsync(HttpMethod.Get, "/dashboard/login");
+        Assert.Equal(HttpStatusCode.OK, loginPage.StatusCode);
+        Assert.Equal("text/html", loginPage.Content.Headers.ContentType?.MediaType);
+        using var script = await SendAsync(HttpMethod.Get, "/dashboard/login.js");
+        Assert.Equal(HttpStatusCode.OK, script.StatusCode);
+
+        using var anonymous = await SendAsync(HttpMethod.Post, "/dashboard/login");
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.False(anonymous.Headers.Contains("Set-Cookie"));
+        using var reader = await SendAsync(HttpMethod.Post, "/dashboard/login", service.Keys["reader"]);
+        Assert.Equal(HttpStatusCode.Forbidden, reader.StatusCode);
+
+        foreach (var (key, bearer) in new[] { (service.Keys["admin"], (string?)null), (null, SecuredService.Token("admin", "ops", expiresIn: TimeSpan.FromHours(1))) })
         {
-            Assert.True(DateTime.UtcNow < deadline, "the dashboard's event stream did not go live with the admin key");
-            await Task.Delay(250);
+            using var login = await SendAsync(HttpMethod.Post, "/dashboard/login", key, bearer);
+            Assert.Equal(HttpStatusCode.NoContent, login.StatusCode);
+            var setCookie = Assert.Single(login.Headers.GetValues("Set-Cookie"));
+            Assert.StartsWith(DashboardLogin.CookieName + "=", setCookie, StringComparison.Ordinal);
+            Assert.Contains("path=/dashboard", setCookie, StringComparison.OrdinalIgnoreCase);
+            Assert.Contains("samesite=strict", setCookie, StringComparison.OrdinalIgnoreCase);
+            Assert.Contains("httponly", setCookie, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain("expires=", setCookie, StringComparison.OrdinalIgnoreCase);
+            var cookie = setCookie[..setCookie.IndexOf(';')];
+            using var session = new HttpRequestMessage(HttpMethod.Get, "/dashboard/session");
+            session.Headers.Add("Cookie", cookie);
+            using var answer = await Cookieless.SendAsync(session);
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            var body = await answer.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+            var expires = body.GetProperty("expiresAt").GetDateTimeOffset();
+            Assert.InRange(expires, DateTimeOffset.UtcNow.AddMinutes(25), DateTimeOffset.UtcNow.AddMinutes(31));
         }
-        Assert.True(admin.Errors.IsEmpty, "console errors: " + string.Join(Environment.NewLine, admin.Errors));
+    }
+
+    /// <summary>A client that keeps no cookies: a login here must not log in the fixture's shared client.</summary>
+    private HttpClient Cookieless => _cookieless ??= new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = service.Silo.Client.BaseAddress };
+
+    private HttpClient? _cookieless;
+
+    private Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? key = null, string? bearer = null)
+    {
+        var request = new HttpRequestMessage(method, path);
+        if (key is not null) request.Headers.Add(ApiKeyAuthenticationHandler.HeaderName, key);
+        if (bearer is not null) request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bearer);
+        return Cookieless.SendAsync(request);
+    }
+
+    private static async Task LogInAsync(IPage page, string credential)
+    {
+        await page.FillAsync("#credential", credential);
+        await page.ClickAsync("#login-form button");
+    }
+
+    private static async Task WaitForTextAsync(IPage page, string selector, Func<string, bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        string text;
+        while (!condition(text = await page.InnerTextAsync(selector)))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{selector} still reads '{text}'");
+            await Task.Delay(100);
+        }
     }
 }

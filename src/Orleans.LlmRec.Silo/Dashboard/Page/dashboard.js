@@ -243,4 +243,15 @@ source.addEventListener("cluster", (e) => {
   $("conn-status").className = "status live";
   onSnapshot(JSON.parse(e.data));
 });
-source.onerror = () => { $("conn-status").textContent = "reconnecting…"; $("conn-status").className = "status"; };
+source.onerror = async () => {
+  $("conn-status").textContent = "reconnecting…";
+  $("conn-status").className = "status";
+  // A stream refused or ended by an expired login session: back to the login page (only where access control is on).
+  const session = await fetch("/dashboard/session", { credentials: "same-origin" }).catch(() => null);
+  if (session && session.status === 401) location.replace("/dashboard/login");
+  else if (source.readyState === EventSource.CLOSED) setTimeout(() => location.reload(), 5000);
+};
+$("logout").addEventListener("click", async () => {
+  await fetch("/dashboard/logout", { method: "POST", credentials: "same-origin" });
+  location.replace("/dashboard/login");
+});
