@@ -3,8 +3,8 @@ using Microsoft.AspNetCore.Authorization;
 
 namespace Orleans.LlmRec.Silo.Security;
 
-/// <summary>A credential must hold this scope.</summary>
-public sealed record ScopeRequirement(string Scope) : IAuthorizationRequirement;
+/// <summary>A credential must hold this scope (or <paramref name="OrScope"/>, when given).</summary>
+public sealed record ScopeRequirement(string Scope, string? OrScope = null) : IAuthorizationRequirement;
 
 /// <summary>
 /// A credential bound to a user acts only for that user: on a route with <c>{userId}</c>, the two must be the same
@@ -19,8 +19,16 @@ public sealed class ScopeHandler : AuthorizationHandler<ScopeRequirement>
 {
     protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, ScopeRequirement requirement)
     {
-        if (context.User.HasClaim(LlmRecClaims.Scope, requirement.Scope)) context.Succeed(requirement);
-        else context.Fail(new AuthorizationFailureReason(this, $"This credential lacks the scope '{requirement.Scope}'."));
+        if (context.User.HasClaim(LlmRecClaims.Scope, requirement.Scope)
+            || (requirement.OrScope is { } other && context.User.HasClaim(LlmRecClaims.Scope, other)))
+        {
+            context.Succeed(requirement);
+        }
+        else
+        {
+            var wanted = requirement.OrScope is { } or ? $"'{requirement.Scope}' or '{or}'" : $"'{requirement.Scope}'";
+            context.Fail(new AuthorizationFailureReason(this, $"This credential lacks the scope {wanted}."));
+        }
         return Task.CompletedTask;
     }
 }
@@ -66,7 +74,7 @@ public static class AccessPolicies
         options.AddPolicy(ApiScopes.MetricsPolicy, policy =>
         {
             if (!security.IsConfigured || security.AnonymousMetrics) policy.RequireAssertion(_ => true);
-            else policy.RequireAuthenticatedUser().AddRequirements(new ScopeRequirement(ApiScopes.Admin));
+            else policy.RequireAuthenticatedUser().AddRequirements(new ScopeRequirement(ApiScopes.Admin, ApiScopes.MetricsRead));
         });
     }
 }

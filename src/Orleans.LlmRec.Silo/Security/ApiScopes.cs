@@ -22,10 +22,13 @@ public static class ApiScopes
     /// <summary>Operations: model reload, cluster view, dashboard, <c>/metrics</c> (unless Security:AnonymousMetrics).</summary>
     public const string Admin = "admin";
 
-    /// <summary>The policy of <c>/metrics</c>: <see cref="Admin"/>, or anyone with <c>Security:AnonymousMetrics</c>.</summary>
+    /// <summary><c>/metrics</c> only: the scope for a Prometheus scraper, which then holds no key to anything else.</summary>
+    public const string MetricsRead = "metrics:read";
+
+    /// <summary>The policy of <c>/metrics</c>: <see cref="Admin"/> or <see cref="MetricsRead"/>, or anyone with <c>Security:AnonymousMetrics</c>.</summary>
     public const string MetricsPolicy = "metrics";
 
-    public static readonly IReadOnlyList<string> All = [EventsWrite, FeedsRead, UsersWrite, ItemsWrite, Admin];
+    public static readonly IReadOnlyList<string> All = [EventsWrite, FeedsRead, UsersWrite, ItemsWrite, Admin, MetricsRead];
 
     public static bool IsKnown(string scope) => All.Contains(scope, StringComparer.Ordinal);
 }

@@ -19,12 +19,36 @@ namespace Orleans.LlmRec.IntegrationTests.Dashboard;
 public sealed partial class ObservabilityConfigTests(ServiceFixture service, FastLlmFixture llm) : IClassFixture<FastLlmFixture>
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    private const string MetricsKeySecret = "/run/secrets/llmrec-metrics-key";
+
+    private static int CountOf(string text, string part) => (text.Length - text.Replace(part, "", StringComparison.Ordinal).Length) / part.Length;
 
     [Fact]
     public async Task Promtool_accepts_the_Prometheus_config_and_the_alert_rules()
     {
-        var config = await RunAsync("promtool", "check", "config", Path.Combine(Infra, "prometheus", "prometheus.yml"));
-        Assert.True(config.ExitCode == 0, config.Output);
+        var original = Path.Combine(Infra, "prometheus", "prometheus.yml");
+        var syntax = await RunAsync("promtool", "check", "config", "--syntax-only", original);
+        Assert.True(syntax.ExitCode == 0, syntax.Output);
+        // The full check also opens every file the config names: the scrape key is a compose secret, absent here, so
+        // a copy points at a stand-in (and must name the same secret the compose file mounts).
+        var text = await File.ReadAllTextAsync(original);
+        Assert.Equal(2, CountOf(text, "credentials_file: " + MetricsKeySecret));
+        Assert.Contains("llmrec-metrics-key", await File.ReadAllTextAsync(Path.Combine(Infra, "..", "docker-compose.yml")), StringComparison.Ordinal);
+        var folder = Directory.CreateTempSubdirectory("llmrec-prometheus-");
+        try
+        {
+            var key = Path.Combine(folder.FullName, "metrics-key");
+            await File.WriteAllTextAsync(key, "llmrec_stand-in\n");
+            File.Copy(Path.Combine(Infra, "prometheus", "alerts.yml"), Path.Combine(folder.FullName, "alerts.yml"));
+            var copy = Path.Combine(folder.FullName, "prometheus.yml");
+            await File.WriteAllTextAsync(copy, text.Replace(MetricsKeySecret, key, StringComparison.Ordinal));
+            var config = await RunAsync("promtool", "check", "config", copy);
+            Assert.True(config.ExitCode == 0, config.Output);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
         var rules = await RunAsync("promtool", "check", "rules", Path.Combine(Infra, "prometheus", "alerts.yml"));
         Assert.True(rules.ExitCode == 0, rules.Output);
         Assert.Contains("6 rules found", rules.Output, StringComparison.Ordinal);

@@ -42,6 +42,21 @@ public sealed class AccessControlTests(SecuredService service)
     }
 
     [Fact]
+    public async Task A_metrics_read_key_scrapes_metrics_as_prometheus_sends_it_and_reaches_nothing_else()
+    {
+        using var request = new HttpRequestMessage(Get, "/metrics");
+        request.Headers.TryAddWithoutValidation("Authorization", "ApiKey " + service.Keys["metrics"]);
+        using var response = await service.Silo.Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("llmrec_", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        foreach (var (method, path) in new[] { (Get, "/v1/cluster"), (HttpMethod.Post, "/v1/admin/model/reload"), (Get, "/dashboard"), (Get, "/v1/users/m/feed") })
+        {
+            using var refused = await service.SendAsync(method, path, service.Keys["metrics"]);
+            await AssertProblemAsync(refused, HttpStatusCode.Forbidden, $"metrics key: {method} {path}");
+        }
+    }
+
+    [Fact]
     public async Task An_unknown_key_is_refused_401()
     {
         using var response = await service.SendAsync(Get, "/v1/users/nobody/feed", key: "llmrec_not-a-key");

@@ -22,7 +22,7 @@ public sealed class SecuredService : IAsyncLifetime
 
     public SiloServer Silo { get; private set; } = null!;
 
-    /// <summary>Keys by role: reader (feeds:read), writer (events:write, users:write), admin, bound (everything but admin, user "alice"), events (events:write, its own bucket).</summary>
+    /// <summary>Keys by role: reader (feeds:read), writer (events:write, users:write), admin, bound (everything but admin, user "alice"), events (events:write, its own bucket), metrics (metrics:read, a Prometheus scraper).</summary>
     public Dictionary<string, string> Keys { get; } = [];
 
     public async Task InitializeAsync()
@@ -34,6 +34,7 @@ public sealed class SecuredService : IAsyncLifetime
             ["admin"] = ("admin", null),
             ["bound"] = ("feeds:read,users:write,events:write", "alice"),
             ["events"] = ("events:write", null),
+            ["metrics"] = ("metrics:read", null),
         };
         var settings = new Dictionary<string, string>();
         var index = 0;
