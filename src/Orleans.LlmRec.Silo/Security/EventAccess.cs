@@ -5,7 +5,8 @@ namespace Orleans.LlmRec.Silo.Security;
 
 /// <summary>
 /// What <c>POST /v1/events</c> checks beyond its <see cref="ApiScopes.EventsWrite"/> policy, once the batch is read:
-/// a credential bound to a user may send only that user's events, and the batch takes one permit per event.
+/// a credential bound to a user may send only that user's events, and the batch takes one permit per event from its
+/// credential's bucket and from each of its users' buckets.
 /// </summary>
 public static class EventAccess
 {
@@ -19,10 +20,15 @@ public static class EventAccess
                 detail: "This credential is bound to one user and may send only that user's events; the batch holds another user's. No event of it was applied.");
         }
         var permits = http.RequestServices.GetRequiredService<EventPermits>();
-        if (permits.TryTake(RequestRateLimits.CredentialOf(http), batch.Count, out var retryAfter)) return null;
-        var seconds = Math.Max(1, (int)Math.Ceiling((retryAfter ?? TimeSpan.FromSeconds(1)).TotalSeconds));
+        // Events that fail validation (no user) are refused whole later; here each counts for its credential only.
+        var users = batch.Where(e => e?.UserId is not null).Select(e => e!.UserId!).ToList();
+        if (permits.Take(RequestRateLimits.CredentialOf(http), batch.Count, users) is not { } refusal) return null;
+        var seconds = Math.Max(1, (int)Math.Ceiling(refusal.RetryAfter.TotalSeconds));
         http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var who = refusal.UserId is null ? "This credential sent" : "The batch holds";
+        var whose = refusal.UserId is null ? "" : " for one user";
         return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests",
-            detail: $"This credential sent more events than its limit (RateLimits:EventsPerSecond, a batch of N events counts N). No event of the batch was applied. Retry after {seconds} s.");
+            detail: $"{who} more events{whose} than the limit {refusal.Limit} allows (a batch of N events counts N). No event of the batch was applied. Retry after {seconds} s.",
+            extensions: new Dictionary<string, object?> { ["limit"] = refusal.Limit });
     }
 }

@@ -4,7 +4,7 @@ namespace Orleans.LlmRec.Silo.Security;
 
 /// <summary>
 /// Rate limits (configuration section <c>RateLimits</c>; SECURITY.md): token buckets per credential and per user for
-/// requests, and per credential for ingested events, counted by event, not by request. On by default whenever access
+/// requests, and per credential and per user for ingested events, counted by event, not by request. On by default whenever access
 /// control is (<see cref="SecurityOptions.IsConfigured"/>); off in the open, loopback-only embedded default.
 /// </summary>
 public sealed class RateLimitOptions
@@ -35,6 +35,14 @@ public sealed class RateLimitOptions
     /// <summary>The most events one credential may send at once; at least Ingestion:MaxBatchSize.</summary>
     [Range(1, 100_000_000, ErrorMessage = "RateLimits:EventsBurst must lie in [1, 100000000].")]
     public int EventsBurst { get; set; } = 10_000;
+
+    /// <summary>Events a second about one user, whoever sends them (a flood of one user's clicks is refused); HTTP only.</summary>
+    [Range(1, 100_000_000, ErrorMessage = "RateLimits:PerUserEventsPerSecond must lie in [1, 100000000].")]
+    public int PerUserEventsPerSecond { get; set; } = 100;
+
+    /// <summary>The most events about one user at once.</summary>
+    [Range(1, 100_000_000, ErrorMessage = "RateLimits:PerUserEventsBurst must lie in [1, 100000000].")]
+    public int PerUserEventsBurst { get; set; } = 1_000;
 
     public bool IsOn(SecurityOptions security) => Enabled ?? security.IsConfigured;
 }

@@ -60,35 +60,71 @@ public static class RequestRateLimits
 }
 
 /// <summary>
-/// Ingestion limited by events, not requests: a token bucket per credential from which a batch of N events takes N
-/// at once, or nothing (a refused batch costs no tokens). Off, every batch passes.
+/// Ingestion limited by events, not requests: token buckets per credential and per user, from which a batch takes one
+/// permit per event (per user: one per event of that user), or nothing when any bucket is short (a refused batch costs
+/// no permits). Off, every batch passes.
 /// </summary>
 public sealed class EventPermits : IDisposable
 {
-    private readonly PartitionedRateLimiter<string>? _limiter;
-    private readonly int _burst;
+    public const string CredentialLimit = "RateLimits:EventsPerSecond";
+    public const string UserLimit = "RateLimits:PerUserEventsPerSecond";
+
+    private readonly PartitionedRateLimiter<string>? _byCredential;
+    private readonly PartitionedRateLimiter<string>? _byUser;
+    private readonly RateLimitOptions _limits;
 
     public EventPermits(RateLimitOptions limits, bool on)
     {
-        _burst = limits.EventsBurst;
-        if (on)
-        {
-            _limiter = PartitionedRateLimiter.Create<string, string>(credential =>
-                RateLimitPartition.GetTokenBucketLimiter(credential, _ => RequestRateLimits.Bucket(limits.EventsPerSecond, limits.EventsBurst)));
-        }
+        _limits = limits;
+        if (!on) return;
+        _byCredential = PartitionedRateLimiter.Create<string, string>(credential =>
+            RateLimitPartition.GetTokenBucketLimiter(credential, _ => RequestRateLimits.Bucket(limits.EventsPerSecond, limits.EventsBurst)));
+        _byUser = PartitionedRateLimiter.Create<string, string>(user =>
+            RateLimitPartition.GetTokenBucketLimiter(user, _ => RequestRateLimits.Bucket(limits.PerUserEventsPerSecond, limits.PerUserEventsBurst)));
     }
 
-    /// <summary>Takes <paramref name="events"/> permits for <paramref name="credential"/>; on refusal, when to retry.</summary>
+    /// <summary>Takes <paramref name="events"/> permits for <paramref name="credential"/> alone; on refusal, when to retry.</summary>
     public bool TryTake(string credential, int events, out TimeSpan? retryAfter)
     {
-        retryAfter = null;
-        if (_limiter is null || events <= 0) return true;
-        // More than the bucket holds could never be granted (the settings check keeps EventsBurst ≥ the batch limit).
-        using var lease = _limiter.AttemptAcquire(credential, Math.Min(events, _burst));
-        if (lease.IsAcquired) return true;
-        retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : null;
-        return false;
+        var refusal = Take(credential, events, []);
+        retryAfter = refusal?.RetryAfter;
+        return refusal is null;
     }
 
-    public void Dispose() => _limiter?.Dispose();
+    /// <summary>
+    /// Takes one permit per event for <paramref name="credential"/> and, per user, one per event of that user
+    /// (<paramref name="userIds"/>: each event's user). Null when the batch may go on; else which limit refused it.
+    /// </summary>
+    public EventLimitRefusal? Take(string credential, int events, IReadOnlyCollection<string> userIds)
+    {
+        if (_byCredential is null || _byUser is null || events <= 0) return null;
+        // More than a bucket holds could never be granted (the settings check keeps EventsBurst ≥ the batch limit).
+        var forCredential = Math.Min(events, _limits.EventsBurst);
+        var byUser = userIds.GroupBy(u => u, StringComparer.Ordinal).Select(g => (User: g.Key, Events: Math.Min(g.Count(), _limits.PerUserEventsBurst))).ToList();
+        // Everything is checked before anything is taken: a refused batch costs no permits.
+        if (IsShort(_byCredential, credential, forCredential, _limits.EventsPerSecond, out var wait)) return new EventLimitRefusal(CredentialLimit, null, wait);
+        foreach (var (user, count) in byUser)
+        {
+            if (IsShort(_byUser, user, count, _limits.PerUserEventsPerSecond, out wait)) return new EventLimitRefusal(UserLimit, user, wait);
+        }
+        _byCredential.AttemptAcquire(credential, forCredential).Dispose();
+        foreach (var (user, count) in byUser) _byUser.AttemptAcquire(user, count).Dispose();
+        return null;
+    }
+
+    private static bool IsShort(PartitionedRateLimiter<string> limiter, string key, int permits, int perSecond, out TimeSpan retryAfter)
+    {
+        var available = limiter.GetStatistics(key)?.CurrentAvailablePermits ?? 0;
+        retryAfter = TimeSpan.FromSeconds(Math.Max(1.0, (permits - available) / (double)perSecond));
+        return available < permits;
+    }
+
+    public void Dispose()
+    {
+        _byCredential?.Dispose();
+        _byUser?.Dispose();
+    }
 }
+
+/// <summary>Why a batch of events was refused: the limit's setting, the user (for a per-user limit), when to retry.</summary>
+public sealed record EventLimitRefusal(string Limit, string? UserId, TimeSpan RetryAfter);

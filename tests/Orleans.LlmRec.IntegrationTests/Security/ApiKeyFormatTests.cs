@@ -115,6 +115,24 @@ public sealed class EventPermitsTests
     }
 
     [Fact]
+    public void Events_for_one_user_are_limited_whoever_sends_them_and_a_refusal_takes_nothing()
+    {
+        using var permits = new EventPermits(new RateLimitOptions { EventsPerSecond = 1, EventsBurst = 100, PerUserEventsPerSecond = 1, PerUserEventsBurst = 10 }, on: true);
+        Assert.Null(permits.Take("a", 8, [.. Enumerable.Repeat("u1", 8)]));
+        // u1 has 2 left: a batch with 3 more of u1's events is refused whole, even from another credential.
+        var refusal = permits.Take("b", 4, ["u1", "u1", "u1", "u2"]);
+        Assert.NotNull(refusal);
+        Assert.Equal(EventPermits.UserLimit, refusal.Limit);
+        Assert.Equal("u1", refusal.UserId);
+        Assert.True(refusal.RetryAfter >= TimeSpan.FromSeconds(1));
+        // The refusal took nothing: u2 still has all 10, credential b all 100, u1 its 2.
+        Assert.Null(permits.Take("b", 12, [.. Enumerable.Repeat("u2", 10), "u1", "u1"]));
+        Assert.Equal(EventPermits.UserLimit, permits.Take("c", 1, ["u2"])?.Limit);
+        // The credential's own bucket still applies: a has 92 left.
+        Assert.Equal(EventPermits.CredentialLimit, permits.Take("a", 93, [.. Enumerable.Range(0, 93).Select(i => $"x{i}")])?.Limit);
+    }
+
+    [Fact]
     public void Off_every_batch_passes()
     {
         using var permits = new EventPermits(new RateLimitOptions { EventsPerSecond = 1, EventsBurst = 1 }, on: false);

@@ -62,6 +62,31 @@ public sealed class RateLimitTests(SecuredService service)
         Assert.True(await InteractionsAsync($"limited-{run}-c-0") > 0);
     }
 
+    [Fact]
+    public async Task Events_are_also_limited_per_user_with_429_retry_after_and_a_problem_naming_the_limit()
+    {
+        var key = service.Keys["writer"];
+        var items = await ItemsAsync();
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var flooded = $"flooded-{run}";
+        object[] Batch(string prefix, string user, int count) =>
+            [.. Enumerable.Range(0, count).Select(i => ServiceFixture.Event($"{run}-{prefix}-{i}", user, items[i % items.Count]))];
+
+        // 15 of the user's 20, then 10 more for that user: refused whole (per user), though the credential has plenty.
+        using (var first = await PostAsync(key, Batch("a", flooded, 15))) Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        using (var second = await PostAsync(key, [.. Batch("b", flooded, 10), .. Batch("b2", $"other-{run}", 2)]))
+        {
+            var problem = await AccessControlTests.AssertProblemAsync(second, HttpStatusCode.TooManyRequests, "flooded user");
+            Assert.True(second.Headers.RetryAfter?.Delta is { TotalSeconds: >= 1 });
+            Assert.Equal("RateLimits:PerUserEventsPerSecond", problem.GetProperty("limit").GetString());
+            Assert.Contains("No event of the batch was applied", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+        // Another user's events from the same credential pass; the refused batch applied nothing, for either user.
+        using (var other = await PostAsync(key, Batch("c", $"third-{run}", 5))) Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+        Assert.Equal(0, await InteractionsAsync($"other-{run}"));
+        Assert.Equal(15, await InteractionsAsync(flooded));
+    }
+
     private async Task<int> InteractionsAsync(string userId)
     {
         using var response = await service.SendAsync(HttpMethod.Get, $"/v1/users/{userId}", service.Keys["reader"]);

@@ -17,6 +17,7 @@ public sealed class SecuredService : IAsyncLifetime
     public const string Audience = "llmrec-tests";
     public const int PerUserBurst = 20;
     public const int EventsBurst = 100;
+    public const int PerUserEventsBurst = 20;
 
     public static readonly byte[] SigningKey = Enumerable.Range(1, 32).Select(i => (byte)i).ToArray();
 
@@ -60,6 +61,8 @@ public sealed class SecuredService : IAsyncLifetime
         settings["RateLimits:PerUserBurst"] = PerUserBurst.ToString(CultureInfo.InvariantCulture);
         settings["RateLimits:EventsPerSecond"] = "1";
         settings["RateLimits:EventsBurst"] = EventsBurst.ToString(CultureInfo.InvariantCulture);
+        settings["RateLimits:PerUserEventsPerSecond"] = "1";
+        settings["RateLimits:PerUserEventsBurst"] = PerUserEventsBurst.ToString(CultureInfo.InvariantCulture);
         settings["Ingestion:MaxBatchSize"] = EventsBurst.ToString(CultureInfo.InvariantCulture);
         Silo = await SiloServer.StartAsync(ports[0], settings);
     }
