@@ -25,6 +25,7 @@ public static partial class SecurityRegistration
         var security = settings.Security;
         var services = builder.Services;
         services.AddSingleton<ApiKeyStore>();
+        if (security.ApiKeyFile is not null) services.AddHostedService<ApiKeyFileWatcher>();
         var authentication = services.AddAuthentication(Scheme)
             .AddPolicyScheme(Scheme, "API key, bearer token or dashboard session", o => o.ForwardDefaultSelector = context =>
                 ApiKeyAuthenticationHandler.KeyOf(context.Request) is not null ? ApiKeyAuthenticationHandler.SchemeName

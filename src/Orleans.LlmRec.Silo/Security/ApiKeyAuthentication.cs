@@ -5,12 +5,20 @@ using Microsoft.Extensions.Options;
 
 namespace Orleans.LlmRec.Silo.Security;
 
-/// <summary>The configured keys by hash: a presented key is hashed once and looked up, never compared as text.</summary>
+/// <summary>
+/// The configured keys by hash: a presented key is hashed once and looked up, never compared as text. The set is
+/// replaced whole when the key file changes (<see cref="ApiKeyFileWatcher"/>): a request sees the old set or the new.
+/// </summary>
 public sealed class ApiKeyStore(IOptions<SecurityOptions> options)
 {
-    private readonly Dictionary<string, ApiKeyEntry> _byHash = options.Value.Keys.ToDictionary(k => k.Sha256, StringComparer.Ordinal);
+    private Dictionary<string, ApiKeyEntry> _byHash = options.Value.Keys.ToDictionary(k => k.Sha256, StringComparer.Ordinal);
 
-    public ApiKeyEntry? Find(string key) => _byHash.GetValueOrDefault(ApiKeyFormat.Hash(key));
+    public ApiKeyEntry? Find(string key) => Volatile.Read(ref _byHash).GetValueOrDefault(ApiKeyFormat.Hash(key));
+
+    public int Count => Volatile.Read(ref _byHash).Count;
+
+    /// <summary>Serves exactly <paramref name="keys"/> from now on.</summary>
+    public void Replace(IEnumerable<ApiKeyEntry> keys) => Volatile.Write(ref _byHash, keys.ToDictionary(k => k.Sha256, StringComparer.Ordinal));
 }
 
 /// <summary>

@@ -16,8 +16,11 @@ public sealed class SecurityOptions : IValidatableObject
     /// <summary>API keys, one line each as <c>llmrec keys new</c> prints it (<see cref="ApiKeyFormat"/>); e.g. from <c>Security__ApiKeys__0</c>.</summary>
     public List<string> ApiKeys { get; set; } = [];
 
-    /// <summary>A file of such lines (blank lines and lines starting with # are skipped); read at start.</summary>
+    /// <summary>A file of such lines (blank lines and lines starting with # are skipped); read at start and re-read when it changes.</summary>
     public string? ApiKeyFile { get; set; }
+
+    /// <summary>How often <see cref="ApiKeyFile"/> is checked for changes (key rotation without a restart).</summary>
+    public TimeSpan ApiKeyFileCheckInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary><c>/metrics</c> without the admin scope (a scraper on a private network); off by default.</summary>
     public bool AnonymousMetrics { get; set; }
@@ -57,25 +60,18 @@ public sealed class SecurityOptions : IValidatableObject
             }
             else
             {
-                lines.AddRange(File.ReadAllLines(file)
-                    .Select((line, i) => ($"Security:ApiKeyFile line {i + 1}", line.Trim()))
-                    .Where(l => l.Item2.Length > 0 && !l.Item2.StartsWith('#')));
+                lines.AddRange(FileLines(File.ReadAllLines(file)));
             }
         }
-        foreach (var (where, line) in lines)
+        TryParseKeys(lines, out var keys, out var problems);
+        _keys.AddRange(keys);
+        foreach (var problem in problems)
         {
-            if (!ApiKeyFormat.TryParse(line, out var entry, out var problem))
-            {
-                yield return new ValidationResult($"{where} {problem}.", [nameof(ApiKeys)]);
-            }
-            else if (_keys.Any(k => k.Sha256 == entry!.Sha256))
-            {
-                yield return new ValidationResult($"{where} repeats a key configured earlier.", [nameof(ApiKeys)]);
-            }
-            else
-            {
-                _keys.Add(entry!);
-            }
+            yield return new ValidationResult(problem, [nameof(ApiKeys)]);
+        }
+        if (ApiKeyFileCheckInterval < TimeSpan.FromMilliseconds(100) || ApiKeyFileCheckInterval > TimeSpan.FromHours(1))
+        {
+            yield return new ValidationResult("Security:ApiKeyFileCheckInterval must lie in [00:00:00.1, 01:00:00].", [nameof(ApiKeyFileCheckInterval)]);
         }
         if (DashboardSession < TimeSpan.FromMinutes(1) || DashboardSession > TimeSpan.FromHours(12))
         {
@@ -89,6 +85,25 @@ public sealed class SecurityOptions : IValidatableObject
         {
             yield return result;
         }
+    }
+
+    /// <summary>A key file's lines worth parsing (blank lines and # comments skipped), each with where it is.</summary>
+    internal static IEnumerable<(string Where, string Line)> FileLines(IEnumerable<string> lines) =>
+        lines.Select((line, i) => ($"Security:ApiKeyFile line {i + 1}", line.Trim()))
+            .Where(l => l.Item2.Length > 0 && !l.Item2.StartsWith('#'));
+
+    /// <summary>Parses key lines; false with one problem per bad or repeated line (the good ones are still returned).</summary>
+    internal static bool TryParseKeys(IEnumerable<(string Where, string Line)> lines, out List<ApiKeyEntry> keys, out List<string> problems)
+    {
+        keys = [];
+        problems = [];
+        foreach (var (where, line) in lines)
+        {
+            if (!ApiKeyFormat.TryParse(line, out var entry, out var problem)) problems.Add($"{where} {problem}.");
+            else if (keys.Any(k => k.Sha256 == entry!.Sha256)) problems.Add($"{where} repeats a key configured earlier.");
+            else keys.Add(entry!);
+        }
+        return problems.Count == 0;
     }
 }
 
