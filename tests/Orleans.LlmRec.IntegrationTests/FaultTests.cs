@@ -29,6 +29,9 @@ public class FaultTests(ITestOutputHelper output)
 
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
 
+    /// <summary>A size bound on what the survivor may write as stack traces during a failover (none expected).</summary>
+    private const int MaxFailoverStackTraceLines = 20;
+
     [Fact]
     public async Task Killing_a_silo_under_load_loses_no_event_applies_none_twice_and_answers_only_200_or_503()
     {
@@ -50,6 +53,7 @@ public class FaultTests(ITestOutputHelper output)
         var heldBack = await ReadAsAsync(db, doomedConsumer, cluster.World.PopularItems(), count: 100);
         load.Target(survivor);
         var killedAt = load.Now;
+        var logBefore = survivor.Output;
         await doomed.KillAsync();
         var pendingAtKill = (await db.StreamPendingMessagesAsync(LocalCluster.StreamKey, LocalCluster.StreamGroup, 100_000, doomedConsumer)).Length;
 
@@ -62,6 +66,10 @@ public class FaultTests(ITestOutputHelper output)
         }, "the killed silo was declared dead and its pending entries claimed");
 
         await running;
+        // What the survivor wrote from the kill until its load ended: compact (one line per failed call class), no stack traces.
+        var failoverLog = survivor.Output.Since(logBefore);
+        output.WriteLine($"survivor's log during the failover: {failoverLog}");
+        Assert.True(failoverLog.StackTraceLines <= MaxFailoverStackTraceLines, $"the survivor wrote {failoverLog}:{Environment.NewLine}{survivor.RecentOutput}");
         await DrainedAsync(db);
         await AssertEveryEventAppliedOnceAsync(load, survivor.Client);
         foreach (var (user, item) in heldBack)

@@ -12,6 +12,7 @@ public static class ClusterRegistration
     /// </summary>
     public static IHostApplicationBuilder AddLlmRecCluster(this IHostApplicationBuilder builder, ServiceSettings settings)
     {
+        builder.Services.AddHostedService<Cluster.MembershipLog>();
         if (settings.EventStream.Enabled)
         {
             builder.Services.AddSingleton<EventStreamMetrics>();

@@ -119,9 +119,24 @@ public sealed class SiloProcess : IAsyncDisposable
         _process.Dispose();
     }
 
+    private long _bytes;
+    private long _lines;
+    private long _stackLines;
+    private readonly ConcurrentDictionary<string, int> _linesByCategory = new(StringComparer.Ordinal);
+    private string _category = "";
+
+    /// <summary>What the process has written so far: bytes, lines, stack-trace lines (<c>   at ...</c>), lines per log category.</summary>
+    public OutputVolume Output => new(Interlocked.Read(ref _bytes), Interlocked.Read(ref _lines), Interlocked.Read(ref _stackLines), new Dictionary<string, int>(_linesByCategory));
+
     private void Keep(string? line)
     {
         if (line is null) return;
+        Interlocked.Add(ref _bytes, System.Text.Encoding.UTF8.GetByteCount(line) + 1);
+        Interlocked.Increment(ref _lines);
+        if (line.TrimStart().StartsWith("at ", StringComparison.Ordinal)) Interlocked.Increment(ref _stackLines);
+        // The console formatter starts an entry with "warn: Category[id]"; the lines after it belong to that entry.
+        if (line.Length > 6 && line[4] == ':' && line.IndexOf('[', StringComparison.Ordinal) is > 6 and var bracket) _category = line[6..bracket];
+        _linesByCategory.AddOrUpdate(_category, 1, static (_, n) => n + 1);
         _output.Enqueue(line);
         while (_output.Count > KeptOutputLines) _output.TryDequeue(out _);
     }
@@ -134,3 +149,15 @@ public sealed class SiloProcess : IAsyncDisposable
         return "dotnet";
     }
 }
+
+/// <summary>A process's output so far (<see cref="SiloProcess.Output"/>); subtract two to get what was written between.</summary>
+public sealed record OutputVolume(long Bytes, long Lines, long StackTraceLines, IReadOnlyDictionary<string, int> LinesByCategory)
+{
+    public OutputVolume Since(OutputVolume earlier) => new(Bytes - earlier.Bytes, Lines - earlier.Lines, StackTraceLines - earlier.StackTraceLines,
+        LinesByCategory.Select(c => (c.Key, c.Value - earlier.LinesByCategory.GetValueOrDefault(c.Key))).Where(c => c.Item2 > 0).ToDictionary(c => c.Key, c => c.Item2));
+
+    public override string ToString() =>
+        $"{Bytes:N0} bytes, {Lines:N0} lines, {StackTraceLines:N0} stack-trace lines; by category: " +
+        string.Join(", ", LinesByCategory.OrderByDescending(c => c.Value).Select(c => $"{(c.Key.Length == 0 ? "(none)" : c.Key)} {c.Value}"));
+}
+
