@@ -138,7 +138,7 @@ public sealed class LocalCluster : IAsyncDisposable
 
     public static Task<ClusterView> GetClusterAsync(SiloProcess silo) => GetClusterAsync(silo.Client);
 
-    private static async Task<ClusterView> GetClusterAsync(HttpClient silo) =>
+    internal static async Task<ClusterView> GetClusterAsync(HttpClient silo) =>
         (await silo.GetFromJsonAsync<ClusterView>("/v1/cluster", ServiceFixture.Json))!;
 
     public async ValueTask DisposeAsync()
