@@ -9,6 +9,8 @@
 #   OUT, REDIS_PORT, HTTP, SILO_PORT, GATEWAY_PORT, MAX_PER_USER, IDLE (Silo:IdleDeactivation, default 00:02:00),
 #   DEACTIVATION_WAIT (seconds to wait for idle deactivation; 0 skips it). Keep IDLE above the drain time, or the
 #   grains collected during the drain make the per-grain RSS figure a mix.
+#   GCDUMP=1: also a heap dump (dotnet-gcdump, `dotnet tool install -g dotnet-gcdump`) before, after the drain and
+#   after deactivation: live managed bytes per active grain (no GC slack) and the largest types, in $OUT/*.gcdump.txt
 #
 # The catalogue (40,000 items) comes from a separate small synthetic click log, with no training history handed to
 # users (Catalogue:TrainingHistoryPerUser=0), so every replayed user's state is only what the replay sent.
@@ -27,10 +29,18 @@ IDLE=${IDLE:-00:02:00}
 DEACTIVATION_WAIT=${DEACTIVATION_WAIT:-300}
 ITEMS=40000
 mkdir -p "$OUT"
+export PATH="$PATH:$HOME/.dotnet/tools"
 cli() { dotnet "$OUT/cli/llmrec.dll" "$@"; }
 rcli() { redis-cli -p "$REDIS_PORT" "$@"; }
 info() { rcli info "$1" | tr -d '\r' | grep "^$2:" | cut -d: -f2; }
 rss_kb() { grep VmRSS "/proc/$1/status" | awk '{print $2}'; }
+# Live managed heap bytes (a full GC first) from a heap dump; the type table goes to $OUT/$1.gcdump.txt.
+heap_bytes() {
+  [[ -z "${GCDUMP:-}" ]] && { echo 0; return; }
+  dotnet-gcdump collect -p "$SILO_PID" -o "$OUT/$1.gcdump" > /dev/null
+  dotnet-gcdump report "$OUT/$1.gcdump" > "$OUT/$1.gcdump.txt"
+  awk '/GC Heap bytes/ { gsub(",", "", $1); print $1; exit }' "$OUT/$1.gcdump.txt"
+}
 # User grains active now: created minus destroyed (Orleans' catalog counters).
 active_users() {
   curl -sf "$HTTP/metrics" | awk '/^orleans_catalog_activation_(created|destroyed)_total.*grain_type="user"/ { if ($1 ~ /created/) c += $2; else d += $2 } END { print c - d }'
@@ -86,6 +96,7 @@ mem0=$(info memory used_memory)
 aof0=$(info persistence aof_current_size)
 net0=$(info stats total_net_input_bytes)
 stream_bytes=$(rcli memory usage llmrec:events:prefill samples 0)
+heap0=$(heap_bytes baseline)
 
 dotnet "$OUT/load/llmrec-load.dll" drain --redis "127.0.0.1:$REDIS_PORT" --from llmrec:events:prefill
 rss1=$(rss_kb "$SILO_PID")
@@ -95,6 +106,7 @@ net1=$(info stats total_net_input_bytes)
 left=$(rcli memory usage llmrec:events samples 0 || echo 0)
 activations=$(active_users)
 keys=$(rcli dbsize)
+heap1=$(heap_bytes drained)
 
 per_user=$(( (mem1 - ${left:-0} - (mem0 - stream_bytes)) / USERS ))
 echo "events $EVENTS, users $USERS, Redis keys $keys, active user grains $activations"
@@ -102,8 +114,10 @@ echo "Redis used_memory: $mem0 -> $mem1 bytes (stream $stream_bytes before, ${le
 echo "Redis AOF: $aof0 -> $aof1 bytes; $(( (aof1 - aof0) / EVENTS )) bytes per event while consuming (state writes, acks, group bookkeeping)"
 echo "Redis bytes received while consuming: $(( (net1 - net0) / EVENTS )) per event"
 echo "silo RSS: $((rss0 / 1024)) MB -> $((rss1 / 1024)) MB; $(( (rss1 - rss0) * 1024 / (activations > 0 ? activations : 1) )) bytes per active user grain (RSS, GC slack included)"
+[[ -n "${GCDUMP:-}" ]] && echo "silo live managed heap: $((heap0 / 1024 / 1024)) MB -> $((heap1 / 1024 / 1024)) MB; $(( (heap1 - heap0) / (activations > 0 ? activations : 1) )) bytes per active user grain (heap dump; top types in $OUT/drained.gcdump.txt)"
 if [[ "$DEACTIVATION_WAIT" -gt 0 ]]; then
   sleep "$DEACTIVATION_WAIT"
   rss2=$(rss_kb "$SILO_PID")
   echo "after ${DEACTIVATION_WAIT}s idle (Silo:IdleDeactivation=$IDLE): silo RSS $((rss2 / 1024)) MB, active user grains $(active_users)"
+  [[ -n "${GCDUMP:-}" ]] && echo "  live managed heap after deactivation: $(( $(heap_bytes idle) / 1024 / 1024 )) MB; RSS after the dump's full GC $(( $(rss_kb "$SILO_PID") / 1024 )) MB"
 fi

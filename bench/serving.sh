@@ -8,6 +8,10 @@
 #              feed-dashboard (not in the default list): cached feeds with no dashboard open vs one open (an SSE
 #              client on /dashboard/stream), alternated twice on one silo; run it without AUTH (the open loopback
 #              default), or give DASHBOARD_KEY=<a key with the admin scope> for the stream's X-Api-Key
+#              feed-local (not in the default list): cached feeds side by side, one silo start each: every read asks
+#              the user grain (Feed:LocalReadRefresh=00:00:00) / answered by the silo holding the grain (the default),
+#              then the bare Kestrel ceiling; each with the silo's allocated bytes per request (dotnet-counters, installed
+#              with `dotnet tool install -g dotnet-counters`). Compare builds with DOTNET_TieredCompilation=0.
 #   SILO_ARGS="--EventStream:MaxBatchesInFlight=1" bench/serving.sh ...   adds silo settings
 #   OUT, REDIS_PORT, HTTP, SILO_PORT, GATEWAY_PORT: where to publish, and the ports (to run beside another copy)
 #   AUTH=1 bench/serving.sh ...   access control and rate limits on: one API key (llmrec keys new) that every request
@@ -67,7 +71,7 @@ start() {
     --Silo:Clustering=Redis --Silo:Storage=Redis --Silo:RedisConnectionString=127.0.0.1:$REDIS_PORT \
     --Silo:AdvertisedAddress=127.0.0.1 --Silo:SiloPort=$SILO_PORT --Silo:GatewayPort=$GATEWAY_PORT \
     --Catalogue:DatasetPath="$DATA" --Catalogue:Format=ml-latest-small --Model:Directory="$OUT/model" \
-    --EventStream:Enabled=true --Logging:LogLevel:Default=Warning "${AUTH_ARGS[@]}" ${SILO_ARGS:-} > "$OUT/silo.log" 2>&1 &
+    --EventStream:Enabled=true --Logging:LogLevel:Default=Warning "${AUTH_ARGS[@]}" ${SILO_ARGS:-} "$@" > "$OUT/silo.log" 2>&1 &
   SILO_PID=$!
   for _ in $(seq 1 120); do curl -sf "$HTTP/health" > /dev/null && return 0; sleep 0.5; done
   echo "silo did not become healthy; see $OUT/silo.log" >&2
@@ -76,6 +80,20 @@ start() {
 
 # Each measured window also reports the silo's and redis-server's CPU per request or event (steadier than rates here).
 load() { dotnet "$OUT/load/llmrec-load.dll" "$@" --target "$HTTP" --cpu-of "silo=$SILO_PID,redis=$REDIS_PID"; }
+
+# The silo's allocated bytes per request over a measured window: dotnet-counters' allocation counter (bytes per second,
+# one sample a second) from after the warm-up to the window's end, divided by the window's request rate.
+export PATH="$PATH:$HOME/.dotnet/tools"
+alloc_start() { rm -f "$OUT/counters.csv"; (sleep "$1"; timeout "$2" dotnet-counters collect -p "$SILO_PID" --counters System.Runtime --refresh-interval 1 --format csv -o "$OUT/counters.csv" > /dev/null 2>&1) & ALLOC_PID=$!; }
+alloc_report() {
+  wait "$ALLOC_PID" 2>/dev/null || true
+  local rate
+  # The first sample covers less than a second: left out.
+  rate=$(grep -a "total_allocated" "$OUT/counters.csv" 2>/dev/null | tail -n +2 | awk -F, '{ s += $NF; n++ } END { if (n) printf "%.0f", s / n; else print 0 }')
+  local rps
+  rps=$(grep -m1 -oE '[0-9][0-9,]*/s' "$OUT/load.txt" | tr -d ',/s')
+  echo "silo allocations: ${rate:-0} B/s at ${rps:-?} req/s = $(( ${rate:-0} / (${rps:-0} > 0 ? ${rps:-1} : 1) )) B per request (dotnet-counters, $OUT/counters.csv)"
+}
 
 echo "# $(date -u +%FT%TZ) $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for scenario in $SCENARIOS; do
@@ -102,6 +120,15 @@ for scenario in $SCENARIOS; do
         load feed --concurrency 16 --warmup 3 --duration 10 --ceiling
         kill "$DASHBOARD_PID" 2>/dev/null; wait "$DASHBOARD_PID" 2>/dev/null || true
         echo "dashboard stream: $(grep -c '^event: cluster' "$OUT/dashboard-stream.log") messages received while open"
+      done ;;
+    feed-local)
+      for refresh in 00:00:00 00:00:05; do
+        start "--Feed:LocalReadRefresh=$refresh"
+        echo "### Feed:LocalReadRefresh=$refresh ($([[ $refresh == 00:00:00 ]] && echo 'every read asks the grain' || echo 'answered by the silo holding the grain'))"
+        alloc_start 4 9
+        # The ceiling runs right after the second window, on the same machine state.
+        load feed --concurrency 16 --warmup 3 --duration 10 $([[ $refresh == 00:00:05 ]] && echo --ceiling) | tee "$OUT/load.txt"
+        alloc_report
       done ;;
     *) echo "unknown scenario $scenario" >&2; exit 2 ;;
   esac

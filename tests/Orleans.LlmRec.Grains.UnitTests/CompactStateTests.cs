@@ -173,6 +173,25 @@ public class CompactStateTests
         Assert.Empty(copy);
         Assert.False(copy.Contains(5));
     }
+
+    [Fact]
+    public void The_event_id_window_holds_memory_only_for_the_fingerprints_it_has()
+    {
+        var window = new EventIdWindow(800);
+        Assert.Equal(0, window.Allocated);
+        foreach (var hash in Enumerable.Range(0, 3)) window.Add((uint)hash);
+        Assert.Equal(8, window.Allocated);
+        foreach (var hash in Enumerable.Range(3, 1_000)) window.Add((uint)hash);
+        Assert.Equal(800, window.Allocated);
+        // Full, it forgets the oldest as before: the newest 800 of 1,003.
+        Assert.Equal(Enumerable.Range(203, 800).Select(h => (uint)h), window);
+        Assert.False(window.Contains(202));
+        Assert.True(window.Contains(203));
+        window.Clear();
+        Assert.Equal(0, window.Allocated);
+        window.Add(7);
+        Assert.Equal([7U], window);
+    }
 }
 
 public class EventIdHashTests

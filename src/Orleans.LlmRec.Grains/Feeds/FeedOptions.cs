@@ -40,6 +40,13 @@ public sealed class FeedOptions : IValidatableObject
     [Range(1, 10, ErrorMessage = "Feed:MaxWriteAttempts must lie in [1, 10].")]
     public int MaxWriteAttempts { get; set; } = 3;
 
+    /// <summary>
+    /// How long the silo holding a user's grain answers plain reads of their unchanged feed by itself, without a grain
+    /// call (<c>SiloLocalFeeds</c>), after the grain last handed that feed out; 00:00:00 sends every read to the grain.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00", ErrorMessage = "Feed:LocalReadRefresh must lie in [00:00:00, 00:10:00].")]
+    public TimeSpan LocalReadRefresh { get; set; } = TimeSpan.FromSeconds(5);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         // Otherwise every feed request without k would be refused as out of range.

@@ -9,35 +9,42 @@ namespace Orleans.LlmRec.Grains.Users;
 /// adding past the capacity overwrites the oldest. Enumerates oldest first. Stored as one byte array of 4 bytes per id
 /// (oldest first) instead of Orleans' per-element list encoding.
 /// </summary>
+/// <remarks>
+/// The ring grows with use up to its capacity (most users never fill it, and an active grain of a light user should
+/// not hold 3 KB of empty slots); until it is full nothing wraps, so the oldest is always at index 0 while it grows.
+/// </remarks>
 public sealed class EventIdWindow : IReadOnlyCollection<uint>
 {
-    private readonly uint[] _ring;
+    private const int FirstSize = 8;
+
+    private uint[] _ring = [];
     private int _start;
     private int _count;
 
     public EventIdWindow(int capacity)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
-        _ring = new uint[capacity];
+        Capacity = capacity;
     }
 
-    public int Capacity => _ring.Length;
+    public int Capacity { get; }
 
     public int Count => _count;
 
-    public bool Contains(uint hash)
-    {
-        // Unused slots are never searched: a hash of 0 is as valid as any other.
-        if (_count < _ring.Length) return _ring.AsSpan(0, _count).Contains(hash);
-        return _ring.AsSpan().Contains(hash);
-    }
+    /// <summary>Slots held in memory now (grows to <see cref="Capacity"/> as fingerprints arrive).</summary>
+    internal int Allocated => _ring.Length;
+
+    // Unused slots are never searched: a hash of 0 is as valid as any other.
+    public bool Contains(uint hash) => _ring.AsSpan(0, _count).Contains(hash);
 
     /// <summary>Remembers a hash (the caller checks <see cref="Contains"/> first); the oldest is forgotten when full.</summary>
     public void Add(uint hash)
     {
-        if (_count < _ring.Length)
+        if (_count < Capacity)
         {
-            _ring[(_start + _count) % _ring.Length] = hash;
+            // Not yet full: nothing has wrapped, so _start is 0 and the ring only grows at its end.
+            if (_count == _ring.Length) Array.Resize(ref _ring, Math.Min(Capacity, Math.Max(FirstSize, _ring.Length * 2)));
+            _ring[_count] = hash;
             _count++;
             return;
         }
@@ -48,6 +55,7 @@ public sealed class EventIdWindow : IReadOnlyCollection<uint>
     /// <summary>Forgets every fingerprint.</summary>
     public void Clear()
     {
+        _ring = [];
         _start = 0;
         _count = 0;
     }

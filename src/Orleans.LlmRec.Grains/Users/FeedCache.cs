@@ -95,6 +95,15 @@ public sealed class FeedCache
         return response;
     }
 
+    /// <summary>
+    /// What every plain read of <see cref="SharedK"/> items gets now without the grain rebuilding anything: the
+    /// remembered response while the feed is current, else null (what <see cref="SiloLocalFeeds"/> may answer).
+    /// </summary>
+    public Feed? SharedNow => _current && _shared is { } shared && ReferenceEquals(shared.From, _lastGood) ? shared.Response : null;
+
+    /// <summary>The k of <see cref="SharedNow"/>.</summary>
+    public int SharedK => _shared?.K ?? 0;
+
     private sealed record SharedResponse(RankedFeed From, int K, Feed Response);
 }
 

@@ -26,6 +26,7 @@ public sealed partial class UserGrain(
     IOptions<FeedOptions> options,
     UserLlmServices llm,
     FeedFreshnessMetrics freshness,
+    SiloLocalFeeds localFeeds,
     ILogger<UserGrain> logger) : Grain, IUserGrain, IUserLlmResults
 {
     /// <summary>The grain storage the host must register (memory in development, Redis in production).</summary>
@@ -55,6 +56,13 @@ public sealed partial class UserGrain(
             if (seeded > 0 && _llm.Enabled) State.Profile.CountChanges(seeded, _llm.Now);
         }
         _llm.ScheduleProfileCheck(State);
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // The next activation may live on another silo: this one must not answer for it.
+        localFeeds.Withdraw(UserId, this);
         return Task.CompletedTask;
     }
 
@@ -91,7 +99,9 @@ public sealed partial class UserGrain(
         if (s.Feed.Answering(request, model.Version) is { } current)
         {
             // A plain read gets the same immutable object until the feed or k changes: nothing copied or rebuilt.
-            return s.Feed.Reuse(request) ?? s.Feed.Remember(request, Respond(current, request, model, degraded: false, note: null));
+            var cached = s.Feed.Reuse(request) ?? s.Feed.Remember(request, Respond(current, request, model, degraded: false, note: null));
+            PublishLocalFeed();
+            return cached;
         }
         // Click-to-feed freshness: this build reflects every event applied until now.
         var mark = _freshness.BuildStarting();
@@ -99,6 +109,7 @@ public sealed partial class UserGrain(
         {
             var built = await BuildFeedAsync(request, model, now);
             _freshness.FeedBuilt(mark);
+            PublishLocalFeed();
             return built;
         }
         catch
@@ -149,7 +160,10 @@ public sealed partial class UserGrain(
     {
         ArgumentNullException.ThrowIfNull(update);
         var now = _llm.Now;
-        if (_llm.RerankAnswered(State, update)) await UpdateAsync(s => s.StoreRerank(update, now) ? StateParts.Settings : StateParts.None);
+        var answered = _llm.RerankAnswered(State, update);
+        // A failed re-rank may have made the cached feed outdated (UserState.RerankFailed).
+        PublishLocalFeed();
+        if (answered) await UpdateAsync(s => s.StoreRerank(update, now) ? StateParts.Settings : StateParts.None);
     }
 
     private async Task<Feed> BuildFeedAsync(FeedRequest request, ModelSnapshot model, DateTimeOffset now)
@@ -212,7 +226,20 @@ public sealed partial class UserGrain(
     }
 
     /// <summary>Applies <paramref name="mutate"/> now and waits for the write that stores it (shared with changes made meanwhile).</summary>
-    private Task UpdateAsync(Func<UserState, StateParts> mutate) => _store.Writes.UpdateAsync(mutate);
+    private Task UpdateAsync(Func<UserState, StateParts> mutate) => _store.Writes.UpdateAsync(s =>
+    {
+        var parts = mutate(s);
+        // In the same turn as the change, before its write is acknowledged: no silo answers the outdated feed after.
+        PublishLocalFeed();
+        return parts;
+    });
+
+    /// <summary>Lets this silo answer plain reads of the current feed without a call (<see cref="SiloLocalFeeds"/>), or stops it.</summary>
+    private void PublishLocalFeed()
+    {
+        if (State.Feed.SharedNow is { ModelVersion: { } version } shared) localFeeds.Publish(UserId, this, shared, State.Feed.SharedK, version);
+        else localFeeds.Withdraw(UserId, this);
+    }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Fold-in failed for user {UserId}; serving the fallback feed")]
     private static partial void LogFoldInFailed(ILogger logger, Exception exception, string userId);

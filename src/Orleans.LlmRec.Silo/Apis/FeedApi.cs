@@ -31,13 +31,13 @@ public static class FeedApi
     }
 
     private static async Task<Results<FeedBody, StatusCodeHttpResult, ValidationProblem>> GetFeedAsync(
-        HttpContext http, string userId, int? k, string? exclude, bool? explain, IGrainFactory grains, IOptions<FeedOptions> options, IOptions<IngestionOptions> ingestion, ServiceMetrics metrics, FeedBodies bodies)
+        HttpContext http, string userId, int? k, string? exclude, bool? explain, IGrainFactory grains, IOptions<FeedOptions> options, IOptions<IngestionOptions> ingestion, ServiceMetrics metrics, FeedBodies bodies, SiloLocalFeeds localFeeds)
     {
         var feedOptions = options.Value;
         var count = k ?? feedOptions.DefaultK;
         if (ApiValidation.CheckId(userId, "userId", ingestion.Value.MaxIdLength) is { } badUser) return badUser;
         if (ApiValidation.CheckK(count, feedOptions.MaxK) is { } badK) return badK;
-        var excluded = (exclude ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal).ToList();
+        var excluded = ExcludedIds(exclude);
         if (excluded.Count > feedOptions.MaxExclude)
         {
             return ApiValidation.Invalid("exclude", $"lists {excluded.Count} items; at most {feedOptions.MaxExclude} are allowed");
@@ -46,16 +46,22 @@ public static class FeedApi
         {
             if (ApiValidation.CheckId(itemId, "exclude", ingestion.Value.MaxIdLength) is { } badItem) return badItem;
         }
-        var request = new FeedRequest { K = count, Exclude = excluded, Explain = explain ?? false };
-        var feed = await grains.GetUserGrain(userId).GetFeedAsync(request);
+        var plain = excluded.Count == 0 && explain != true;
+        // A plain read of a feed the user's grain on this silo keeps current is answered here, without a grain call.
+        var feed = (plain ? localFeeds.TryAnswer(userId, count) : null)
+            ?? await grains.GetUserGrain(userId).GetFeedAsync(new FeedRequest { K = count, Exclude = excluded, Explain = explain ?? false });
         metrics.FeedServed(feed, http);
-        var body = bodies.Of(feed, request.IsPlain);
+        var body = bodies.Of(feed, plain);
         // A client polling its feed sends back the tag it holds: while the feed is unchanged it gets a bodiless 304.
         http.Response.Headers.ETag = body.ETag;
         http.Response.Headers.CacheControl = "no-cache";
         if (http.Request.Headers.IfNoneMatch is { Count: > 0 } held && Matches(held, body.ETag)) return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         return body;
     }
+
+    private static IReadOnlyList<string> ExcludedIds(string? exclude) => string.IsNullOrEmpty(exclude)
+        ? []
+        : exclude.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal).ToList();
 
     /// <summary>If-None-Match: a list of tags (weak ones compare by their opaque part) or <c>*</c>.</summary>
     private static bool Matches(Microsoft.Extensions.Primitives.StringValues held, string etag)

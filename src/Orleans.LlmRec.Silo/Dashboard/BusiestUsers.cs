@@ -24,6 +24,8 @@ public sealed class BusiestUsers(DashboardWatch watch) : IIncomingGrainCallFilte
     public IReadOnlyList<UserCalls> TakeTop(int count)
     {
         var calls = Interlocked.Exchange(ref _calls, new ConcurrentDictionary<string, int>(StringComparer.Ordinal));
-        return calls.IsEmpty ? [] : calls.OrderByDescending(c => c.Value).Take(count).Select(c => new UserCalls(c.Key, c.Value)).ToList();
+        // ToArray takes the dictionary's locks: a call that still adds to the old dictionary cannot make the copy throw
+        // (LINQ's ICollection.CopyTo did, and the sampler's exception stopped the host).
+        return calls.IsEmpty ? [] : calls.ToArray().OrderByDescending(c => c.Value).Take(count).Select(c => new UserCalls(c.Key, c.Value)).ToList();
     }
 }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Orleans.LlmRec.Grains.Feeds;
 using Orleans.LlmRec.Grains.Ingestion;
 using Orleans.LlmRec.Grains.Serving;
+using Orleans.LlmRec.Grains.Users;
 using Orleans.LlmRec.Silo.ApiTier;
 using Orleans.LlmRec.Silo.Apis;
 using Orleans.LlmRec.Silo.Configuration;
@@ -66,6 +67,13 @@ public static class ServiceRegistration
 
         // Only a silo's grains hand the same feed object out again; an API tier's feeds are copies that never would.
         services.AddSingleton(sp => new FeedBodies(sp.GetRequiredService<IOptions<JsonOptions>>(), keepBodies: settings.Silo.Role == HostRole.Silo));
+        // Plain reads of a cached feed answered by the silo holding the user's grain, without a grain call.
+        services.AddSingleton(sp =>
+        {
+            if (settings.Silo.Role != HostRole.Silo) return SiloLocalFeeds.Off;
+            SiloModel? model = null;
+            return new SiloLocalFeeds(sp.GetRequiredService<TimeProvider>(), settings.Feed.LocalReadRefresh, () => (model ??= sp.GetRequiredService<SiloModel>()).Current.Version);
+        });
         services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(RequestLimits.RaiseKestrelLimits);
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ApiExceptionHandler.ExplainBareStatus);
         services.AddExceptionHandler<ApiExceptionHandler>();
