@@ -40,6 +40,17 @@ public sealed class FeedOptions : IValidatableObject
     [Range(1, 10, ErrorMessage = "Feed:MaxWriteAttempts must lie in [1, 10].")]
     public int MaxWriteAttempts { get; set; } = 3;
 
+    /// <summary>
+    /// Share of feed slots kept for fresh items (published within <see cref="FreshItemWindow"/>) that best match the
+    /// user, when they did not earn a place on their score: 0.1 = one slot in ten. 0 = off.
+    /// </summary>
+    [Range(0.0, 0.5, ErrorMessage = "Feed:ExplorationShare must lie in [0, 0.5].")]
+    public double ExplorationShare { get; set; } = 0.1;
+
+    /// <summary>How long after publication an item counts as fresh for <see cref="ExplorationShare"/>.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "365.00:00:00", ErrorMessage = "Feed:FreshItemWindow must lie in [00:00:01, 365.00:00:00].")]
+    public TimeSpan FreshItemWindow { get; set; } = TimeSpan.FromDays(2);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         // Otherwise every feed request without k would be refused as out of range.

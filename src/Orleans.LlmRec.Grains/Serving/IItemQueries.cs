@@ -16,7 +16,7 @@ public interface IItemQueries
 public sealed class LocalItemQueries(SiloModel serving) : IItemQueries
 {
     public Task<SimilarItemsResponse?> FindSimilarAsync(string itemId, int count) =>
-        Task.FromResult(serving.Catalogue.TryGetIndex(itemId, out var index)
+        Task.FromResult(serving.Catalogue.TryGetIndex(itemId, out var index) && index < serving.Catalogue.Count
             ? SimilarItemsFinder.Find(serving.Current, serving.Catalogue, index, count)
             : null);
 }

@@ -50,6 +50,8 @@ public static class ServiceRegistration
             services.AddSingleton(sp => sp.GetRequiredService<SiloModelLoader>().Serving);
             services.AddSingleton(sp => sp.GetRequiredService<SiloModel>().Catalogue);
             services.AddHostedService<ServingStartup>();
+            // After ServingStartup: the catalogue log is replayed over the loaded catalogue before the silo serves.
+            services.AddLlmRecLiveCatalogue(settings);
             services.AddHostedService<ModelWatcher>();
             builder.AddLlmRecLlmLayer(settings);
             services.AddSingleton<FeedPipeline>();
