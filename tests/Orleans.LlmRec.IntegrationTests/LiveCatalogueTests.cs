@@ -243,6 +243,45 @@ public sealed class LiveCatalogueTests(LiveCatalogueCluster cluster) : IClassFix
         Assert.Equal(JsonSerializer.Serialize(expected with { CatalogueVersion = null }), JsonSerializer.Serialize(replayed with { CatalogueVersion = null }));
     }
 
+    [Fact]
+    public async Task Replay_publishes_items_at_their_time_between_the_clicks_so_clicks_on_them_are_accepted()
+    {
+        var folder = Directory.CreateTempSubdirectory("llmrec-replay-items-").FullName;
+        try
+        {
+            var prefix = $"ri-{Guid.NewGuid():N}"[..11];
+            var start = DateTimeOffset.UtcNow.AddDays(-1).ToUnixTimeSeconds();
+            var trained = World.PopularItems();
+            var rows = new List<string>();
+            var items = new List<string>();
+            for (var i = 0; i < 3; i++)
+            {
+                var itemId = $"{prefix}-item-{i}";
+                // Published at start + 1000·i; clicked from then on, between clicks on trained items.
+                items.Add(JsonSerializer.Serialize(new { itemId, at = start + 1000 * i, title = $"Replayed {i}", tags = new[] { "Drama" } }));
+                for (var u = 0; u < 4; u++)
+                {
+                    rows.Add(FormattableString.Invariant($"{prefix}-u{u},{trained[u + i]},4,{start + 1000 * i - 10 + u}"));
+                    rows.Add(FormattableString.Invariant($"{prefix}-u{u},{itemId},4,{start + 1000 * i + 5 + u}"));
+                }
+            }
+            await File.WriteAllTextAsync(Path.Combine(folder, "events.csv"), "userId,itemId,rating,timestamp\n" + string.Join('\n', rows) + "\n");
+            await File.WriteAllLinesAsync(Path.Combine(folder, "items.jsonl"), items);
+
+            var result = await CliProcess.RunAsync(TimeSpan.FromSeconds(120),
+                "replay", "--data", Path.Combine(folder, "events.csv"), "--format", "csv", "--rate", "0", "--batch", "2", "--concurrency", "1",
+                "--items", Path.Combine(folder, "items.jsonl"), "--target", A.BaseAddress!.ToString());
+            Assert.True(result.ExitCode == 0, result.Output);
+            Assert.Equal(rows.Count, ReplayData.Figure(result.Output, "accepted"));
+            Assert.Equal(3, ReplayData.Figure(result.Output, "items published"));
+            Assert.Equal("Replayed 2", (await GetItemAsync(B, $"{prefix}-item-2")).Title);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     /// <summary>A bounded wait for something another silo applies on its next poll (not a timing assertion).</summary>
     private static async Task<bool> EventuallyAsync(Func<Task<bool>> condition)
     {
