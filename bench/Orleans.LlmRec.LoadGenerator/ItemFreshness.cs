@@ -18,19 +18,25 @@ internal static class ItemFreshness
         var run = Guid.NewGuid().ToString("N")[..8];
         var counters = new long[s.Concurrency];
         var missed = 0L;
+        var refused = 0L;
         var warmupEnds = Stopwatch.GetTimestamp() + (long)(s.Warmup.TotalSeconds * Stopwatch.Frequency);
         var freshness = await ClosedLoop.RunAsync("item freshness (PUT /v1/items → in the user's feed)", s.Concurrency, s.Warmup, s.Window, async (w, random, ct) =>
         {
             var userId = Scenarios.UserId(random.Next(s.Users));
             var top = Scenarios.FirstItem(await client.GetStringAsync(Scenarios.FeedPath(userId, s.K), ct));
             using var topItem = JsonDocument.Parse(await client.GetStringAsync($"/v1/items/{Uri.EscapeDataString(top)}", ct));
-            var tags = topItem.RootElement.GetProperty("tags").EnumerateArray().Select(t => t.GetString()).ToArray();
+            // Genres come first; popular films carry more user tags than an item may have (50).
+            var tags = topItem.RootElement.GetProperty("tags").EnumerateArray().Select(t => t.GetString()).Take(10).ToArray();
             var itemId = $"fresh-item-{run}-{w}-{counters[w]++}";
             var body = JsonSerializer.Serialize(new { title = $"Fresh item {itemId}", text = "published by llmrec-load items", tags, publishedAt = DateTimeOffset.UtcNow });
             var started = Stopwatch.GetTimestamp();
             using (var put = await client.PutAsync($"/v1/items/{itemId}", new StringContent(body, Encoding.UTF8, "application/json"), ct))
             {
-                if (!put.IsSuccessStatusCode) return null;
+                if (!put.IsSuccessStatusCode)
+                {
+                    if (Interlocked.Increment(ref refused) == 1) Console.WriteLine($"items: PUT refused: {(int)put.StatusCode} {await put.Content.ReadAsStringAsync(ct)}");
+                    return null;
+                }
             }
             var measuring = started >= warmupEnds;
             if (measuring) puts.Add(w, ClosedLoop.Milliseconds(started));
