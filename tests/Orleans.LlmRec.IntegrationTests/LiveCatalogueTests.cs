@@ -111,6 +111,10 @@ public sealed class LiveCatalogueTests(LiveCatalogueCluster cluster) : IClassFix
         // The other silo knows it (catching up from Redis if its poll has not come yet) and serves it.
         var onB = await GetItemAsync(B, itemId);
         Assert.Equal("Fresh news", onB.Title);
+        // Placed among the items sharing its genres: the clicked item's genres lead its similar items.
+        var similar = await new ServiceClient(A).GetSimilarAsync(itemId, 5);
+        Assert.Equal(5, similar.Items.Count);
+        Assert.Contains(World.GenresOf(similar.Items[0].ItemId), g => World.GenresOf(clicked).Contains(g));
         Assert.Contains(itemId, await FeedIdsAsync(B, user));
         Assert.Contains(itemId, await FeedIdsAsync(A, user));
 
