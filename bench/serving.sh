@@ -4,7 +4,7 @@
 # trained on ml-latest-small; the load generator runs on the same machine.
 #
 #   bench/serving.sh /path/to/ml-latest-small [scenario ...]
-#   scenarios: feed fresh ingest-http ingest-redis ingest-redis-live replay-http replay-redis (default: all)
+#   scenarios: feed fresh items ingest-http ingest-redis ingest-redis-live replay-http replay-redis (default: all)
 #              feed-dashboard (not in the default list): cached feeds with no dashboard open vs one open (an SSE
 #              client on /dashboard/stream), alternated twice on one silo; run it without AUTH (the open loopback
 #              default), or give DASHBOARD_KEY=<a key with the admin scope> for the stream's X-Api-Key
@@ -101,6 +101,7 @@ for scenario in $SCENARIOS; do
   case $scenario in
     feed) start; load feed --concurrency 16 --warmup 3 --duration 10 --ceiling ;;
     fresh) start; load fresh --concurrency 1 --warmup 3 --duration 10; load fresh --concurrency 4 --warmup 3 --duration 10 ;;
+    items) start; load items --concurrency 1 --warmup 3 --duration 20 ;;
     ingest-http) start; load ingest --concurrency 8 --batch 100 --warmup 3 --duration 10 ;;
     ingest-redis) start; load ingest --redis "127.0.0.1:$REDIS_PORT" --events 100000 --prefill ;;
     ingest-redis-live) start; load ingest --redis "127.0.0.1:$REDIS_PORT" --events 100000 ;;

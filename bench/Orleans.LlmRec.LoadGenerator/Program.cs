@@ -45,6 +45,14 @@ fresh.SetAction(async r =>
     Console.WriteLine(freshness);
 });
 
+var itemsFresh = WithCommon(new Command("items", "Publish an item matching a user, read their feed until it holds it: PUT-to-feed freshness (live catalogue)."));
+itemsFresh.SetAction(async r =>
+{
+    var (freshness, put) = await ItemFreshness.RunAsync(Read(r));
+    Console.WriteLine(put);
+    Console.WriteLine(freshness);
+});
+
 var batch = new Option<int>("--batch") { Description = "Events per POST /v1/events.", DefaultValueFactory = _ => 100 };
 var redis = new Option<string?>("--redis") { Description = "Redis (host:port): XADD to the stream instead of POSTing, and time until the consumers applied everything." };
 var stream = new Option<string>("--stream") { Description = "Stream key (the silo's EventStream:Key).", DefaultValueFactory = _ => "llmrec:events" };
@@ -72,5 +80,5 @@ drain.SetAction(async r =>
     await Scenarios.SwapInAndTimeAsync(connection.GetDatabase(), r.GetValue(from)!, r.GetValue(stream)!, "drain (prefilled stream)");
 });
 
-var root = new RootCommand("llmrec-load: load generator for a running Orleans.LlmRec silo (results in bench/RESULTS.md).") { feed, fresh, ingest, drain };
+var root = new RootCommand("llmrec-load: load generator for a running Orleans.LlmRec silo (results in bench/RESULTS.md).") { feed, fresh, itemsFresh, ingest, drain };
 return await root.Parse(args).InvokeAsync();

@@ -36,9 +36,9 @@ internal static class Scenarios
         Timeout = TimeSpan.FromSeconds(30),
     };
 
-    private static string UserId(int index) => (index + 1).ToString(CultureInfo.InvariantCulture);
+    internal static string UserId(int index) => (index + 1).ToString(CultureInfo.InvariantCulture);
 
-    private static string FeedPath(string userId, int k) => $"/v1/users/{userId}/feed?k={k.ToString(CultureInfo.InvariantCulture)}";
+    internal static string FeedPath(string userId, int k) => $"/v1/users/{userId}/feed?k={k.ToString(CultureInfo.InvariantCulture)}";
 
     /// <summary>
     /// Cached feeds: every user's feed is built once first, so the measured reads are served from the user grain's
@@ -279,13 +279,13 @@ internal static class Scenarios
         }));
     }
 
-    private static string FirstItem(string feedJson)
+    internal static string FirstItem(string feedJson)
     {
         using var feed = JsonDocument.Parse(feedJson);
         return feed.RootElement.GetProperty("items")[0].GetProperty("itemId").GetString()!;
     }
 
-    private static bool ContainsItem(string feedJson, string itemId)
+    internal static bool ContainsItem(string feedJson, string itemId)
     {
         using var feed = JsonDocument.Parse(feedJson);
         return feed.RootElement.GetProperty("items").EnumerateArray().Any(i => i.GetProperty("itemId").GetString() == itemId);

@@ -9,8 +9,9 @@ public class SiloLocalFeedsTests
 {
     private readonly StepClock _clock = new();
     private string _served = "v1";
+    private long _generation;
 
-    private SiloLocalFeeds Feeds(TimeSpan? refresh = null) => new(_clock, refresh ?? TimeSpan.FromSeconds(5), () => _served);
+    private SiloLocalFeeds Feeds(TimeSpan? refresh = null) => new(_clock, refresh ?? TimeSpan.FromSeconds(5), () => (_served, _generation));
 
     [Fact]
     public void A_published_feed_answers_plain_reads_of_its_k_until_its_owner_withdraws_it()
@@ -20,7 +21,7 @@ public class SiloLocalFeedsTests
         var response = Response();
         Assert.Null(feeds.TryAnswer("u", 20));
 
-        feeds.Publish("u", owner, response, 20, "v1");
+        feeds.Publish("u", owner, response, 20, "v1", 0);
         Assert.Same(response, feeds.TryAnswer("u", 20));
         Assert.Null(feeds.TryAnswer("u", 10));
         Assert.Null(feeds.TryAnswer("other", 20));
@@ -39,7 +40,7 @@ public class SiloLocalFeedsTests
     {
         var feeds = Feeds(TimeSpan.FromSeconds(5));
         var owner = new object();
-        feeds.Publish("u", owner, Response(), 20, "v1");
+        feeds.Publish("u", owner, Response(), 20, "v1", 0);
         _clock.Advance(TimeSpan.FromSeconds(4.9));
         Assert.NotNull(feeds.TryAnswer("u", 20));
         _clock.Advance(TimeSpan.FromSeconds(0.2));
@@ -48,7 +49,7 @@ public class SiloLocalFeedsTests
         // A lapsed entry of a vanished activation does not block the user's next activation.
         var next = new object();
         var renewed = Response();
-        feeds.Publish("u", next, renewed, 20, "v1");
+        feeds.Publish("u", next, renewed, 20, "v1", 0);
         Assert.Same(renewed, feeds.TryAnswer("u", 20));
     }
 
@@ -56,8 +57,18 @@ public class SiloLocalFeedsTests
     public void A_feed_of_another_model_than_the_one_served_now_is_not_answered()
     {
         var feeds = Feeds();
-        feeds.Publish("u", new object(), Response(), 20, "v1");
+        feeds.Publish("u", new object(), Response(), 20, "v1", 0);
         _served = "v2";
+        Assert.Null(feeds.TryAnswer("u", 20));
+    }
+
+    [Fact]
+    public void A_feed_of_another_catalogue_generation_is_not_answered()
+    {
+        var feeds = Feeds();
+        feeds.Publish("u", new object(), Response(), 20, "v1", 0);
+        Assert.NotNull(feeds.TryAnswer("u", 20));
+        _generation = 1; // an item was published or retired since the feed was made
         Assert.Null(feeds.TryAnswer("u", 20));
     }
 
@@ -65,7 +76,7 @@ public class SiloLocalFeedsTests
     public void Turned_off_nothing_is_kept()
     {
         var feeds = Feeds(TimeSpan.Zero);
-        feeds.Publish("u", new object(), Response(), 20, "v1");
+        feeds.Publish("u", new object(), Response(), 20, "v1", 0);
         Assert.False(feeds.Enabled);
         Assert.Null(feeds.TryAnswer("u", 20));
         Assert.Null(SiloLocalFeeds.Off.TryAnswer("u", 20));

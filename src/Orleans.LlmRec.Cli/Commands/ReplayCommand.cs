@@ -30,10 +30,12 @@ internal static class ReplayCommand
         var timestamps = new Option<string>("--timestamps") { Description = "'original' keeps the data set's times; 'now' stamps each event when it is sent (ids still use the original time).", DefaultValueFactory = _ => "original" };
         timestamps.AcceptOnlyFromAmong("original", "now");
         var maxLength = new Option<long?>("--max-length") { Description = "Redis target: trim the stream to about this many entries (XADD MAXLEN ~)." };
+        var items = new Option<string?>("--items") { Description = "A JSON-lines file of item publications ({itemId, publishedAt, title, text, tags}; \"op\":\"delete\" retires), each published (PUT /v1/items, or the item stream) when the replay reaches its time." };
+        var itemStream = new Option<string>("--item-stream") { Description = "Item stream key for a redis:// target (the silos' Catalogue:ItemStreamKey).", DefaultValueFactory = _ => "llmrec:items" };
         var wait = new Option<bool>("--wait") { Description = "Redis target: afterwards, wait until the consumer groups have applied everything and report their rate." };
         var command = new Command("replay", "Stream a data set's interactions in time order into a running service (HTTP or Redis Streams), paced, with a summary.")
         {
-            data, format, rate, target, stream, limit, batch, lanes, type, timestamps, maxLength, wait,
+            data, format, rate, target, stream, limit, batch, lanes, type, timestamps, maxLength, wait, items, itemStream,
         };
         command.SetAction((result, cancellationToken) => ConsoleUi.RunAsync(async ct =>
         {
@@ -57,13 +59,23 @@ internal static class ReplayCommand
             {
                 throw new CliUsageException("Some interactions have no timestamp (the service refuses times before 1970): pass --timestamps now.");
             }
-            var summary = await RunAsync(events, sink, eventsPerSecond, batchSize, stampNow, ct);
+            await using var publications = result.GetValue(items) is { } itemsPath
+                ? new ReplayItems(ReplayItems.Load(itemsPath), targetUri.Scheme is "http" or "https"
+                    ? new HttpItemPublisher(targetUri)
+                    : await RedisItemPublisher.ConnectAsync(targetUri, result.GetValue(itemStream)!))
+                : null;
+            var summary = await RunAsync(events, sink, eventsPerSecond, batchSize, stampNow, publications, ct);
             TimeSpan? consumed = null;
             if (result.GetValue(wait) && sink is RedisReplaySink redis)
             {
                 consumed = await redis.WaitForConsumersAsync(TimeSpan.FromMinutes(10), ct);
             }
             Print(summary, sink is HttpReplaySink, consumed);
+            if (publications is not null)
+            {
+                AnsiConsole.MarkupLineInterpolated($"items published: {publications.Published:N0}, errors: {publications.Errors:N0}");
+                if (publications.FirstProblem is { } itemProblem) AnsiConsole.MarkupLineInterpolated($"[red]first item error:[/] {itemProblem}");
+            }
             return summary.Errors == 0 ? 0 : 1;
         }, cancellationToken));
         return command;
@@ -104,7 +116,7 @@ internal static class ReplayCommand
 
     internal sealed record ReplaySummary(long Sent, long Accepted, long Duplicates, long Errors, TimeSpan Elapsed, string? FirstProblem, double[] BatchMilliseconds);
 
-    private static async Task<ReplaySummary> RunAsync(IReadOnlyList<ReplayEvent> events, IReplaySink sink, int rate, int batchSize, bool stampNow, CancellationToken cancellationToken)
+    private static async Task<ReplaySummary> RunAsync(IReadOnlyList<ReplayEvent> events, IReplaySink sink, int rate, int batchSize, bool stampNow, ReplayItems? publications, CancellationToken cancellationToken)
     {
         long sent = 0, accepted = 0, duplicates = 0, errors = 0;
         string? firstProblem = null;
@@ -136,7 +148,7 @@ internal static class ReplayCommand
             {
                 var task = context.AddTask("replay", maxValue: events.Count);
                 using var refresh = new PeriodicTimer(TimeSpan.FromMilliseconds(200));
-                var dispatcher = DispatchAsync(events, queues, rate, batchSize, stampNow, watch, cancellationToken);
+                var dispatcher = DispatchAsync(events, queues, rate, batchSize, stampNow, publications, watch, cancellationToken);
                 while (!dispatcher.IsCompleted || senders.Any(s => !s.IsCompleted))
                 {
                     await Task.WhenAny(Task.WhenAll(senders.Append(dispatcher)), refresh.WaitForNextTickAsync(cancellationToken).AsTask());
@@ -159,7 +171,7 @@ internal static class ReplayCommand
     /// seconds), and hands each user's part of a batch to that user's lane.
     /// </summary>
     private static async Task DispatchAsync(IReadOnlyList<ReplayEvent> events, Channel<List<ReplayEvent>>[] queues, int rate, int batchSize, bool stampNow,
-        Stopwatch watch, CancellationToken cancellationToken)
+        ReplayItems? publications, Stopwatch watch, CancellationToken cancellationToken)
     {
         try
         {
@@ -172,6 +184,8 @@ internal static class ReplayCommand
                     var ahead = TimeSpan.FromSeconds((double)start / rate) - watch.Elapsed;
                     if (ahead > TimeSpan.FromMilliseconds(1)) await Task.Delay(ahead, cancellationToken);
                 }
+                // Items due by this slice's first interaction are published (and answered) before it is sent.
+                if (publications is not null) await publications.PublishDueAsync(events[start].Timestamp, cancellationToken);
                 var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
                 var parts = new List<ReplayEvent>?[queues.Length];
                 for (var i = start; i < Math.Min(start + sliceSize, events.Count); i++)
@@ -195,6 +209,7 @@ internal static class ReplayCommand
         }
         finally
         {
+            if (publications is not null && !cancellationToken.IsCancellationRequested) await publications.PublishDueAsync(null, cancellationToken);
             foreach (var queue in queues) queue.Writer.TryComplete();
         }
     }

@@ -29,10 +29,22 @@ public sealed class ItemCatalogue
             .OrderByDescending(i => interactionCounts[i]).ThenBy(i => i)
             .ToArray();
         Checksum = items.Checksum();
+        Additions = new CatalogueAdditions(items);
     }
 
     public string Name { get; }
+
+    /// <summary>Items the served model was trained on (dense indexes below this): what the ONNX scorer knows.</summary>
     public int Count => _items.Count;
+
+    /// <summary>Trained items and items published since (<see cref="Additions"/>).</summary>
+    public int TotalCount => _items.Count + Additions.NewCount;
+
+    /// <summary>The live part: items published after training, publications over trained items, retired items.</summary>
+    public CatalogueAdditions Additions { get; }
+
+    /// <summary>Changes when anything a feed may hold changes (an item added, retired, hidden): cached feeds of another generation are rebuilt.</summary>
+    public long Generation => Additions.Generation;
 
     /// <summary>Users in the data set the catalogue was built from (the denominator of popularity shares).</summary>
     public int UserCount { get; }
@@ -45,23 +57,25 @@ public sealed class ItemCatalogue
     /// <summary>Dense item indexes, most popular first.</summary>
     public ReadOnlySpan<int> PopularItems => _popularItems;
 
-    public bool TryGetIndex(string itemId, out int index) => _items.TryGetIndex(itemId, out index);
+    /// <summary>The dense index of a trained or published item (published ones: <see cref="Count"/> and above).</summary>
+    public bool TryGetIndex(string itemId, out int index) => _items.TryGetIndex(itemId, out index) || Additions.TryGetIndex(itemId, out index);
 
-    public bool Contains(string itemId) => _items.TryGetIndex(itemId, out _);
+    public bool Contains(string itemId) => TryGetIndex(itemId, out _);
 
-    public string ItemIdOf(int index) => _items.GetExternalId(index);
+    public string ItemIdOf(int index) => index < _items.Count ? _items.GetExternalId(index) : Additions.ItemIdOf(index);
 
-    public ItemInfo? InfoOf(int index) => _info[index];
+    /// <summary>The item's text: its last publication, else the data set's.</summary>
+    public ItemInfo? InfoOf(int index) => Additions.StateOf(index)?.Info ?? (index < _info.Length ? _info[index] : null);
 
-    public string? TitleOf(int index) => _info[index]?.Title;
+    public string? TitleOf(int index) => InfoOf(index)?.Title;
 
-    public string? TitleOf(string itemId) => _items.TryGetIndex(itemId, out var index) ? _info[index]?.Title : null;
+    public string? TitleOf(string itemId) => TryGetIndex(itemId, out var index) ? InfoOf(index)?.Title : null;
 
-    /// <summary>How many data-set users interacted with the item.</summary>
-    public int InteractionCountOf(int index) => _interactionCounts[index];
+    /// <summary>How many data-set users interacted with the item (0 for items published after training).</summary>
+    public int InteractionCountOf(int index) => index < _interactionCounts.Length ? _interactionCounts[index] : 0;
 
     /// <summary>Share of data-set users who interacted with the item, in [0, 1].</summary>
-    public float PopularityOf(int index) => UserCount == 0 ? 0f : (float)_interactionCounts[index] / UserCount;
+    public float PopularityOf(int index) => UserCount == 0 ? 0f : (float)InteractionCountOf(index) / UserCount;
 
     /// <summary>The user's interactions in the data set, oldest first (at most the limit given at build time); empty for other users.</summary>
     public IReadOnlyList<RecentInteraction> TrainingHistoryOf(string userId) =>

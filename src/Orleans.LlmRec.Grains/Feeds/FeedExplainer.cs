@@ -27,6 +27,10 @@ public static class FeedExplainer
         {
             return $"{model.Kind.ToName()} model score {score}";
         }
+        if (index >= model.ItemCount)
+        {
+            return $"{model.Kind.ToName()} model score {score}; a new item, placed in the model's space by its text and tags";
+        }
         if (!model.HasItemVectors || positiveItems.Count == 0)
         {
             return $"{model.Kind.ToName()} model score {score}; {FeedFallback.PopularReason(catalogue, index)}";
@@ -35,6 +39,7 @@ public static class FeedExplainer
         var best = float.NegativeInfinity;
         foreach (var liked in positiveItems)
         {
+            if (liked >= model.ItemCount) continue;
             var similarity = model.Similarity(index, liked);
             if (similarity > best)
             {

@@ -47,6 +47,17 @@ public sealed class FeedOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00", ErrorMessage = "Feed:LocalReadRefresh must lie in [00:00:00, 00:10:00].")]
     public TimeSpan LocalReadRefresh { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Share of feed slots kept for fresh items (published within <see cref="FreshItemWindow"/>) that best match the
+    /// user, when they did not earn a place on their score: 0.1 = one slot in ten. 0 = off.
+    /// </summary>
+    [Range(0.0, 0.5, ErrorMessage = "Feed:ExplorationShare must lie in [0, 0.5].")]
+    public double ExplorationShare { get; set; } = 0.1;
+
+    /// <summary>How long after publication an item counts as fresh for <see cref="ExplorationShare"/>.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "365.00:00:00", ErrorMessage = "Feed:FreshItemWindow must lie in [00:00:01, 365.00:00:00].")]
+    public TimeSpan FreshItemWindow { get; set; } = TimeSpan.FromDays(2);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         // Otherwise every feed request without k would be refused as out of range.

@@ -38,14 +38,16 @@ public sealed partial class FeedPipeline
     private readonly FeedOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<FeedPipeline> _logger;
+    private readonly NewItemScoring? _newItems;
 
-    public FeedPipeline(SiloModel serving, RerankStage reranker, IOptions<FeedOptions> options, TimeProvider time, ILogger<FeedPipeline> logger)
-        : this(serving.Catalogue, serving.Scorer, reranker, options.Value, time, logger)
+    public FeedPipeline(SiloModel serving, RerankStage reranker, IOptions<FeedOptions> options, TimeProvider time, ILogger<FeedPipeline> logger, NewItemScoring? newItems = null)
+        : this(serving.Catalogue, serving.Scorer, reranker, options.Value, time, logger, newItems)
     {
     }
 
-    internal FeedPipeline(ItemCatalogue catalogue, IScorer scorer, RerankStage reranker, FeedOptions options, TimeProvider time, ILogger<FeedPipeline> logger)
+    internal FeedPipeline(ItemCatalogue catalogue, IScorer scorer, RerankStage reranker, FeedOptions options, TimeProvider time, ILogger<FeedPipeline> logger, NewItemScoring? newItems = null)
     {
+        _newItems = newItems;
         Catalogue = catalogue;
         _scorer = scorer;
         _reranker = reranker;
@@ -137,11 +139,12 @@ public sealed partial class FeedPipeline
         using var span = FeedTracing.Source.StartActivity(FeedTracing.ScoreSpan);
         var pool = Math.Max(input.Depth, _options.RerankPoolSize);
         var k = Math.Min(pool, candidates.EligibleCount);
-        if (k <= 0) return ([], input.Model.Version);
+        if (k <= 0) return (_newItems?.Merge(input, [], pool) ?? [], input.Model.Version);
         var embedding = input.Embedding!;
+        // The scorer knows the trained items only: the exclusions (sorted) of items published since are for NewItemScoring.
         var request = new ScoringRequest(embedding.Vector, embedding.Bias, k)
         {
-            ExcludedItems = candidates.Excluded,
+            ExcludedItems = candidates.Excluded.AsMemory(0, TrainedPrefix(candidates.Excluded, Catalogue.Count)),
             Candidates = candidates.Candidates,
         };
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -150,7 +153,8 @@ public sealed partial class FeedPipeline
         {
             // WaitAsync bounds the wait even for a scorer that ignores its token.
             var result = await _scorer.ScoreAsync(request, budget.Token).WaitAsync(_options.ScoringBudget, _time, cancellationToken);
-            return (result.Items.Select(i => new ScoredCandidate(i.Item, i.Score)).ToList(), result.ModelVersion);
+            var scored = result.Items.Select(i => new ScoredCandidate(i.Item, i.Score)).ToList();
+            return (_newItems?.Merge(input, scored, pool) ?? scored, result.ModelVersion);
         }
         catch (Exception e) when (e is TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
@@ -160,6 +164,13 @@ public sealed partial class FeedPipeline
         {
             throw new ScoringFailedException($"scoring failed ({e.GetType().Name}: {e.Message})", e);
         }
+    }
+
+    /// <summary>How many of the sorted <paramref name="excluded"/> are trained items (indexes below <paramref name="trainedCount"/>).</summary>
+    private static int TrainedPrefix(int[] excluded, int trainedCount)
+    {
+        var at = Array.BinarySearch(excluded, trainedCount);
+        return at >= 0 ? at : ~at;
     }
 
     /// <summary>Stage <b>re-rank</b>: <see cref="RerankStage"/>; on failure the model order stands and the note says why.</summary>

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Orleans.LlmRec.Abstractions;
+using Orleans.LlmRec.Grains.Catalogue;
 using Orleans.LlmRec.Grains.Serving;
 using Orleans.LlmRec.Grains.Users;
 
@@ -19,10 +20,15 @@ public interface IEventIngestor
     Task<IngestResult> IngestAsync(IReadOnlyList<IncomingEvent?>? batch, CancellationToken cancellationToken = default);
 }
 
-public sealed class EventIngestor(IGrainFactory grains, SiloModel serving, IOptions<IngestionOptions> options, TimeProvider time) : IEventIngestor
+public sealed class EventIngestor(IGrainFactory grains, SiloModel serving, IOptions<IngestionOptions> options, TimeProvider time, LiveCatalogue? liveCatalogue = null) : IEventIngestor
 {
     public async Task<IngestResult> IngestAsync(IReadOnlyList<IncomingEvent?>? batch, CancellationToken cancellationToken = default)
     {
+        // An item another silo published a moment ago may not be applied here yet: catch up before calling it unknown.
+        if (liveCatalogue is not null && batch is not null && batch.Any(e => e?.ItemId is { } id && !serving.Catalogue.Contains(id)))
+        {
+            await liveCatalogue.CatchUpAsync(cancellationToken);
+        }
         var validation = EventBatchValidator.Validate(batch, serving.Catalogue, options.Value, time.GetUtcNow());
         if (!validation.IsValid)
         {

@@ -1,4 +1,5 @@
 using Orleans.LlmRec.Abstractions;
+using Orleans.LlmRec.Grains.Catalogue;
 
 namespace Orleans.LlmRec.Grains.Serving;
 
@@ -12,11 +13,19 @@ public interface IItemQueries
     Task<SimilarItemsResponse?> FindSimilarAsync(string itemId, int count);
 }
 
-/// <summary>Answers from the catalogue and model loaded in this silo.</summary>
-public sealed class LocalItemQueries(SiloModel serving) : IItemQueries
+/// <summary>Answers from the catalogue and model loaded in this silo (items published since training: by their placed vector).</summary>
+public sealed class LocalItemQueries(SiloModel serving, LiveCatalogue? live = null) : IItemQueries
 {
-    public Task<SimilarItemsResponse?> FindSimilarAsync(string itemId, int count) =>
-        Task.FromResult(serving.Catalogue.TryGetIndex(itemId, out var index)
-            ? SimilarItemsFinder.Find(serving.Current, serving.Catalogue, index, count)
+    public Task<SimilarItemsResponse?> FindSimilarAsync(string itemId, int count)
+    {
+        var catalogue = serving.Catalogue;
+        var model = serving.Current;
+        if (!catalogue.TryGetIndex(itemId, out var index)) return Task.FromResult<SimilarItemsResponse?>(null);
+        if (index < catalogue.Count) return Task.FromResult<SimilarItemsResponse?>(SimilarItemsFinder.Find(model, catalogue, index, count));
+        var rows = live?.VectorsFor(model)?.Rows;
+        var row = index - catalogue.Count;
+        return Task.FromResult(rows is not null && row < rows.Count && model.HasItemVectors
+            ? SimilarItemsFinder.FindFor(model, catalogue, index, rows.Vector(row), count)
             : null);
+    }
 }

@@ -35,6 +35,22 @@ public static class SimilarItemsFinder
         return new SimilarItemsResponse { ItemId = itemId, Title = catalogue.TitleOf(item), Items = items, Source = FeedSource.Model, ModelVersion = model.Version };
     }
 
+    /// <summary>Trained items nearest to <paramref name="vector"/> (an item published after training, <paramref name="item"/>) by cosine.</summary>
+    public static SimilarItemsResponse FindFor(ModelSnapshot model, ItemCatalogue catalogue, int item, ReadOnlySpan<float> vector, int k)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        var norm = System.Numerics.Tensors.TensorPrimitives.Norm(vector);
+        var scores = new float[model.ItemCount];
+        for (var other = 0; other < scores.Length; other++)
+        {
+            scores[other] = norm > 0 ? System.Numerics.Tensors.TensorPrimitives.Dot(model.UnitItemVector(other), vector) / norm : 0f;
+        }
+        var best = new int[Math.Min(k, scores.Length)];
+        var found = TopK.Select(scores, best.Length, best);
+        var items = best.Take(found).Select(i => ToSimilar(catalogue, i, scores[i])).ToList();
+        return new SimilarItemsResponse { ItemId = catalogue.ItemIdOf(item), Title = catalogue.TitleOf(item), Items = items, Source = FeedSource.Model, ModelVersion = model.Version };
+    }
+
     private static SimilarItem ToSimilar(ItemCatalogue catalogue, int item, float score) =>
         new() { ItemId = catalogue.ItemIdOf(item), Score = score, Title = catalogue.TitleOf(item) };
 }

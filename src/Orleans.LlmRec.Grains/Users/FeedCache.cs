@@ -23,6 +23,10 @@ public sealed class FeedCache
     [NonSerialized] private SharedResponse? _shared;
     [NonSerialized] private PersistedFeed? _written;
     [NonSerialized] private int _changes;
+    [NonSerialized] private long _catalogueGeneration;
+
+    /// <summary>The catalogue generation the kept feed was built over.</summary>
+    public long CatalogueGeneration => _catalogueGeneration;
 
     /// <summary>
     /// A newer last good feed goes to storage with a user's next write only when the stored one is of another model
@@ -54,8 +58,10 @@ public sealed class FeedCache
     /// Keeps <paramref name="feed"/> (at most <paramref name="bound"/> items) as the last good feed, and as the current
     /// one unless something changed since <paramref name="changesWhenBuilt"/> (<see cref="Changes"/> when its build began).
     /// </summary>
-    public void Keep(RankedFeed feed, int bound, int? changesWhenBuilt = null)
+    /// <param name="catalogueGeneration">The catalogue's generation when the build began: a feed of another one is not current (items came or went).</param>
+    public void Keep(RankedFeed feed, int bound, int? changesWhenBuilt = null, long catalogueGeneration = 0)
     {
+        _catalogueGeneration = catalogueGeneration;
         // A request with a long exclude list builds deeper than the cache holds; keep the state bounded.
         _lastGood = feed.Items.Count <= bound ? feed : feed with { Items = feed.Items.Take(bound).ToList() };
         _current = changesWhenBuilt is not { } changes || changes == _changes;
@@ -73,9 +79,9 @@ public sealed class FeedCache
     /// The cached feed when it answers <paramref name="request"/>: current, made with <paramref name="modelVersion"/>,
     /// and deep enough for k after the request's exclusions. Null when the feed must be built.
     /// </summary>
-    public RankedFeed? Answering(FeedRequest request, string modelVersion)
+    public RankedFeed? Answering(FeedRequest request, string modelVersion, long catalogueGeneration = 0)
     {
-        if (!_current || LastGood is not { } feed || feed.ModelVersion != modelVersion) return null;
+        if (!_current || LastGood is not { } feed || feed.ModelVersion != modelVersion || catalogueGeneration != _catalogueGeneration) return null;
         if (request.Exclude.Count == 0) return feed.Items.Count >= request.K ? feed : null;
         var excluded = request.Exclude.ToHashSet(StringComparer.Ordinal);
         return feed.Items.Count(i => !excluded.Contains(i.ItemId)) >= request.K ? feed : null;

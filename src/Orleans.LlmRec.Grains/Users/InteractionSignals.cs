@@ -54,7 +54,8 @@ public static class InteractionSignals
         var latestRatings = new Dictionary<int, FoldInInteraction>();
         foreach (var record in history)
         {
-            if (!catalogue.TryGetIndex(record.ItemId, out var item)) continue;
+            // Items published after training are not in the model's item space: the fold-in cannot use them.
+            if (!catalogue.TryGetIndex(record.ItemId, out var item) || item >= catalogue.Count) continue;
             var signal = Signal(item, record, ratingModel);
             if (signal.IsRating)
             {
@@ -77,7 +78,7 @@ public static class InteractionSignals
         foreach (var (item, signal) in latestRatings.Where(r => !r.Value.Negative)) byItem[item] = signal;
         foreach (var itemId in disliked)
         {
-            if (catalogue.TryGetIndex(itemId, out var item)) byItem[item] = new FoldInInteraction(item, DislikeWeight, Negative: true);
+            if (catalogue.TryGetIndex(itemId, out var item) && item < catalogue.Count) byItem[item] = new FoldInInteraction(item, DislikeWeight, Negative: true);
         }
         return byItem.Values.OrderBy(x => x.Item).ToArray();
     }

@@ -16,17 +16,18 @@ namespace Orleans.LlmRec.Grains.Users;
 /// handed it out, so the grain still sees a polling user now and then (its LLM work is prioritised for users who read,
 /// profile refreshes that came due are asked for, the activation is not collected as idle), and an entry that somehow
 /// outlived its activation (a silo declared dead while still running) is served for at most that long. Entries are
-/// also checked against the model this silo serves now (<paramref name="servingStamp"/>), so a model reload never
-/// answers with a feed of the old model.
+/// also checked against the model and the catalogue generation this silo serves now (<paramref name="servingStamp"/>),
+/// so a model reload never answers with a feed of the old model, nor a catalogue change (a retired item) with a feed of
+/// the old catalogue.
 /// </remarks>
-/// <param name="servingStamp">What a cached feed must have been made with to be served now (the current model's version); read only when an entry exists.</param>
-public sealed class SiloLocalFeeds(TimeProvider time, TimeSpan refresh, Func<string?> servingStamp)
+/// <param name="servingStamp">What a cached feed must have been made with to be served now (the current model's version and catalogue generation); read only when an entry exists.</param>
+public sealed class SiloLocalFeeds(TimeProvider time, TimeSpan refresh, Func<(string? ModelVersion, long CatalogueGeneration)> servingStamp)
 {
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly long _refreshTimestamps = (long)(refresh.TotalSeconds * time.TimestampFrequency);
 
     /// <summary>Nothing is ever published or answered (an API tier, whose grains live elsewhere; or turned off).</summary>
-    public static SiloLocalFeeds Off { get; } = new(TimeProvider.System, TimeSpan.Zero, () => null);
+    public static SiloLocalFeeds Off { get; } = new(TimeProvider.System, TimeSpan.Zero, () => (null, 0));
 
     /// <summary>How long an entry answers after the grain last handed it out; zero turns the cache off.</summary>
     public TimeSpan Refresh { get; } = refresh;
@@ -48,19 +49,20 @@ public sealed class SiloLocalFeeds(TimeProvider time, TimeSpan refresh, Func<str
     public Feed? TryAnswer(string userId, int k)
     {
         if (!_entries.TryGetValue(userId, out var entry) || entry.K != k) return null;
-        if (time.GetTimestamp() >= entry.LapsesAt || entry.ServingStamp != servingStamp()) return null;
+        if (time.GetTimestamp() >= entry.LapsesAt || (entry.ModelVersion, entry.CatalogueGeneration) != servingStamp()) return null;
         Interlocked.Increment(ref _hits);
         return entry.Response;
     }
 
     /// <summary>
     /// The activation <paramref name="owner"/> hands out <paramref name="response"/> to every plain read of
-    /// <paramref name="k"/> items until it withdraws it; made with <paramref name="stamp"/> (the feed's model version).
+    /// <paramref name="k"/> items until it withdraws it; made with <paramref name="modelVersion"/> over the catalogue
+    /// of <paramref name="catalogueGeneration"/>.
     /// </summary>
-    public void Publish(string userId, object owner, Feed response, int k, string stamp)
+    public void Publish(string userId, object owner, Feed response, int k, string modelVersion, long catalogueGeneration)
     {
         if (!Enabled) return;
-        var entry = new Entry(owner, response, k, stamp, time.GetTimestamp() + _refreshTimestamps);
+        var entry = new Entry(owner, response, k, modelVersion, catalogueGeneration, time.GetTimestamp() + _refreshTimestamps);
         _entries.AddOrUpdate(userId, entry, (_, held) => ReferenceEquals(held.Owner, owner) || held.LapsesAt <= time.GetTimestamp() ? entry : held);
     }
 
@@ -70,5 +72,5 @@ public sealed class SiloLocalFeeds(TimeProvider time, TimeSpan refresh, Func<str
         if (_entries.TryGetValue(userId, out var held) && ReferenceEquals(held.Owner, owner)) _entries.TryRemove(KeyValuePair.Create(userId, held));
     }
 
-    private sealed record Entry(object Owner, Feed Response, int K, string ServingStamp, long LapsesAt);
+    private sealed record Entry(object Owner, Feed Response, int K, string ModelVersion, long CatalogueGeneration, long LapsesAt);
 }

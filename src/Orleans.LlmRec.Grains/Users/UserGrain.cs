@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.LlmRec.Abstractions;
+using Orleans.LlmRec.Grains.Catalogue;
 using Orleans.LlmRec.Grains.Feeds;
 using Orleans.LlmRec.Grains.Llm;
 using Orleans.LlmRec.Grains.Metrics;
@@ -27,7 +28,8 @@ public sealed partial class UserGrain(
     UserLlmServices llm,
     FeedFreshnessMetrics freshness,
     SiloLocalFeeds localFeeds,
-    ILogger<UserGrain> logger) : Grain, IUserGrain, IUserLlmResults
+    ILogger<UserGrain> logger,
+    LiveCatalogue? liveCatalogue = null) : Grain, IUserGrain, IUserLlmResults
 {
     /// <summary>The grain storage the host must register (memory in development, Redis in production).</summary>
     public const string StorageName = "users";
@@ -81,6 +83,7 @@ public sealed partial class UserGrain(
             // A newer last good feed rides along only now and then (FeedCache.SaveInterval).
             return s.Feed.SaveDue ? StateParts.Both : StateParts.Activity;
         }, now);
+        if (result.Applied > 0 && liveCatalogue is not null) NewItemClicks.Record(events, State.History, serving, liveCatalogue);
         return result;
     }
 
@@ -96,7 +99,7 @@ public sealed partial class UserGrain(
         if (_llm.MarkProfileIfDue(s, now)) _llm.RequestProfile(s, now);
 
         // The one cache decision: the current feed answers this request, or a feed is built.
-        if (s.Feed.Answering(request, model.Version) is { } current)
+        if (s.Feed.Answering(request, model.Version, serving.Catalogue.Generation) is { } current)
         {
             // A plain read gets the same immutable object until the feed or k changes: nothing copied or rebuilt.
             var cached = s.Feed.Reuse(request) ?? s.Feed.Remember(request, Respond(current, request, model, degraded: false, note: null));
@@ -170,6 +173,7 @@ public sealed partial class UserGrain(
     {
         var s = State;
         var changesWhenBuilt = s.Feed.Changes;
+        var catalogueGeneration = serving.Catalogue.Generation;
         var context = FeedContext.For(UserId, s, model, serving.Catalogue, request, _options,
             _llm.Enabled ? s.Rerank.ByIndex(serving.Catalogue) : null, _llm.RerankUnavailable());
         try
@@ -190,7 +194,7 @@ public sealed partial class UserGrain(
         _llm.RequestRerankIfNeeded(s, outcome.Scored, now);
         // Kept in memory; a later event's write persists its compact form (FeedCache.SaveDue). A feed can always be
         // rebuilt, so writing storage on every rebuild would put a storage round trip on the feed path for nothing.
-        if (outcome.Personalised) s.Feed.Keep(outcome.Feed, Math.Max(_options.CacheDepth, _options.MaxK), changesWhenBuilt);
+        if (outcome.Personalised) s.Feed.Keep(outcome.Feed, Math.Max(_options.CacheDepth, _options.MaxK), changesWhenBuilt, catalogueGeneration);
         var built = Respond(outcome.Feed, request, model, outcome.Degraded, outcome.Note);
         // Exactly what a read of the cached feed would answer: the next such read returns this same object.
         return outcome.Personalised && !outcome.Degraded && outcome.Note is null ? s.Feed.Remember(request, built) : built;
@@ -237,7 +241,7 @@ public sealed partial class UserGrain(
     /// <summary>Lets this silo answer plain reads of the current feed without a call (<see cref="SiloLocalFeeds"/>), or stops it.</summary>
     private void PublishLocalFeed()
     {
-        if (State.Feed.SharedNow is { ModelVersion: { } version } shared) localFeeds.Publish(UserId, this, shared, State.Feed.SharedK, version);
+        if (State.Feed.SharedNow is { ModelVersion: { } version } shared) localFeeds.Publish(UserId, this, shared, State.Feed.SharedK, version, State.Feed.CatalogueGeneration);
         else localFeeds.Withdraw(UserId, this);
     }
 

@@ -171,6 +171,8 @@ public sealed class UserHistory
         {
             if (catalogue.TryGetIndex(record.ItemId, out var index)) indexes.Add(index);
         }
+        // Retired and unavailable items leave every feed, whoever the user is.
+        indexes.AddRange(catalogue.Additions.HiddenIndexes);
         indexes.Sort();
         var unique = 0;
         for (var i = 0; i < indexes.Count; i++)

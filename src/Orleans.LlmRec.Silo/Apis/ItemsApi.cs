@@ -1,6 +1,9 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 using Orleans.LlmRec.Abstractions;
+using Orleans.LlmRec.Grains.Catalogue;
 using Orleans.LlmRec.Grains.Feeds;
 using Orleans.LlmRec.Grains.Ingestion;
 using Orleans.LlmRec.Grains.Serving;
@@ -12,6 +15,9 @@ public static class ItemsApi
 {
     public const int DefaultSimilarCount = 10;
 
+    /// <summary>An item body is a title, some text and tags: far below the events' batch limit.</summary>
+    public const long MaxItemBodyBytes = 64 * 1024;
+
     public static IEndpointRouteBuilder MapItemsApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/v1/items/{itemId}/similar", GetSimilar)
@@ -20,6 +26,36 @@ public static class ItemsApi
             .WithDescription("Cosine similarity of the served model's item vectors. A model without vectors (popularity) answers with popular items, source fallback.")
             .WithTags("Items")
             .RequireAuthorization(ApiScopes.FeedsRead)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        app.MapPut("/v1/items/{itemId}", PutItemAsync)
+            .WithName("PutItem")
+            .WithSummary("Publish an item, or update a published one")
+            .WithDescription(
+                "Body {title (required), text, tags, publishedAt, available (default true)}. Applied to every silo's catalogue " +
+                "(one catalogue version across the cluster, kept in Redis); answers once this silo applied it, so the item can be " +
+                "clicked and served at once. The same body again changes nothing. A retired item cannot be published again (409).")
+            .WithTags("Items")
+            .RequireAuthorization(ApiScopes.ItemsWrite)
+            .Accepts<ItemRequest>("application/json")
+            .Produces<ItemView>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        app.MapDelete("/v1/items/{itemId}", DeleteItemAsync)
+            .WithName("RetireItem")
+            .WithSummary("Retire an item: never served again; users' histories keep it")
+            .WithTags("Items")
+            .RequireAuthorization(ApiScopes.ItemsWrite)
+            .Produces<ItemView>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        app.MapGet("/v1/items/{itemId}", GetItem)
+            .WithName("GetItem")
+            .WithSummary("An item as the catalogue holds it: trained or new, available, retired, and the catalogue version")
+            .WithTags("Items")
+            .RequireAuthorization(ApiScopes.FeedsRead)
+            .Produces<ItemView>()
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
@@ -37,4 +73,63 @@ public static class ItemsApi
         }
         return TypedResults.Ok(similar);
     }
+
+    private static async Task<Results<Ok<ItemView>, ValidationProblem, ProblemHttpResult>> PutItemAsync(
+        HttpContext http, string itemId, IServiceProvider services, IOptions<IngestionOptions> ingestion, IOptions<JsonOptions> json, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (ApiValidation.CheckId(itemId, "itemId", ingestion.Value.MaxIdLength) is { } badItem) return badItem;
+        if (services.GetService<LiveCatalogue>() is not { } live) return NotOnThisHost();
+        if (!http.Request.HasJsonContentType())
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type", detail: "Send the item as application/json.");
+        }
+        if (http.Request.ContentLength > MaxItemBodyBytes)
+        {
+            return ApiValidation.Invalid("body", $"is {http.Request.ContentLength} bytes; at most {MaxItemBodyBytes} are accepted");
+        }
+        ItemRequest? body;
+        try
+        {
+            body = await JsonSerializer.DeserializeAsync<ItemRequest>(http.Request.Body, json.Value.SerializerOptions, cancellationToken);
+        }
+        catch (JsonException e)
+        {
+            var field = e.Path is { Length: > 2 } path ? path.TrimStart('$', '.') : "body";
+            return ApiValidation.Invalid(field, $"malformed JSON: {e.Message.Split(". ")[0]}");
+        }
+        if (ItemPublicationRules.Validate(body, time.GetUtcNow(), ingestion.Value.MaxFutureSkew, out var errors) is not { } item)
+        {
+            return TypedResults.ValidationProblem(errors, title: "The item was refused; nothing changed.");
+        }
+        if (await live.PutAsync(itemId, item, cancellationToken) == CatalogueWriteStatus.Retired)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Item retired", detail: $"item '{itemId}' was retired; retired items are never published again");
+        }
+        return TypedResults.Ok(CatalogueViews.Describe(live, itemId)!);
+    }
+
+    private static async Task<Results<Ok<ItemView>, ValidationProblem, ProblemHttpResult>> DeleteItemAsync(
+        string itemId, IServiceProvider services, IOptions<IngestionOptions> ingestion, CancellationToken cancellationToken)
+    {
+        if (ApiValidation.CheckId(itemId, "itemId", ingestion.Value.MaxIdLength) is { } badItem) return badItem;
+        if (services.GetService<LiveCatalogue>() is not { } live) return NotOnThisHost();
+        if (await live.RetireAsync(itemId, cancellationToken) == CatalogueWriteStatus.Unknown) return Unknown(itemId);
+        return TypedResults.Ok(CatalogueViews.Describe(live, itemId)!);
+    }
+
+    private static async Task<Results<Ok<ItemView>, ValidationProblem, ProblemHttpResult>> GetItem(
+        string itemId, IServiceProvider services, IOptions<IngestionOptions> ingestion, CancellationToken cancellationToken)
+    {
+        if (ApiValidation.CheckId(itemId, "itemId", ingestion.Value.MaxIdLength) is { } badItem) return badItem;
+        if (services.GetService<LiveCatalogue>() is not { } live) return NotOnThisHost();
+        if (!live.Catalogue.Contains(itemId)) await live.CatchUpAsync(cancellationToken);
+        return CatalogueViews.Describe(live, itemId) is { } view ? TypedResults.Ok(view) : Unknown(itemId);
+    }
+
+    private static ProblemHttpResult Unknown(string itemId) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown item", detail: $"unknown item '{itemId}'");
+
+    // The catalogue lives in silos; an API tier forwards feeds and events, not (yet) catalogue writes.
+    private static ProblemHttpResult NotOnThisHost() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status501NotImplemented, title: "Not served here", detail: "the item catalogue API is served by silos, not by an API tier");
 }

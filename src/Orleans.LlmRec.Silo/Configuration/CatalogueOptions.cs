@@ -31,4 +31,30 @@ public sealed class CatalogueOptions
     /// <summary>Training interactions a data-set user starts with on first visit (0 = every user starts cold).</summary>
     [Range(0, 10_000, ErrorMessage = "Catalogue:TrainingHistoryPerUser must lie in [0, 10000].")]
     public int TrainingHistoryPerUser { get; set; } = 200;
+
+    /// <summary>The Redis stream every silo appends catalogue changes to and applies in order (with Redis configured).</summary>
+    [Required(AllowEmptyStrings = false, ErrorMessage = "Catalogue:LogKey must be set.")]
+    public string LogKey { get; set; } = "llmrec:catalogue";
+
+    /// <summary>How often a silo looks for other silos' catalogue changes (its own apply at once).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.005", "00:01:00", ErrorMessage = "Catalogue:LogPollInterval must lie in [00:00:00.005, 00:01:00].")]
+    public TimeSpan LogPollInterval { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>How long a starting silo waits to replay the catalogue log before it serves the trained catalogue alone.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00", ErrorMessage = "Catalogue:LogReplayTimeout must lie in [00:00:01, 00:10:00].")]
+    public TimeSpan LogReplayTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Read item publications from the Redis stream <see cref="ItemStreamKey"/> (needs Redis).</summary>
+    public bool ItemStreamEnabled { get; set; }
+
+    /// <summary>Producers' item stream: entries with <c>op</c> (put|delete), <c>itemId</c> and, for put, <c>json</c> (the PUT body).</summary>
+    [Required(AllowEmptyStrings = false, ErrorMessage = "Catalogue:ItemStreamKey must be set.")]
+    public string ItemStreamKey { get; set; } = "llmrec:items";
+
+    [Required(AllowEmptyStrings = false, ErrorMessage = "Catalogue:ItemStreamGroup must be set.")]
+    public string ItemStreamGroup { get; set; } = "llmrec-catalogue";
+
+    /// <summary>Where item stream entries that can never be applied go, with the reason.</summary>
+    [Required(AllowEmptyStrings = false, ErrorMessage = "Catalogue:ItemStreamDeadLetterKey must be set.")]
+    public string ItemStreamDeadLetterKey { get; set; } = "llmrec:items:dead";
 }

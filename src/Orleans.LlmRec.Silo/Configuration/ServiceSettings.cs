@@ -86,6 +86,10 @@ public sealed class ServiceSettings
         {
             yield return $"EventStream:RedisConnectionString ('{EventStream.RedisConnectionString}') differs from Silo:RedisConnectionString ('{Silo.RedisConnectionString}'): a host keeps one Redis connection; leave EventStream:RedisConnectionString unset.";
         }
+        if (Silo.Role == HostRole.Silo && Catalogue.ItemStreamEnabled && string.IsNullOrWhiteSpace(Silo.RedisConnectionString))
+        {
+            yield return "Catalogue:ItemStreamEnabled needs Silo:RedisConnectionString (the item stream and the catalogue log live in Redis).";
+        }
         // A batch the event bucket can never hold would be refused 429 for ever.
         if (RateLimits.IsOn(Security) && RateLimits.EventsBurst < Ingestion.MaxBatchSize)
         {

@@ -51,6 +51,8 @@ public static class ServiceRegistration
             services.AddSingleton(sp => sp.GetRequiredService<SiloModelLoader>().Serving);
             services.AddSingleton(sp => sp.GetRequiredService<SiloModel>().Catalogue);
             services.AddHostedService<ServingStartup>();
+            // After ServingStartup: the catalogue log is replayed over the loaded catalogue before the silo serves.
+            services.AddLlmRecLiveCatalogue(settings);
             services.AddHostedService<ModelWatcher>();
             builder.AddLlmRecLlmLayer(settings);
             services.AddSingleton<FeedPipeline>();
@@ -72,7 +74,11 @@ public static class ServiceRegistration
         {
             if (settings.Silo.Role != HostRole.Silo) return SiloLocalFeeds.Off;
             SiloModel? model = null;
-            return new SiloLocalFeeds(sp.GetRequiredService<TimeProvider>(), settings.Feed.LocalReadRefresh, () => (model ??= sp.GetRequiredService<SiloModel>()).Current.Version);
+            return new SiloLocalFeeds(sp.GetRequiredService<TimeProvider>(), settings.Feed.LocalReadRefresh, () =>
+            {
+                model ??= sp.GetRequiredService<SiloModel>();
+                return (model.Current.Version, model.Catalogue.Generation);
+            });
         });
         services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(RequestLimits.RaiseKestrelLimits);
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ApiExceptionHandler.ExplainBareStatus);

@@ -32,6 +32,7 @@ public sealed partial class RedisStreamConsumer : BackgroundService
     private readonly DeadConsumerWatch _deadConsumers;
     private readonly FailureLogThrottle _failureLog;
     private readonly ILogger<RedisStreamConsumer> _logger;
+    private readonly Grains.Catalogue.LiveCatalogue? _liveCatalogue;
 
     public RedisStreamConsumer(
         IOptions<EventStreamOptions> options,
@@ -45,8 +46,10 @@ public sealed partial class RedisStreamConsumer : BackgroundService
         TimeProvider time,
         DeadConsumerWatch deadConsumers,
         FailureLogThrottle failureLog,
-        ILogger<RedisStreamConsumer> logger)
+        ILogger<RedisStreamConsumer> logger,
+        Grains.Catalogue.LiveCatalogue? liveCatalogue = null)
     {
+        _liveCatalogue = liveCatalogue;
         _options = options.Value;
         var consumerName = string.IsNullOrWhiteSpace(_options.ConsumerName)
             ? $"{Environment.MachineName}-{silo.Value.SiloPort.ToString(CultureInfo.InvariantCulture)}"
@@ -178,6 +181,11 @@ public sealed partial class RedisStreamConsumer : BackgroundService
     private async Task StartAsync(StreamEntry[] entries, CancellationToken cancellationToken)
     {
         var sorted = StreamEntrySorter.Sort(entries, _serving.Catalogue, _rules, _time.GetUtcNow());
+        // An entry may name an item another silo published a moment ago: catch up before setting anything aside.
+        if (sorted.Rejected.Count > 0 && _liveCatalogue is not null && await _liveCatalogue.CatchUpAsync(cancellationToken) > 0)
+        {
+            sorted = StreamEntrySorter.Sort(entries, _serving.Catalogue, _rules, _time.GetUtcNow());
+        }
         if (sorted.Rejected.Count > 0) await _deadLetters.SetAsideAsync(sorted.Rejected);
         await _reader.AcknowledgeAsync([.. sorted.Rejected.Select(r => r.Entry.Id), .. sorted.Gone]);
         _applier.Start(sorted.Valid, cancellationToken);
