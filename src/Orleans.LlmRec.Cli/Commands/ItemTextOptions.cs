@@ -105,7 +105,11 @@ internal sealed class ItemTextOptions
                     task.Increment(batch.Length);
                 }
             });
-        AnsiConsole.MarkupLineInterpolated($"Embedded {texts.Count:N0} item texts ({label}) with {TextEmbeddingGenerators.IdentityOf(encoder)} in {watch.Elapsed.TotalSeconds:F1} s");
+        AnsiConsole.MarkupLineInterpolated($"Embedded {texts.Count:N0} item texts ({label}) with {TextEmbeddingGenerators.IdentityOf(encoder)} in {watch.Elapsed.TotalSeconds:F1} s ({texts.Count / Math.Max(watch.Elapsed.TotalSeconds, 1e-9):F0} texts/s)");
+        if (encoder is MiniLmEmbeddingGenerator { IsLoaded: true } miniLm)
+        {
+            AnsiConsole.MarkupLineInterpolated($"MiniLM model load: {miniLm.LoadTime.TotalSeconds:F2} s, working set +{miniLm.LoadMemoryBytes / (1024.0 * 1024.0):F0} MB");
+        }
         return vectors;
     }
 

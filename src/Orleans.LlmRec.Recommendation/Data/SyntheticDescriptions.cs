@@ -5,7 +5,7 @@ namespace Orleans.LlmRec.Recommendation.Data;
 /// <summary>
 /// Item descriptions for <see cref="SyntheticCatalogue"/> whose words follow the item's genres and hidden taste
 /// vector, so that a text encoder can partly recover where the item sits: genre words always; theme words for the
-/// three dimensions of the latent vector that stand out most (after noise), from that dimension's positive or negative
+/// five dimensions of the latent vector that stand out most (after noise), from that dimension's positive or negative
 /// word list; filler that carries nothing. Noise in the choice of themes, a share of random themes and dimensions that
 /// share word lists (above 16) keep text from predicting the vector perfectly, as with real descriptions.
 /// </summary>
@@ -52,11 +52,14 @@ internal static class SyntheticDescriptions
         "across three generations", "in the space of a single night",
     ];
 
-    // Share of the three theme slots filled with a random theme instead of the item's own.
-    private const double RandomThemeShare = 0.25;
+    // Theme words per description, for the dimensions that stand out most.
+    private const int ThemeSlots = 5;
+
+    // Share of the theme slots filled with a random theme instead of the item's own.
+    private const double RandomThemeShare = 0.2;
 
     // Noise added to |v_k| before picking the standout dimensions, relative to the vector's typical entry.
-    private const double SelectionNoise = 0.5;
+    private const double SelectionNoise = 0.3;
 
     public static string Describe(Random random, IReadOnlyList<int> genres, float[] latent)
     {
@@ -66,7 +69,7 @@ internal static class SyntheticDescriptions
         text.Length -= 2;
         text.Append(' ').Append(Pick(random, Forms)).Append(" about ");
         var themes = StandoutThemes(random, latent);
-        text.Append(themes[0]).Append(", ").Append(themes[1]).Append(" and ").Append(themes[2]);
+        text.AppendJoin(", ", themes[..^1]).Append(" and ").Append(themes[^1]);
         text.Append(", ").Append(Pick(random, Fillers)).Append('.');
         return text.ToString();
     }
@@ -77,8 +80,8 @@ internal static class SyntheticDescriptions
         Span<(double Key, int Dim)> ranked = latent.Length <= 256 ? stackalloc (double, int)[latent.Length] : new (double, int)[latent.Length];
         for (var k = 0; k < latent.Length; k++) ranked[k] = (Math.Abs(latent[k]) / scale + SelectionNoise * Normal(random), k);
         ranked.Sort((a, b) => b.Key.CompareTo(a.Key));
-        var themes = new string[3];
-        for (var slot = 0; slot < 3; slot++)
+        var themes = new string[ThemeSlots];
+        for (var slot = 0; slot < ThemeSlots; slot++)
         {
             var (dim, pole) = slot < ranked.Length && random.NextDouble() >= RandomThemeShare
                 ? (ranked[slot].Dim, latent[ranked[slot].Dim] >= 0 ? 0 : 1)
