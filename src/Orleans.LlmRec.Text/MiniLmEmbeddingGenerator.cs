@@ -58,14 +58,19 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
     {
         ArgumentNullException.ThrowIfNull(values);
         var texts = values.Select(Shorten).ToArray();
-        var vectors = Encode(texts, cancellationToken);
-        var created = DateTimeOffset.UtcNow;
-        var result = new GeneratedEmbeddings<Embedding<float>>(vectors.Length);
-        foreach (var vector in vectors)
+        // ONNX Runtime's run (and the first call's model load) blocks for milliseconds to seconds: off the caller's
+        // thread, which may be a grain's.
+        return Task.Run(() =>
         {
-            result.Add(new Embedding<float>(vector) { ModelId = ModelId, CreatedAt = created });
-        }
-        return Task.FromResult(result);
+            var vectors = Encode(texts, cancellationToken);
+            var created = DateTimeOffset.UtcNow;
+            var result = new GeneratedEmbeddings<Embedding<float>>(vectors.Length);
+            foreach (var vector in vectors)
+            {
+                result.Add(new Embedding<float>(vector) { ModelId = ModelId, CreatedAt = created });
+            }
+            return result;
+        }, cancellationToken);
     }
 
     /// <summary>Vectors for <paramref name="texts"/>, in order; encoded in batches of similar length.</summary>
