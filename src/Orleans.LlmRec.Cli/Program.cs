@@ -10,6 +10,7 @@ var root = new RootCommand("llmrec: offline tools of Orleans.LlmRec — data, tr
     DataCommand.Create(),
     TrainCommand.Create(),
     EvalCommand.Create(),
+    EvalColdCommand.Create(),
     ExportCommand.Create(),
     ScoreCommand.Create(),
     RecommendCommand.Create(),

@@ -37,6 +37,30 @@ internal static class DataCommand
         return command;
     }
 
+    /// <summary>A movie catalogue with one progress bar per phase (items, then users): a million items take a while.</summary>
+    private static RatingsDataset GenerateWithProgress(SyntheticCatalogueOptions options)
+    {
+        RatingsDataset dataset = null!;
+        AnsiConsole.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .Start(context =>
+            {
+                var items = context.AddTask($"items ({options.ItemCount:N0}{(options.Descriptions ? ", with text" : "")})", maxValue: 1);
+                var users = context.AddTask($"users ({options.UserCount:N0})", maxValue: 1, autoStart: false);
+                var progress = new SynchronousProgress<(string Phase, double Done)>(p =>
+                {
+                    var task = p.Phase == "items" ? items : users;
+                    if (p.Phase == "users" && !users.IsStarted) { items.Value = 1; users.StartTask(); }
+                    task.Value = p.Done;
+                });
+                dataset = SyntheticCatalogue.Generate(options, progress);
+                items.Value = 1;
+                users.Value = 1;
+            });
+        return dataset;
+    }
+
     private static IEnumerable<(string Name, string Value)> Rows(DatasetStatistics s)
     {
         static string Time(long unix) => DateTimeOffset.FromUnixTimeSeconds(unix).ToString("yyyy-MM-dd");
@@ -64,10 +88,11 @@ internal static class DataCommand
         var minPerUser = new Option<int?>("--min-per-user") { Description = "clicks: fewest interactions per user (default 10; 1 gives millions of light users)." };
         var maxPerUser = new Option<int?>("--max-per-user") { Description = "clicks: most interactions per user, at most items / 4 (default 1,000)." };
         var testFraction = new Option<double>("--test-fraction") { Description = "Above 0: also write train.txt and test.txt (LightGCN's line format), this share of each user's interactions held out for 'llmrec eval --train --test'.", DefaultValueFactory = _ => 0 };
+        var text = new Option<bool>("--text") { Description = "movies: give every item a description that follows its genres and hidden tastes (descriptions.csv), for the text map of 'llmrec train' and 'llmrec eval-cold'." };
         var seed = CliOptions.Seed();
         var command = new Command("synth", "Generate a deterministic synthetic data set: a movie catalogue, or a power-law click log at benchmark scale.")
         {
-            output, shape, users, items, perUser, interactions, minPerUser, maxPerUser, testFraction, seed,
+            output, shape, users, items, perUser, interactions, minPerUser, maxPerUser, testFraction, text, seed,
         };
         command.SetAction((result, cancellationToken) => ConsoleUi.RunAsync(_ =>
         {
@@ -79,6 +104,7 @@ internal static class DataCommand
             {
                 throw new CliUsageException(clicks ? "--per-user is for --shape movies; give clicks a total with --interactions." : "--interactions is for --shape clicks; give movies --per-user.");
             }
+            if (clicks && result.GetValue(text)) throw new CliUsageException("--text is for --shape movies: a click log has no item catalogue.");
             var directory = result.GetValue(output)!;
             var watch = System.Diagnostics.Stopwatch.StartNew();
             RatingsDataset dataset;
@@ -97,14 +123,16 @@ internal static class DataCommand
             }
             else
             {
-                dataset = SyntheticCatalogue.Generate(new SyntheticCatalogueOptions
+                var options = new SyntheticCatalogueOptions
                 {
                     UserCount = result.GetValue(users) ?? 1_000,
                     ItemCount = result.GetValue(items) ?? 2_000,
                     MeanInteractionsPerUser = result.GetValue(perUser),
                     Seed = result.GetValue(seed),
-                });
-                MovieLensWriter.WriteLatestSmallLayout(dataset, directory);
+                    Descriptions = result.GetValue(text),
+                };
+                dataset = GenerateWithProgress(options);
+                AnsiConsole.Status().Start($"Writing {Path.GetFullPath(directory)} ...", _ => MovieLensWriter.WriteLatestSmallLayout(dataset, directory));
             }
             AnsiConsole.MarkupLineInterpolated($"Wrote {dataset.UserCount:N0} users, {dataset.ItemCount:N0} items, {dataset.Interactions.Length:N0} interactions to {Path.GetFullPath(directory)} ({watch.Elapsed.TotalSeconds:F1} s)");
             if (fraction > 0)

@@ -23,19 +23,30 @@ internal static class TrainCommand
         holdout.AcceptOnlyFromAmong([.. EvaluationProtocols.Names.Where(n => n is not ("cv" or "paper-loo"))]);
         var k = new Option<int>("--k") { Description = "K for the recorded metrics.", DefaultValueFactory = _ => 10 };
         var trainerOptions = new CliOptions.TrainerOptionSet();
+        var textMap = new Option<string>("--text-map")
+        {
+            Description = "Fit the text map (item text → item vector and bias, for items published later) and save it as text-map.bin: auto = when the data has item descriptions (--descriptions, --tmdb, or descriptions.csv in the data folder); on = also from titles and genres alone.",
+            DefaultValueFactory = _ => "auto",
+        };
+        textMap.AcceptOnlyFromAmong("auto", "on", "off");
+        var text = new ItemTextOptions();
 
         var command = new Command("train", "Train a model and save it as a model directory (manifest.json, items.txt, users.txt, weights.bin).")
         {
-            data, format, model, output, holdout, k,
+            data, format, model, output, holdout, k, textMap,
         };
         trainerOptions.AddTo(command);
-        command.SetAction((result, cancellationToken) => ConsoleUi.RunAsync(_ =>
+        text.AddTo(command);
+        command.SetAction((result, cancellationToken) => ConsoleUi.RunAsync(async _ =>
         {
             var kind = CliOptions.ParseModel(result.GetValue(model)!);
             var settings = trainerOptions.Read(result);
             // Refused before training, not after: saving replaces the directory whole.
             ModelDirectory.CheckReplaceable(result.GetValue(output)!);
-            var dataset = ConsoleUi.LoadDataset(result.GetValue(data)!, result.GetValue(format)!);
+            var dataPath = result.GetValue(data)!;
+            var fitTextMap = result.GetValue(textMap) switch { "on" => true, "off" => false, _ => text.HasDescriptionSource(result, dataPath) };
+            var dataset = ConsoleUi.LoadDataset(dataPath, result.GetValue(format)!);
+            if (fitTextMap) dataset = text.Attach(result, dataset, dataPath);
             var train = dataset;
             Dictionary<string, double>? metrics = null;
             var protocolName = result.GetValue(holdout);
@@ -56,9 +67,10 @@ internal static class TrainCommand
             }
             var directory = result.GetValue(output)!;
             var manifest = ModelDirectory.CreateManifest(trained, dataset.Users, dataset.Items, dataset.Name, settings.Seed, seconds, metrics);
-            ModelDirectory.Save(directory, trained, dataset.Users, dataset.Items, manifest);
+            var map = fitTextMap ? await TextMapFitting.FitAsync(text, result, trained, train, manifest.Version, cancellationToken) : null;
+            ModelDirectory.Save(directory, trained, dataset.Users, dataset.Items, manifest, map);
             AnsiConsole.MarkupLineInterpolated($"Saved [bold]{kind.ToName()}[/] version [bold]{manifest.Version}[/] to {Path.GetFullPath(directory)} ({seconds:F1} s of training)");
-            return Task.FromResult(0);
+            return 0;
         }, cancellationToken));
         return command;
     }

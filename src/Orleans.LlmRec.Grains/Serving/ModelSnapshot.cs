@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using Orleans.LlmRec.Recommendation.ColdStart;
 using Orleans.LlmRec.Recommendation.FoldIn;
 using Orleans.LlmRec.Recommendation.Models;
 
@@ -13,12 +14,13 @@ public sealed class ModelSnapshot
 {
     private readonly float[] _unitItemVectors;
 
-    public ModelSnapshot(EmbeddingModel model, string version)
+    public ModelSnapshot(EmbeddingModel model, string version, TextItemMap? textMap = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrEmpty(version);
         Model = model;
         Version = version;
+        TextMap = textMap;
         FoldIn = new UserFoldIn(model);
         _unitItemVectors = UnitRows(model.ItemVectors, model.ItemCount, model.Dimension);
     }
@@ -26,6 +28,9 @@ public sealed class ModelSnapshot
     public EmbeddingModel Model { get; }
     public string Version { get; }
     public UserFoldIn FoldIn { get; }
+
+    /// <summary>The text map saved with this model (text vector → item vector and bias), or null: new items then go by tags.</summary>
+    public TextItemMap? TextMap { get; }
     public ModelKind Kind => Model.Kind;
     public int Dimension => Model.Dimension;
     public int ItemCount => Model.ItemCount;

@@ -34,6 +34,26 @@ public static class ItemTextLoader
         return new RatingsDataset(dataset.Name, dataset.Users, dataset.Items, dataset.Interactions, info);
     }
 
+    /// <summary>
+    /// TMDB overviews (tmdb_5000_movies.csv: id, overview) as descriptions of the data set's items whose TMDB id
+    /// (MovieLens links.csv) they match; items without a match keep what they had. Returns how many items matched.
+    /// </summary>
+    public static (RatingsDataset Dataset, int Matched) WithTmdbOverviews(RatingsDataset dataset, string path)
+    {
+        var overviews = ReadTextColumn(path, ["id", "tmdbId"], ["overview"]);
+        var info = new Dictionary<int, ItemInfo>(dataset.ItemInfo);
+        var matched = 0;
+        foreach (var (index, item) in dataset.ItemInfo)
+        {
+            if (item.TmdbId is { } tmdb && overviews.TryGetValue(tmdb, out var overview))
+            {
+                info[index] = item with { Description = overview };
+                matched++;
+            }
+        }
+        return (new RatingsDataset(dataset.Name, dataset.Users, dataset.Items, dataset.Interactions, info), matched);
+    }
+
     /// <summary>Reads <paramref name="path"/> with <see cref="ReadDescriptions"/> and attaches the result.</summary>
     public static RatingsDataset AttachDescriptions(RatingsDataset dataset, string path) =>
         WithDescriptions(dataset, ReadDescriptions(path));

@@ -26,16 +26,34 @@ public static class MovieLensWriter
                     x.Timestamp.ToString(invariant)));
             }
         }
-        using var movies = new StreamWriter(Path.Combine(directory, "movies.csv"), false, new UTF8Encoding(false));
-        movies.NewLine = "\n";
-        movies.WriteLine("movieId,title,genres");
+        using (var movies = new StreamWriter(Path.Combine(directory, "movies.csv"), false, new UTF8Encoding(false)))
+        {
+            movies.NewLine = "\n";
+            movies.WriteLine("movieId,title,genres");
+            for (var item = 0; item < dataset.ItemCount; item++)
+            {
+                var id = dataset.Items.GetExternalId(item);
+                if (!dataset.ItemInfo.TryGetValue(item, out var info)) continue;
+                var title = info.Year is { } year && !info.Title.EndsWith($"({year})", StringComparison.Ordinal) ? $"{info.Title} ({year})" : info.Title;
+                var genres = info.Genres.Count == 0 ? "(no genres listed)" : string.Join('|', info.Genres);
+                movies.WriteLine(string.Join(',', Quote(id), Quote(title), Quote(genres)));
+            }
+        }
+        if (dataset.ItemInfo.Values.Any(i => i.Description is not null)) WriteDescriptions(dataset, directory);
+    }
+
+    /// <summary>descriptions.csv (movieId,description), the layout of ml-latest-small-llm that <see cref="ItemTextLoader"/> reads.</summary>
+    private static void WriteDescriptions(RatingsDataset dataset, string directory)
+    {
+        using var descriptions = new StreamWriter(Path.Combine(directory, "descriptions.csv"), false, new UTF8Encoding(false));
+        descriptions.NewLine = "\n";
+        descriptions.WriteLine("movieId,description");
         for (var item = 0; item < dataset.ItemCount; item++)
         {
-            var id = dataset.Items.GetExternalId(item);
-            if (!dataset.ItemInfo.TryGetValue(item, out var info)) continue;
-            var title = info.Year is { } year && !info.Title.EndsWith($"({year})", StringComparison.Ordinal) ? $"{info.Title} ({year})" : info.Title;
-            var genres = info.Genres.Count == 0 ? "(no genres listed)" : string.Join('|', info.Genres);
-            movies.WriteLine(string.Join(',', Quote(id), Quote(title), Quote(genres)));
+            if (dataset.ItemInfo.TryGetValue(item, out var info) && info.Description is { } text)
+            {
+                descriptions.WriteLine(string.Join(',', Quote(dataset.Items.GetExternalId(item)), Quote(text)));
+            }
         }
     }
 

@@ -22,11 +22,15 @@ public static class SyntheticCatalogue
     // Rough shares of the genres in MovieLens, so the catalogue has common and rare genres.
     private static readonly double[] GenreFrequency = [10, 6, 2, 3, 14, 6, 2, 18, 4, 0.5, 4, 2, 3, 8, 4, 8, 2, 1];
 
-    public static RatingsDataset Generate(SyntheticCatalogueOptions? options = null)
+    /// <param name="progress">Told the share done of each phase ("items", "users"), about every 1 % of it.</param>
+    public static RatingsDataset Generate(SyntheticCatalogueOptions? options = null, IProgress<(string Phase, double Done)>? progress = null)
     {
         options ??= new SyntheticCatalogueOptions();
         options.Validate();
         var random = new Random(options.Seed);
+        // Descriptions draw from their own generator, so asking for them leaves every other draw, and so every
+        // rating, title and interaction, exactly as without them.
+        var textRandom = options.Descriptions ? new Random(unchecked(options.Seed * 7919 + 17)) : null;
         var d = options.LatentDimensions;
         var genreVectors = Enumerable.Range(0, Genres.Count).Select(_ => Gaussian(random, d, 1.0 / Math.Sqrt(d))).ToArray();
 
@@ -47,6 +51,8 @@ public static class SyntheticCatalogue
             var year = 2024 - (int)Math.Floor(75 * Math.Pow(random.NextDouble(), 1.6));
             info[i] = new ItemInfo((i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture),
                 SyntheticTitles.Unique(random, titles), Math.Clamp(year, 1950, 2024), itemGenres[i].Select(g => Genres[g]).ToArray());
+            if (textRandom is not null) info[i] = info[i] with { Description = SyntheticDescriptions.Describe(textRandom, itemGenres[i], itemVectors[i]) };
+            Report(progress, "items", i, itemCount);
         }
         var rank = Enumerable.Range(0, itemCount).ToArray();
         random.Shuffle(rank);
@@ -75,6 +81,7 @@ public static class SyntheticCatalogue
         var scored = new List<(double Key, int Item, double Match)>();
         for (var u = 0; u < options.UserCount; u++)
         {
+            Report(progress, "users", u, options.UserCount);
             var genreTaste = UserGenreTaste(random, byGenre);
             var userVector = Blend(random, genreTaste.Select((w, g) => (genreVectors[g], w)).Where(p => p.w > 0), d, ownShare: 0.5);
             var userBias = Normal(random) * 0.4;
@@ -115,6 +122,11 @@ public static class SyntheticCatalogue
             }
         }
         return Assemble(options.Name, options.UserCount, info, generated);
+    }
+
+    private static void Report(IProgress<(string Phase, double Done)>? progress, string phase, int done, int total)
+    {
+        if (progress is not null && done % Math.Max(1, total / 100) == 0) progress.Report((phase, (double)done / total));
     }
 
     /// <summary>Dense item indexes in first-seen order with never-chosen items last, as the file loaders do.</summary>

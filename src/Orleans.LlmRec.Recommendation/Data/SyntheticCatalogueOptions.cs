@@ -29,6 +29,13 @@ public sealed record SyntheticCatalogueOptions
 
     public string Name { get; init; } = "synthetic";
 
+    /// <summary>
+    /// Give every item a description whose words follow its genres and hidden vector (SyntheticDescriptions), for
+    /// the text-to-item-space map. Off by default: descriptions reach LLM prompts, and the embedded default's stay as
+    /// they were. Everything else generated is the same either way.
+    /// </summary>
+    public bool Descriptions { get; init; }
+
     internal void Validate()
     {
         if (UserCount < 1) throw new ArgumentOutOfRangeException(nameof(UserCount), UserCount, "Needs at least one user.");

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Orleans.LlmRec.Recommendation.ColdStart;
 using Orleans.LlmRec.Recommendation.Data;
 
 namespace Orleans.LlmRec.Recommendation.Models;
@@ -54,7 +55,7 @@ public static class ModelDirectory
         };
     }
 
-    public static void Save(string directory, EmbeddingModel model, IdMap users, IdMap items, ModelManifest manifest)
+    public static void Save(string directory, EmbeddingModel model, IdMap users, IdMap items, ModelManifest manifest, TextItemMap? textMap = null)
     {
         if (users.Count != model.UserCount || items.Count != model.ItemCount)
         {
@@ -72,6 +73,7 @@ public static class ModelDirectory
             File.WriteAllLines(Path.Combine(staging, ItemsFile), items.ExternalIds);
             File.WriteAllLines(Path.Combine(staging, UsersFile), users.ExternalIds);
             WriteWeights(Path.Combine(staging, WeightsFile), model);
+            textMap?.Save(Path.Combine(staging, TextItemMap.FileName));
             if (Directory.Exists(full))
             {
                 Directory.Delete(full, recursive: true);
@@ -104,7 +106,7 @@ public static class ModelDirectory
         }
         var foreign = Directory.EnumerateFileSystemEntries(full)
             .Select(Path.GetFileName)
-            .Where(name => name is not (ManifestFile or ItemsFile or UsersFile or WeightsFile) && !name!.EndsWith(".onnx", StringComparison.Ordinal))
+            .Where(name => name is not (ManifestFile or ItemsFile or UsersFile or WeightsFile or TextItemMap.FileName) && !name!.EndsWith(".onnx", StringComparison.Ordinal))
             .Take(3)
             .ToList();
         if (foreign.Count > 0)
@@ -157,6 +159,22 @@ public static class ModelDirectory
         foreach (var (key, value) in manifest.Parameters) model.Parameters[key] = value;
         ReadWeights(Path.Combine(directory, WeightsFile), model);
         return (model, users, items, manifest);
+    }
+
+    /// <summary>
+    /// The text map saved with the model in <paramref name="directory"/>, or null when it has none (data without item
+    /// text). A map fitted to another model version or dimension is refused, not silently used.
+    /// </summary>
+    public static TextItemMap? LoadTextMap(string directory, ModelManifest manifest)
+    {
+        var path = Path.Combine(directory, TextItemMap.FileName);
+        if (!File.Exists(path)) return null;
+        var map = TextItemMap.Load(path);
+        if (map.ModelVersion != manifest.Version || map.ModelDimension != manifest.Dimension)
+        {
+            throw new InvalidDataException($"{path}: fitted to model {map.ModelVersion} (dimension {map.ModelDimension}), not to {manifest.Version} (dimension {manifest.Dimension}).");
+        }
+        return map;
     }
 
     private static IEnumerable<(string Name, float[] Data)> Tensors(EmbeddingModel model)

@@ -8,6 +8,7 @@ using Orleans.LlmRec.Scoring;
 using Orleans.LlmRec.Silo.Ingestion;
 using Orleans.LlmRec.Silo.Redis;
 using Orleans.LlmRec.Silo.Security;
+using Orleans.LlmRec.Text;
 
 namespace Orleans.LlmRec.Silo.Configuration;
 
@@ -35,6 +36,7 @@ public sealed class ServiceSettings
         Security = Bind<SecurityOptions>(configuration, SecurityOptions.SectionName, failures);
         RateLimits = Bind<RateLimitOptions>(configuration, RateLimitOptions.SectionName, failures);
         Redis = Bind<RedisOptions>(configuration, RedisOptions.SectionName, failures);
+        TextEmbeddings = Bind<TextEmbeddingOptions>(configuration, TextEmbeddingOptions.SectionName, failures);
         // Where Kestrel will listen is host configuration, not a section of ours: checked here so a host without
         // access control is refused before it binds a non-loopback address.
         failures.AddRange(BindAddresses.Check(configuration, Security));
@@ -55,6 +57,7 @@ public sealed class ServiceSettings
     public SecurityOptions Security { get; }
     public RateLimitOptions RateLimits { get; }
     public RedisOptions Redis { get; }
+    public TextEmbeddingOptions TextEmbeddings { get; }
 
     /// <summary>Binds and checks every section; throws <see cref="OptionsValidationException"/> listing every problem.</summary>
     public static ServiceSettings Bind(IConfiguration configuration)

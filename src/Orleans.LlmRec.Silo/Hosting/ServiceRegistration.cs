@@ -65,6 +65,8 @@ public static class ServiceRegistration
 
             builder.UseLlmRecOrleans(settings.Silo);
             builder.AddLlmRecCluster(settings);
+            // After the catalogue's INewItemVectors (tags), which the text placement wraps as its fallback.
+            builder.AddLlmRecTextEmbeddings(settings);
         }
 
         // Only a silo's grains hand the same feed object out again; an API tier's feeds are copies that never would.

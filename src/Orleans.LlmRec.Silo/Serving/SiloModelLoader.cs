@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Orleans.LlmRec.Grains.Catalogue;
 using Orleans.LlmRec.Grains.Serving;
+using Orleans.LlmRec.Recommendation.ColdStart;
 using Orleans.LlmRec.Recommendation.Data;
 using Orleans.LlmRec.Recommendation.Models;
 using Orleans.LlmRec.Recommendation.Onnx;
@@ -49,6 +50,9 @@ public sealed partial class SiloModelLoader : IAsyncDisposable
         var dataset = LoadDataset();
         // The model's item map fixes the dense indexes the scorer returns; the data set adds text and popularity.
         var (model, manifest, items) = _model.Directory is { } directory ? LoadModel(directory, dataset) : TrainModel(dataset);
+        // The embedded default (a model trained at start) has no text map: fitting one would load the text encoder and
+        // embed the whole catalogue in every silo start (docs/text-embeddings.md); its new items go by tags.
+        var textMap = _model.Directory is { } modelDirectory ? LoadTextMap(modelDirectory, manifest) : null;
         var catalogue = ItemCatalogue.Build(dataset, items, _catalogue.TrainingHistoryPerUser);
 
         var folder = _model.OnnxFolder ?? (_temporaryFolder = Path.Combine(Path.GetTempPath(), "llmrec-onnx", $"{Environment.ProcessId}-{Guid.NewGuid():N}"));
@@ -56,7 +60,7 @@ public sealed partial class SiloModelLoader : IAsyncDisposable
         _onnxScorer = OnnxScorer.Load(export.FullCataloguePath, _scorer, _loggers.CreateLogger<OnnxScorer>(),
             ExpectationFor(catalogue, model));
         LogServing(_logger, manifest.Kind, manifest.Version, catalogue.Count, model.Dimension, catalogue.Name, export.FullCataloguePath);
-        return new SiloModel(catalogue, new ModelSnapshot(model, manifest.Version), _onnxScorer);
+        return new SiloModel(catalogue, new ModelSnapshot(model, manifest.Version, textMap), _onnxScorer);
     }
 
     /// <summary>
@@ -109,7 +113,7 @@ public sealed partial class SiloModelLoader : IAsyncDisposable
             {
                 throw new ModelReloadException(e.Message, e);
             }
-            serving.Replace(new ModelSnapshot(model, manifest.Version));
+            serving.Replace(new ModelSnapshot(model, manifest.Version, LoadTextMap(directory, manifest)));
             LogReloaded(_logger, previous.Version, manifest.Version, manifest.Kind, directory);
             return new ModelReload(previous.Version, manifest.Version, Changed: true);
         }
@@ -191,6 +195,22 @@ public sealed partial class SiloModelLoader : IAsyncDisposable
         return (model, manifest, dataset.Items);
     }
 
+    /// <summary>The model's text map, or null when it has none or an unreadable one (then new items go by tags; logged).</summary>
+    private TextItemMap? LoadTextMap(string directory, ModelManifest manifest)
+    {
+        try
+        {
+            var map = ModelDirectory.LoadTextMap(directory, manifest);
+            if (map is not null) LogTextMap(_logger, map.TextDimension, map.ModelDimension, map.Encoder, map.FittedItems);
+            return map;
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException)
+        {
+            LogTextMapRefused(_logger, directory, e.Message);
+            return null;
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_onnxScorer is not null) await _onnxScorer.DisposeAsync();
@@ -204,6 +224,12 @@ public sealed partial class SiloModelLoader : IAsyncDisposable
             // A leftover file in the temp folder is harmless.
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Text map: {TextDimension} → {ModelDimension} + bias from {Encoder} vectors, fitted on {Items} items")]
+    private static partial void LogTextMap(ILogger logger, int textDimension, int modelDimension, string encoder, int items);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Text map in {Directory} not used ({Reason}); new items are placed by tags")]
+    private static partial void LogTextMapRefused(ILogger logger, string directory, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Reloaded the model: {OldVersion} → {NewVersion} ({Kind}, from {Directory})")]
     private static partial void LogReloaded(ILogger logger, string oldVersion, string newVersion, string kind, string directory);

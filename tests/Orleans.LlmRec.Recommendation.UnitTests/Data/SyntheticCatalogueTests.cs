@@ -165,4 +165,49 @@ public class SyntheticCatalogueTests
         }
         return (popularityHits / (double)data.UserCount, coOccurrenceHits / (double)data.UserCount);
     }
+
+    [Fact]
+    public void Descriptions_change_nothing_else_and_are_deterministic()
+    {
+        var plain = SyntheticCatalogue.Generate(Small);
+        var described = SyntheticCatalogue.Generate(Small with { Descriptions = true });
+        var again = SyntheticCatalogue.Generate(Small with { Descriptions = true });
+
+        Assert.Equal(plain.Interactions, described.Interactions);
+        Assert.Equal(plain.Items.ExternalIds, described.Items.ExternalIds);
+        Assert.All(plain.ItemInfo, p => Assert.Equal(p.Value.Title, described.ItemInfo[p.Key].Title));
+        Assert.All(plain.ItemInfo.Values, i => Assert.Null(i.Description));
+        Assert.All(described.ItemInfo, p => Assert.Equal(p.Value.Description, again.ItemInfo[p.Key].Description));
+        Assert.Equal(described.ItemCount, described.ItemInfo.Values.Count(i => !string.IsNullOrWhiteSpace(i.Description)));
+    }
+
+    /// <summary>
+    /// A description's words follow the item's genres: horror items are described as terrifying, gory or haunted far
+    /// more often than other items.
+    /// </summary>
+    [Fact]
+    public void Descriptions_follow_the_genres()
+    {
+        var described = SyntheticCatalogue.Generate(Small with { Descriptions = true, ItemCount = 2_000 });
+        static bool Scary(string text) => text.Contains("terrifying", StringComparison.Ordinal) || text.Contains("gory", StringComparison.Ordinal) || text.Contains("haunted", StringComparison.Ordinal);
+        var horror = described.ItemInfo.Values.Where(i => i.Genres.Contains("Horror")).ToList();
+        var other = described.ItemInfo.Values.Where(i => !i.Genres.Contains("Horror")).ToList();
+
+        Assert.NotEmpty(horror);
+        Assert.All(horror, i => Assert.True(Scary(i.Description!), i.Description));
+        Assert.True(other.Count(i => Scary(i.Description!)) < other.Count / 10);
+    }
+
+    [Fact]
+    public void Written_descriptions_read_back_through_the_descriptions_loader()
+    {
+        using var folder = new TempFolder();
+        var described = SyntheticCatalogue.Generate(Small with { Descriptions = true });
+
+        MovieLensWriter.WriteLatestSmallLayout(described, folder.Path);
+        var read = ItemTextLoader.ReadDescriptions(Path.Combine(folder.Path, "descriptions.csv"));
+
+        Assert.Equal(described.ItemCount, read.Count);
+        Assert.Equal(described.ItemInfo[0].Description, read[described.Items.GetExternalId(0)]);
+    }
 }
