@@ -21,7 +21,11 @@ public sealed record FeedOutcome(RankedFeed Feed, bool Personalised, bool Degrad
 /// <param name="Excluded">Dense indexes never to return, sorted ascending.</param>
 /// <param name="Candidates">Dense indexes to score, or null for the whole catalogue (the ONNX graph masks the excluded).</param>
 /// <param name="EligibleCount">How many items can be returned at all.</param>
-public sealed record CandidateSet(int[] Excluded, int[]? Candidates, int EligibleCount);
+public sealed record CandidateSet(int[] Excluded, int[]? Candidates, int EligibleCount)
+{
+    /// <summary>True when the candidates came from the model's approximate item index (<see cref="ApproximateCandidates"/>).</summary>
+    public bool FromIndex { get; init; }
+}
 
 /// <summary>
 /// The feed path after the user grain: <b>candidates</b> → <b>score</b> → <b>re-rank</b> → <b>feed</b>, each a
@@ -124,9 +128,32 @@ public sealed partial class FeedPipeline
         return candidates;
     }
 
-    /// <summary>Stage <b>candidates</b>: the whole catalogue minus what the user has seen or disliked.</summary>
-    public CandidateSet SelectCandidates(FeedContext input) =>
-        new(input.Excluded, Candidates: null, Catalogue.Count - input.Excluded.Length);
+    /// <summary>
+    /// Stage <b>candidates</b>: the whole catalogue minus what the user has seen or disliked; from
+    /// <see cref="FeedOptions.ApproximateAboveItems"/> items on, once the model's item index is built, the index's
+    /// nearest items for the user instead (<see cref="ApproximateCandidates"/>).
+    /// </summary>
+    public CandidateSet SelectCandidates(FeedContext input)
+    {
+        var exact = new CandidateSet(input.Excluded, Candidates: null, Catalogue.Count - input.Excluded.Length);
+        if (Catalogue.Count < _options.ApproximateAboveItems || input.Embedding is not { } embedding
+            || input.Model.ItemIndex.Ready is not { } index || embedding.Vector.Length != index.Dimension)
+        {
+            return exact;
+        }
+        var pool = Math.Max(input.Depth, _options.RerankPoolSize);
+        var count = ApproximateCandidates.CountFor(pool, input.Excluded.Length, Catalogue.Count, _options);
+        try
+        {
+            var candidates = ApproximateCandidates.Select(index, embedding.Vector, count, input.Excluded, _scorer.Model.ItemCount);
+            return new CandidateSet(input.Excluded, candidates, candidates.Length) { FromIndex = true };
+        }
+        catch (ObjectDisposedException)
+        {
+            // The model was swapped while this feed was being built: its index is gone, the exact path still serves.
+            return exact;
+        }
+    }
 
     /// <summary>
     /// Stage <b>score</b>: ranks the candidates with the served model, within <see cref="FeedOptions.ScoringBudget"/>.
@@ -135,6 +162,7 @@ public sealed partial class FeedPipeline
     public async Task<(IReadOnlyList<ScoredCandidate> Items, string ModelVersion)> ScoreAsync(FeedContext input, CandidateSet candidates, CancellationToken cancellationToken)
     {
         using var span = FeedTracing.Source.StartActivity(FeedTracing.ScoreSpan);
+        span?.SetTag("llmrec.candidates", candidates.FromIndex ? $"index:{candidates.Candidates?.Length}" : "catalogue");
         var pool = Math.Max(input.Depth, _options.RerankPoolSize);
         var k = Math.Min(pool, candidates.EligibleCount);
         if (k <= 0) return ([], input.Model.Version);

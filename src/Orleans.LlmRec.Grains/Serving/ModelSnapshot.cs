@@ -21,11 +21,15 @@ public sealed class ModelSnapshot
         Version = version;
         FoldIn = new UserFoldIn(model);
         _unitItemVectors = UnitRows(model.ItemVectors, model.ItemCount, model.Dimension);
+        ItemIndex = new ModelItemIndex(model, version);
     }
 
     public EmbeddingModel Model { get; }
     public string Version { get; }
     public UserFoldIn FoldIn { get; }
+
+    /// <summary>This version's approximate item index (built on demand by the host; see <see cref="ModelItemIndex"/>).</summary>
+    public ModelItemIndex ItemIndex { get; }
     public ModelKind Kind => Model.Kind;
     public int Dimension => Model.Dimension;
     public int ItemCount => Model.ItemCount;
