@@ -146,6 +146,9 @@ public sealed partial class FeedPipeline
         try
         {
             var candidates = ApproximateCandidates.Select(index, embedding.Vector, count, input.Excluded, _scorer.Model.ItemCount);
+            // Fewer than a pool left after the exclusions (a user who has seen most of what is near them): score everything.
+            if (candidates.Length < Math.Min(pool, exact.EligibleCount)) return exact;
+            System.Diagnostics.Activity.Current?.SetTag("llmrec.candidates", candidates.Length);
             return new CandidateSet(input.Excluded, candidates, candidates.Length) { FromIndex = true };
         }
         catch (ObjectDisposedException)
@@ -162,7 +165,6 @@ public sealed partial class FeedPipeline
     public async Task<(IReadOnlyList<ScoredCandidate> Items, string ModelVersion)> ScoreAsync(FeedContext input, CandidateSet candidates, CancellationToken cancellationToken)
     {
         using var span = FeedTracing.Source.StartActivity(FeedTracing.ScoreSpan);
-        span?.SetTag("llmrec.candidates", candidates.FromIndex ? $"index:{candidates.Candidates?.Length}" : "catalogue");
         var pool = Math.Max(input.Depth, _options.RerankPoolSize);
         var k = Math.Min(pool, candidates.EligibleCount);
         if (k <= 0) return ([], input.Model.Version);
