@@ -1,22 +1,19 @@
 #!/usr/bin/env bash
-# Issue 12 deliverable 3, the latency half: feed scoring p50/p99 at 10k, 100k and 1M items (clustered synthetic
-# models, d = 64, exported with our exporter), the exact path (OnnxScorer over the whole catalogue) against the
-# approximate one (ItemVectorIndex search for 4 × pool + exclusions candidates, then the ONNX candidates graph), one
-# request at a time and 8 at once; plus each size's index build time and memory. Recall and the ef sweep are
-# load-independent and already in bench/RESULTS.md ("Candidate retrieval"); add FULL=1 to measure them again
-# (about 5 more minutes, most of it the exact top 100 of 500 users at 1M).
+# Issue 12 deliverable 3: candidate retrieval at 10k, 100k and 1M items (clustered synthetic models, d = 64, exported
+# with our exporter; see bench/Orleans.LlmRec.Benchmarks/RetrievalRun.cs). Per size: the approximate index's build
+# time and memory (bytes per item, RSS delta), recall@100 against the exact top 100 over 500 users (the index alone,
+# and as served: 4 × pool + exclusions candidates re-scored exactly) at ef 128 and 256, and feed scoring p50/p99 of the
+# exact path (OnnxScorer over the whole catalogue) against the approximate one (index search + ONNX candidates graph),
+# one request at a time and 8 at once. Results go to bench/RESULTS.md, "Candidate retrieval".
 #
-# Usage: bench/retrieval.sh            (about 3 minutes on 2 quiet cores; peak memory about 2.5 GB at 1M items)
-#   ITEMS=10000,100000                 fewer sizes
+# Usage: bench/retrieval.sh        (estimated 3–4 minutes on 2 quiet cores, most of it building the 1M-item index;
+#                                   peak memory about 2.5 GB)
+#   ITEMS=1000000                  one size only
+#   EF=64,128,256,512              the full expansion sweep
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-items=${ITEMS:-10000,100000,1000000}
 dotnet build "$root/bench/Orleans.LlmRec.Benchmarks/Orleans.LlmRec.Benchmarks.csproj" -c Release -v quiet -nologo >/dev/null
-bench=(dotnet "$root/bench/Orleans.LlmRec.Benchmarks/bin/Release/net10.0/Orleans.LlmRec.Benchmarks.dll" retrieval --items "$items")
 uptime
-if [[ "${FULL:-0}" == 1 ]]; then
-  "${bench[@]}" --users 500 --requests 300 --concurrency 1,8
-else
-  "${bench[@]}" --latency-only --users 200 --requests 300 --concurrency 1,8
-fi
+dotnet "$root/bench/Orleans.LlmRec.Benchmarks/bin/Release/net10.0/Orleans.LlmRec.Benchmarks.dll" retrieval \
+  --items "${ITEMS:-10000,100000,1000000}" --users 500 --requests 300 --concurrency 1,8 --ef "${EF:-128,256}"
