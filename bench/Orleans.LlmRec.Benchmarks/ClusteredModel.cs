@@ -17,7 +17,7 @@ internal sealed class ClusteredModel : IDisposable
     private readonly float[][] _centres;
     private readonly string _folder;
 
-    public ClusteredModel(int itemCount, int seed)
+    public ClusteredModel(int itemCount, int seed, bool export = true)
     {
         var random = new Random(seed);
         _centres = [.. Enumerable.Range(0, Clusters).Select(_ => Gaussians(random, Dimension, 0.3f))];
@@ -30,6 +30,7 @@ internal sealed class ClusteredModel : IDisposable
             Model.ItemBias[i] = Gaussian(random) * 0.1f;
         }
         _folder = Path.Combine(Path.GetTempPath(), $"llmrec-retrieval-{Environment.ProcessId}-{itemCount}");
+        if (!export) return;
         Directory.CreateDirectory(_folder);
         var items = new IdMap(Enumerable.Range(1, itemCount).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         var manifest = ModelDirectory.CreateManifest(Model, new IdMap(["1"]), items, $"clustered-{itemCount}", seed, trainingSeconds: 0);
@@ -37,7 +38,8 @@ internal sealed class ClusteredModel : IDisposable
     }
 
     public EmbeddingModel Model { get; }
-    public string OnnxPath { get; }
+    /// <summary>The exported full-catalogue graph (empty when built without export).</summary>
+    public string OnnxPath { get; } = "";
     public int ItemCount => Model.ItemCount;
 
     /// <summary>Users near a cluster, with a bias and <paramref name="excluded"/> distinct excluded items (sorted).</summary>

@@ -19,7 +19,8 @@ public static class RetrievalRun
 
     /// <summary>
     /// Usage: <c>retrieval [--items N,N] [--users 500] [--excluded 50] [--requests 200] [--concurrency 1,8]
-    /// [--ef 64,128,256,512] [--connectivity 16] [--metric Euclidean[,InnerProduct]] [--latency-only]</c>.
+    /// [--ef 64,128,256,512] [--connectivity 16] [--metric Euclidean[,InnerProduct]] [--ef-add 128] [--latency-only | --build-only]</c>.
+    /// <c>--build-only</c> measures the index's build and memory alone (no export, recall or latency).
     /// </summary>
     public static async Task<int> RunAsync(string[] args)
     {
@@ -32,19 +33,22 @@ public static class RetrievalRun
         var connectivities = Arguments.IntList(args, "--connectivity", [new ItemIndexOptions().Connectivity]);
         var metrics = (Arguments.Text(args, "--metric") ?? nameof(ItemIndexMetric.Euclidean)).Split(',').Select(Enum.Parse<ItemIndexMetric>).ToArray();
         var latencyOnly = args.Contains("--latency-only");
+        var buildOnly = args.Contains("--build-only");
+        var expansionAdd = Arguments.Int(args, "--ef-add", new ItemIndexOptions().ExpansionAdd);
         Console.WriteLine($"# Candidate retrieval: clustered d = {ClusteredModel.Dimension}, {userCount} users, {excluded} excluded items each, pool {Pool}, candidates {CandidateFactor} × pool + exclusions");
         Console.WriteLine($"# {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, USearch {Cloud.Unum.USearch.USearchCapabilities.Version()}, load average before: {Machine.LoadAverage()}");
         foreach (var items in itemCounts)
         {
-            using var data = new ClusteredModel(items, seed: 2026 + items);
+            using var data = new ClusteredModel(items, seed: 2026 + items, export: !buildOnly);
             var users = data.Users(userCount, excluded, seed: 17);
-            var exactTop = latencyOnly ? [] : ExactTops(data, users);
+            var exactTop = latencyOnly || buildOnly ? [] : ExactTops(data, users);
             foreach (var metric in metrics)
             {
                 foreach (var connectivity in connectivities)
                 {
-                    var options = new ItemIndexOptions { Connectivity = connectivity, Metric = metric };
+                    var options = new ItemIndexOptions { Connectivity = connectivity, Metric = metric, ExpansionAdd = expansionAdd };
                     using var index = BuildAndReport(data, options);
+                    if (buildOnly) continue;
                     if (!latencyOnly) Sweep(data, index, users, exactTop, expansions, options);
                     index.SetExpansionSearch(options.ExpansionSearch);
                     if (metric == metrics[0] && connectivity == connectivities[0]) await ServeAsync(data, index, users, requests, concurrencies);
