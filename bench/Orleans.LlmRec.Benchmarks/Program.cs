@@ -5,7 +5,7 @@ using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Orleans.LlmRec.Benchmarks;
 
-// dotnet run -c Release --project bench/Orleans.LlmRec.Benchmarks -- [BenchmarkDotNet args | latency | bandwidth | profile | device | sweep]
+// dotnet run -c Release --project bench/Orleans.LlmRec.Benchmarks -- [BenchmarkDotNet args | latency | bandwidth | profile | device | sweep | retrieval]
 // Results and how to read them: bench/RESULTS.md.
 switch (args.FirstOrDefault())
 {
@@ -19,6 +19,8 @@ switch (args.FirstOrDefault())
         return await DeviceRun.RunAsync(args[1..]);
     case "sweep":
         return await SweepRun.RunAsync(args[1..]);
+    case "retrieval":
+        return await RetrievalRun.RunAsync(args[1..]);
 }
 
 // In-process and short: the machine has two shared cores, and building a separate benchmark process per run would

@@ -48,6 +48,8 @@ public static class FeedExplainer
             }
         }
         var title = catalogue.TitleOf(nearest) ?? catalogue.ItemIdOf(nearest);
-        return $"{model.Kind.ToName()} model score {score}; closest to '{title}' you liked (similarity {best.ToString("0.00", CultureInfo.InvariantCulture)})";
+        // Only catalogues above Feed:ApproximateAboveItems get an index, so its presence says which path served.
+        var retrieval = model.ItemIndex.Ready is null ? "" : "; a candidate of the approximate item index, scored exactly";
+        return $"{model.Kind.ToName()} model score {score}; closest to '{title}' you liked (similarity {best.ToString("0.00", CultureInfo.InvariantCulture)}){retrieval}";
     }
 }

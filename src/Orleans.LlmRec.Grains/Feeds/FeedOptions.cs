@@ -58,12 +58,36 @@ public sealed class FeedOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:01", "365.00:00:00", ErrorMessage = "Feed:FreshItemWindow must lie in [00:00:01, 365.00:00:00].")]
     public TimeSpan FreshItemWindow { get; set; } = TimeSpan.FromDays(2);
 
+    /// <summary>
+    /// From this many items on, feeds take their candidates from the model's approximate item index (once it is built)
+    /// and score only those exactly; below it every feed scores the whole catalogue. The default keeps ml-latest-small
+    /// (9,742 items) and the embedded catalogue exact.
+    /// </summary>
+    [Range(1, int.MaxValue, ErrorMessage = "Feed:ApproximateAboveItems must be at least 1.")]
+    public int ApproximateAboveItems { get; set; } = 50_000;
+
+    /// <summary>Candidates asked of the index per item of the re-rank pool (before the user's exclusions are added).</summary>
+    [Range(1, 100, ErrorMessage = "Feed:ApproximateCandidateFactor must lie in [1, 100].")]
+    public int ApproximateCandidateFactor { get; set; } = 4;
+
+    /// <summary>The most candidates asked of the index for one feed, however many items the user has excluded.</summary>
+    [Range(1, 100_000, ErrorMessage = "Feed:ApproximateMaxCandidates must lie in [1, 100000].")]
+    public int ApproximateMaxCandidates { get; set; } = 2_000;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         // Otherwise every feed request without k would be refused as out of range.
         if (DefaultK > MaxK)
         {
             yield return new ValidationResult($"Feed:DefaultK ({DefaultK}) must not exceed Feed:MaxK ({MaxK}).", [nameof(DefaultK), nameof(MaxK)]);
+        }
+        // The index must be asked for at least a full re-rank pool, or the approximate path would serve shorter feeds.
+        var pool = Math.Max(CacheDepth, RerankPoolSize);
+        if (ApproximateMaxCandidates < pool)
+        {
+            yield return new ValidationResult(
+                $"Feed:ApproximateMaxCandidates ({ApproximateMaxCandidates}) must be at least the re-rank pool (Feed:CacheDepth / Feed:RerankPoolSize, {pool}).",
+                [nameof(ApproximateMaxCandidates)]);
         }
     }
 }

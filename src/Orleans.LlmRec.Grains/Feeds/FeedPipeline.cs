@@ -21,7 +21,11 @@ public sealed record FeedOutcome(RankedFeed Feed, bool Personalised, bool Degrad
 /// <param name="Excluded">Dense indexes never to return, sorted ascending.</param>
 /// <param name="Candidates">Dense indexes to score, or null for the whole catalogue (the ONNX graph masks the excluded).</param>
 /// <param name="EligibleCount">How many items can be returned at all.</param>
-public sealed record CandidateSet(int[] Excluded, int[]? Candidates, int EligibleCount);
+public sealed record CandidateSet(int[] Excluded, int[]? Candidates, int EligibleCount)
+{
+    /// <summary>True when the candidates came from the model's approximate item index (<see cref="ApproximateCandidates"/>).</summary>
+    public bool FromIndex { get; init; }
+}
 
 /// <summary>
 /// The feed path after the user grain: <b>candidates</b> → <b>score</b> → <b>re-rank</b> → <b>feed</b>, each a
@@ -126,9 +130,35 @@ public sealed partial class FeedPipeline
         return candidates;
     }
 
-    /// <summary>Stage <b>candidates</b>: the whole catalogue minus what the user has seen or disliked.</summary>
-    public CandidateSet SelectCandidates(FeedContext input) =>
-        new(input.Excluded, Candidates: null, Catalogue.Count - input.Excluded.Length);
+    /// <summary>
+    /// Stage <b>candidates</b>: the whole catalogue minus what the user has seen or disliked; from
+    /// <see cref="FeedOptions.ApproximateAboveItems"/> items on, once the model's item index is built, the index's
+    /// nearest items for the user instead (<see cref="ApproximateCandidates"/>).
+    /// </summary>
+    public CandidateSet SelectCandidates(FeedContext input)
+    {
+        var exact = new CandidateSet(input.Excluded, Candidates: null, Catalogue.Count - input.Excluded.Length);
+        if (Catalogue.Count < _options.ApproximateAboveItems || input.Embedding is not { } embedding
+            || input.Model.ItemIndex.Ready is not { } index || embedding.Vector.Length != index.Dimension)
+        {
+            return exact;
+        }
+        var pool = Math.Max(input.Depth, _options.RerankPoolSize);
+        var count = ApproximateCandidates.CountFor(pool, input.Excluded.Length, Catalogue.Count, _options);
+        try
+        {
+            var candidates = ApproximateCandidates.Select(index, embedding.Vector, count, input.Excluded, _scorer.Model.ItemCount);
+            // Fewer than a pool left after the exclusions (a user who has seen most of what is near them): score everything.
+            if (candidates.Length < Math.Min(pool, exact.EligibleCount)) return exact;
+            System.Diagnostics.Activity.Current?.SetTag("llmrec.candidates", candidates.Length);
+            return new CandidateSet(input.Excluded, candidates, candidates.Length) { FromIndex = true };
+        }
+        catch (ObjectDisposedException)
+        {
+            // The model was swapped while this feed was being built: its index is gone, the exact path still serves.
+            return exact;
+        }
+    }
 
     /// <summary>
     /// Stage <b>score</b>: ranks the candidates with the served model, within <see cref="FeedOptions.ScoringBudget"/>.

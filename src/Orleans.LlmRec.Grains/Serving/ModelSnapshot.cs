@@ -23,6 +23,7 @@ public sealed class ModelSnapshot
         TextMap = textMap;
         FoldIn = new UserFoldIn(model);
         _unitItemVectors = UnitRows(model.ItemVectors, model.ItemCount, model.Dimension);
+        ItemIndex = new ModelItemIndex(model, version);
     }
 
     public EmbeddingModel Model { get; }
@@ -31,6 +32,9 @@ public sealed class ModelSnapshot
 
     /// <summary>The text map saved with this model (text vector → item vector and bias), or null: new items then go by tags.</summary>
     public TextItemMap? TextMap { get; }
+
+    /// <summary>This version's approximate item index (built on demand by the host; see <see cref="ModelItemIndex"/>).</summary>
+    public ModelItemIndex ItemIndex { get; }
     public ModelKind Kind => Model.Kind;
     public int Dimension => Model.Dimension;
     public int ItemCount => Model.ItemCount;

@@ -42,7 +42,10 @@ public sealed class SiloModel
     {
         ArgumentNullException.ThrowIfNull(model);
         CheckItemMap(model, Catalogue);
-        return Interlocked.Exchange(ref _current, model);
+        var previous = Interlocked.Exchange(ref _current, model);
+        // Requests that still hold the old snapshot find no index and score exactly; searches in progress finish first.
+        if (!ReferenceEquals(previous, model)) previous.ItemIndex.Dispose();
+        return previous;
     }
 
     private static void CheckItemMap(ModelSnapshot model, ItemCatalogue catalogue)

@@ -5,6 +5,7 @@ using Orleans.LlmRec.Grains.Feeds;
 using Orleans.LlmRec.Grains.Ingestion;
 using Orleans.LlmRec.Llm;
 using Orleans.LlmRec.Scoring;
+using Orleans.LlmRec.Scoring.Retrieval;
 using Orleans.LlmRec.Silo.Ingestion;
 using Orleans.LlmRec.Silo.Redis;
 using Orleans.LlmRec.Silo.Security;
@@ -29,6 +30,7 @@ public sealed class ServiceSettings
         Model = Bind<ModelOptions>(configuration, ModelOptions.SectionName, failures);
         Scoring = Bind<ScorerOptions>(configuration, ScorerOptions.SectionName, failures);
         Feed = Bind<FeedOptions>(configuration, FeedOptions.SectionName, failures);
+        ItemIndex = Bind<ItemIndexOptions>(configuration, ItemIndexOptions.SectionName, failures);
         Ingestion = Bind<IngestionOptions>(configuration, IngestionOptions.SectionName, failures);
         Llm = Bind<LlmOptions>(configuration, LlmOptions.SectionName, failures);
         EventStream = Bind<EventStreamOptions>(configuration, EventStreamOptions.SectionName, failures);
@@ -50,6 +52,7 @@ public sealed class ServiceSettings
     public ModelOptions Model { get; }
     public ScorerOptions Scoring { get; }
     public FeedOptions Feed { get; }
+    public ItemIndexOptions ItemIndex { get; }
     public IngestionOptions Ingestion { get; }
     public LlmOptions Llm { get; }
     public EventStreamOptions EventStream { get; }

@@ -115,6 +115,7 @@ public static class ServiceRegistration
         services.AddSingleton(Options.Create(settings.Model));
         services.AddSingleton(Options.Create(settings.Scoring));
         services.AddSingleton(Options.Create(settings.Feed));
+        services.AddSingleton(Options.Create(settings.ItemIndex));
         services.AddSingleton(Options.Create(settings.Ingestion));
         services.AddSingleton(Options.Create(settings.EventStream));
         services.AddSingleton(Options.Create(settings.Security));

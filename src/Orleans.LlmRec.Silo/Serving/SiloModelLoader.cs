@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Orleans.LlmRec.Grains.Catalogue;
+using Orleans.LlmRec.Grains.Feeds;
 using Orleans.LlmRec.Grains.Serving;
 using Orleans.LlmRec.Recommendation.ColdStart;
 using Orleans.LlmRec.Recommendation.Data;
@@ -8,6 +9,7 @@ using Orleans.LlmRec.Recommendation.Models;
 using Orleans.LlmRec.Recommendation.Onnx;
 using Orleans.LlmRec.Recommendation.Training;
 using Orleans.LlmRec.Scoring;
+using Orleans.LlmRec.Scoring.Retrieval;
 using Orleans.LlmRec.Silo.Configuration;
 
 namespace Orleans.LlmRec.Silo.Serving;
@@ -22,6 +24,8 @@ public sealed partial class SiloModelLoader : IAsyncDisposable
     private readonly CatalogueOptions _catalogue;
     private readonly ModelOptions _model;
     private readonly ScorerOptions _scorer;
+    private readonly FeedOptions _feed;
+    private readonly ItemIndexOptions _itemIndex;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger<SiloModelLoader> _logger;
     private readonly Lazy<SiloModel> _serving;
@@ -30,8 +34,11 @@ public sealed partial class SiloModelLoader : IAsyncDisposable
     private OnnxScorer? _onnxScorer;
     private readonly SemaphoreSlim _reloading = new(1, 1);
 
-    public SiloModelLoader(IOptions<CatalogueOptions> catalogue, IOptions<ModelOptions> model, IOptions<ScorerOptions> scorer, ILoggerFactory loggers)
+    public SiloModelLoader(IOptions<CatalogueOptions> catalogue, IOptions<ModelOptions> model, IOptions<ScorerOptions> scorer,
+        IOptions<FeedOptions> feed, IOptions<ItemIndexOptions> itemIndex, ILoggerFactory loggers)
     {
+        _feed = feed.Value;
+        _itemIndex = itemIndex.Value;
         _catalogue = catalogue.Value;
         _model = model.Value;
         _scorer = scorer.Value;
@@ -60,7 +67,9 @@ public sealed partial class SiloModelLoader : IAsyncDisposable
         _onnxScorer = OnnxScorer.Load(export.FullCataloguePath, _scorer, _loggers.CreateLogger<OnnxScorer>(),
             ExpectationFor(catalogue, model));
         LogServing(_logger, manifest.Kind, manifest.Version, catalogue.Count, model.Dimension, catalogue.Name, export.FullCataloguePath);
-        return new SiloModel(catalogue, new ModelSnapshot(model, manifest.Version, textMap), _onnxScorer);
+        var snapshot = new ModelSnapshot(model, manifest.Version, textMap);
+        StartItemIndex(snapshot, catalogue.Count);
+        return new SiloModel(catalogue, snapshot, _onnxScorer);
     }
 
     /// <summary>
@@ -113,7 +122,9 @@ public sealed partial class SiloModelLoader : IAsyncDisposable
             {
                 throw new ModelReloadException(e.Message, e);
             }
-            serving.Replace(new ModelSnapshot(model, manifest.Version, LoadTextMap(directory, manifest)));
+            var snapshot = new ModelSnapshot(model, manifest.Version, LoadTextMap(directory, manifest));
+            StartItemIndex(snapshot, serving.Catalogue.Count);
+            serving.Replace(snapshot);
             LogReloaded(_logger, previous.Version, manifest.Version, manifest.Kind, directory);
             return new ModelReload(previous.Version, manifest.Version, Changed: true);
         }
@@ -121,6 +132,12 @@ public sealed partial class SiloModelLoader : IAsyncDisposable
         {
             _reloading.Release();
         }
+    }
+
+    /// <summary>Starts the background build of the model's approximate item index when feeds will use it (FeedPipeline.SelectCandidates).</summary>
+    private void StartItemIndex(ModelSnapshot snapshot, int catalogueCount)
+    {
+        if (catalogueCount >= _feed.ApproximateAboveItems) snapshot.ItemIndex.StartBuilding(_itemIndex, _logger);
     }
 
     /// <summary>What the scorer must find in an export of <paramref name="model"/> to serve it over <paramref name="catalogue"/>.</summary>

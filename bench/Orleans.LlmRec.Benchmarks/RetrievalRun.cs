@@ -1,0 +1,182 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Numerics.Tensors;
+using Orleans.LlmRec.Scoring;
+using Orleans.LlmRec.Scoring.Retrieval;
+
+namespace Orleans.LlmRec.Benchmarks;
+
+/// <summary>
+/// Candidate retrieval at 10⁴–10⁶ items (issue 12): on <see cref="ClusteredModel"/> catalogues, the approximate item
+/// index's build time and memory, its recall@100 against the exact top 100 (raw, and as served: 4 × pool + exclusions
+/// candidates re-scored exactly), a sweep of the search expansion, and feed scoring latency of the exact path
+/// (<see cref="OnnxScorer"/> over the whole catalogue) against the approximate one (index search + ONNX candidates graph).
+/// </summary>
+public static class RetrievalRun
+{
+    private const int Pool = 100;
+    private const int CandidateFactor = 4;
+
+    /// <summary>
+    /// Usage: <c>retrieval [--items N,N] [--users 500] [--excluded 50] [--requests 200] [--concurrency 1,8]
+    /// [--ef 64,128,256,512] [--connectivity 16] [--metric Euclidean[,InnerProduct]] [--ef-add 128] [--latency-only | --build-only]</c>.
+    /// <c>--build-only</c> measures the index's build and memory alone (no export, recall or latency).
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var itemCounts = Arguments.IntList(args, "--items", [10_000, 100_000, 1_000_000]);
+        var userCount = Arguments.Int(args, "--users", 500);
+        var excluded = Arguments.Int(args, "--excluded", 50);
+        var requests = Arguments.Int(args, "--requests", 200);
+        var concurrencies = Arguments.IntList(args, "--concurrency", [1, 8]);
+        var expansions = Arguments.IntList(args, "--ef", [64, 128, 256, 512]);
+        var connectivities = Arguments.IntList(args, "--connectivity", [new ItemIndexOptions().Connectivity]);
+        var metrics = (Arguments.Text(args, "--metric") ?? nameof(ItemIndexMetric.Euclidean)).Split(',').Select(Enum.Parse<ItemIndexMetric>).ToArray();
+        var latencyOnly = args.Contains("--latency-only");
+        var buildOnly = args.Contains("--build-only");
+        var expansionAdd = Arguments.Int(args, "--ef-add", new ItemIndexOptions().ExpansionAdd);
+        Console.WriteLine($"# Candidate retrieval: clustered d = {ClusteredModel.Dimension}, {userCount} users, {excluded} excluded items each, pool {Pool}, candidates {CandidateFactor} × pool + exclusions");
+        Console.WriteLine($"# {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, USearch {Cloud.Unum.USearch.USearchCapabilities.Version()}, load average before: {Machine.LoadAverage()}");
+        foreach (var items in itemCounts)
+        {
+            using var data = new ClusteredModel(items, seed: 2026 + items, export: !buildOnly);
+            var users = data.Users(userCount, excluded, seed: 17);
+            var exactTop = latencyOnly || buildOnly ? [] : ExactTops(data, users);
+            foreach (var metric in metrics)
+            {
+                foreach (var connectivity in connectivities)
+                {
+                    var options = new ItemIndexOptions { Connectivity = connectivity, Metric = metric, ExpansionAdd = expansionAdd };
+                    using var index = BuildAndReport(data, options);
+                    if (buildOnly) continue;
+                    if (!latencyOnly) Sweep(data, index, users, exactTop, expansions, options);
+                    index.SetExpansionSearch(options.ExpansionSearch);
+                    if (metric == metrics[0] && connectivity == connectivities[0]) await ServeAsync(data, index, users, requests, concurrencies);
+                }
+            }
+        }
+        Console.WriteLine($"# load average after: {Machine.LoadAverage()}");
+        return 0;
+    }
+
+    private static ItemVectorIndex BuildAndReport(ClusteredModel data, ItemIndexOptions options)
+    {
+        var rssBefore = Rss();
+        var clock = Stopwatch.StartNew();
+        var index = ItemVectorIndex.Build(data.Model.ItemVectors, data.Model.ItemBias, data.ItemCount, ClusteredModel.Dimension, options);
+        var seconds = clock.Elapsed.TotalSeconds;
+        var rssDelta = Rss() - rssBefore;
+        Console.WriteLine();
+        Console.WriteLine("| items | metric | M | ef add | build threads | build s | index MiB | index B/item | RSS Δ MiB |");
+        Console.WriteLine("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        Console.WriteLine(Invariant($"| {data.ItemCount:N0} | {options.Metric} | {options.Connectivity} | {options.ExpansionAdd} | {options.ResolvedBuildThreads} | {seconds:0.0} | {index.MemoryBytes / 1048576.0:0} | {(double)index.MemoryBytes / data.ItemCount:0} | {rssDelta / 1048576.0:0} |"));
+        return index;
+    }
+
+    private static void Sweep(ClusteredModel data, ItemVectorIndex index, (float[] Vector, float Bias, int[] Excluded)[] users, int[][] exactTop, int[] expansions, ItemIndexOptions options)
+    {
+        Console.WriteLine();
+        Console.WriteLine("| items | metric | M | ef search | recall@100 (index top 100) | recall@100 as served (candidates re-scored) | candidates | search p50 µs | search p99 µs |");
+        Console.WriteLine("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var ef in expansions)
+        {
+            index.SetExpansionSearch(ef);
+            double raw = 0, served = 0;
+            var times = new List<double>(users.Length);
+            var count = Pool * CandidateFactor + users[0].Excluded.Length;
+            for (var u = 0; u < users.Length; u++)
+            {
+                var (vector, _, excluded) = users[u];
+                var exact = exactTop[u].Take(Pool).ToHashSet();
+                raw += index.Search(vector, Pool).Count(exact.Contains) / (double)Pool;
+                var clock = Stopwatch.StartNew();
+                var candidates = index.Search(vector, count);
+                times.Add(clock.Elapsed.TotalMicroseconds);
+                var servedTop = candidates.Where(i => Array.BinarySearch(excluded, i) < 0)
+                    .OrderByDescending(i => Score(data, vector, i)).Take(Pool);
+                // The exact top (pool + exclusions) without exclusions holds the exact top pool among the items the user may see.
+                var exactServed = exactTop[u].Where(i => Array.BinarySearch(excluded, i) < 0).Take(Pool).ToHashSet();
+                served += servedTop.Count(exactServed.Contains) / (double)Pool;
+            }
+            times.Sort();
+            Console.WriteLine(Invariant($"| {data.ItemCount:N0} | {options.Metric} | {options.Connectivity} | {ef} | {raw / users.Length:0.000} | {served / users.Length:0.000} | {count} | {Percentile(times, 0.5):0} | {Percentile(times, 0.99):0} |"));
+        }
+    }
+
+    private static async Task ServeAsync(ClusteredModel data, ItemVectorIndex index, (float[] Vector, float Bias, int[] Excluded)[] users, int requests, int[] concurrencies)
+    {
+        await using var scorer = OnnxScorer.Load(data.OnnxPath, new ScorerOptions());
+        Console.WriteLine();
+        Console.WriteLine("| items | path | concurrency | requests | p50 ms | p99 ms | feeds/s |");
+        Console.WriteLine("| ---: | --- | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var concurrency in concurrencies)
+        {
+            foreach (var approximate in new[] { false, true })
+            {
+                Task<double> Feed(int i) => approximate ? ApproximateFeedAsync(scorer, index, users[i % users.Length]) : ExactFeedAsync(scorer, users[i % users.Length]);
+                for (var i = 0; i < 20; i++) await Feed(i);
+                var samples = new double[requests];
+                var next = -1;
+                var clock = Stopwatch.StartNew();
+                await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+                {
+                    for (var i = Interlocked.Increment(ref next); i < requests; i = Interlocked.Increment(ref next)) samples[i] = await Feed(i);
+                })));
+                var rate = requests / clock.Elapsed.TotalSeconds;
+                Array.Sort(samples);
+                Console.WriteLine(Invariant($"| {data.ItemCount:N0} | {(approximate ? "index + ONNX candidates" : "ONNX whole catalogue")} | {concurrency} | {requests} | {Percentile(samples, 0.5):0.00} | {Percentile(samples, 0.99):0.00} | {rate:0} |"));
+            }
+        }
+    }
+
+    private static async Task<double> ExactFeedAsync(OnnxScorer scorer, (float[] Vector, float Bias, int[] Excluded) user)
+    {
+        var clock = Stopwatch.StartNew();
+        await scorer.ScoreAsync(new ScoringRequest(user.Vector, user.Bias, Pool) { ExcludedItems = user.Excluded });
+        return clock.Elapsed.TotalMilliseconds;
+    }
+
+    private static async Task<double> ApproximateFeedAsync(OnnxScorer scorer, ItemVectorIndex index, (float[] Vector, float Bias, int[] Excluded) user)
+    {
+        var clock = Stopwatch.StartNew();
+        var candidates = index.Search(user.Vector, Pool * CandidateFactor + user.Excluded.Length)
+            .Where(i => Array.BinarySearch(user.Excluded, i) < 0).ToArray();
+        await scorer.ScoreAsync(new ScoringRequest(user.Vector, user.Bias, Pool) { ExcludedItems = user.Excluded, Candidates = candidates });
+        return clock.Elapsed.TotalMilliseconds;
+    }
+
+    /// <summary>Each user's exact top (pool + exclusions) over the whole catalogue, best first, in parallel.</summary>
+    private static int[][] ExactTops(ClusteredModel data, (float[] Vector, float Bias, int[] Excluded)[] users)
+    {
+        var tops = new int[users.Length][];
+        Parallel.For(0, users.Length, u => tops[u] = ExactTop(data, users[u].Vector, Pool + users[u].Excluded.Length));
+        return tops;
+    }
+
+    private static int[] ExactTop(ClusteredModel data, float[] vector, int k)
+    {
+        var heap = new PriorityQueue<int, float>(k + 1);
+        for (var i = 0; i < data.ItemCount; i++)
+        {
+            var score = Score(data, vector, i);
+            if (heap.Count < k) heap.Enqueue(i, score);
+            else if (heap.TryPeek(out _, out var lowest) && score > lowest) heap.EnqueueDequeue(i, score);
+        }
+        return [.. heap.UnorderedItems.OrderByDescending(e => e.Priority).Select(e => e.Element)];
+    }
+
+    private static float Score(ClusteredModel data, float[] vector, int item) =>
+        TensorPrimitives.Dot<float>(vector, data.Model.ItemVector(item)) + data.Model.ItemBias[item];
+
+    private static double Percentile(IReadOnlyList<double> sorted, double p) => sorted.Count == 0 ? 0 : sorted[Math.Min(sorted.Count - 1, (int)(p * sorted.Count))];
+
+    private static long Rss()
+    {
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        using var process = Process.GetCurrentProcess();
+        return process.WorkingSet64;
+    }
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}
