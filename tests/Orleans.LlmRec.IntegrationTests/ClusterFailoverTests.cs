@@ -102,6 +102,11 @@ public class ClusterFailoverTests(ITestOutputHelper output)
             $"(window {(declaredDeadAt - killedAt).TotalSeconds:F1} s): {failedInWindow.Count} failed inside it, {afterWindow.Count} sent after it");
         foreach (var group in failedInWindow.GroupBy(o => (o.Silo, o.Kind, o.Status))) output.WriteLine($"  in window: {group.Key} × {group.Count()}");
 
+        if (all.Any(o => o.Status == HttpStatusCode.InternalServerError))
+        {
+            // What the silos logged around a 500, for the failure message (each keeps its recent lines).
+            output.WriteLine($"--- {doomed.Name}:\n{doomed.RecentOutput}\n--- {survivor.Name}:\n{survivor.RecentOutput}");
+        }
         // Before the kill the cluster is healthy.
         Assert.All(all.Where(o => o.EndedAt < killedAt), o => Assert.True(o.Status == HttpStatusCode.OK, $"{o.Silo} {o.Kind} before the kill: {o.Status} {o.Error}"));
         // Inside the window: the survivor answers 503 at worst, never 500; the killed silo simply does not answer.

@@ -23,7 +23,7 @@ public static class CatalogueViews
             Available = state?.Visible ?? true,
             Retired = state?.Retired ?? false,
             Trained = trained,
-            VectorSource = trained ? null : live.VectorSource,
+            VectorSource = trained ? null : live.VectorSourceOf(index),
             CatalogueVersion = live.Version,
         };
     }

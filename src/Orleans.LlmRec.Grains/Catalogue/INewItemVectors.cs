@@ -10,7 +10,11 @@ namespace Orleans.LlmRec.Grains.Catalogue;
 public sealed record ItemDescription(string ItemId, string Title, string? Text, IReadOnlyList<string> Tags);
 
 /// <summary>A vector in the served model's item space, with the item bias the model's score adds to the dot product.</summary>
-public readonly record struct NewItemVector(float[] Vector, float Bias);
+public readonly record struct NewItemVector(float[] Vector, float Bias)
+{
+    /// <summary>How this vector was made (an <see cref="INewItemVectors.Name"/>), when it differs from the placement asked (a fallback).</summary>
+    public string? Source { get; init; }
+}
 
 /// <summary>
 /// Places an item the served model was not trained on into the model's item space, so that it is scored the moment it

@@ -40,6 +40,9 @@ public sealed partial class LiveCatalogue(SiloModel serving, ICatalogueLog log, 
     /// <summary>How new items got their vectors (<see cref="INewItemVectors.Name"/>).</summary>
     public string VectorSource => vectors.Name;
 
+    /// <summary>How new item <paramref name="index"/> got its vector: the placement's name, or its fallback's when that made it.</summary>
+    public string VectorSourceOf(int index) => _vectors?.SourceOf(index) ?? vectors.Name;
+
     /// <summary>Applies every log entry this silo has not applied yet, in order. Returns how many it applied.</summary>
     public async Task<int> CatchUpAsync(CancellationToken cancellationToken = default)
     {

@@ -20,6 +20,7 @@ public sealed class NewItemVectorTable
     private float[] _mapped;
     private float[] _clickSums;
     private int[] _clickCounts;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, string> _sources = new();
 
     public NewItemVectorTable(string modelVersion, int trainedCount, int dimension)
     {
@@ -38,12 +39,17 @@ public sealed class NewItemVectorTable
 
     public NewItemRows Rows => _rows;
 
+    /// <summary>How item <paramref name="index"/>'s vector was made when a fallback made it, else null (the placement's own name).</summary>
+    public string? SourceOf(int index) => _sources.TryGetValue(index, out var source) ? source : null;
+
     /// <summary>Sets the row of item <paramref name="index"/> (rows are added in index order).</summary>
     public void Set(int index, NewItemVector vector, DateTimeOffset publishedAt)
     {
         var row = index - TrainedCount;
         var d = Dimension;
         if (vector.Vector.Length != d) throw new ArgumentException($"Expected a vector of {d} values, got {vector.Vector.Length}.", nameof(vector));
+        if (vector.Source is { } source) _sources[index] = source;
+        else _sources.TryRemove(index, out _);
         lock (_clicks)
         {
             var rows = _rows;

@@ -31,7 +31,7 @@ public sealed partial class TextNewItemVectors(
         ArgumentNullException.ThrowIfNull(model);
         if (!Usable(model.TextMap, model))
         {
-            return await fallback.VectorForAsync(item, model, cancellationToken);
+            return await FallbackAsync(item, model, cancellationToken);
         }
         float[] textVector;
         try
@@ -42,12 +42,12 @@ public sealed partial class TextNewItemVectors(
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             LogEncoderFailed(logger, item.ItemId, fallback.Name, e);
-            return await fallback.VectorForAsync(item, model, cancellationToken);
+            return await FallbackAsync(item, model, cancellationToken);
         }
         if (textVector.Length != model.TextMap!.TextDimension)
         {
             LogWrongDimension(logger, textVector.Length, model.TextMap.TextDimension, fallback.Name);
-            return await fallback.VectorForAsync(item, model, cancellationToken);
+            return await FallbackAsync(item, model, cancellationToken);
         }
         var (vector, bias) = model.TextMap.Place(textVector);
         return new NewItemVector(vector, bias);
@@ -62,6 +62,12 @@ public sealed partial class TextNewItemVectors(
         ArgumentNullException.ThrowIfNull(encoder);
         var metadata = encoder.GetService<EmbeddingGeneratorMetadata>();
         return TextItemMap.EncoderIdentity(metadata?.ProviderName, metadata?.DefaultModelId);
+    }
+
+    private async ValueTask<NewItemVector> FallbackAsync(ItemDescription item, ModelSnapshot model, CancellationToken cancellationToken)
+    {
+        var vector = await fallback.VectorForAsync(item, model, cancellationToken);
+        return vector with { Source = vector.Source ?? fallback.Name };
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Text embedding of new item {ItemId} failed; placed by {Fallback} instead")]
