@@ -73,18 +73,29 @@ internal static class Scenarios
     public static async Task<Measurement> CeilingAsync(LoadSettings s)
     {
         byte[] body;
+        string? etag;
+        string? cacheControl;
         using (var client = Client(s.Target, 1))
         {
-            body = await client.GetByteArrayAsync(FeedPath(UserId(0), s.K));
+            using var feed = await client.GetAsync(FeedPath(UserId(0), s.K));
+            body = await feed.EnsureSuccessStatusCode().Content.ReadAsByteArrayAsync();
+            etag = feed.Headers.ETag?.ToString();
+            cacheControl = feed.Headers.CacheControl?.ToString();
         }
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
         await using var app = builder.Build();
-        app.MapGet("/v1/users/{userId}/feed", () => Results.Bytes(body, "application/json; charset=utf-8"));
+        // The same response as the service's: body, content type and the headers a feed carries (ETag, Cache-Control).
+        app.MapGet("/v1/users/{userId}/feed", (HttpResponse response) =>
+        {
+            response.Headers.ETag = etag;
+            response.Headers.CacheControl = cacheControl;
+            return Results.Bytes(body, "application/json; charset=utf-8");
+        });
         await app.StartAsync();
         var address = new Uri(app.Urls.First());
-        Console.WriteLine($"ceiling: bare Kestrel at {address} answering {body.Length:N0}-byte feed bodies");
+        Console.WriteLine($"ceiling: bare Kestrel at {address} answering {body.Length:N0}-byte feed bodies (ETag {etag}, Cache-Control {cacheControl})");
         // The ceiling's server is this process, not the watched silo: its CPU would read as zero.
         var watched = ClosedLoop.Watched;
         ClosedLoop.Watched = [];

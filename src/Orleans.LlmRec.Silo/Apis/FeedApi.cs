@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 using Orleans.LlmRec.Abstractions;
 using Orleans.LlmRec.Grains.Feeds;
 using Orleans.LlmRec.Grains.Ingestion;
@@ -13,7 +14,10 @@ public static class FeedApi
 {
     public static IEndpointRouteBuilder MapFeedApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/users/{userId}/feed", GetFeedAsync)
+        // One handler object for the host, its services resolved here once: a handler that takes them as parameters
+        // resolves them per request from RequestServices, which opens a DI scope for every cached feed.
+        var reads = new FeedReads(app.ServiceProvider);
+        app.MapGet("/v1/users/{userId}/feed", reads.GetFeedAsync)
             .WithName("GetFeed")
             .WithSummary("A user's feed: the best items for them now")
             .WithDescription(
@@ -29,42 +33,56 @@ public static class FeedApi
             .ProducesValidationProblem();
         return app;
     }
+}
 
-    private static async Task<Results<FeedBody, StatusCodeHttpResult, ValidationProblem>> GetFeedAsync(
-        HttpContext http, string userId, int? k, string? exclude, bool? explain, IGrainFactory grains, IOptions<FeedOptions> options, IOptions<IngestionOptions> ingestion, ServiceMetrics metrics, FeedBodies bodies, SiloLocalFeeds localFeeds)
+/// <summary>GET /v1/users/{userId}/feed, with the services it uses held from start-up.</summary>
+internal sealed class FeedReads(IServiceProvider services)
+{
+    private readonly IGrainFactory _grains = services.GetRequiredService<IGrainFactory>();
+    private readonly FeedOptions _options = services.GetRequiredService<IOptions<FeedOptions>>().Value;
+    private readonly int _maxIdLength = services.GetRequiredService<IOptions<IngestionOptions>>().Value.MaxIdLength;
+    private readonly ServiceMetrics _metrics = services.GetRequiredService<ServiceMetrics>();
+    private readonly FeedBodies _bodies = services.GetRequiredService<FeedBodies>();
+    private readonly SiloLocalFeeds _localFeeds = services.GetRequiredService<SiloLocalFeeds>();
+
+    // A ValueTask: a read answered from the silo-local cache completes synchronously and allocates no Task.
+    public async ValueTask<Results<FeedBody, NotModified, ValidationProblem>> GetFeedAsync(HttpContext http, string userId, int? k, string? exclude, bool? explain)
     {
-        var feedOptions = options.Value;
-        var count = k ?? feedOptions.DefaultK;
-        if (ApiValidation.CheckId(userId, "userId", ingestion.Value.MaxIdLength) is { } badUser) return badUser;
-        if (ApiValidation.CheckK(count, feedOptions.MaxK) is { } badK) return badK;
+        var count = k ?? _options.DefaultK;
+        if (ApiValidation.CheckId(userId, "userId", _maxIdLength) is { } badUser) return badUser;
+        if (ApiValidation.CheckK(count, _options.MaxK) is { } badK) return badK;
         var excluded = ExcludedIds(exclude);
-        if (excluded.Count > feedOptions.MaxExclude)
+        if (excluded.Count > _options.MaxExclude)
         {
-            return ApiValidation.Invalid("exclude", $"lists {excluded.Count} items; at most {feedOptions.MaxExclude} are allowed");
+            return ApiValidation.Invalid("exclude", $"lists {excluded.Count} items; at most {_options.MaxExclude} are allowed");
         }
         foreach (var itemId in excluded)
         {
-            if (ApiValidation.CheckId(itemId, "exclude", ingestion.Value.MaxIdLength) is { } badItem) return badItem;
+            if (ApiValidation.CheckId(itemId, "exclude", _maxIdLength) is { } badItem) return badItem;
         }
         var plain = excluded.Count == 0 && explain != true;
         // A plain read of a feed the user's grain on this silo keeps current is answered here, without a grain call.
-        var feed = (plain ? localFeeds.TryAnswer(userId, count) : null)
-            ?? await grains.GetUserGrain(userId).GetFeedAsync(new FeedRequest { K = count, Exclude = excluded, Explain = explain ?? false });
-        metrics.FeedServed(feed, http);
-        var body = bodies.Of(feed, plain);
+        var feed = (plain ? _localFeeds.TryAnswer(userId, count) : null)
+            ?? await _grains.GetUserGrain(userId).GetFeedAsync(new FeedRequest { K = count, Exclude = excluded, Explain = explain ?? false });
+        _metrics.FeedServed(feed, http);
+        var body = _bodies.Of(feed, plain);
         // A client polling its feed sends back the tag it holds: while the feed is unchanged it gets a bodiless 304.
-        http.Response.Headers.ETag = body.ETag;
-        http.Response.Headers.CacheControl = "no-cache";
-        if (http.Request.Headers.IfNoneMatch is { Count: > 0 } held && Matches(held, body.ETag)) return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        var headers = http.Response.Headers;
+        headers.ETag = body.ETag;
+        headers.CacheControl = NoCache;
+        if (http.Request.Headers.IfNoneMatch is { Count: > 0 } held && Matches(held, body.ETag)) return NotModified.Instance;
         return body;
     }
 
+    private static readonly StringValues NoCache = "no-cache";
+
+    // Array.Empty, not []: beside a List the empty collection expression becomes a new List per plain read.
     private static IReadOnlyList<string> ExcludedIds(string? exclude) => string.IsNullOrEmpty(exclude)
-        ? []
+        ? Array.Empty<string>()
         : exclude.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal).ToList();
 
     /// <summary>If-None-Match: a list of tags (weak ones compare by their opaque part) or <c>*</c>.</summary>
-    private static bool Matches(Microsoft.Extensions.Primitives.StringValues held, string etag)
+    private static bool Matches(StringValues held, string etag)
     {
         foreach (var header in held)
         {
@@ -74,5 +92,24 @@ public static class FeedApi
             }
         }
         return false;
+    }
+}
+
+/// <summary>
+/// 304 Not Modified, one shared object: <c>TypedResults.StatusCode(304)</c> is a new object per answer and resolves a
+/// logger from the request's services (a DI scope) to log the status it sets.
+/// </summary>
+public sealed class NotModified : IResult
+{
+    public static NotModified Instance { get; } = new();
+
+    private NotModified()
+    {
+    }
+
+    public Task ExecuteAsync(HttpContext httpContext)
+    {
+        httpContext.Response.StatusCode = StatusCodes.Status304NotModified;
+        return Task.CompletedTask;
     }
 }

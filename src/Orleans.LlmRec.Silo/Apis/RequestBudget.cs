@@ -23,23 +23,18 @@ public static class RequestBudget
         var budget = app.ApplicationServices.GetRequiredService<IOptions<AvailabilityOptions>>().Value.RequestBudget;
         var time = app.ApplicationServices.GetRequiredService<TimeProvider>();
         var ticks = (long)(budget.TotalSeconds * time.TimestampFrequency);
-        return app.Use(async (context, next) =>
-        {
-            if (!Applies(context.Request.Path))
-            {
-                await next(context);
-                return;
-            }
-            DeadlineTimestamp.Value = time.GetTimestamp() + ticks;
-            try
-            {
-                await next(context);
-            }
-            finally
-            {
-                DeadlineTimestamp.Value = null;
-            }
-        });
+        return app.Use((context, next) => Applies(context.Request.Path) ? WithDeadlineAsync(context, next, time.GetTimestamp() + ticks) : next(context));
+    }
+
+    /// <summary>
+    /// Runs the rest of the pipeline with the deadline set. No reset afterwards: an async method's changes to async-locals
+    /// end with it (its caller continues in its own execution context), and each write to an async-local allocates a new
+    /// execution context, so a reset was a second one per request for nothing.
+    /// </summary>
+    private static async Task WithDeadlineAsync(HttpContext context, RequestDelegate next, long deadline)
+    {
+        DeadlineTimestamp.Value = deadline;
+        await next(context);
     }
 
     private static bool Applies(PathString path) =>

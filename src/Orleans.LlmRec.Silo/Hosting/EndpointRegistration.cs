@@ -12,7 +12,8 @@ public static class EndpointRegistration
         // First: request lines and headers over the service's limits get a problem+json, not Kestrel's empty answer.
         app.UseRequestLimits();
         app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        // Bodiless 4xx/5xx get a ProblemDetails body (the status pages, without their cost per request).
+        app.UseEmptyErrorProblems();
         // Authentication, scope policies and rate limits (SecurityRegistration); /health and /openapi stay anonymous.
         app.UseLlmRecAccessControl();
         app.UseLlmRecRequestBudget();

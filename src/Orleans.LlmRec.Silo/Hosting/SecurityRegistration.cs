@@ -42,6 +42,7 @@ public static partial class SecurityRegistration
         services.AddSingleton<IAuthorizationHandler, ScopeHandler>();
         services.AddSingleton<IAuthorizationHandler, BoundUserHandler>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, AccessProblems>();
+        if (!security.IsConfigured) services.Configure<RouteOptions>(AccessControlOff.AllowEndpointsWithoutMiddlewares);
 
         var limitsOn = settings.RateLimits.IsOn(security);
         services.AddSingleton(new EventPermits(settings.RateLimits, limitsOn));
@@ -61,9 +62,16 @@ public static partial class SecurityRegistration
     /// <summary>Authentication, authorization and (when on) the request rate limiter, after routing so policies see the route.</summary>
     public static WebApplication UseLlmRecAccessControl(this WebApplication app)
     {
-        app.UseAuthentication();
-        app.UseAuthorization();
         var security = app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value;
+        if (security.IsConfigured)
+        {
+            app.UseAuthentication();
+            app.UseAuthorization();
+        }
+        else
+        {
+            AccessControlOff.KeepMiddlewaresOut(app);
+        }
         var limits = app.Services.GetRequiredService<IOptions<RateLimitOptions>>().Value;
         if (limits.IsOn(security)) app.UseRateLimiter();
         app.Lifetime.ApplicationStarted.Register(() => Announce(app, security, limits.IsOn(security)));
