@@ -11,6 +11,8 @@ public static class EndpointRegistration
     {
         // First: request lines and headers over the service's limits get a problem+json, not Kestrel's empty answer.
         app.UseRequestLimits();
+        // Plain query strings (?k=20) are read in place instead of parsed into a dictionary per request.
+        app.UseSimpleQueries();
         app.UseExceptionHandler();
         // Bodiless 4xx/5xx get a ProblemDetails body (the status pages, without their cost per request).
         app.UseEmptyErrorProblems();
