@@ -5,6 +5,7 @@ using Orleans.LlmRec.Abstractions;
 using Orleans.LlmRec.Grains.Feeds;
 using Orleans.LlmRec.Grains.Ingestion;
 using Orleans.LlmRec.Grains.Users;
+using Orleans.LlmRec.Silo.Configuration;
 using Orleans.LlmRec.Silo.Metrics;
 using Orleans.LlmRec.Silo.Security;
 
@@ -28,6 +29,7 @@ public static class FeedApi
                 "Every feed carries an ETag; a request with that tag in If-None-Match gets 304 Not Modified while the feed is unchanged.")
             .WithTags("Feed")
             .RequireAuthorization(ApiScopes.FeedsRead)
+            .WithMetadata(RequestBudget.SetByEndpoint.Instance)
             .Produces<Feed>(StatusCodes.Status200OK, "application/json")
             .Produces(StatusCodes.Status304NotModified)
             .ProducesValidationProblem();
@@ -44,6 +46,8 @@ internal sealed class FeedReads(IServiceProvider services)
     private readonly ServiceMetrics _metrics = services.GetRequiredService<ServiceMetrics>();
     private readonly FeedBodies _bodies = services.GetRequiredService<FeedBodies>();
     private readonly SiloLocalFeeds _localFeeds = services.GetRequiredService<SiloLocalFeeds>();
+    private readonly TimeProvider _time = services.GetRequiredService<TimeProvider>();
+    private readonly TimeSpan _budget = services.GetRequiredService<IOptions<AvailabilityOptions>>().Value.RequestBudget;
 
     // A ValueTask: a read answered from the silo-local cache completes synchronously and allocates no Task.
     public async ValueTask<Results<FeedBody, NotModified, ValidationProblem>> GetFeedAsync(HttpContext http, string userId, int? k, string? exclude, bool? explain)
@@ -62,8 +66,7 @@ internal sealed class FeedReads(IServiceProvider services)
         }
         var plain = excluded.Count == 0 && explain != true;
         // A plain read of a feed the user's grain on this silo keeps current is answered here, without a grain call.
-        var feed = (plain ? _localFeeds.TryAnswer(userId, count) : null)
-            ?? await _grains.GetUserGrain(userId).GetFeedAsync(new FeedRequest { K = count, Exclude = excluded, Explain = explain ?? false });
+        var feed = (plain ? _localFeeds.TryAnswer(userId, count) : null) ?? await AskGrainAsync(userId, count, excluded, explain ?? false);
         _metrics.FeedServed(feed, http);
         var body = _bodies.Of(feed, plain);
         // A client polling its feed sends back the tag it holds: while the feed is unchanged it gets a bodiless 304.
@@ -75,6 +78,14 @@ internal sealed class FeedReads(IServiceProvider services)
     }
 
     private static readonly StringValues NoCache = "no-cache";
+
+    private Task<Feed> AskGrainAsync(string userId, int k, IReadOnlyList<string> excluded, bool explain)
+    {
+        // The request budget starts here (the endpoint is marked RequestBudget.SetByEndpoint): the deadline flows into
+        // this call, and ends with the request's async flow as the middleware's would.
+        RequestBudget.SetDeadline(_time, _budget);
+        return _grains.GetUserGrain(userId).GetFeedAsync(new FeedRequest { K = k, Exclude = excluded, Explain = explain });
+    }
 
     // Array.Empty, not []: beside a List the empty collection expression becomes a new List per plain read.
     private static IReadOnlyList<string> ExcludedIds(string? exclude) => string.IsNullOrEmpty(exclude)
