@@ -28,6 +28,7 @@ public static class CatalogueRegistration
         services.TryAddSingleton<TagItemVectors>();
         services.TryAddSingleton<INewItemVectors>(sp => sp.GetRequiredService<TagItemVectors>());
         services.AddSingleton<LiveCatalogue>();
+        services.AddSingleton<IItemCatalogueApi, LocalItemCatalogueApi>();
         services.AddSingleton<NewItemScoring>();
         services.AddHostedService<CatalogueLogTailer>();
         if (settings.Catalogue.ItemStreamEnabled && !string.IsNullOrWhiteSpace(settings.Silo.RedisConnectionString))
