@@ -21,13 +21,15 @@ public enum CatalogueWriteStatus
 /// the log in order to the catalogue's <see cref="CatalogueAdditions"/> (its own entries before answering, so a
 /// writer reads its write; other silos' entries when the tailer polls, or at once when an event names an item this
 /// silo does not know yet), and keeps the new items' vectors for the served model (<see cref="INewItemVectors"/>,
-/// recomputed when the model changes). One applier at a time.
+/// recomputed when the model changes), in the model's approximate item index too when it has one
+/// (<see cref="NewItemIndexing"/>). One applier at a time.
 /// </summary>
 public sealed partial class LiveCatalogue(SiloModel serving, ICatalogueLog log, INewItemVectors vectors, TimeProvider time, ILogger<LiveCatalogue> logger)
 {
     private const int ReadBatch = 512;
     private readonly SemaphoreSlim _applying = new(1, 1);
     private readonly Lock _rebuildStart = new();
+    private readonly NewItemIndexing _indexing = new(serving.Catalogue.Additions);
     private volatile NewItemVectorTable? _vectors;
     private Task? _rebuilding;
 
@@ -114,24 +116,26 @@ public sealed partial class LiveCatalogue(SiloModel serving, ICatalogueLog log, 
     {
         if (index < Catalogue.Count || _vectors is not { } table || table.ModelVersion != model.Version) return;
         table.RecordPositive(index, userVector);
+        _indexing.Moved(model, table, index);
     }
 
     private async Task ApplyAsync(CatalogueEntry entry, CancellationToken cancellationToken)
     {
         var outcome = Additions.Apply(entry, time.GetUtcNow());
-        if (outcome is not (CatalogueApplyOutcome.Added or CatalogueApplyOutcome.Updated)) return;
-        if (!Catalogue.TryGetIndex(entry.Change.ItemId, out var index) || index < Catalogue.Count) return;
+        if (outcome == CatalogueApplyOutcome.Unchanged || !Catalogue.TryGetIndex(entry.Change.ItemId, out var index)) return;
         var model = serving.Current;
         var table = _vectors;
-        if (table is null || table.ModelVersion != model.Version)
+        if (index >= Catalogue.Count && outcome != CatalogueApplyOutcome.Retired)
         {
-            table = await BuildTableAsync(model, cancellationToken);
-        }
-        else
-        {
+            if (table is null || table.ModelVersion != model.Version)
+            {
+                // Builds every row and syncs the index with all of them.
+                _vectors = await BuildTableAsync(model, cancellationToken);
+                return;
+            }
             await SetRowAsync(table, index, model, cancellationToken);
         }
-        _vectors = table;
+        _indexing.Changed(model, table, index);
     }
 
     private async Task RebuildAsync(ModelSnapshot model)
@@ -155,6 +159,7 @@ public sealed partial class LiveCatalogue(SiloModel serving, ICatalogueLog log, 
     {
         var table = new NewItemVectorTable(model.Version, Catalogue.Count, model.Dimension);
         for (var i = 0; i < Additions.NewCount; i++) await SetRowAsync(table, Catalogue.Count + i, model, cancellationToken);
+        _indexing.Sync(model, table);
         return table;
     }
 
