@@ -45,7 +45,10 @@ public sealed partial class LiveCatalogue(SiloModel serving, ICatalogueLog log, 
     /// <summary>How new item <paramref name="index"/> got its vector: the placement's name, or its fallback's when that made it.</summary>
     public string VectorSourceOf(int index) => _vectors?.SourceOf(index) ?? vectors.Name;
 
-    /// <summary>Applies every log entry this silo has not applied yet, in order. Returns how many it applied.</summary>
+    /// <summary>
+    /// Applies every log entry this silo has not applied yet, in order (after the log's snapshot when the log was
+    /// compacted beyond what this silo applied). Returns how many changes it applied.
+    /// </summary>
     public async Task<int> CatchUpAsync(CancellationToken cancellationToken = default)
     {
         await _applying.WaitAsync(cancellationToken);
@@ -54,7 +57,17 @@ public sealed partial class LiveCatalogue(SiloModel serving, ICatalogueLog log, 
             var applied = 0;
             while (true)
             {
-                var entries = await log.ReadAfterAsync(Additions.Version, ReadBatch, cancellationToken);
+                IReadOnlyList<CatalogueEntry> entries;
+                try
+                {
+                    entries = await log.ReadAfterAsync(Additions.Version, ReadBatch, cancellationToken);
+                }
+                catch (CatalogueLogCompactedException)
+                {
+                    // Starting, or behind the last compaction: its snapshot first, then the log after its position.
+                    applied += await ApplySnapshotAsync(cancellationToken);
+                    continue;
+                }
                 foreach (var entry in entries)
                 {
                     await ApplyAsync(entry, cancellationToken);
@@ -67,6 +80,15 @@ public sealed partial class LiveCatalogue(SiloModel serving, ICatalogueLog log, 
         {
             _applying.Release();
         }
+    }
+
+    private async Task<int> ApplySnapshotAsync(CancellationToken cancellationToken)
+    {
+        if (await log.SnapshotBeyondAsync(Additions.Version, cancellationToken) is not { } snapshot) return 0;
+        foreach (var change in snapshot.Changes) await ApplyAsync(new CatalogueEntry(snapshot.Position, change), cancellationToken);
+        Additions.AdvanceTo(snapshot.Position);
+        LogSnapshotApplied(logger, snapshot.Changes.Count, snapshot.Position);
+        return snapshot.Changes.Count;
     }
 
     /// <summary>Publishes (adds or updates) an item; answers after this silo applied it.</summary>
@@ -174,6 +196,9 @@ public sealed partial class LiveCatalogue(SiloModel serving, ICatalogueLog log, 
         var vector = await vectors.VectorForAsync(publication.Describe(state.ItemId), model, cancellationToken);
         table.Set(index, vector, state.PublishedAt);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Catalogue snapshot applied: {Changes} change(s) through log entry {Position}")]
+    private static partial void LogSnapshotApplied(ILogger logger, int changes, string position);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "New items' vectors for model {Version} could not be computed; they are not scored until the next change")]
     private static partial void LogVectorsFailed(ILogger logger, Exception exception, string version);
