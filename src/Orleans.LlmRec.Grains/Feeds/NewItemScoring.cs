@@ -18,8 +18,8 @@ public sealed class NewItemScoring(LiveCatalogue live, IOptions<FeedOptions> opt
     /// <summary>
     /// Merges <paramref name="trained"/> (best first) with the best new items; at most <paramref name="pool"/> come back.
     /// <paramref name="fromIndex"/>: the new items the model's approximate index found for the user (the candidates
-    /// stage above <see cref="FeedOptions.ApproximateAboveItems"/>); only those, and the fresh items the exploration
-    /// slots choose from, are scored. Null: every new item is scored.
+    /// stage above <see cref="FeedOptions.ApproximateAboveItems"/>); only those, and (with exploration on) the fresh
+    /// items the exploration slots choose from, are scored. Null: every new item is scored.
     /// </summary>
     public IReadOnlyList<ScoredCandidate> Merge(FeedContext input, IReadOnlyList<ScoredCandidate> trained, int pool, IReadOnlyList<int>? fromIndex = null)
     {
@@ -27,7 +27,8 @@ public sealed class NewItemScoring(LiveCatalogue live, IOptions<FeedOptions> opt
         if (live.VectorsFor(input.Model) is not { Rows: { Count: > 0 } rows } table) return trained;
         var n = table.TrainedCount;
         var freshFrom = time.GetUtcNow() - _options.FreshItemWindow;
-        var scored = fromIndex is null ? ScoreAll(input, user, rows, n) : ScoreFound(input, user, rows, n, fromIndex, freshFrom);
+        // Fresh items are scored beside what the index found only when exploration slots may take them.
+        var scored = fromIndex is null ? ScoreAll(input, user, rows, n) : ScoreFound(input, user, rows, n, fromIndex, _options.ExplorationShare > 0 ? freshFrom : null);
         var best = new int[Math.Min(pool, scored.Scores.Length)];
         var found = Recommendation.Evaluation.TopK.Select(scored.Scores, best.Length, best);
         var merged = new List<ScoredCandidate>(Math.Min(pool, trained.Count + found));
@@ -65,7 +66,7 @@ public sealed class NewItemScoring(LiveCatalogue live, IOptions<FeedOptions> opt
     /// The scores of the new items the index found and of the fresh ones (for the exploration slots), each with its
     /// current vector and bias: the index only names them, as it names trained items for the ONNX graph to score.
     /// </summary>
-    private static RowScores ScoreFound(FeedContext input, FoldedEmbedding user, NewItemRows rows, int n, IReadOnlyList<int> fromIndex, DateTimeOffset freshFrom)
+    private static RowScores ScoreFound(FeedContext input, FoldedEmbedding user, NewItemRows rows, int n, IReadOnlyList<int> fromIndex, DateTimeOffset? freshFrom)
     {
         var offset = input.Model.Model.GlobalBias + user.Bias;
         var picked = new HashSet<int>();
@@ -73,9 +74,9 @@ public sealed class NewItemScoring(LiveCatalogue live, IOptions<FeedOptions> opt
         {
             if ((uint)(item - n) < (uint)rows.Count) picked.Add(item - n);
         }
-        for (var r = 0; r < rows.Count; r++)
+        for (var r = 0; freshFrom is { } from && r < rows.Count; r++)
         {
-            if (rows.PublishedAt[r] >= freshFrom) picked.Add(r);
+            if (rows.PublishedAt[r] >= from) picked.Add(r);
         }
         var order = picked.Where(r => !input.IsExcluded(n + r)).Order().ToArray();
         var scores = new float[order.Length];
