@@ -6,8 +6,8 @@ namespace Orleans.LlmRec.Grains.Users;
 /// <summary>
 /// A user's <see cref="UserActivity"/> as grain state kept append-style in an <see cref="IActivityLogStore"/>
 /// (<see cref="ActivityLogCodec"/>): a write appends only what changed since the last one that succeeded (the
-/// interactions added, the scalars set), and stores a new snapshot only when the appended chunks would outgrow it
-/// (amortised: the snapshot is rewritten once per about its own size of appends), or when the change is not an
+/// interactions added, the scalars set), and stores a new snapshot only when the appended chunks would outgrow half of
+/// it (<see cref="MinTailBytes"/>), or when the change is not an
 /// append. Behaves as Orleans' <see cref="IPersistentState{TState}"/> does for <see cref="UserStateStore"/>: every
 /// write is conditional on the value last read or written (<see cref="Etag"/>), and a write that finds another value
 /// throws <see cref="InconsistentStateException"/> (the caller re-reads and re-applies). What a write stores is
@@ -15,8 +15,12 @@ namespace Orleans.LlmRec.Grains.Users;
 /// </summary>
 public sealed class ActivityLogState(IActivityLogStore store, Serializer serializer, string userId) : IPersistentState<UserActivity>
 {
-    /// <summary>Chunks may grow to the snapshot's size, but to at least this many bytes (light users' snapshots are tiny).</summary>
-    public const int MinTailBytes = 512;
+    /// <summary>
+    /// Chunks may grow to half the snapshot's size, but to at least this many bytes (light users' snapshots are tiny).
+    /// Half: a stored value stays within 1.5× its snapshot (memory), and a snapshot is rewritten after about half its
+    /// size in appends (each event then writes its chunk plus about twice the chunk again, amortised).
+    /// </summary>
+    public const int MinTailBytes = 256;
 
     private ActivityLogVersion _version = ActivityLogVersion.Absent;
     private int _snapshotEnd;
@@ -60,7 +64,7 @@ public sealed class ActivityLogState(IActivityLogStore store, Serializer seriali
         {
             if (added == 0 && now.Scalars == _written.Scalars) return;
             var chunk = ActivityLogCodec.Chunk(activity, added, _written.Scalars);
-            if (TailBytes + chunk.Length <= Math.Max(MinTailBytes, _snapshotEnd))
+            if (TailBytes + chunk.Length <= Math.Max(MinTailBytes, _snapshotEnd / 2))
             {
                 if (!await store.TryAppendAsync(userId, _version, chunk)) throw Conflict();
                 _version = _version with { Length = _version.Length + chunk.Length };

@@ -8,7 +8,8 @@ namespace Orleans.LlmRec.Silo.Redis;
 /// <c>{ServiceId}/state/user/{userId}/activity-log</c> (next to the grain state Orleans' Redis storage keeps). Each write
 /// is one script that checks the value is still the writer's version (its length, and the header with the epoch) and
 /// then APPENDs the chunk or SETs the new snapshot. Redis replicates and logs a script by its effects, so the AOF and
-/// the replicas get the APPEND with the chunk's bytes, not the whole value. Uses the host's shared connection.
+/// the replicas get the APPEND with the chunk's bytes, not the whole value (checked against redis-server 7.0: the AOF
+/// holds APPEND and SET commands only). Uses the host's shared connection.
 /// </summary>
 public sealed class RedisActivityLogStore(IConnectionMultiplexer redis, string serviceId) : IActivityLogStore
 {
@@ -20,6 +21,11 @@ public sealed class RedisActivityLogStore(IConnectionMultiplexer redis, string s
         if length > 0 and redis.call('GETRANGE', KEYS[1], 0, string.len(ARGV[2]) - 1) ~= ARGV[2] then return 0 end
         if ARGV[3] == 'a' then
           redis.call('APPEND', KEYS[1], ARGV[4])
+          -- APPEND leaves the string up to its own size of spare room (greedy growth); the same bytes set again, not
+          -- replicated (replicas and the AOF have the APPEND), take only what they need.
+          redis.set_repl(redis.REPL_NONE)
+          redis.call('SET', KEYS[1], redis.call('GET', KEYS[1]))
+          redis.set_repl(redis.REPL_ALL)
         elseif string.len(ARGV[4]) == 0 then
           redis.call('DEL', KEYS[1])
         else
