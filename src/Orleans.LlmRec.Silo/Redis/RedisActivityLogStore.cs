@@ -1,4 +1,5 @@
 using Orleans.LlmRec.Grains.Users;
+using Orleans.Persistence.Redis;
 using StackExchange.Redis;
 
 namespace Orleans.LlmRec.Silo.Redis;
@@ -37,7 +38,17 @@ public sealed class RedisActivityLogStore(IConnectionMultiplexer redis, string s
     /// <summary>The key of <paramref name="userId"/>'s activity under <paramref name="serviceId"/>.</summary>
     public static string KeyOf(string serviceId, string userId) => $"{serviceId}/state/user/{userId}/{UserGrain.ActivityLogName}";
 
-    public async Task<byte[]?> ReadAsync(string userId) => await redis.GetDatabase().StringGetAsync(KeyOf(serviceId, userId));
+    public async Task<byte[]?> ReadAsync(string userId)
+    {
+        try
+        {
+            return await redis.GetDatabase().StringGetAsync(KeyOf(serviceId, userId));
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            throw Unavailable("read", userId, e);
+        }
+    }
 
     public Task<bool> TryAppendAsync(string userId, ActivityLogVersion expected, ReadOnlyMemory<byte> chunk) =>
         WriteAsync(userId, expected, "a", chunk);
@@ -47,8 +58,23 @@ public sealed class RedisActivityLogStore(IConnectionMultiplexer redis, string s
 
     private async Task<bool> WriteAsync(string userId, ActivityLogVersion expected, string operation, ReadOnlyMemory<byte> bytes)
     {
-        var written = await redis.GetDatabase().ScriptEvaluateAsync(ConditionalWrite, [KeyOf(serviceId, userId)],
-            [expected.Length, expected.Header(), operation, bytes]);
-        return (long)written == 1;
+        try
+        {
+            var written = await redis.GetDatabase().ScriptEvaluateAsync(ConditionalWrite, [KeyOf(serviceId, userId)],
+                [expected.Length, expected.Header(), operation, bytes]);
+            return (long)written == 1;
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            throw Unavailable("write", userId, e);
+        }
     }
+
+    /// <summary>
+    /// As Orleans' Redis storage reports it: the cause named in the message, not attached. The failure travels back to
+    /// a caller on another silo, and Orleans has no codec for StackExchange.Redis' exceptions (the call would fail
+    /// with a serialization error instead, a 500 rather than a 503); <c>Outages</c> reads the cause from the message.
+    /// </summary>
+    private RedisStorageException Unavailable(string operation, string userId, Exception cause) =>
+        new($"Failed to {operation} the activity of user {userId} (key {KeyOf(serviceId, userId)}). {cause.GetType().Name}: {cause.Message}");
 }
