@@ -8,7 +8,7 @@ namespace Orleans.LlmRec.Grains.Users;
 /// then the chunks written since, each a varint length and a body. A body holds what one write changed: the
 /// interactions added (<see cref="HistoryRecordCodec"/>, times as deltas from the history's last record), replayed
 /// through <see cref="UserHistory.AddInteraction"/> exactly as they were first applied, and the few values that are
-/// set rather than added (<see cref="ActivityScalars"/>), only those that changed. A change that is not an append
+/// set rather than added (<see cref="ActivityScalars"/>), only those that changed (the arrival clock as a delta). A change that is not an append
 /// (fingerprints forgotten after an idle hour, a seeded history) is written as a new snapshot.
 /// </summary>
 public static class ActivityLogCodec
@@ -86,7 +86,8 @@ public static class ActivityLogCodec
         if (now.OlderIdsArrivedAt != written.OlderIdsArrivedAt)
         {
             flags |= OlderIdsArrivedAtSet;
-            at += HistoryRecordCodec.WriteVarint(body.AsSpan(at), ZigZag(now.OlderIdsArrivedAt));
+            // From the value before the chunk (what replay holds then): a few seconds or minutes, 1–2 bytes, not 5.
+            at += HistoryRecordCodec.WriteVarint(body.AsSpan(at), ZigZag(now.OlderIdsArrivedAt - written.OlderIdsArrivedAt));
         }
         body[0] = (byte)flags;
         Span<byte> prefix = stackalloc byte[5];
@@ -139,13 +140,15 @@ public static class ActivityLogCodec
         var at = 1;
         var added = checked((int)HistoryRecordCodec.ReadVarint(body, ref at));
         var history = activity.History;
+        // Before the records: adding them never changes it (only Apply does, after them), but read it as the writer did.
+        var olderIdsArrivedAt = history.OlderIdsArrivedAt;
         var ticks = history.Count > 0 ? history.Interactions[^1].Timestamp.UtcTicks : 0;
         for (var i = 0; i < added; i++) history.AddInteraction(HistoryRecordCodec.Read(body, ref at, ref ticks));
         var schedule = activity.Schedule;
         if ((flags & PendingChangesSet) != 0) schedule.PendingChanges = checked((int)UnZigZag(HistoryRecordCodec.ReadVarint(body, ref at)));
         if ((flags & PendingSinceSet) != 0) schedule.PendingSince = ReadTime(body, ref at);
         if ((flags & RequestedAtSet) != 0) schedule.RequestedAt = ReadTime(body, ref at);
-        if ((flags & OlderIdsArrivedAtSet) != 0) history.RestoreOlderIdsArrivedAt(UnZigZag(HistoryRecordCodec.ReadVarint(body, ref at)));
+        if ((flags & OlderIdsArrivedAtSet) != 0) history.RestoreOlderIdsArrivedAt(olderIdsArrivedAt + UnZigZag(HistoryRecordCodec.ReadVarint(body, ref at)));
         if (at != body.Length) throw new FormatException("A user activity chunk has bytes left over.");
     }
 
