@@ -57,7 +57,8 @@ public static class ActivityLogCodec
         var first = interactions.Count - added;
         var ticks = first > 0 ? interactions[first - 1].Timestamp.UtcTicks : 0;
         var now = ActivityScalars.Of(activity);
-        var size = 1 + 10 + 4 * 14;
+        // Flags, count, then at most: pending changes (10), two times (1 + 10 + 10 each), arrival clock (10).
+        var size = 1 + 10 + 10 + 2 * 21 + 10;
         for (var i = first; i < interactions.Count; i++) size += HistoryRecordCodec.MaxLength(interactions[i]);
         var body = new byte[size];
         var at = 1;
