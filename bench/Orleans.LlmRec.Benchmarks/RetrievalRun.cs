@@ -15,6 +15,7 @@ namespace Orleans.LlmRec.Benchmarks;
 public static class RetrievalRun
 {
     private const int Pool = 100;
+    // Feed:ApproximateCandidateFactor's default (the benchmark does not reference the grains).
     private const int CandidateFactor = 4;
 
     /// <summary>
@@ -43,7 +44,7 @@ public static class RetrievalRun
         var factors = Arguments.IntList(args, "--factor", [CandidateFactor]);
         var recallOnly = args.Contains("--recall-only");
         var cache = Arguments.Text(args, "--cache");
-        Console.WriteLine($"# Candidate retrieval: clustered d = {ClusteredModel.Dimension}, {userCount} users, {excluded} excluded items each, pool {Pool}, candidates {CandidateFactor} × pool + exclusions");
+        Console.WriteLine($"# Candidate retrieval: clustered d = {ClusteredModel.Dimension}, {userCount} users, {excluded} excluded items each, pool {Pool}, candidates factor × pool + exclusions");
         Console.WriteLine($"# {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, USearch {Cloud.Unum.USearch.USearchCapabilities.Version()}, load average before: {Machine.LoadAverage()}");
         foreach (var items in itemCounts)
         {
@@ -61,7 +62,7 @@ public static class RetrievalRun
                     index.SetExpansionSearch(options.ResolvedExpansionSearch(data.ItemCount));
                     if (!recallOnly && metric == metrics[0] && connectivity == connectivities[0] && quantization == quantizations[0])
                     {
-                        await ServeAsync(data, index, users, requests, concurrencies);
+                        await ServeAsync(data, index, users, requests, concurrencies, factors[0]);
                     }
                 }
             }
@@ -129,7 +130,7 @@ public static class RetrievalRun
         }
     }
 
-    private static async Task ServeAsync(ClusteredModel data, ItemVectorIndex index, (float[] Vector, float Bias, int[] Excluded)[] users, int requests, int[] concurrencies)
+    private static async Task ServeAsync(ClusteredModel data, ItemVectorIndex index, (float[] Vector, float Bias, int[] Excluded)[] users, int requests, int[] concurrencies, int factor)
     {
         await using var scorer = OnnxScorer.Load(data.OnnxPath, new ScorerOptions());
         Console.WriteLine();
@@ -139,7 +140,7 @@ public static class RetrievalRun
         {
             foreach (var approximate in new[] { false, true })
             {
-                Task<double> Feed(int i) => approximate ? ApproximateFeedAsync(scorer, index, users[i % users.Length]) : ExactFeedAsync(scorer, users[i % users.Length]);
+                Task<double> Feed(int i) => approximate ? ApproximateFeedAsync(scorer, index, users[i % users.Length], factor) : ExactFeedAsync(scorer, users[i % users.Length]);
                 for (var i = 0; i < 20; i++) await Feed(i);
                 var samples = new double[requests];
                 var next = -1;
@@ -162,10 +163,10 @@ public static class RetrievalRun
         return clock.Elapsed.TotalMilliseconds;
     }
 
-    private static async Task<double> ApproximateFeedAsync(OnnxScorer scorer, ItemVectorIndex index, (float[] Vector, float Bias, int[] Excluded) user)
+    private static async Task<double> ApproximateFeedAsync(OnnxScorer scorer, ItemVectorIndex index, (float[] Vector, float Bias, int[] Excluded) user, int factor)
     {
         var clock = Stopwatch.StartNew();
-        var candidates = index.Search(user.Vector, Pool * CandidateFactor + user.Excluded.Length)
+        var candidates = index.Search(user.Vector, Pool * factor + user.Excluded.Length)
             .Where(i => Array.BinarySearch(user.Excluded, i) < 0).ToArray();
         await scorer.ScoreAsync(new ScoringRequest(user.Vector, user.Bias, Pool) { ExcludedItems = user.Excluded, Candidates = candidates });
         return clock.Elapsed.TotalMilliseconds;
