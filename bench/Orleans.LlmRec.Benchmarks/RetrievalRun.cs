@@ -40,7 +40,7 @@ public static class RetrievalRun
         var latencyOnly = args.Contains("--latency-only");
         var buildOnly = args.Contains("--build-only");
         var expansionAdd = Arguments.Int(args, "--ef-add", new ItemIndexOptions().ExpansionAdd);
-        var quantizations = (Arguments.Text(args, "--quantization") ?? nameof(ItemIndexQuantization.Float32)).Split(',').Select(Enum.Parse<ItemIndexQuantization>).ToArray();
+        var quantizations = (Arguments.Text(args, "--quantization") ?? new ItemIndexOptions().Quantization.ToString()).Split(',').Select(Enum.Parse<ItemIndexQuantization>).ToArray();
         var factors = Arguments.IntList(args, "--factor", [CandidateFactor]);
         var recallOnly = args.Contains("--recall-only");
         var cache = Arguments.Text(args, "--cache");

@@ -5,12 +5,13 @@ namespace Orleans.LlmRec.Scoring.Retrieval;
 /// <summary>
 /// How the approximate item index (<see cref="ItemVectorIndex"/>, an HNSW graph in USearch) is built and searched
 /// (configuration section <c>ItemIndex</c>). Larger values buy recall with build time, memory and search time; the
-/// defaults reach recall@100 ≥ 0.95 on clustered 64-dimensional vectors (bench/RESULTS.md, "Candidate retrieval").
+/// defaults serve recall@100 ≥ 0.95 (candidates re-scored) on clustered 64-dimensional vectors up to 10⁶ items
+/// (bench/RESULTS.md, "Candidate retrieval").
 /// </summary>
 public sealed class ItemIndexOptions : IValidatableObject
 {
     public const string SectionName = "ItemIndex";
-    private const int ItemsPerExpansion = 500;
+    private const int ItemsPerExpansion = 640;
     private const int MinExpansionSearch = 64;
     private const int MaxExpansionSearch = 4_096;
 
@@ -53,10 +54,10 @@ public sealed class ItemIndexOptions : IValidatableObject
     public int ResolvedExpansionSearch(int itemCount) => ExpansionSearch > 0 ? ExpansionSearch : ExpansionSearchFor(itemCount);
 
     /// <summary>
-    /// The search expansion chosen by catalogue size: one per 500 items, in [64, 4096]. It grows linearly because the
+    /// The search expansion chosen by catalogue size: one per 640 items, in [64, 4096]. It grows linearly because the
     /// items that tie closely with a user's top 100 grow with the catalogue: on clustered 64-dimensional vectors a
-    /// fixed ef 256 serves recall@100 0.999 at 10⁵ items but 0.84 at 10⁶, where ef 2000 serves 0.97 (bench/RESULTS.md,
-    /// "Candidate retrieval"). Below 10⁵ items the feed asks for more candidates than this anyway (a search examines at
+    /// fixed ef 256 serves recall@100 0.999 at 10⁵ items but 0.84 at 10⁶, where this rule's 1,562 serves 0.968
+    /// (bench/RESULTS.md, "Candidate retrieval"). Below 10⁵ items the feed asks for more candidates than this anyway (a search examines at
     /// least as many as it returns).
     /// </summary>
     public static int ExpansionSearchFor(int itemCount) => Math.Clamp(itemCount / ItemsPerExpansion, MinExpansionSearch, MaxExpansionSearch);
