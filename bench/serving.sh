@@ -104,7 +104,7 @@ for scenario in $SCENARIOS; do
   case $scenario in
     feed) start; load feed --concurrency 16 --warmup 3 --duration 10 --ceiling ;;
     fresh) start; load fresh --concurrency 1 --warmup 3 --duration 10; load fresh --concurrency 4 --warmup 3 --duration 10 ;;
-    side-by-side) start; load side-by-side --redis "127.0.0.1:$REDIS_PORT" --events "${STREAM_EVENTS:-200000}" --batch 100 --warmup 3 --duration 10 ;;
+    side-by-side) start; load side-by-side --redis "127.0.0.1:$REDIS_PORT" --events "${STREAM_EVENTS:-200000}" --batch 100 --warmup 5 --duration 10 ;;
     items) start; load items --concurrency 1 --warmup 3 --duration 20 ;;
     ingest-http) start; load ingest --concurrency 8 --batch 100 --warmup 3 --duration 10 ;;
     ingest-redis) start; load ingest --redis "127.0.0.1:$REDIS_PORT" --events 100000 --prefill ;;
