@@ -2,18 +2,22 @@
 # Issue 12 deliverable 3: candidate retrieval at 10k, 100k and 1M items (clustered synthetic models, d = 64, exported
 # with our exporter; see bench/Orleans.LlmRec.Benchmarks/RetrievalRun.cs). Per size: the approximate index's build
 # time and memory (bytes per item, RSS delta), recall@100 against the exact top 100 over 500 users (the index alone,
-# and as served: 4 × pool + exclusions candidates re-scored exactly) at ef 256 and 2048, and feed scoring p50/p99 of the
-# exact path (OnnxScorer over the whole catalogue) against the approximate one (index search + ONNX candidates graph),
-# one request at a time and 8 at once. Results go to bench/RESULTS.md, "Candidate retrieval".
+# and as served: 4 × pool + exclusions candidates re-scored exactly) at the shipped default (ef by catalogue size,
+# 8-bit storage) and at ef 256, and feed scoring p50/p99 of the exact path (OnnxScorer over the whole catalogue)
+# against the approximate one (index search at the default + ONNX candidates graph), one request at a time and 8 at
+# once. Results go to bench/RESULTS.md, "Candidate retrieval".
 #
 # Usage: bench/retrieval.sh        (estimated 3–4 minutes on 2 quiet cores, most of it building the 1M-item index;
 #                                   peak memory about 2.5 GB)
 #   ITEMS=1000000                  one size only
-#   EF=64,128,256,512              the full expansion sweep
+#   EF=0,256,512,1024,2048         the expansion sweep (0 = the default rule)
+#   STORAGE=Int8,Float32           storage kinds (the first one's index serves the latency rows)
+#   CACHE=/tmp/retrieval-cache     keep built indexes there and load them on the next run (build time then not measured)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 dotnet build "$root/bench/Orleans.LlmRec.Benchmarks/Orleans.LlmRec.Benchmarks.csproj" -c Release -v quiet -nologo >/dev/null
 uptime
 dotnet "$root/bench/Orleans.LlmRec.Benchmarks/bin/Release/net10.0/Orleans.LlmRec.Benchmarks.dll" retrieval \
-  --items "${ITEMS:-10000,100000,1000000}" --users 500 --requests 300 --concurrency 1,8 --ef "${EF:-256,2048}"
+  --items "${ITEMS:-10000,100000,1000000}" --users 500 --requests 300 --concurrency 1,8 --ef "${EF:-0,256}" \
+  --quantization "${STORAGE:-Int8}" ${CACHE:+--cache "$CACHE"}

@@ -15,12 +15,17 @@ namespace Orleans.LlmRec.Benchmarks;
 public static class RetrievalRun
 {
     private const int Pool = 100;
+    // Feed:ApproximateCandidateFactor's default (the benchmark does not reference the grains).
     private const int CandidateFactor = 4;
 
     /// <summary>
     /// Usage: <c>retrieval [--items N,N] [--users 500] [--excluded 50] [--requests 200] [--concurrency 1,8]
-    /// [--ef 64,128,256,512] [--connectivity 16] [--metric Euclidean[,InnerProduct]] [--ef-add 128] [--latency-only | --build-only]</c>.
-    /// <c>--build-only</c> measures the index's build and memory alone (no export, recall or latency).
+    /// [--ef 0,64,128,256,512] [--connectivity 16[,32]] [--metric Euclidean[,InnerProduct]] [--ef-add 128]
+    /// [--quantization Float32[,Float16,BFloat16,Int8]] [--factor 4[,8]] [--cache DIR] [--latency-only | --build-only | --recall-only]</c>.
+    /// <c>--ef 0</c> is the default rule (by catalogue size); the latency rows use the shipped default (<c>ItemIndex:ExpansionSearch</c> 0).
+    /// <c>--build-only</c> measures the index's build and memory alone (no export, recall or latency); <c>--recall-only</c>
+    /// skips the ONNX export and the feed latency. <c>--cache DIR</c> saves each built index there and loads it on the
+    /// next run with the same items and settings (a 1M-item build takes minutes).
     /// </summary>
     public static async Task<int> RunAsync(string[] args)
     {
@@ -35,23 +40,30 @@ public static class RetrievalRun
         var latencyOnly = args.Contains("--latency-only");
         var buildOnly = args.Contains("--build-only");
         var expansionAdd = Arguments.Int(args, "--ef-add", new ItemIndexOptions().ExpansionAdd);
-        Console.WriteLine($"# Candidate retrieval: clustered d = {ClusteredModel.Dimension}, {userCount} users, {excluded} excluded items each, pool {Pool}, candidates {CandidateFactor} × pool + exclusions");
+        var quantizations = (Arguments.Text(args, "--quantization") ?? new ItemIndexOptions().Quantization.ToString()).Split(',').Select(Enum.Parse<ItemIndexQuantization>).ToArray();
+        var factors = Arguments.IntList(args, "--factor", [CandidateFactor]);
+        var recallOnly = args.Contains("--recall-only");
+        var cache = Arguments.Text(args, "--cache");
+        Console.WriteLine($"# Candidate retrieval: clustered d = {ClusteredModel.Dimension}, {userCount} users, {excluded} excluded items each, pool {Pool}, candidates factor × pool + exclusions");
         Console.WriteLine($"# {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, USearch {Cloud.Unum.USearch.USearchCapabilities.Version()}, load average before: {Machine.LoadAverage()}");
         foreach (var items in itemCounts)
         {
-            using var data = new ClusteredModel(items, seed: 2026 + items, export: !buildOnly);
+            using var data = new ClusteredModel(items, seed: 2026 + items, export: !buildOnly && !recallOnly);
             var users = data.Users(userCount, excluded, seed: 17);
             var exactTop = latencyOnly || buildOnly ? [] : ExactTops(data, users);
             foreach (var metric in metrics)
             {
-                foreach (var connectivity in connectivities)
+                foreach (var (connectivity, quantization) in connectivities.SelectMany(m => quantizations.Select(q => (m, q))))
                 {
-                    var options = new ItemIndexOptions { Connectivity = connectivity, Metric = metric, ExpansionAdd = expansionAdd };
-                    using var index = BuildAndReport(data, options);
+                    var options = new ItemIndexOptions { Connectivity = connectivity, Metric = metric, ExpansionAdd = expansionAdd, Quantization = quantization };
+                    using var index = BuildOrLoad(data, options, cache);
                     if (buildOnly) continue;
-                    if (!latencyOnly) Sweep(data, index, users, exactTop, expansions, options);
-                    index.SetExpansionSearch(options.ExpansionSearch);
-                    if (metric == metrics[0] && connectivity == connectivities[0]) await ServeAsync(data, index, users, requests, concurrencies);
+                    if (!latencyOnly) Sweep(data, index, users, exactTop, expansions, factors, options);
+                    index.SetExpansionSearch(options.ResolvedExpansionSearch(data.ItemCount));
+                    if (!recallOnly && metric == metrics[0] && connectivity == connectivities[0] && quantization == quantizations[0])
+                    {
+                        await ServeAsync(data, index, users, requests, concurrencies, factors[0]);
+                    }
                 }
             }
         }
@@ -59,31 +71,45 @@ public static class RetrievalRun
         return 0;
     }
 
-    private static ItemVectorIndex BuildAndReport(ClusteredModel data, ItemIndexOptions options)
+    private static ItemVectorIndex BuildOrLoad(ClusteredModel data, ItemIndexOptions options, string? cache)
     {
+        var model = data.Model;
+        var file = cache is null ? null
+            : Path.Combine(cache, Invariant($"clustered-{data.ItemCount}-{options.Metric}-m{options.Connectivity}-add{options.ExpansionAdd}-{options.Quantization}.usearch"));
         var rssBefore = Rss();
         var clock = Stopwatch.StartNew();
-        var index = ItemVectorIndex.Build(data.Model.ItemVectors, data.Model.ItemBias, data.ItemCount, ClusteredModel.Dimension, options);
+        var loaded = file is not null && File.Exists(file);
+        var index = loaded
+            ? ItemVectorIndex.Load(file!, model.ItemVectors, model.ItemBias, data.ItemCount, ClusteredModel.Dimension, options)
+            : ItemVectorIndex.Build(model.ItemVectors, model.ItemBias, data.ItemCount, ClusteredModel.Dimension, options);
         var seconds = clock.Elapsed.TotalSeconds;
         var rssDelta = Rss() - rssBefore;
+        if (file is not null && !loaded)
+        {
+            Directory.CreateDirectory(cache!);
+            index.Save(file);
+        }
         Console.WriteLine();
-        Console.WriteLine("| items | metric | M | ef add | build threads | build s | index MiB | index B/item | RSS Δ MiB |");
-        Console.WriteLine("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-        Console.WriteLine(Invariant($"| {data.ItemCount:N0} | {options.Metric} | {options.Connectivity} | {options.ExpansionAdd} | {options.ResolvedBuildThreads} | {seconds:0.0} | {index.MemoryBytes / 1048576.0:0} | {(double)index.MemoryBytes / data.ItemCount:0} | {rssDelta / 1048576.0:0} |"));
+        Console.WriteLine("| items | metric | M | ef add | storage | build threads | build s | index MiB | index B/item | RSS Δ MiB |");
+        Console.WriteLine("| ---: | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |");
+        var build = loaded ? "loaded from cache" : Invariant($"{seconds:0.0}");
+        Console.WriteLine(Invariant($"| {data.ItemCount:N0} | {options.Metric} | {options.Connectivity} | {options.ExpansionAdd} | {options.Quantization} | {options.ResolvedBuildThreads} | {build} | {index.MemoryBytes / 1048576.0:0} | {(double)index.MemoryBytes / data.ItemCount:0} | {rssDelta / 1048576.0:0} |"));
         return index;
     }
 
-    private static void Sweep(ClusteredModel data, ItemVectorIndex index, (float[] Vector, float Bias, int[] Excluded)[] users, int[][] exactTop, int[] expansions, ItemIndexOptions options)
+    private static void Sweep(ClusteredModel data, ItemVectorIndex index, (float[] Vector, float Bias, int[] Excluded)[] users, int[][] exactTop, int[] expansions, int[] factors,
+        ItemIndexOptions options)
     {
         Console.WriteLine();
-        Console.WriteLine("| items | metric | M | ef search | recall@100 (index top 100) | recall@100 as served (candidates re-scored) | candidates | search p50 µs | search p99 µs |");
-        Console.WriteLine("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-        foreach (var ef in expansions)
+        Console.WriteLine("| items | metric | M | storage | ef search | recall@100 (index top 100) | recall@100 as served (candidates re-scored) | candidates | search p50 µs | search p99 µs |");
+        Console.WriteLine("| ---: | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var (setting, factor) in expansions.SelectMany(e => factors.Select(f => (e, f))))
         {
+            var ef = setting > 0 ? setting : ItemIndexOptions.ExpansionSearchFor(data.ItemCount);
             index.SetExpansionSearch(ef);
             double raw = 0, served = 0;
             var times = new List<double>(users.Length);
-            var count = Pool * CandidateFactor + users[0].Excluded.Length;
+            var count = Pool * factor + users[0].Excluded.Length;
             for (var u = 0; u < users.Length; u++)
             {
                 var (vector, _, excluded) = users[u];
@@ -99,11 +125,12 @@ public static class RetrievalRun
                 served += servedTop.Count(exactServed.Contains) / (double)Pool;
             }
             times.Sort();
-            Console.WriteLine(Invariant($"| {data.ItemCount:N0} | {options.Metric} | {options.Connectivity} | {ef} | {raw / users.Length:0.000} | {served / users.Length:0.000} | {count} | {Percentile(times, 0.5):0} | {Percentile(times, 0.99):0} |"));
+            var efText = setting > 0 ? Invariant($"{ef}") : Invariant($"{ef} (by size)");
+            Console.WriteLine(Invariant($"| {data.ItemCount:N0} | {options.Metric} | {options.Connectivity} | {options.Quantization} | {efText} | {raw / users.Length:0.000} | {served / users.Length:0.000} | {count} | {Percentile(times, 0.5):0} | {Percentile(times, 0.99):0} |"));
         }
     }
 
-    private static async Task ServeAsync(ClusteredModel data, ItemVectorIndex index, (float[] Vector, float Bias, int[] Excluded)[] users, int requests, int[] concurrencies)
+    private static async Task ServeAsync(ClusteredModel data, ItemVectorIndex index, (float[] Vector, float Bias, int[] Excluded)[] users, int requests, int[] concurrencies, int factor)
     {
         await using var scorer = OnnxScorer.Load(data.OnnxPath, new ScorerOptions());
         Console.WriteLine();
@@ -113,7 +140,7 @@ public static class RetrievalRun
         {
             foreach (var approximate in new[] { false, true })
             {
-                Task<double> Feed(int i) => approximate ? ApproximateFeedAsync(scorer, index, users[i % users.Length]) : ExactFeedAsync(scorer, users[i % users.Length]);
+                Task<double> Feed(int i) => approximate ? ApproximateFeedAsync(scorer, index, users[i % users.Length], factor) : ExactFeedAsync(scorer, users[i % users.Length]);
                 for (var i = 0; i < 20; i++) await Feed(i);
                 var samples = new double[requests];
                 var next = -1;
@@ -136,10 +163,10 @@ public static class RetrievalRun
         return clock.Elapsed.TotalMilliseconds;
     }
 
-    private static async Task<double> ApproximateFeedAsync(OnnxScorer scorer, ItemVectorIndex index, (float[] Vector, float Bias, int[] Excluded) user)
+    private static async Task<double> ApproximateFeedAsync(OnnxScorer scorer, ItemVectorIndex index, (float[] Vector, float Bias, int[] Excluded) user, int factor)
     {
         var clock = Stopwatch.StartNew();
-        var candidates = index.Search(user.Vector, Pool * CandidateFactor + user.Excluded.Length)
+        var candidates = index.Search(user.Vector, Pool * factor + user.Excluded.Length)
             .Where(i => Array.BinarySearch(user.Excluded, i) < 0).ToArray();
         await scorer.ScoreAsync(new ScoringRequest(user.Vector, user.Bias, Pool) { ExcludedItems = user.Excluded, Candidates = candidates });
         return clock.Elapsed.TotalMilliseconds;

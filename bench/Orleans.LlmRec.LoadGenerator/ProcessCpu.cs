@@ -64,3 +64,15 @@ internal sealed class CpuWindow(IReadOnlyList<WatchedProcess> processes)
 
     public IReadOnlyDictionary<string, double> UsedSeconds => _used;
 }
+
+/// <summary>A prefilled stream applied and acknowledged by the consumers: its rate, and the watched processes' CPU per event.</summary>
+internal sealed record Drained(string Name, long Events, TimeSpan Elapsed, bool Complete, IReadOnlyDictionary<string, double> CpuSeconds)
+{
+    public double PerSecond => Events / Elapsed.TotalSeconds;
+
+    public double? CpuMicrosecondsPerEvent(string process) => CpuSeconds.TryGetValue(process, out var seconds) ? seconds * 1e6 / Events : null;
+
+    public override string ToString() =>
+        $"{Name,-28} {PerSecond,9:N0} events/s ({Events:N0} events applied and acknowledged in {Elapsed.TotalSeconds:F2} s){(Complete ? "" : " — NOT DRAINED")}" +
+        string.Concat(CpuSeconds.Keys.Select(p => $"  {p} {CpuMicrosecondsPerEvent(p):F1} µs CPU/event"));
+}

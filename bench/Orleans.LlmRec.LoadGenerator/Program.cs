@@ -80,5 +80,13 @@ drain.SetAction(async r =>
     await Scenarios.SwapInAndTimeAsync(connection.GetDatabase(), r.GetValue(from)!, r.GetValue(stream)!, "drain (prefilled stream)");
 });
 
-var root = new RootCommand("llmrec-load: load generator for a running Orleans.LlmRec silo (results in bench/RESULTS.md).") { feed, fresh, itemsFresh, ingest, drain };
+var sideBySide = WithCommon(new Command("side-by-side", "Issue 15's acceptance in one run: cached feeds vs bare Kestrel, click-to-feed, HTTP and Redis Streams ingestion; one table."));
+var sideRedis = new Option<string>("--redis") { Description = "Redis (host:port) the silo consumes the stream of.", Required = true };
+sideBySide.Options.Add(sideRedis);
+sideBySide.Options.Add(stream);
+sideBySide.Options.Add(events);
+sideBySide.Options.Add(batch);
+sideBySide.SetAction(async r => await SideBySide.RunAsync(Read(r), r.GetValue(sideRedis)!, r.GetValue(stream)!, r.GetValue(events), r.GetValue(batch)));
+
+var root = new RootCommand("llmrec-load: load generator for a running Orleans.LlmRec silo (results in bench/RESULTS.md).") { feed, fresh, itemsFresh, ingest, drain, sideBySide };
 return await root.Parse(args).InvokeAsync();

@@ -25,6 +25,24 @@ public interface IApiTierGrain : IGrainWithIntegerKey
     [ResponseTimeout(UserGrainTimeouts.Read)]
     Task<ServingSummary> DescribeServingAsync();
 
+    /// <summary>
+    /// <c>PUT /v1/items/{itemId}</c> on the API tier: validated and appended to the cluster's catalogue log by the
+    /// answering silo, exactly as on a silo (the id is checked by the tier first).
+    /// </summary>
+    [Alias("PutItem")]
+    [ResponseTimeout(UserGrainTimeouts.Write)]
+    Task<ItemWriteResult> PutItemAsync(string itemId, ItemRequest? item);
+
+    /// <summary><c>DELETE /v1/items/{itemId}</c> on the API tier.</summary>
+    [Alias("RetireItem")]
+    [ResponseTimeout(UserGrainTimeouts.Write)]
+    Task<ItemWriteResult> RetireItemAsync(string itemId);
+
+    /// <summary><c>GET /v1/items/{itemId}</c> on the API tier; null when the catalogue never held the item.</summary>
+    [Alias("GetItem")]
+    [ResponseTimeout(UserGrainTimeouts.Read)]
+    Task<ItemView?> GetItemAsync(string itemId);
+
     /// <summary>Reloads the model on every active silo (<c>POST /v1/admin/model/reload</c> from an API tier).</summary>
     [Alias("ReloadModelEverywhere")]
     [ResponseTimeout(UserGrainTimeouts.ModelReloadEverywhere)]

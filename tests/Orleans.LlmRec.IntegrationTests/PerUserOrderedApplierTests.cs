@@ -94,6 +94,30 @@ public class PerUserOrderedApplierTests
     }
 
     [Fact]
+    public async Task Later_reads_of_a_user_whose_part_is_still_waiting_join_it_and_are_applied_and_acknowledged_together_in_order()
+    {
+        var journal = new Journal();
+        var aliceFirst = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var applier = Applier(journal, events => events[0].EventId == "a1" ? aliceFirst.Task : Task.CompletedTask);
+
+        applier.Start([Event("alice", "a1")], CancellationToken.None);
+        applier.Start([Event("alice", "a2"), Event("bob", "b1")], CancellationToken.None);
+        applier.Start([Event("bob", "b2"), Event("alice", "a3")], CancellationToken.None);
+        Assert.Equal(3, applier.InFlight);
+        await EventuallyAsync(() => journal.Lines.Contains("ack b2"), "bob's events were applied");
+
+        // Alice's second and third reads wait as one part behind the first, which is held.
+        Assert.DoesNotContain(journal.Lines, l => l.Contains("a2", StringComparison.Ordinal) || l.Contains("a3", StringComparison.Ordinal));
+        aliceFirst.SetResult();
+        await applier.DrainAsync(throwOnFailure: true);
+        var alice = journal.Lines.Where(l => l.Contains(" a", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["apply a1", "ack a1", "apply a2,a3", "ack a2,a3"], alice);
+        // A part that has started takes no more: bob's second read came after his first was applied, so it is its own.
+        Assert.Equal(["apply b1", "ack b1", "apply b2", "ack b2"], journal.Lines.Where(l => l.Contains(" b", StringComparison.Ordinal)));
+        Assert.Equal(0, applier.InFlight);
+    }
+
+    [Fact]
     public async Task A_users_events_are_acknowledged_in_chunks_each_right_after_it_was_applied()
     {
         var journal = new Journal();

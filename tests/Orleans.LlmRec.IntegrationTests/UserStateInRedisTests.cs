@@ -46,6 +46,37 @@ public class UserStateInRedisTests(ServiceFixture service, ITestOutputHelper out
     }
 
     [Fact]
+    public async Task A_user_written_one_small_batch_at_a_time_reads_back_across_snapshot_rewrites_and_a_restart()
+    {
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var userId = $"appends-{run}";
+        var items = service.World.PopularItems();
+        var start = DateTimeOffset.UtcNow.AddDays(-1);
+        object Event(int i) => ServiceFixture.Event($"{run}-{i}", userId, items[i % items.Count], i % 9 == 0 ? "dislike" : "click", null, start.AddSeconds(i * 13));
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(service.Redis.ConnectionString);
+        var key = $"*/user/{userId}/activity-log";
+        var server = redis.GetServer(redis.GetEndPoints()[0]);
+        var lengths = new List<long>();
+        // 3 events a request: each write appends a chunk; now and then the value is rewritten as a smaller snapshot.
+        for (var i = 0; i < 450; i += 3)
+        {
+            Assert.Equal(3, (await service.PostEventsAsync(Event(i), Event(i + 1), Event(i + 2))).Accepted);
+            lengths.Add(await redis.GetDatabase().StringLengthAsync(Assert.Single(server.Keys(pattern: key))));
+        }
+        Assert.Contains(lengths.Zip(lengths.Skip(1)), p => p.Second < p.First);
+        Assert.True(lengths.Zip(lengths.Skip(1)).Count(p => p.Second > p.First) > lengths.Count / 2, "most writes are appends");
+        var before = await service.GetUserAsync(userId);
+
+        await service.RestartSiloAsync();
+        var after = await service.GetUserAsync(userId);
+        Assert.Equal(450, after.TotalInteractions);
+        Assert.Equal(before.RecentInteractions, after.RecentInteractions);
+        Assert.Equal(before.DislikedItems, after.DislikedItems);
+        var again = await service.PostEventsAsync([.. Enumerable.Range(0, 450).Select(Event)]);
+        Assert.Equal((0, 450), (again.Accepted, again.Duplicates));
+    }
+
+    [Fact]
     public async Task Stream_entries_redelivered_after_a_restart_are_applied_once()
     {
         var run = Guid.NewGuid().ToString("N")[..8];

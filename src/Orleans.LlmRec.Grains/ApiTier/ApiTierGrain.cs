@@ -1,5 +1,6 @@
 using Orleans.Concurrency;
 using Orleans.LlmRec.Abstractions;
+using Orleans.LlmRec.Grains.Catalogue;
 using Orleans.LlmRec.Grains.Ingestion;
 using Orleans.LlmRec.Grains.Serving;
 
@@ -13,11 +14,19 @@ namespace Orleans.LlmRec.Grains.ApiTier;
 [Reentrant]
 // The grain type its name had before the rename, so API tiers and silos of either version still find it.
 [GrainType("apigateway")]
-public sealed class ApiTierGrain(EventIngestor ingestor, LocalItemQueries items, SiloModel serving, ILocalSiloDetails silo, IClusterModelReloader reloader) : Grain, IApiTierGrain
+public sealed class ApiTierGrain(
+    EventIngestor ingestor, LocalItemQueries items, IItemCatalogueApi catalogue, SiloModel serving, ILocalSiloDetails silo, IClusterModelReloader reloader)
+    : Grain, IApiTierGrain
 {
     public Task<IngestResult> IngestAsync(IReadOnlyList<IncomingEvent?>? batch) => ingestor.IngestAsync(batch);
 
     public Task<SimilarItemsResponse?> FindSimilarAsync(string itemId, int count) => items.FindSimilarAsync(itemId, count);
+
+    public Task<ItemWriteResult> PutItemAsync(string itemId, ItemRequest? item) => catalogue.PutAsync(itemId, item);
+
+    public Task<ItemWriteResult> RetireItemAsync(string itemId) => catalogue.RetireAsync(itemId);
+
+    public Task<ItemView?> GetItemAsync(string itemId) => catalogue.DescribeAsync(itemId);
 
     public Task<ServingSummary> DescribeServingAsync()
     {

@@ -98,6 +98,25 @@ public sealed class CatalogueAdditions
         return outcome;
     }
 
+    /// <summary>Marks the log applied through <paramref name="position"/> (after a snapshot that covers it).</summary>
+    public void AdvanceTo(string position) => Version = position;
+
+    /// <summary>
+    /// The changes that rebuild this state from the trained items alone (a <see cref="CatalogueSnapshot"/>): per item
+    /// with a live state, trained ones first, then new ones in dense index order (the order they first appeared), its
+    /// last publication as a put, and a delete when it is retired.
+    /// </summary>
+    public List<CatalogueChange> SnapshotChanges()
+    {
+        var changes = new List<CatalogueChange>(_items.Count + 16);
+        foreach (var (_, item) in _items.OrderBy(p => p.Key))
+        {
+            if (item.Publication is { } publication) changes.Add(new CatalogueChange(CatalogueOperation.Put, item.ItemId, publication));
+            if (item.Retired) changes.Add(new CatalogueChange(CatalogueOperation.Delete, item.ItemId, null));
+        }
+        return changes;
+    }
+
     private int AddNew(string itemId)
     {
         var offset = _newCount;

@@ -42,8 +42,35 @@ public interface ICatalogueLog
     /// <summary>Appends <paramref name="change"/> and returns its entry id.</summary>
     Task<string> AppendAsync(CatalogueChange change, CancellationToken cancellationToken = default);
 
-    /// <summary>Entries after <paramref name="afterId"/> (null = from the start), oldest first, at most <paramref name="count"/>.</summary>
+    /// <summary>
+    /// Entries after <paramref name="afterId"/> (null = from the start), oldest first, at most <paramref name="count"/>.
+    /// Throws <see cref="CatalogueLogCompactedException"/> when the log was compacted beyond <paramref name="afterId"/>
+    /// (entries after it may be gone): apply <see cref="SnapshotBeyondAsync"/> first.
+    /// </summary>
     Task<IReadOnlyList<CatalogueEntry>> ReadAfterAsync(string? afterId, int count, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The snapshot to apply before reading after <paramref name="afterId"/>: one that covers the log beyond it (the
+    /// log before its position may be trimmed); null when the log after <paramref name="afterId"/> is all there is to
+    /// read. A log that is never compacted has none.
+    /// </summary>
+    Task<CatalogueSnapshot?> SnapshotBeyondAsync(string? afterId, CancellationToken cancellationToken = default) =>
+        Task.FromResult<CatalogueSnapshot?>(null);
+}
+
+/// <summary>
+/// The catalogue as the log left it at <paramref name="Position"/> (a log entry id, inclusive): the changes that
+/// rebuild it (<see cref="CatalogueAdditions.SnapshotChanges"/>), in the order items first appeared, so applying them
+/// gives new items the same dense indexes as applying the log did, and applying them over a catalogue that had
+/// applied a prefix of that log ends in the same state.
+/// </summary>
+public sealed record CatalogueSnapshot(string Position, IReadOnlyList<CatalogueChange> Changes);
+
+/// <summary>The log was compacted into a snapshot at <paramref name="position"/>, beyond the entry a reader asked to read after.</summary>
+public sealed class CatalogueLogCompactedException(string position)
+    : Exception($"The catalogue log was compacted through entry {position}; apply its snapshot before reading on.")
+{
+    public string Position { get; } = position;
 }
 
 /// <summary>The log of a single silo without Redis: lives as long as the process.</summary>

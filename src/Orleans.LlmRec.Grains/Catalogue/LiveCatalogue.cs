@@ -21,13 +21,15 @@ public enum CatalogueWriteStatus
 /// the log in order to the catalogue's <see cref="CatalogueAdditions"/> (its own entries before answering, so a
 /// writer reads its write; other silos' entries when the tailer polls, or at once when an event names an item this
 /// silo does not know yet), and keeps the new items' vectors for the served model (<see cref="INewItemVectors"/>,
-/// recomputed when the model changes). One applier at a time.
+/// recomputed when the model changes), in the model's approximate item index too when it has one
+/// (<see cref="NewItemIndexing"/>). One applier at a time.
 /// </summary>
 public sealed partial class LiveCatalogue(SiloModel serving, ICatalogueLog log, INewItemVectors vectors, TimeProvider time, ILogger<LiveCatalogue> logger)
 {
     private const int ReadBatch = 512;
     private readonly SemaphoreSlim _applying = new(1, 1);
     private readonly Lock _rebuildStart = new();
+    private readonly NewItemIndexing _indexing = new(serving.Catalogue.Additions);
     private volatile NewItemVectorTable? _vectors;
     private Task? _rebuilding;
 
@@ -43,7 +45,10 @@ public sealed partial class LiveCatalogue(SiloModel serving, ICatalogueLog log, 
     /// <summary>How new item <paramref name="index"/> got its vector: the placement's name, or its fallback's when that made it.</summary>
     public string VectorSourceOf(int index) => _vectors?.SourceOf(index) ?? vectors.Name;
 
-    /// <summary>Applies every log entry this silo has not applied yet, in order. Returns how many it applied.</summary>
+    /// <summary>
+    /// Applies every log entry this silo has not applied yet, in order (after the log's snapshot when the log was
+    /// compacted beyond what this silo applied). Returns how many changes it applied.
+    /// </summary>
     public async Task<int> CatchUpAsync(CancellationToken cancellationToken = default)
     {
         await _applying.WaitAsync(cancellationToken);
@@ -52,7 +57,17 @@ public sealed partial class LiveCatalogue(SiloModel serving, ICatalogueLog log, 
             var applied = 0;
             while (true)
             {
-                var entries = await log.ReadAfterAsync(Additions.Version, ReadBatch, cancellationToken);
+                IReadOnlyList<CatalogueEntry> entries;
+                try
+                {
+                    entries = await log.ReadAfterAsync(Additions.Version, ReadBatch, cancellationToken);
+                }
+                catch (CatalogueLogCompactedException)
+                {
+                    // Starting, or behind the last compaction: its snapshot first, then the log after its position.
+                    applied += await ApplySnapshotAsync(cancellationToken);
+                    continue;
+                }
                 foreach (var entry in entries)
                 {
                     await ApplyAsync(entry, cancellationToken);
@@ -65,6 +80,15 @@ public sealed partial class LiveCatalogue(SiloModel serving, ICatalogueLog log, 
         {
             _applying.Release();
         }
+    }
+
+    private async Task<int> ApplySnapshotAsync(CancellationToken cancellationToken)
+    {
+        if (await log.SnapshotBeyondAsync(Additions.Version, cancellationToken) is not { } snapshot) return 0;
+        foreach (var change in snapshot.Changes) await ApplyAsync(new CatalogueEntry(snapshot.Position, change), cancellationToken);
+        Additions.AdvanceTo(snapshot.Position);
+        LogSnapshotApplied(logger, snapshot.Changes.Count, snapshot.Position);
+        return snapshot.Changes.Count;
     }
 
     /// <summary>Publishes (adds or updates) an item; answers after this silo applied it.</summary>
@@ -114,24 +138,26 @@ public sealed partial class LiveCatalogue(SiloModel serving, ICatalogueLog log, 
     {
         if (index < Catalogue.Count || _vectors is not { } table || table.ModelVersion != model.Version) return;
         table.RecordPositive(index, userVector);
+        _indexing.Moved(model, table, index);
     }
 
     private async Task ApplyAsync(CatalogueEntry entry, CancellationToken cancellationToken)
     {
         var outcome = Additions.Apply(entry, time.GetUtcNow());
-        if (outcome is not (CatalogueApplyOutcome.Added or CatalogueApplyOutcome.Updated)) return;
-        if (!Catalogue.TryGetIndex(entry.Change.ItemId, out var index) || index < Catalogue.Count) return;
+        if (outcome == CatalogueApplyOutcome.Unchanged || !Catalogue.TryGetIndex(entry.Change.ItemId, out var index)) return;
         var model = serving.Current;
         var table = _vectors;
-        if (table is null || table.ModelVersion != model.Version)
+        if (index >= Catalogue.Count && outcome != CatalogueApplyOutcome.Retired)
         {
-            table = await BuildTableAsync(model, cancellationToken);
-        }
-        else
-        {
+            if (table is null || table.ModelVersion != model.Version)
+            {
+                // Builds every row and syncs the index with all of them.
+                _vectors = await BuildTableAsync(model, cancellationToken);
+                return;
+            }
             await SetRowAsync(table, index, model, cancellationToken);
         }
-        _vectors = table;
+        _indexing.Changed(model, table, index);
     }
 
     private async Task RebuildAsync(ModelSnapshot model)
@@ -155,6 +181,7 @@ public sealed partial class LiveCatalogue(SiloModel serving, ICatalogueLog log, 
     {
         var table = new NewItemVectorTable(model.Version, Catalogue.Count, model.Dimension);
         for (var i = 0; i < Additions.NewCount; i++) await SetRowAsync(table, Catalogue.Count + i, model, cancellationToken);
+        _indexing.Sync(model, table);
         return table;
     }
 
@@ -169,6 +196,9 @@ public sealed partial class LiveCatalogue(SiloModel serving, ICatalogueLog log, 
         var vector = await vectors.VectorForAsync(publication.Describe(state.ItemId), model, cancellationToken);
         table.Set(index, vector, state.PublishedAt);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Catalogue snapshot applied: {Changes} change(s) through log entry {Position}")]
+    private static partial void LogSnapshotApplied(ILogger logger, int changes, string position);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "New items' vectors for model {Version} could not be computed; they are not scored until the next change")]
     private static partial void LogVectorsFailed(ILogger logger, Exception exception, string version);

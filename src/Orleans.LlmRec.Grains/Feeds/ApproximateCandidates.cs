@@ -24,9 +24,11 @@ internal static class ApproximateCandidates
 
     /// <summary>
     /// The index's nearest items for <paramref name="userVector"/> that the user may see and the scorer knows
-    /// (dense index below <paramref name="scorableItems"/>), best first.
+    /// (dense index below <paramref name="scorableItems"/>), best first; those published after training (the live
+    /// catalogue adds them to the index) go to <paramref name="newItems"/>, for <see cref="NewItemScoring"/> to score
+    /// with their own vectors.
     /// </summary>
-    public static int[] Select(ItemVectorIndex index, ReadOnlySpan<float> userVector, int count, int[] excluded, int scorableItems)
+    public static int[] Select(ItemVectorIndex index, ReadOnlySpan<float> userVector, int count, int[] excluded, int scorableItems, List<int>? newItems = null)
     {
         var found = ArrayPool<int>.Shared.Rent(count);
         try
@@ -36,7 +38,9 @@ internal static class ApproximateCandidates
             for (var i = 0; i < n; i++)
             {
                 var item = found[i];
-                if (item < scorableItems && !FeedFallback.IsExcluded(excluded, item)) kept.Add(item);
+                if (FeedFallback.IsExcluded(excluded, item)) continue;
+                if (item < scorableItems) kept.Add(item);
+                else newItems?.Add(item);
             }
             return [.. kept];
         }

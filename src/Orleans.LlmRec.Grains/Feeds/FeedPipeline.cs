@@ -25,6 +25,12 @@ public sealed record CandidateSet(int[] Excluded, int[]? Candidates, int Eligibl
 {
     /// <summary>True when the candidates came from the model's approximate item index (<see cref="ApproximateCandidates"/>).</summary>
     public bool FromIndex { get; init; }
+
+    /// <summary>
+    /// With <see cref="FromIndex"/>: the items published after training that the index found (not excluded), which
+    /// <see cref="NewItemScoring"/> scores instead of every new item; null on the exact path.
+    /// </summary>
+    public IReadOnlyList<int>? NewItems { get; init; }
 }
 
 /// <summary>
@@ -144,14 +150,16 @@ public sealed partial class FeedPipeline
             return exact;
         }
         var pool = Math.Max(input.Depth, _options.RerankPoolSize);
-        var count = ApproximateCandidates.CountFor(pool, input.Excluded.Length, Catalogue.Count, _options);
+        // The index also holds the items published since training (LiveCatalogue adds them).
+        var count = ApproximateCandidates.CountFor(pool, input.Excluded.Length, Catalogue.TotalCount, _options);
         try
         {
-            var candidates = ApproximateCandidates.Select(index, embedding.Vector, count, input.Excluded, _scorer.Model.ItemCount);
+            var newItems = new List<int>();
+            var candidates = ApproximateCandidates.Select(index, embedding.Vector, count, input.Excluded, _scorer.Model.ItemCount, newItems);
             // Fewer than a pool left after the exclusions (a user who has seen most of what is near them): score everything.
             if (candidates.Length < Math.Min(pool, exact.EligibleCount)) return exact;
             System.Diagnostics.Activity.Current?.SetTag("llmrec.candidates", candidates.Length);
-            return new CandidateSet(input.Excluded, candidates, candidates.Length) { FromIndex = true };
+            return new CandidateSet(input.Excluded, candidates, candidates.Length) { FromIndex = true, NewItems = newItems };
         }
         catch (ObjectDisposedException)
         {
@@ -169,7 +177,7 @@ public sealed partial class FeedPipeline
         using var span = FeedTracing.Source.StartActivity(FeedTracing.ScoreSpan);
         var pool = Math.Max(input.Depth, _options.RerankPoolSize);
         var k = Math.Min(pool, candidates.EligibleCount);
-        if (k <= 0) return (_newItems?.Merge(input, [], pool) ?? [], input.Model.Version);
+        if (k <= 0) return (_newItems?.Merge(input, [], pool, candidates.NewItems) ?? [], input.Model.Version);
         var embedding = input.Embedding!;
         // The scorer knows the trained items only: the exclusions (sorted) of items published since are for NewItemScoring.
         var request = new ScoringRequest(embedding.Vector, embedding.Bias, k)
@@ -184,7 +192,7 @@ public sealed partial class FeedPipeline
             // WaitAsync bounds the wait even for a scorer that ignores its token.
             var result = await _scorer.ScoreAsync(request, budget.Token).WaitAsync(_options.ScoringBudget, _time, cancellationToken);
             var scored = result.Items.Select(i => new ScoredCandidate(i.Item, i.Score)).ToList();
-            return (_newItems?.Merge(input, scored, pool) ?? scored, result.ModelVersion);
+            return (_newItems?.Merge(input, scored, pool, candidates.NewItems) ?? scored, result.ModelVersion);
         }
         catch (Exception e) when (e is TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {

@@ -48,10 +48,10 @@ public static class EventBatchValidator
         var events = new List<UserEvent>(batch.Count);
         for (var i = 0; i < batch.Count; i++)
         {
-            var at = $"{prefix}[{i.ToString(CultureInfo.InvariantCulture)}]";
+            var at = new FieldPath(prefix, i);
             if (batch[i] is not { } e)
             {
-                Fail(at, "an event must be a JSON object, not null");
+                Fail(at.Event, "an event must be a JSON object, not null");
                 continue;
             }
             if (Check(e, at, catalogue, options, now, Fail) is { } valid) events.Add(valid);
@@ -66,72 +66,84 @@ public static class EventBatchValidator
     public static bool TryValidateOne(IncomingEvent incoming, ItemCatalogue catalogue, IngestionOptions options, DateTimeOffset now,
         [NotNullWhen(true)] out UserEvent? valid, [NotNullWhen(false)] out string? problems)
     {
-        var found = new List<string>();
-        valid = Check(incoming, at: "", catalogue, options, now, (field, message) => found.Add($"{field}: {message}"));
-        problems = valid is null ? string.Join("; ", found) : null;
+        List<string>? found = null;
+        valid = Check(incoming, FieldPath.None, catalogue, options, now, (field, message) => (found ??= []).Add($"{field}: {message}"));
+        problems = valid is null ? string.Join("; ", found ?? []) : null;
         return valid is not null;
     }
 
-    /// <summary>The rules for one event; <paramref name="at"/> prefixes the field names (<c>events[3]</c>, or none).</summary>
-    private static UserEvent? Check(IncomingEvent e, string at, ItemCatalogue catalogue, IngestionOptions options, DateTimeOffset now, Action<string, string> fail)
+    /// <summary>
+    /// Where an event's fields are reported: <c>events[3].itemId</c>, or plain <c>itemId</c> for a stream entry. Field
+    /// names are built only when a field fails: a valid event (nearly all of them) costs no strings for its paths.
+    /// </summary>
+    private readonly record struct FieldPath(string Prefix, int Index)
     {
-        string Field(string name) => at.Length == 0 ? name : $"{at}.{name}";
-        var ok = CheckId(e.EventId, Field("eventId"), options, fail, inPaths: false);
-        ok &= CheckId(e.UserId, Field("userId"), options, fail, inPaths: true);
-        if (!CheckId(e.ItemId, Field("itemId"), options, fail, inPaths: true))
+        public static readonly FieldPath None = new("", -1);
+
+        public string Event => $"{Prefix}[{Index.ToString(CultureInfo.InvariantCulture)}]";
+
+        public string Of(string name) => Index < 0 ? name : $"{Event}.{name}";
+    }
+
+    /// <summary>The rules for one event; <paramref name="at"/> prefixes the field names (<c>events[3]</c>, or none).</summary>
+    private static UserEvent? Check(IncomingEvent e, FieldPath at, ItemCatalogue catalogue, IngestionOptions options, DateTimeOffset now, Action<string, string> fail)
+    {
+        var ok = CheckId(e.EventId, at, "eventId", options, fail, inPaths: false);
+        ok &= CheckId(e.UserId, at, "userId", options, fail, inPaths: true);
+        if (!CheckId(e.ItemId, at, "itemId", options, fail, inPaths: true))
         {
             ok = false;
         }
         else if (!catalogue.Contains(e.ItemId!))
         {
-            fail(Field("itemId"), $"unknown item '{e.ItemId}'");
+            fail(at.Of("itemId"), $"unknown item '{e.ItemId}'");
             ok = false;
         }
 
         UserEventType type = default;
         if (string.IsNullOrWhiteSpace(e.Type))
         {
-            fail(Field("type"), $"is required ({UserEventTypeNames.Expected})");
+            fail(at.Of("type"), $"is required ({UserEventTypeNames.Expected})");
             ok = false;
         }
         else if (!UserEventTypeNames.TryParse(e.Type, out type))
         {
-            fail(Field("type"), $"'{Shorten(e.Type)}' is not an event type: send exactly one of {UserEventTypeNames.Expected} (in any case; no lists, numbers or spaces)");
+            fail(at.Of("type"), $"'{Shorten(e.Type)}' is not an event type: send exactly one of {UserEventTypeNames.Expected} (in any case; no lists, numbers or spaces)");
             ok = false;
         }
         else if (type == UserEventType.Rating)
         {
             if (e.Value is not { } rating)
             {
-                fail(Field("value"), "is required for a rating");
+                fail(at.Of("value"), "is required for a rating");
                 ok = false;
             }
             else if (!float.IsFinite(rating) || rating < options.MinRating || rating > options.MaxRating)
             {
-                fail(Field("value"), $"rating {rating.ToString(CultureInfo.InvariantCulture)} is outside [{options.MinRating.ToString(CultureInfo.InvariantCulture)}, {options.MaxRating.ToString(CultureInfo.InvariantCulture)}]");
+                fail(at.Of("value"), $"rating {rating.ToString(CultureInfo.InvariantCulture)} is outside [{options.MinRating.ToString(CultureInfo.InvariantCulture)}, {options.MaxRating.ToString(CultureInfo.InvariantCulture)}]");
                 ok = false;
             }
         }
         if (e.Value is { } value && !float.IsFinite(value))
         {
-            fail(Field("value"), "must be a finite number");
+            fail(at.Of("value"), "must be a finite number");
             ok = false;
         }
 
         if (e.Timestamp is not { } timestamp)
         {
-            fail(Field("timestamp"), "is required (ISO 8601 with offset, e.g. 2025-06-07T08:09:10Z)");
+            fail(at.Of("timestamp"), "is required (ISO 8601 with offset, e.g. 2025-06-07T08:09:10Z)");
             ok = false;
         }
         else if (timestamp > now + options.MaxFutureSkew)
         {
-            fail(Field("timestamp"), $"{timestamp:O} lies in the future (more than {options.MaxFutureSkew.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s after the server's clock, {now:O})");
+            fail(at.Of("timestamp"), $"{timestamp:O} lies in the future (more than {options.MaxFutureSkew.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s after the server's clock, {now:O})");
             ok = false;
         }
         else if (timestamp.ToUnixTimeSeconds() <= 0)
         {
             // The epoch itself is what a missing or zeroed clock writes, not a real interaction time.
-            fail(Field("timestamp"), $"{timestamp:O} is not after the Unix epoch (1970-01-01T00:00:00Z)");
+            fail(at.Of("timestamp"), $"{timestamp:O} is not after the Unix epoch (1970-01-01T00:00:00Z)");
             ok = false;
         }
 
@@ -147,21 +159,21 @@ public static class EventBatchValidator
         };
     }
 
-    private static bool CheckId(string? id, string field, IngestionOptions options, Action<string, string> fail, bool inPaths)
+    private static bool CheckId(string? id, FieldPath at, string name, IngestionOptions options, Action<string, string> fail, bool inPaths)
     {
         if (string.IsNullOrWhiteSpace(id))
         {
-            fail(field, "is required");
+            fail(at.Of(name), "is required");
             return false;
         }
         if (id.Length > options.MaxIdLength)
         {
-            fail(field, $"is {id.Length} characters long; at most {options.MaxIdLength} are allowed");
+            fail(at.Of(name), $"is {id.Length} characters long; at most {options.MaxIdLength} are allowed");
             return false;
         }
         if (IdRules.Problem(id, inPaths) is { } problem)
         {
-            fail(field, problem);
+            fail(at.Of(name), problem);
             return false;
         }
         return true;

@@ -24,12 +24,15 @@ public sealed class EventIngestor(IGrainFactory grains, SiloModel serving, IOpti
 {
     public async Task<IngestResult> IngestAsync(IReadOnlyList<IncomingEvent?>? batch, CancellationToken cancellationToken = default)
     {
-        // An item another silo published a moment ago may not be applied here yet: catch up before calling it unknown.
-        if (liveCatalogue is not null && batch is not null && batch.Any(e => e?.ItemId is { } id && !serving.Catalogue.Contains(id)))
-        {
-            await liveCatalogue.CatchUpAsync(cancellationToken);
-        }
         var validation = EventBatchValidator.Validate(batch, serving.Catalogue, options.Value, time.GetUtcNow());
+        // An item another silo published a moment ago may not be applied here yet: catch up before calling it unknown.
+        // Only a refused batch is looked at again, so a good batch's items are looked up once, not twice.
+        if (!validation.IsValid && liveCatalogue is not null && batch is not null
+            && batch.Any(e => e?.ItemId is { } id && !serving.Catalogue.Contains(id))
+            && await liveCatalogue.CatchUpAsync(cancellationToken) > 0)
+        {
+            validation = EventBatchValidator.Validate(batch, serving.Catalogue, options.Value, time.GetUtcNow());
+        }
         if (!validation.IsValid)
         {
             return IngestResult.Refused(validation.Errors);

@@ -1,8 +1,8 @@
 namespace Orleans.LlmRec.Grains.Users;
 
 /// <summary>
-/// The part of a user's state that every event changes, stored on its own (grain state <see cref="UserGrain.ActivityStateName"/>)
-/// so an event writes only it: the history with its event-id fingerprints, and the profile schedule. The rest
+/// The part of a user's state that every event changes, stored on its own (<see cref="ActivityLogState"/>, appended to
+/// rather than rewritten) so an event writes only it: the history with its event-id fingerprints, and the profile schedule. The rest
 /// (preferences, profile text, re-rank scores, the last good feed) is <see cref="UserState"/>'s own, written only when it changes.
 /// </summary>
 [GenerateSerializer, Alias("llmrec.UserActivity")]

@@ -16,12 +16,13 @@ namespace Orleans.LlmRec.Grains.Users;
 /// and comes back through <see cref="IUserLlmResults"/>. Not reentrant, except that <see cref="ApplyEventsAsync"/>
 /// interleaves (<see cref="IUserGrain"/>): events arriving while a write is in flight join the next write
 /// (<see cref="CoalescedWrites{T}"/>), and a feed built across their arrival is not kept as current. State is stored in
-/// two parts (<see cref="UserActivity"/>, written with events; the rest only when it changes). Idle activations are
+/// two parts (<see cref="UserActivity"/>, appended to with events (<see cref="ActivityLogState"/>); the rest, a grain
+/// state, only when it changes). Idle activations are
 /// collected after the silo's collection age.
 /// </summary>
 public sealed partial class UserGrain(
     [PersistentState(UserGrain.StateName, UserGrain.StorageName)] IPersistentState<UserState> settings,
-    [PersistentState(UserGrain.ActivityStateName, UserGrain.StorageName)] IPersistentState<UserActivity> activity,
+    ActivityLogs activityLogs,
     SiloModel serving,
     FeedPipeline pipeline,
     IOptions<FeedOptions> options,
@@ -34,7 +35,9 @@ public sealed partial class UserGrain(
     /// <summary>The grain storage the host must register (memory in development, Redis in production).</summary>
     public const string StorageName = "users";
     public const string StateName = "user";
-    public const string ActivityStateName = "activity";
+
+    /// <summary>The name the activity's own value is stored under (<see cref="ActivityLogs"/>), next to the grain states.</summary>
+    public const string ActivityLogName = "activity-log";
 
     private readonly FeedOptions _options = options.Value;
     private readonly FeedFreshness _freshness = new(freshness);
@@ -45,9 +48,11 @@ public sealed partial class UserGrain(
 
     private string UserId => this.GetPrimaryKeyString();
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         // Memory may hold changes storage does not after a failed write: a fresh activation reads what was stored.
+        var activity = activityLogs.For(UserId);
+        await activity.ReadStateAsync();
         _store = new UserStateStore(settings, activity, _options.MaxWriteAttempts, logger, UserId, _ => DeactivateOnIdle());
         _llm = new UserLlmSession(UserId, this.AsReference<IUserLlmResults>(), llm, serving.Catalogue, logger, State, this, OnProfileTimerAsync);
         if (!_store.RecordExists)
@@ -58,7 +63,6 @@ public sealed partial class UserGrain(
             if (seeded > 0 && _llm.Enabled) State.Profile.CountChanges(seeded, _llm.Now);
         }
         _llm.ScheduleProfileCheck(State);
-        return Task.CompletedTask;
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)

@@ -53,6 +53,13 @@ public sealed class UserHistory
 
     public int Count => Interactions.Count;
 
+    /// <summary>
+    /// Times the older fingerprints were forgotten since this object was made (in memory only): a change a stored
+    /// append cannot express, so the next write stores a snapshot (<see cref="ActivityLogState"/>).
+    /// </summary>
+    [field: NonSerialized]
+    public int OlderIdsForgotten { get; private set; }
+
     /// <summary>Event-id fingerprints remembered now: the history's and the older ones.</summary>
     public int RememberedEventIds => OlderEventIds.Count + Interactions.Count(r => r.EventFingerprint.HasValue);
 
@@ -68,6 +75,7 @@ public sealed class UserHistory
         {
             // The user was idle for longer than any retry or reclaim takes: nothing older than the history comes back.
             OlderEventIds.Clear();
+            OlderIdsForgotten++;
         }
         var applied = 0;
         foreach (var e in events)
@@ -77,6 +85,9 @@ public sealed class UserHistory
         OlderIdsArrivedAt = OlderEventIds.Count == 0 ? 0 : (arrivedAt ?? DateTimeOffset.UtcNow).ToUnixTimeSeconds();
         return new ApplyResult { Applied = applied, Duplicates = events.Count - applied };
     }
+
+    /// <summary>Sets <see cref="OlderIdsArrivedAt"/> as a stored write left it (replaying <see cref="ActivityLogCodec"/>'s chunks).</summary>
+    internal void RestoreOlderIdsArrivedAt(long unixSeconds) => OlderIdsArrivedAt = unixSeconds;
 
     /// <summary>Records one event unless its id's fingerprint is among the remembered ones (<see cref="EventIdCapacity"/>).</summary>
     public bool TryRecord(UserEvent userEvent)

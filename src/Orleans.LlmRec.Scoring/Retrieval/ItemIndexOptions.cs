@@ -5,11 +5,15 @@ namespace Orleans.LlmRec.Scoring.Retrieval;
 /// <summary>
 /// How the approximate item index (<see cref="ItemVectorIndex"/>, an HNSW graph in USearch) is built and searched
 /// (configuration section <c>ItemIndex</c>). Larger values buy recall with build time, memory and search time; the
-/// defaults reach recall@100 ≥ 0.95 on clustered 64-dimensional vectors (bench/RESULTS.md, "Candidate retrieval").
+/// defaults serve recall@100 ≥ 0.95 (candidates re-scored) on clustered 64-dimensional vectors up to 10⁶ items
+/// (bench/RESULTS.md, "Candidate retrieval").
 /// </summary>
-public sealed class ItemIndexOptions
+public sealed class ItemIndexOptions : IValidatableObject
 {
     public const string SectionName = "ItemIndex";
+    private const int ItemsPerExpansion = 640;
+    private const int MinExpansionSearch = 64;
+    private const int MaxExpansionSearch = 4_096;
 
     /// <summary>Neighbours per node in the graph (HNSW's M; the base layer keeps twice as many).</summary>
     [Range(4, 128, ErrorMessage = "ItemIndex:Connectivity must lie in [4, 128].")]
@@ -19,9 +23,15 @@ public sealed class ItemIndexOptions
     [Range(8, 4_096, ErrorMessage = "ItemIndex:ExpansionAdd must lie in [8, 4096].")]
     public int ExpansionAdd { get; set; } = 128;
 
-    /// <summary>Candidates examined per search (HNSW's ef); a search for more results than this examines that many.</summary>
-    [Range(8, 16_384, ErrorMessage = "ItemIndex:ExpansionSearch must lie in [8, 16384].")]
-    public int ExpansionSearch { get; set; } = 256;
+    /// <summary>
+    /// Candidates examined per search (HNSW's ef); a search for more results than this examines that many. 0 (the
+    /// default) chooses it by catalogue size when the index is built (<see cref="ExpansionSearchFor"/>).
+    /// </summary>
+    [Range(0, 16_384, ErrorMessage = "ItemIndex:ExpansionSearch must be 0 (by catalogue size) or lie in [8, 16384].")]
+    public int ExpansionSearch { get; set; }
+
+    /// <summary>How each stored value is held (see <see cref="ItemIndexQuantization"/>).</summary>
+    public ItemIndexQuantization Quantization { get; set; } = ItemIndexQuantization.Int8;
 
     /// <summary>Threads that insert items while the index is built; 0 = one per processor.</summary>
     [Range(0, 256, ErrorMessage = "ItemIndex:BuildThreads must lie in [0, 256].")]
@@ -39,6 +49,46 @@ public sealed class ItemIndexOptions
 
     /// <summary>The build's thread count with 0 resolved.</summary>
     public int ResolvedBuildThreads => BuildThreads > 0 ? BuildThreads : Environment.ProcessorCount;
+
+    /// <summary>The search expansion an index of <paramref name="itemCount"/> items uses: the setting, or with 0 the size rule.</summary>
+    public int ResolvedExpansionSearch(int itemCount) => ExpansionSearch > 0 ? ExpansionSearch : ExpansionSearchFor(itemCount);
+
+    /// <summary>
+    /// The search expansion chosen by catalogue size: one per 640 items, in [64, 4096]. It grows linearly because the
+    /// items that tie closely with a user's top 100 grow with the catalogue: on clustered 64-dimensional vectors a
+    /// fixed ef 256 serves recall@100 0.999 at 10⁵ items but 0.84 at 10⁶, where this rule's 1,562 serves 0.968
+    /// (bench/RESULTS.md, "Candidate retrieval"). Below 10⁵ items the feed asks for more candidates than this anyway (a search examines at
+    /// least as many as it returns).
+    /// </summary>
+    public static int ExpansionSearchFor(int itemCount) => Math.Clamp(itemCount / ItemsPerExpansion, MinExpansionSearch, MaxExpansionSearch);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (ExpansionSearch is > 0 and < 8)
+        {
+            yield return new ValidationResult("ItemIndex:ExpansionSearch must be 0 (by catalogue size) or lie in [8, 16384].", [nameof(ExpansionSearch)]);
+        }
+    }
+}
+
+/// <summary>
+/// How the index holds each stored value. Narrower values make each distance cheaper (more candidates examined in the
+/// same time) and the index smaller, at some loss of precision in the graph's distances; the feed re-scores the
+/// candidates exactly either way.
+/// </summary>
+public enum ItemIndexQuantization
+{
+    /// <summary>32-bit floats: distances exact up to rounding.</summary>
+    Float32,
+
+    /// <summary>IEEE half precision (11 significant bits).</summary>
+    Float16,
+
+    /// <summary>bfloat16 (8 significant bits, float32's range).</summary>
+    BFloat16,
+
+    /// <summary>8-bit integers: the stored vectors are scaled into [−1, 1] and rounded to 1/127.</summary>
+    Int8,
 }
 
 /// <summary>

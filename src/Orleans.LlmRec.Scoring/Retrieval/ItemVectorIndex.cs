@@ -1,21 +1,20 @@
 using System.Buffers;
 using System.Numerics.Tensors;
-using Cloud.Unum.USearch;
 
 namespace Orleans.LlmRec.Scoring.Retrieval;
 
 /// <summary>
 /// An approximate nearest-neighbour index over one model's items (an HNSW graph in USearch), searched for the items
 /// with the highest model score for a user vector. The models score <c>user·item + itemBias</c> (+ terms constant per
-/// user), so each item is stored as <c>[item, itemBias]</c> and searched with <c>[user, 1]</c> under the inner-product
-/// metric: the index's distance is <c>1 − (user·item + itemBias)</c>, ordered exactly as the model's score.
+/// user); <see cref="ScoreSpace"/> maps items and users to vectors whose distance orders items as that score
+/// (<see cref="ItemIndexMetric"/>), stored as <see cref="ItemIndexOptions.Quantization"/> says.
 /// <para>
 /// Thread-safe: any number of threads may search while others <see cref="Add"/> or <see cref="Remove"/> items (updates
 /// are serialised among themselves). A removed item is never returned. Dispose frees the native index once the calls
 /// in progress have returned; calls after that throw <see cref="ObjectDisposedException"/>.
 /// </para>
 /// </summary>
-public sealed class ItemVectorIndex : IDisposable
+public sealed partial class ItemVectorIndex : IDisposable
 {
     private readonly UsearchHandle _handle;
     private readonly LiveItems _live;
@@ -29,19 +28,6 @@ public sealed class ItemVectorIndex : IDisposable
     // Items added after the build whose norm exceeds the radius: scored exactly beside the graph (rare, and few).
     private OutlierItem[] _outliers = [];
 
-    private ItemVectorIndex(ScoreSpace space, ItemIndexOptions options, int capacity)
-    {
-        _space = space;
-        Options = options;
-        _contexts = Math.Max(options.MaxConcurrentSearches, options.ResolvedBuildThreads);
-        _callSlots = new SemaphoreSlim(_contexts, _contexts);
-        _handle = UsearchNative.Create(options.Metric == ItemIndexMetric.Euclidean ? MetricKind.L2sq : MetricKind.Ip, (ulong)space.StoredDimension, (ulong)options.Connectivity,
-            (ulong)options.ExpansionAdd, (ulong)options.ExpansionSearch);
-        _capacity = Math.Max(capacity, 64);
-        UsearchNative.Reserve(_handle, (int)_capacity, _contexts);
-        _live = new LiveItems((int)_capacity);
-    }
-
     /// <summary>The model's dimension (the stored vectors have one more value, the item bias).</summary>
     public int Dimension => _space.Dimension;
 
@@ -52,37 +38,6 @@ public sealed class ItemVectorIndex : IDisposable
 
     /// <summary>Bytes the native index holds (graph, vectors and search contexts).</summary>
     public long MemoryBytes => UsearchNative.MemoryUsage(_handle);
-
-    /// <summary>
-    /// Builds the index over <paramref name="count"/> items: item <c>i</c> has the vector at
-    /// <c>vectors[i·dimension ..]</c> and bias <c>biases[i]</c>, and is found under index <c>i</c>. Inserts on
-    /// <see cref="ItemIndexOptions.BuildThreads"/> threads; the caller runs it off the request path.
-    /// </summary>
-    public static ItemVectorIndex Build(float[] vectors, float[] biases, int count, int dimension, ItemIndexOptions options, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(vectors);
-        ArgumentNullException.ThrowIfNull(biases);
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentOutOfRangeException.ThrowIfNegative(count);
-        ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
-        if ((long)count * dimension > vectors.Length || count > biases.Length)
-        {
-            throw new ArgumentException($"{count} items of dimension {dimension} need {(long)count * dimension} vector values and {count} biases.", nameof(vectors));
-        }
-        // Room for new items to arrive without growing the index at once, and for their norms to be a little larger.
-        var index = new ItemVectorIndex(ScoreSpace.For(vectors, biases, count, dimension, options.Metric), options, count + Math.Max(1_024, count / 16));
-        try
-        {
-            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = options.ResolvedBuildThreads, CancellationToken = cancellationToken },
-                i => index.Insert(i, vectors.AsSpan(i * dimension, dimension), biases[i]));
-            return index;
-        }
-        catch
-        {
-            index.Dispose();
-            throw;
-        }
-    }
 
     /// <summary>
     /// Adds <paramref name="item"/> (a dense item index) with its vector and bias, or replaces what the index holds for
@@ -127,7 +82,8 @@ public sealed class ItemVectorIndex : IDisposable
 
     /// <summary>
     /// Writes into <paramref name="items"/> up to its length the items with the highest approximate score for
-    /// <paramref name="userVector"/>, best first, and returns how many it wrote.
+    /// <paramref name="userVector"/>, best first, and returns how many it wrote. The order is the exact score's with
+    /// 32-bit storage, and that of the rounded values with narrower storage (callers that need exact scores re-score).
     /// </summary>
     public int Search(ReadOnlySpan<float> userVector, Span<int> items)
     {
@@ -188,14 +144,13 @@ public sealed class ItemVectorIndex : IDisposable
         try
         {
             UsearchNative.SetExpansionSearch(_handle, expansion);
+            ExpansionSearch = expansion;
         }
         finally
         {
             _growth.ExitWriteLock();
         }
     }
-
-    public void Dispose() => _handle.Dispose();
 
     private void Insert(int item, ReadOnlySpan<float> vector, float bias)
     {

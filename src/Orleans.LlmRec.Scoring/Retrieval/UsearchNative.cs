@@ -43,6 +43,12 @@ internal static unsafe class UsearchNative
     [DllImport(Library, EntryPoint = "usearch_search")]
     private static extern nuint Search(UsearchHandle index, float* query, ScalarKind kind, nuint count, ulong* keys, float* distances, out IntPtr error);
 
+    [DllImport(Library, EntryPoint = "usearch_save")]
+    private static extern void Save(UsearchHandle index, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, out IntPtr error);
+
+    [DllImport(Library, EntryPoint = "usearch_load")]
+    private static extern void Load(UsearchHandle index, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, out IntPtr error);
+
     [DllImport(Library, EntryPoint = "usearch_size")]
     private static extern nuint Size(UsearchHandle index, out IntPtr error);
 
@@ -52,9 +58,9 @@ internal static unsafe class UsearchNative
     [DllImport(Library, EntryPoint = "usearch_memory_usage")]
     private static extern nuint MemoryUsage(UsearchHandle index, out IntPtr error);
 
-    public static UsearchHandle Create(MetricKind metric, ulong dimensions, ulong connectivity, ulong expansionAdd, ulong expansionSearch)
+    public static UsearchHandle Create(MetricKind metric, ScalarKind storage, ulong dimensions, ulong connectivity, ulong expansionAdd, ulong expansionSearch)
     {
-        var options = new IndexOptions(metric, IntPtr.Zero, ScalarKind.Float32, dimensions, connectivity, expansionAdd, expansionSearch, false);
+        var options = new IndexOptions(metric, IntPtr.Zero, storage, dimensions, connectivity, expansionAdd, expansionSearch, false);
         var pointer = Init(ref options, out var error);
         ThrowOnError(error, "init");
         return new UsearchHandle(pointer);
@@ -104,6 +110,20 @@ internal static unsafe class UsearchNative
         }
         ThrowOnError(error, "search");
         return (int)found;
+    }
+
+    /// <summary>Writes the index (graph and vectors) to <paramref name="path"/>.</summary>
+    public static void Save(UsearchHandle index, string path)
+    {
+        Save(index, path, out var error);
+        ThrowOnError(error, "save");
+    }
+
+    /// <summary>Replaces the index's contents with what <see cref="Save(UsearchHandle, string)"/> wrote (same metric, storage and dimension).</summary>
+    public static void Load(UsearchHandle index, string path)
+    {
+        Load(index, path, out var error);
+        ThrowOnError(error, "load");
     }
 
     public static long Size(UsearchHandle index) => (long)Size(index, out _);

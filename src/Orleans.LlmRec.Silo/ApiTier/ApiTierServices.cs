@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Orleans.LlmRec.Abstractions;
+using Orleans.LlmRec.Grains.Catalogue;
 using Orleans.LlmRec.Grains.Ingestion;
 using Orleans.LlmRec.Grains.Serving;
 
@@ -20,6 +21,19 @@ public sealed class ApiTierItemQueries(IGrainFactory grains) : IItemQueries
 {
     public Task<SimilarItemsResponse?> FindSimilarAsync(string itemId, int count) =>
         grains.GetGrain<IApiTierGrain>(0).FindSimilarAsync(itemId, count);
+}
+
+/// <summary>The item API on the API tier: validated and applied by a silo, into the cluster's one catalogue log.</summary>
+public sealed class ApiTierItemCatalogueApi(IGrainFactory grains) : IItemCatalogueApi
+{
+    public Task<ItemWriteResult> PutAsync(string itemId, ItemRequest? item, CancellationToken cancellationToken = default) =>
+        grains.GetGrain<IApiTierGrain>(0).PutItemAsync(itemId, item).WaitAsync(cancellationToken);
+
+    public Task<ItemWriteResult> RetireAsync(string itemId, CancellationToken cancellationToken = default) =>
+        grains.GetGrain<IApiTierGrain>(0).RetireItemAsync(itemId).WaitAsync(cancellationToken);
+
+    public Task<ItemView?> DescribeAsync(string itemId, CancellationToken cancellationToken = default) =>
+        grains.GetGrain<IApiTierGrain>(0).GetItemAsync(itemId).WaitAsync(cancellationToken);
 }
 
 /// <summary>Healthy when a silo answers through the gateway; reports what it serves.</summary>

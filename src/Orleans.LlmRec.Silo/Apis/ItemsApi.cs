@@ -33,8 +33,8 @@ public static class ItemsApi
             .WithSummary("Publish an item, or update a published one")
             .WithDescription(
                 "Body {title (required), text, tags, publishedAt, available (default true)}. Applied to every silo's catalogue " +
-                "(one catalogue version across the cluster, kept in Redis); answers once this silo applied it, so the item can be " +
-                "clicked and served at once. The same body again changes nothing. A retired item cannot be published again (409).")
+                "(one catalogue version across the cluster, kept in Redis); answers once this silo (on an API tier: the silo that " +
+                "applied it) applied it, so the item can be clicked and served at once. The same body again changes nothing. A retired item cannot be published again (409).")
             .WithTags("Items")
             .RequireAuthorization(ApiScopes.ItemsWrite)
             .Accepts<ItemRequest>("application/json")
@@ -75,10 +75,9 @@ public static class ItemsApi
     }
 
     private static async Task<Results<Ok<ItemView>, ValidationProblem, ProblemHttpResult>> PutItemAsync(
-        HttpContext http, string itemId, IServiceProvider services, IOptions<IngestionOptions> ingestion, IOptions<JsonOptions> json, TimeProvider time, CancellationToken cancellationToken)
+        HttpContext http, string itemId, IItemCatalogueApi catalogue, IOptions<IngestionOptions> ingestion, IOptions<JsonOptions> json, CancellationToken cancellationToken)
     {
         if (ApiValidation.CheckId(itemId, "itemId", ingestion.Value.MaxIdLength) is { } badItem) return badItem;
-        if (services.GetService<LiveCatalogue>() is not { } live) return NotOnThisHost();
         if (!http.Request.HasJsonContentType())
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type", detail: "Send the item as application/json.");
@@ -97,39 +96,31 @@ public static class ItemsApi
             var field = e.Path is { Length: > 2 } path ? path.TrimStart('$', '.') : "body";
             return ApiValidation.Invalid(field, $"malformed JSON: {e.Message.Split(". ")[0]}");
         }
-        if (ItemPublicationRules.Validate(body, time.GetUtcNow(), ingestion.Value.MaxFutureSkew, out var errors) is not { } item)
+        // Validated where it is applied (this silo, or the silo an API tier asks), by ItemPublicationRules.
+        var result = await catalogue.PutAsync(itemId, body, cancellationToken);
+        return result.Outcome switch
         {
-            return TypedResults.ValidationProblem(errors, title: "The item was refused; nothing changed.");
-        }
-        if (await live.PutAsync(itemId, item, cancellationToken) == CatalogueWriteStatus.Retired)
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Item retired", detail: $"item '{itemId}' was retired; retired items are never published again");
-        }
-        return TypedResults.Ok(CatalogueViews.Describe(live, itemId)!);
+            ItemWriteOutcome.Invalid => TypedResults.ValidationProblem(result.Errors ?? [], title: "The item was refused; nothing changed."),
+            ItemWriteOutcome.Retired => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Item retired", detail: $"item '{itemId}' was retired; retired items are never published again"),
+            _ => TypedResults.Ok(result.Item!),
+        };
     }
 
     private static async Task<Results<Ok<ItemView>, ValidationProblem, ProblemHttpResult>> DeleteItemAsync(
-        string itemId, IServiceProvider services, IOptions<IngestionOptions> ingestion, CancellationToken cancellationToken)
+        string itemId, IItemCatalogueApi catalogue, IOptions<IngestionOptions> ingestion, CancellationToken cancellationToken)
     {
         if (ApiValidation.CheckId(itemId, "itemId", ingestion.Value.MaxIdLength) is { } badItem) return badItem;
-        if (services.GetService<LiveCatalogue>() is not { } live) return NotOnThisHost();
-        if (await live.RetireAsync(itemId, cancellationToken) == CatalogueWriteStatus.Unknown) return Unknown(itemId);
-        return TypedResults.Ok(CatalogueViews.Describe(live, itemId)!);
+        var result = await catalogue.RetireAsync(itemId, cancellationToken);
+        return result.Outcome == ItemWriteOutcome.Unknown ? Unknown(itemId) : TypedResults.Ok(result.Item!);
     }
 
     private static async Task<Results<Ok<ItemView>, ValidationProblem, ProblemHttpResult>> GetItem(
-        string itemId, IServiceProvider services, IOptions<IngestionOptions> ingestion, CancellationToken cancellationToken)
+        string itemId, IItemCatalogueApi catalogue, IOptions<IngestionOptions> ingestion, CancellationToken cancellationToken)
     {
         if (ApiValidation.CheckId(itemId, "itemId", ingestion.Value.MaxIdLength) is { } badItem) return badItem;
-        if (services.GetService<LiveCatalogue>() is not { } live) return NotOnThisHost();
-        if (!live.Catalogue.Contains(itemId)) await live.CatchUpAsync(cancellationToken);
-        return CatalogueViews.Describe(live, itemId) is { } view ? TypedResults.Ok(view) : Unknown(itemId);
+        return await catalogue.DescribeAsync(itemId, cancellationToken) is { } view ? TypedResults.Ok(view) : Unknown(itemId);
     }
 
     private static ProblemHttpResult Unknown(string itemId) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown item", detail: $"unknown item '{itemId}'");
-
-    // The catalogue lives in silos; an API tier forwards feeds and events, not (yet) catalogue writes.
-    private static ProblemHttpResult NotOnThisHost() =>
-        TypedResults.Problem(statusCode: StatusCodes.Status501NotImplemented, title: "Not served here", detail: "the item catalogue API is served by silos, not by an API tier");
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Orleans.LlmRec.Grains.Catalogue;
+using Orleans.LlmRec.Silo.Redis;
 using StackExchange.Redis;
 
 namespace Orleans.LlmRec.Silo.Catalogue;
@@ -8,11 +9,20 @@ namespace Orleans.LlmRec.Silo.Catalogue;
 /// The cluster's catalogue log: one Redis stream (<c>Catalogue:LogKey</c>) every silo appends accepted changes to
 /// (XADD) and reads in order (XRANGE after the last entry it applied; no consumer group, every silo reads all).
 /// Redis keeps it, so a restarted silo replays it and has every item published before. Fields: <c>op</c>
-/// (put|delete), <c>itemId</c>, <c>item</c> (the publication as JSON, puts only).
+/// (put|delete), <c>itemId</c>, <c>item</c> (the publication as JSON, puts only). <see cref="CatalogueCompactor"/>
+/// folds its older part into a snapshot (<see cref="CatalogueSnapshotStore"/>) and trims it; a silo that starts, or
+/// fell behind the trim, applies the snapshot first and reads the log after its position.
 /// </summary>
 public sealed class RedisCatalogueLog(IConnectionMultiplexer redis, string key) : ICatalogueLog
 {
     private static readonly JsonSerializerOptions Json = JsonSerializerOptions.Web;
+
+    public string Key => key;
+
+    public CatalogueSnapshotStore Snapshots { get; } = new(redis, key);
+
+    public Task<CatalogueSnapshot?> SnapshotBeyondAsync(string? afterId, CancellationToken cancellationToken = default) =>
+        Snapshots.ReadBeyondAsync(afterId, cancellationToken);
 
     public async Task<string> AppendAsync(CatalogueChange change, CancellationToken cancellationToken = default)
     {
@@ -25,8 +35,24 @@ public sealed class RedisCatalogueLog(IConnectionMultiplexer redis, string key) 
 
     public async Task<IReadOnlyList<CatalogueEntry>> ReadAfterAsync(string? afterId, int count, CancellationToken cancellationToken = default)
     {
-        // "(id" is exclusive (Redis ≥ 6.2): the entries after the last one applied.
-        var entries = await redis.GetDatabase().StreamRangeAsync(key, afterId is null ? "-" : "(" + afterId, "+", count);
+        // The snapshot's position and the entries in one transaction: a compaction cannot trim between the two.
+        var transaction = redis.GetDatabase().CreateTransaction();
+        var position = transaction.HashGetAsync(Snapshots.MetaKey, "position");
+        var entries = transaction.StreamRangeAsync(key, afterId is null ? "-" : "(" + afterId, "+", count);
+        await transaction.ExecuteAsync();
+        if (await position is { IsNull: false } compacted && (afterId is null || StreamId.Parse(afterId).CompareTo(StreamId.Parse(compacted)) < 0))
+        {
+            throw new CatalogueLogCompactedException(compacted!);
+        }
+        return Parse(await entries);
+    }
+
+    /// <summary>Entries after <paramref name="afterId"/> through <paramref name="through"/> (an entry id), oldest first, whatever was compacted.</summary>
+    public async Task<IReadOnlyList<CatalogueEntry>> ReadRangeAsync(string? afterId, string through, int count) =>
+        Parse(await redis.GetDatabase().StreamRangeAsync(key, afterId is null ? "-" : "(" + afterId, through, count));
+
+    private List<CatalogueEntry> Parse(StreamEntry[] entries)
+    {
         var changes = new List<CatalogueEntry>(entries.Length);
         foreach (var entry in entries)
         {

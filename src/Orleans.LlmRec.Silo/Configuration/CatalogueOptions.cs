@@ -44,6 +44,24 @@ public sealed class CatalogueOptions
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00", ErrorMessage = "Catalogue:LogReplayTimeout must lie in [00:00:01, 00:10:00].")]
     public TimeSpan LogReplayTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Compact the catalogue log once it holds this many entries (0 = never): a snapshot of the catalogue replaces the
+    /// older entries (<c>CatalogueCompactor</c>), one silo at a time.
+    /// </summary>
+    [Range(0, 100_000_000, ErrorMessage = "Catalogue:LogCompactAboveEntries must lie in [0, 100000000] (0 = never compact).")]
+    public int LogCompactAboveEntries { get; set; } = 10_000;
+
+    /// <summary>How often each silo checks the log's length against <see cref="LogCompactAboveEntries"/>.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00", ErrorMessage = "Catalogue:LogCompactionCheckInterval must lie in [00:00:00.100, 01:00:00].")]
+    public TimeSpan LogCompactionCheckInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Only log entries at least this old are folded into the snapshot: a silo less than this far behind reads on from
+    /// the log; one further behind (down, cut off from Redis) applies the snapshot first.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00", ErrorMessage = "Catalogue:LogCompactionMinAge must lie in [00:00:00, 1.00:00:00].")]
+    public TimeSpan LogCompactionMinAge { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Read item publications from the Redis stream <see cref="ItemStreamKey"/> (needs Redis).</summary>
     public bool ItemStreamEnabled { get; set; }
 

@@ -61,11 +61,15 @@ public static class OrleansRegistration
                     o.ConfigurationOptions = RedisConnection.Configuration(options.RedisConnectionString!);
                     o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
                 }));
+                // A user's activity is appended to, not rewritten (ActivityLogState): its own key next to the grain state.
+                silo.Services.AddSingleton<IActivityLogStore>(sp => new RedisActivityLogStore(sp.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>(), options.ServiceId));
             }
             else
             {
                 silo.AddMemoryGrainStorage(UserGrain.StorageName);
+                silo.Services.AddSingleton<IActivityLogStore, InMemoryActivityLogStore>();
             }
+            silo.Services.AddSingleton<ActivityLogs>();
 
             silo.Configure<GrainCollectionOptions>(o =>
             {

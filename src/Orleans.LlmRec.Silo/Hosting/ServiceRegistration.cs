@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Orleans.LlmRec.Grains.Catalogue;
 using Orleans.LlmRec.Grains.Feeds;
 using Orleans.LlmRec.Grains.Ingestion;
 using Orleans.LlmRec.Grains.Serving;
@@ -40,6 +41,7 @@ public static class ServiceRegistration
             // The API tier: the same endpoints, everything else asked of the silos (ApiTier/ApiTierServices.cs).
             services.AddSingleton<IEventIngestor, ApiTierEventIngestor>();
             services.AddSingleton<IItemQueries, ApiTierItemQueries>();
+            services.AddSingleton<IItemCatalogueApi, ApiTierItemCatalogueApi>();
             services.AddHealthChecks().AddCheck<ApiTierHealthCheck>("gateway");
             builder.UseLlmRecOrleans(settings.Silo);
         }

@@ -42,6 +42,8 @@ public sealed class ApplyRetries(int maxAttempts, TimeSpan minSpan)
     /// <summary>Drops the record of entries that were applied or set aside.</summary>
     public void Forget(IEnumerable<RedisValue> entryIds)
     {
+        // Called for every applied chunk; almost always nothing failed, and then no id needs turning into a string.
+        if (_failures.IsEmpty) return;
         foreach (var id in entryIds) _failures.TryRemove(id.ToString(), out _);
     }
 }

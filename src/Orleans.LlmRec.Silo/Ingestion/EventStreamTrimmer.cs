@@ -1,5 +1,5 @@
-using System.Globalization;
 using Microsoft.Extensions.Options;
+using Orleans.LlmRec.Silo.Redis;
 using StackExchange.Redis;
 
 namespace Orleans.LlmRec.Silo.Ingestion;
@@ -70,26 +70,6 @@ public sealed partial class EventStreamTrimmer(
             bound = bound is { } b ? StreamId.Min(b, groupBound) : groupBound;
         }
         return bound is { IsZero: false } first ? (RedisValue?)first.ToString() : null;
-    }
-
-    /// <summary>A stream entry id, <c>milliseconds-sequence</c>, ordered as Redis orders them.</summary>
-    private readonly record struct StreamId(ulong Milliseconds, ulong Sequence)
-    {
-        public bool IsZero => Milliseconds == 0 && Sequence == 0;
-
-        public static StreamId Parse(string? text)
-        {
-            if (string.IsNullOrEmpty(text)) return default;
-            var dash = text.IndexOf('-', StringComparison.Ordinal);
-            return dash < 0
-                ? new(ulong.Parse(text, CultureInfo.InvariantCulture), 0)
-                : new(ulong.Parse(text.AsSpan(0, dash), CultureInfo.InvariantCulture), ulong.Parse(text.AsSpan(dash + 1), CultureInfo.InvariantCulture));
-        }
-
-        public static StreamId Min(StreamId a, StreamId b) =>
-            a.Milliseconds < b.Milliseconds || (a.Milliseconds == b.Milliseconds && a.Sequence <= b.Sequence) ? a : b;
-
-        public override string ToString() => $"{Milliseconds.ToString(CultureInfo.InvariantCulture)}-{Sequence.ToString(CultureInfo.InvariantCulture)}";
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Trimmed {Count} acknowledged entries from {Key}")]

@@ -7,7 +7,8 @@ namespace Orleans.LlmRec.Silo.Ingestion;
 /// <summary>
 /// Applies the valid events of each read, several reads at once, with each user's events in stream order: a user's
 /// part of a read waits for that user's part of the reads before it, which must succeed (across silos, or after a
-/// reclaim, a user's events apply in the order they arrive).
+/// reclaim, a user's events apply in the order they arrive). A later read's events of a user whose part is still
+/// waiting join that part (one grain call, one write, one XACK for both), so under load the calls per event fall.
 /// Entries are acknowledged per user in chunks of at most <see cref="MaxUnacknowledgedPerUser"/>, each right after its
 /// grain applied it, and a user's next chunk waits for that acknowledgement: whatever is redelivered after a failure
 /// is then among the user's last <see cref="UserHistory.EventIdCapacity"/> event ids, which the grain remembers, so it
@@ -33,7 +34,18 @@ public sealed class PerUserOrderedApplier(
     public const int MaxUnacknowledgedPerUser = UserHistory.HistoryCapacity;
 
     private readonly List<Task> _inFlight = [];
-    private readonly Dictionary<string, Task> _lastPartOfUser = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, UserPart> _lastPartOfUser = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// One user's events to apply in order, after that user's previous part. Until it starts (its previous part is
+    /// still being applied), a later read's events of the same user join it instead of queueing a part of their own.
+    /// </summary>
+    private sealed class UserPart(List<StreamEvent> events)
+    {
+        public List<StreamEvent> Events { get; } = events;
+        public bool Started { get; set; }
+        public Task Applied { get; set; } = Task.CompletedTask;
+    }
 
     /// <summary>Reads being applied now.</summary>
     public int InFlight => _inFlight.Count;
@@ -49,15 +61,34 @@ public sealed class PerUserOrderedApplier(
         foreach (var user in events.GroupBy(e => e.Event.UserId, StringComparer.Ordinal))
         {
             _lastPartOfUser.TryGetValue(user.Key, out var previous);
-            var part = ApplyUserPartAsync(previous, [.. user], cancellationToken);
+            // Under load a user's part of the read before is often still waiting for the one before it: this read's
+            // events join it, in stream order, so they are applied by one grain call, stored by one write and
+            // acknowledged by one XACK, instead of one each per read. This read completes when that part does.
+            if (previous is not null && TryJoin(previous, user))
+            {
+                parts.Add(previous.Applied);
+                continue;
+            }
+            var part = new UserPart([.. user]);
+            part.Applied = ApplyUserPartAsync(previous?.Applied, part, cancellationToken);
             _lastPartOfUser[user.Key] = part;
-            parts.Add(part);
+            parts.Add(part.Applied);
         }
         _inFlight.Add(Task.WhenAll(parts));
         // Completed parts need no waiting on; forget them once the map outgrows a few reads' worth of users.
         if (_lastPartOfUser.Count > 4 * readCount)
         {
-            foreach (var done in _lastPartOfUser.Where(p => p.Value.IsCompleted).Select(p => p.Key).ToList()) _lastPartOfUser.Remove(done);
+            foreach (var done in _lastPartOfUser.Where(p => p.Value.Applied.IsCompleted).Select(p => p.Key).ToList()) _lastPartOfUser.Remove(done);
+        }
+    }
+
+    private static bool TryJoin(UserPart waiting, IEnumerable<StreamEvent> events)
+    {
+        lock (waiting)
+        {
+            if (waiting.Started) return false;
+            waiting.Events.AddRange(events);
+            return true;
         }
     }
 
@@ -101,9 +132,16 @@ public sealed class PerUserOrderedApplier(
         _inFlight.RemoveAll(t => t.IsCompleted);
     }
 
-    private async Task ApplyUserPartAsync(Task? previous, StreamEvent[] events, CancellationToken cancellationToken)
+    private async Task ApplyUserPartAsync(Task? previous, UserPart part, CancellationToken cancellationToken)
     {
         if (previous is not null) await previous;
+        StreamEvent[] events;
+        lock (part)
+        {
+            // From here on nothing joins: later reads' events of this user wait for this part instead.
+            part.Started = true;
+            events = [.. part.Events];
+        }
         foreach (var chunk in events.Chunk(MaxUnacknowledgedPerUser))
         {
             RedisValue[] ids = [.. chunk.Select(e => e.Entry.Id)];

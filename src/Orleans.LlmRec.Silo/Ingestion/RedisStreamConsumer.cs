@@ -64,7 +64,8 @@ public sealed partial class RedisStreamConsumer : BackgroundService
                 metrics.Applied.Add(applied.Accepted);
                 metrics.Duplicates.Add(applied.Duplicates);
             },
-            _reader.AcknowledgeAsync,
+            // Per-user chunks acknowledged together: one XACK per burst instead of one per user part.
+            new CoalescedAcknowledgements(_reader.AcknowledgeAsync).AcknowledgeAsync,
             _deadLetters,
             new ApplyRetries(_options.MaxApplyAttempts, _options.MaxRetryDelay),
             time,

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Unicode;
 using Orleans.LlmRec.Abstractions;
 using StackExchange.Redis;
@@ -43,20 +44,22 @@ public static class StreamEntryParser
                 error = $"{which} is not valid UTF-8";
                 return false;
             }
-            var name = (string?)field.Name;
+            if (field.Name.IsNull) continue;
+            // Names are matched on their bytes (the u8 spellings of the field constants above): no string per field
+            // name, six per entry, just to find the field.
+            var name = ((ReadOnlyMemory<byte>)field.Name).Span;
             var text = (string?)field.Value;
-            if (name is null) continue;
             // A field given twice is ambiguous (which user, which time?): refused, as POST /v1/events refuses it.
-            var known = Is(name, EventIdField) ? Take(ref eventId, text)
-                : Is(name, UserIdField) ? Take(ref userId, text)
-                : Is(name, ItemIdField) ? Take(ref itemId, text)
-                : Is(name, TypeField) ? Take(ref type, text)
-                : Is(name, ValueField) ? Take(ref value, text)
-                : Is(name, TimestampField) ? Take(ref timestamp, text)
+            var known = Is(name, "eventId"u8) ? Take(ref eventId, text)
+                : Is(name, "userId"u8) ? Take(ref userId, text)
+                : Is(name, "itemId"u8) ? Take(ref itemId, text)
+                : Is(name, "type"u8) ? Take(ref type, text)
+                : Is(name, "value"u8) ? Take(ref value, text)
+                : Is(name, "timestamp"u8) ? Take(ref timestamp, text)
                 : (bool?)null;
             if (known == false)
             {
-                error = $"field '{Shorten(name)}' is given more than once";
+                error = $"field '{Shorten((string)field.Name!)}' is given more than once";
                 return false;
             }
         }
@@ -110,7 +113,7 @@ public static class StreamEntryParser
         return true;
     }
 
-    private static bool Is(string name, string field) => string.Equals(name, field, StringComparison.OrdinalIgnoreCase);
+    private static bool Is(ReadOnlySpan<byte> name, ReadOnlySpan<byte> field) => Ascii.EqualsIgnoreCase(name, field);
 
     // Error text lands in logs and the dead-letter stream; a multi-megabyte field must not.
     private static string Shorten(string text) => text.Length <= 64 ? text : text[..64] + "…";

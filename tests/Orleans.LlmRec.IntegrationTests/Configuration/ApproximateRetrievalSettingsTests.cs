@@ -24,6 +24,10 @@ public class ApproximateRetrievalSettingsTests
         Assert.Equal(4, settings.Feed.ApproximateCandidateFactor);
         Assert.Equal(16, settings.ItemIndex.Connectivity);
         Assert.Equal(ItemIndexMetric.Euclidean, settings.ItemIndex.Metric);
+        // 8-bit storage and ef by catalogue size: recall@100 as served 0.968 at 1M items (bench/RESULTS.md).
+        Assert.Equal(ItemIndexQuantization.Int8, settings.ItemIndex.Quantization);
+        Assert.Equal(0, settings.ItemIndex.ExpansionSearch);
+        Assert.Equal(1_562, settings.ItemIndex.ResolvedExpansionSearch(1_000_000));
     }
 
     [Fact]
@@ -35,12 +39,14 @@ public class ApproximateRetrievalSettingsTests
             ["Feed:ApproximateMaxCandidates"] = "800",
             ["ItemIndex:ExpansionSearch"] = "64",
             ["ItemIndex:Metric"] = "InnerProduct",
+            ["ItemIndex:Quantization"] = "Float16",
         });
 
         Assert.Equal(1_000, settings.Feed.ApproximateAboveItems);
         Assert.Equal(800, settings.Feed.ApproximateMaxCandidates);
         Assert.Equal(64, settings.ItemIndex.ExpansionSearch);
         Assert.Equal(ItemIndexMetric.InnerProduct, settings.ItemIndex.Metric);
+        Assert.Equal(ItemIndexQuantization.Float16, settings.ItemIndex.Quantization);
     }
 
     [Theory]

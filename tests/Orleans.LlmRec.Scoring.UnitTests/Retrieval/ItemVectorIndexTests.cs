@@ -29,8 +29,10 @@ public sealed class ItemVectorIndexTests
     {
         var data = new ClusteredVectors(itemCount: 300, Dimension, seed: 3);
         // A wide search finds (nearly) every top item; the graph's build is multi-threaded, so one item may still be
-        // missed. What must hold exactly: the items come back in the order of the exact score u·v + b.
-        using var index = ItemVectorIndex.Build(data.Vectors, data.Biases, data.ItemCount, Dimension, new ItemIndexOptions { ExpansionSearch = 1_000 });
+        // missed. What must hold exactly: the items come back in the order of the exact score u·v + b (with 32-bit
+        // storage; 8-bit storage orders by rounded values, which the feed's exact re-scoring corrects).
+        var options = new ItemIndexOptions { ExpansionSearch = 1_000, Quantization = ItemIndexQuantization.Float32 };
+        using var index = ItemVectorIndex.Build(data.Vectors, data.Biases, data.ItemCount, Dimension, options);
         for (var q = 0; q < 10; q++)
         {
             var user = data.User();

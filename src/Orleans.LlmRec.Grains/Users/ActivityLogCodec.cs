@@ -1,0 +1,196 @@
+using System.Buffers.Binary;
+
+namespace Orleans.LlmRec.Grains.Users;
+
+/// <summary>
+/// The stored form of a user's <see cref="UserActivity"/> (<see cref="IActivityLogStore"/>): a header (format byte,
+/// 8-byte random epoch), the snapshot's length (4 bytes) and the snapshot (the activity as Orleans serializes it),
+/// then the chunks written since, each a varint length and a body. A body holds what one write changed: the
+/// interactions added (<see cref="HistoryRecordCodec"/>, times as deltas from the history's last record), replayed
+/// through <see cref="UserHistory.AddInteraction"/> exactly as they were first applied, and the few values that are
+/// set rather than added (<see cref="ActivityScalars"/>), only those that changed (the arrival clock as a delta). A change that is not an append
+/// (fingerprints forgotten after an idle hour, a seeded history) is written as a new snapshot.
+/// </summary>
+public static class ActivityLogCodec
+{
+    /// <summary>First byte of the value.</summary>
+    public const byte FormatVersion = 1;
+
+    /// <summary>Format byte and epoch.</summary>
+    public const int HeaderLength = 1 + sizeof(ulong);
+
+    /// <summary>Header and the snapshot's length: where the snapshot starts.</summary>
+    public const int SnapshotStart = HeaderLength + sizeof(uint);
+
+    private const int PendingChangesSet = 1, PendingSinceSet = 2, RequestedAtSet = 4, OlderIdsArrivedAtSet = 8, KnownFlags = 15;
+
+    public static byte[] Header(ulong epoch)
+    {
+        var header = new byte[HeaderLength];
+        header[0] = FormatVersion;
+        BinaryPrimitives.WriteUInt64LittleEndian(header.AsSpan(1), epoch);
+        return header;
+    }
+
+    /// <summary>True when <paramref name="value"/> is the stored value of <paramref name="version"/> (what a conditional write checks).</summary>
+    public static bool IsVersion(ReadOnlySpan<byte> value, ActivityLogVersion version) =>
+        value.Length == version.Length && (version.Length == 0 || value[..HeaderLength].SequenceEqual(Header(version.Epoch)));
+
+    /// <summary>A whole value: header, snapshot, no chunks.</summary>
+    public static byte[] Snapshot(ulong epoch, ReadOnlySpan<byte> snapshot)
+    {
+        var value = new byte[SnapshotStart + snapshot.Length];
+        Header(epoch).CopyTo(value, 0);
+        BinaryPrimitives.WriteUInt32LittleEndian(value.AsSpan(HeaderLength), (uint)snapshot.Length);
+        snapshot.CopyTo(value.AsSpan(SnapshotStart));
+        return value;
+    }
+
+    /// <summary>
+    /// A chunk (length-prefixed) holding the last <paramref name="added"/> interactions of <paramref name="activity"/>
+    /// and its scalars that differ from <paramref name="written"/>. The interaction before them must still be in the
+    /// history (or there was none): the first delta is taken from it, as replay will.
+    /// </summary>
+    public static byte[] Chunk(UserActivity activity, int added, ActivityScalars written)
+    {
+        var interactions = activity.History.Interactions;
+        var first = interactions.Count - added;
+        var ticks = first > 0 ? interactions[first - 1].Timestamp.UtcTicks : 0;
+        var now = ActivityScalars.Of(activity);
+        // Flags, count, then at most: pending changes (10), two times (1 + 10 + 10 each), arrival clock (10).
+        var size = 1 + 10 + 10 + 2 * 21 + 10;
+        for (var i = first; i < interactions.Count; i++) size += HistoryRecordCodec.MaxLength(interactions[i]);
+        var body = new byte[size];
+        var at = 1;
+        at += HistoryRecordCodec.WriteVarint(body.AsSpan(at), (ulong)added);
+        for (var i = first; i < interactions.Count; i++)
+        {
+            at += HistoryRecordCodec.Write(body.AsSpan(at), interactions[i], ticks);
+            ticks = interactions[i].Timestamp.UtcTicks;
+        }
+        var flags = 0;
+        if (now.PendingChanges != written.PendingChanges)
+        {
+            flags |= PendingChangesSet;
+            at += HistoryRecordCodec.WriteVarint(body.AsSpan(at), ZigZag(now.PendingChanges));
+        }
+        if (!Same(now.PendingSince, written.PendingSince))
+        {
+            flags |= PendingSinceSet;
+            at += WriteTime(body.AsSpan(at), now.PendingSince);
+        }
+        if (!Same(now.RequestedAt, written.RequestedAt))
+        {
+            flags |= RequestedAtSet;
+            at += WriteTime(body.AsSpan(at), now.RequestedAt);
+        }
+        if (now.OlderIdsArrivedAt != written.OlderIdsArrivedAt)
+        {
+            flags |= OlderIdsArrivedAtSet;
+            // From the value before the chunk (what replay holds then): a few seconds or minutes, 1–2 bytes, not 5.
+            at += HistoryRecordCodec.WriteVarint(body.AsSpan(at), ZigZag(now.OlderIdsArrivedAt - written.OlderIdsArrivedAt));
+        }
+        body[0] = (byte)flags;
+        Span<byte> prefix = stackalloc byte[5];
+        var prefixLength = HistoryRecordCodec.WriteVarint(prefix, (ulong)at);
+        var chunk = new byte[prefixLength + at];
+        prefix[..prefixLength].CopyTo(chunk);
+        body.AsSpan(0, at).CopyTo(chunk.AsSpan(prefixLength));
+        return chunk;
+    }
+
+    /// <summary>
+    /// Reads a stored value: the snapshot (<paramref name="deserialize"/>) with every chunk replayed on it. Throws
+    /// <see cref="FormatException"/> for anything that is not such a value.
+    /// </summary>
+    public static (UserActivity Activity, ActivityLogVersion Version, int SnapshotLength) Read(byte[] value, Func<ReadOnlyMemory<byte>, UserActivity> deserialize)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        ArgumentNullException.ThrowIfNull(deserialize);
+        if (value.Length < SnapshotStart || value[0] != FormatVersion)
+        {
+            throw new FormatException($"Not a stored user activity (format byte {(value.Length == 0 ? "missing" : value[0].ToString(System.Globalization.CultureInfo.InvariantCulture))}, {value.Length} bytes).");
+        }
+        var epoch = BinaryPrimitives.ReadUInt64LittleEndian(value.AsSpan(1));
+        var snapshotLength = BinaryPrimitives.ReadUInt32LittleEndian(value.AsSpan(HeaderLength));
+        if (snapshotLength > value.Length - SnapshotStart) throw new FormatException("Truncated user activity snapshot.");
+        var end = SnapshotStart + (int)snapshotLength;
+        var activity = deserialize(value.AsMemory(SnapshotStart, (int)snapshotLength));
+        var at = end;
+        try
+        {
+            while (at < value.Length)
+            {
+                var length = checked((int)HistoryRecordCodec.ReadVarint(value, ref at));
+                if (length > value.Length - at) throw new FormatException("Truncated user activity chunk.");
+                Replay(activity, value.AsSpan(at, length));
+                at += length;
+            }
+        }
+        catch (Exception e) when (e is ArgumentOutOfRangeException or IndexOutOfRangeException or OverflowException)
+        {
+            throw new FormatException("Malformed user activity chunk.", e);
+        }
+        return (activity, new ActivityLogVersion(value.Length, epoch), end);
+    }
+
+    private static void Replay(UserActivity activity, ReadOnlySpan<byte> body)
+    {
+        var flags = body[0];
+        if ((flags & ~KnownFlags) != 0) throw new FormatException($"Unknown user activity chunk flags {flags}.");
+        var at = 1;
+        var added = checked((int)HistoryRecordCodec.ReadVarint(body, ref at));
+        var history = activity.History;
+        // Before the records: adding them never changes it (only Apply does, after them), but read it as the writer did.
+        var olderIdsArrivedAt = history.OlderIdsArrivedAt;
+        var ticks = history.Count > 0 ? history.Interactions[^1].Timestamp.UtcTicks : 0;
+        for (var i = 0; i < added; i++) history.AddInteraction(HistoryRecordCodec.Read(body, ref at, ref ticks));
+        var schedule = activity.Schedule;
+        if ((flags & PendingChangesSet) != 0) schedule.PendingChanges = checked((int)UnZigZag(HistoryRecordCodec.ReadVarint(body, ref at)));
+        if ((flags & PendingSinceSet) != 0) schedule.PendingSince = ReadTime(body, ref at);
+        if ((flags & RequestedAtSet) != 0) schedule.RequestedAt = ReadTime(body, ref at);
+        if ((flags & OlderIdsArrivedAtSet) != 0) history.RestoreOlderIdsArrivedAt(olderIdsArrivedAt + UnZigZag(HistoryRecordCodec.ReadVarint(body, ref at)));
+        if (at != body.Length) throw new FormatException("A user activity chunk has bytes left over.");
+    }
+
+    /// <summary>0 for none; else 1, the UTC ticks and the offset in minutes (zigzag varints).</summary>
+    private static int WriteTime(Span<byte> span, DateTimeOffset? time)
+    {
+        if (time is not { } t)
+        {
+            span[0] = 0;
+            return 1;
+        }
+        span[0] = 1;
+        var at = 1 + HistoryRecordCodec.WriteVarint(span[1..], ZigZag(t.UtcTicks));
+        return at + HistoryRecordCodec.WriteVarint(span[at..], ZigZag(t.TotalOffsetMinutes));
+    }
+
+    private static DateTimeOffset? ReadTime(ReadOnlySpan<byte> body, ref int at)
+    {
+        if (body[at++] == 0) return null;
+        var ticks = UnZigZag(HistoryRecordCodec.ReadVarint(body, ref at));
+        var offset = TimeSpan.FromMinutes(UnZigZag(HistoryRecordCodec.ReadVarint(body, ref at)));
+        return new DateTimeOffset(ticks + offset.Ticks, offset);
+    }
+
+    /// <summary>The same instant and offset (DateTimeOffset's own equality ignores the offset, which a replay must restore too).</summary>
+    internal static bool Same(DateTimeOffset? a, DateTimeOffset? b) => a is { } x ? b is { } y && x.EqualsExact(y) : b is null;
+
+    private static ulong ZigZag(long value) => (ulong)((value << 1) ^ (value >> 63));
+
+    private static long UnZigZag(ulong value) => (long)(value >> 1) ^ -(long)(value & 1);
+}
+
+/// <summary>The values of a <see cref="UserActivity"/> a write sets rather than adds to: a chunk carries those that changed.</summary>
+public readonly record struct ActivityScalars(int PendingChanges, DateTimeOffset? PendingSince, DateTimeOffset? RequestedAt, long OlderIdsArrivedAt)
+{
+    public static ActivityScalars Of(UserActivity activity) => new(
+        activity.Schedule.PendingChanges, activity.Schedule.PendingSince, activity.Schedule.RequestedAt, activity.History.OlderIdsArrivedAt);
+
+    // Offsets count too: a replay restores the times exactly as they were set.
+    public bool Equals(ActivityScalars other) => PendingChanges == other.PendingChanges && OlderIdsArrivedAt == other.OlderIdsArrivedAt
+        && ActivityLogCodec.Same(PendingSince, other.PendingSince) && ActivityLogCodec.Same(RequestedAt, other.RequestedAt);
+
+    public override int GetHashCode() => HashCode.Combine(PendingChanges, PendingSince, RequestedAt, OlderIdsArrivedAt);
+}

@@ -1,0 +1,80 @@
+using Orleans.LlmRec.Grains.Users;
+using Orleans.Persistence.Redis;
+using StackExchange.Redis;
+
+namespace Orleans.LlmRec.Silo.Redis;
+
+/// <summary>
+/// Users' activity values (<see cref="IActivityLogStore"/>) as Redis strings, one per user, at
+/// <c>{ServiceId}/state/user/{userId}/activity-log</c> (next to the grain state Orleans' Redis storage keeps). Each write
+/// is one script that checks the value is still the writer's version (its length, and the header with the epoch) and
+/// then APPENDs the chunk or SETs the new snapshot. Redis replicates and logs a script by its effects, so the AOF and
+/// the replicas get the APPEND with the chunk's bytes, not the whole value (checked against redis-server 7.0: the AOF
+/// holds APPEND and SET commands only). Uses the host's shared connection.
+/// </summary>
+public sealed class RedisActivityLogStore(IConnectionMultiplexer redis, string serviceId) : IActivityLogStore
+{
+    // ARGV: expected length, expected header (format byte and epoch), "a" (append) or "s" (set; empty deletes), bytes.
+    // Returns 1 when written, 0 when the value was not the expected one.
+    private const string ConditionalWrite = """
+        local length = redis.call('STRLEN', KEYS[1])
+        if length ~= tonumber(ARGV[1]) then return 0 end
+        if length > 0 and redis.call('GETRANGE', KEYS[1], 0, string.len(ARGV[2]) - 1) ~= ARGV[2] then return 0 end
+        if ARGV[3] == 'a' then
+          redis.call('APPEND', KEYS[1], ARGV[4])
+          -- APPEND leaves the string up to its own size of spare room (greedy growth); the same bytes set again, not
+          -- replicated (replicas and the AOF have the APPEND), take only what they need.
+          redis.set_repl(redis.REPL_NONE)
+          redis.call('SET', KEYS[1], redis.call('GET', KEYS[1]))
+          redis.set_repl(redis.REPL_ALL)
+        elseif string.len(ARGV[4]) == 0 then
+          redis.call('DEL', KEYS[1])
+        else
+          redis.call('SET', KEYS[1], ARGV[4])
+        end
+        return 1
+        """;
+
+    /// <summary>The key of <paramref name="userId"/>'s activity under <paramref name="serviceId"/>.</summary>
+    public static string KeyOf(string serviceId, string userId) => $"{serviceId}/state/user/{userId}/{UserGrain.ActivityLogName}";
+
+    public async Task<byte[]?> ReadAsync(string userId)
+    {
+        try
+        {
+            return await redis.GetDatabase().StringGetAsync(KeyOf(serviceId, userId));
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            throw Unavailable("read", userId, e);
+        }
+    }
+
+    public Task<bool> TryAppendAsync(string userId, ActivityLogVersion expected, ReadOnlyMemory<byte> chunk) =>
+        WriteAsync(userId, expected, "a", chunk);
+
+    public Task<bool> TryReplaceAsync(string userId, ActivityLogVersion expected, ReadOnlyMemory<byte> value) =>
+        WriteAsync(userId, expected, "s", value);
+
+    private async Task<bool> WriteAsync(string userId, ActivityLogVersion expected, string operation, ReadOnlyMemory<byte> bytes)
+    {
+        try
+        {
+            var written = await redis.GetDatabase().ScriptEvaluateAsync(ConditionalWrite, [KeyOf(serviceId, userId)],
+                [expected.Length, expected.Header(), operation, bytes]);
+            return (long)written == 1;
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            throw Unavailable("write", userId, e);
+        }
+    }
+
+    /// <summary>
+    /// As Orleans' Redis storage reports it: the cause named in the message, not attached. The failure travels back to
+    /// a caller on another silo, and Orleans has no codec for StackExchange.Redis' exceptions (the call would fail
+    /// with a serialization error instead, a 500 rather than a 503); <c>Outages</c> reads the cause from the message.
+    /// </summary>
+    private RedisStorageException Unavailable(string operation, string userId, Exception cause) =>
+        new($"Failed to {operation} the activity of user {userId} (key {KeyOf(serviceId, userId)}). {cause.GetType().Name}: {cause.Message}");
+}

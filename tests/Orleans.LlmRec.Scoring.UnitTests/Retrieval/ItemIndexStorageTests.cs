@@ -1,0 +1,104 @@
+using Orleans.LlmRec.Scoring.Retrieval;
+
+namespace Orleans.LlmRec.Scoring.UnitTests.Retrieval;
+
+/// <summary>
+/// Quantized storage (16- and 8-bit values), saving and loading an index, and the search expansion chosen by catalogue
+/// size. The graph is built on several threads, so these assert recall, never exact lists.
+/// </summary>
+public sealed class ItemIndexStorageTests
+{
+    private const int Dimension = 64;
+    private const int Pool = 100;
+
+    [Theory]
+    [InlineData(ItemIndexQuantization.Float32)]
+    [InlineData(ItemIndexQuantization.Float16)]
+    [InlineData(ItemIndexQuantization.BFloat16)]
+    [InlineData(ItemIndexQuantization.Int8)]
+    public void Quantized_storage_keeps_recall_at_100_as_served_near_full(ItemIndexQuantization quantization)
+    {
+        var data = new ClusteredVectors(itemCount: 6_000, Dimension, seed: 31);
+        using var index = ItemVectorIndex.Build(data.Vectors, data.Biases, data.ItemCount, Dimension, new ItemIndexOptions { Quantization = quantization });
+
+        Assert.True(RecallAsServed(data, index, users: 40) >= 0.97, $"{quantization}: recall@100 as served {RecallAsServed(data, index, 40):0.000}");
+    }
+
+    [Theory]
+    [InlineData(ItemIndexQuantization.Float32)]
+    [InlineData(ItemIndexQuantization.Int8)]
+    public void Items_added_beyond_the_built_norms_rank_by_their_score_among_the_graphs(ItemIndexQuantization quantization)
+    {
+        var data = new ClusteredVectors(itemCount: 2_000, Dimension, seed: 33);
+        using var index = ItemVectorIndex.Build(data.Vectors, data.Biases, data.ItemCount, Dimension, new ItemIndexOptions { Quantization = quantization });
+        var user = data.User();
+        // Both far outside the built norms, so scored beside the graph and merged by score with the graph's results:
+        // one beats every item, the other loses to every item, and neither may take the other's place.
+        var unit = user.Select(x => x / MathF.Sqrt(user.Sum(v => v * v))).ToArray();
+        index.Add(9_000, [.. unit.Select(x => x * 40f)], 0f);
+        index.Add(9_001, [.. unit.Select(x => x * -40f)], 0f);
+
+        var found = index.Search(user, 50);
+        Assert.Equal(9_000, found[0]);
+        Assert.DoesNotContain(9_001, found);
+        Assert.True(found.Skip(1).Intersect(data.ExactTop(user, 49)).Count() >= 40);
+    }
+
+    [Theory]
+    [InlineData(ItemIndexQuantization.Float32)]
+    [InlineData(ItemIndexQuantization.Int8)]
+    public void A_saved_index_loads_back_with_the_same_items_and_takes_updates(ItemIndexQuantization quantization)
+    {
+        var data = new ClusteredVectors(itemCount: 3_000, Dimension, seed: 34);
+        var options = new ItemIndexOptions { Quantization = quantization };
+        var path = Path.Combine(Path.GetTempPath(), $"llmrec-index-{Guid.NewGuid():N}.usearch");
+        try
+        {
+            using (var built = ItemVectorIndex.Build(data.Vectors, data.Biases, data.ItemCount, Dimension, options)) built.Save(path);
+            using var loaded = ItemVectorIndex.Load(path, data.Vectors, data.Biases, data.ItemCount, Dimension, options);
+
+            Assert.Equal(data.ItemCount, loaded.Count);
+            Assert.True(RecallAsServed(data, loaded, users: 20) >= 0.97);
+            var user = data.User();
+            var first = loaded.Search(user, 1)[0];
+            Assert.True(loaded.Remove(first));
+            Assert.DoesNotContain(first, loaded.Search(user, 200));
+            loaded.Add(first, data.Vector(first), data.Biases[first]);
+            Assert.Contains(first, loaded.Search(user, 10));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void Loading_refuses_a_file_for_another_item_count()
+    {
+        var data = new ClusteredVectors(itemCount: 500, Dimension, seed: 35);
+        var path = Path.Combine(Path.GetTempPath(), $"llmrec-index-{Guid.NewGuid():N}.usearch");
+        try
+        {
+            using (var built = ItemVectorIndex.Build(data.Vectors, data.Biases, 400, Dimension, new ItemIndexOptions())) built.Save(path);
+
+            Assert.Throws<InvalidDataException>(() => ItemVectorIndex.Load(path, data.Vectors, data.Biases, data.ItemCount, Dimension, new ItemIndexOptions()));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>The feed's path: 4 × pool candidates from the index, scored exactly, top pool kept, against the exact top pool.</summary>
+    private static double RecallAsServed(ClusteredVectors data, ItemVectorIndex index, int users)
+    {
+        double found = 0;
+        for (var q = 0; q < users; q++)
+        {
+            var user = data.User();
+            var served = index.Search(user, 4 * Pool).OrderByDescending(i => data.Score(user, i)).Take(Pool).ToHashSet();
+            found += data.ExactTop(user, Pool).Count(served.Contains);
+        }
+        return found / (users * Pool);
+    }
+}
