@@ -126,6 +126,30 @@ public sealed partial class LiveCatalogueTests
         Assert.DoesNotContain(retired, await FeedIdsAsync(B, user));
     }
 
+    [Fact]
+    public async Task Item_stream_entries_of_one_item_are_applied_in_stream_order_by_one_reader_at_a_time()
+    {
+        var db = RedisClient.GetDatabase();
+        var itemId = $"ordered-{Guid.NewGuid():N}";
+        var retired = $"ordered-retired-{Guid.NewGuid():N}";
+        // Entries arrive while the first are applied, so two readers of the group would each take some: the last update must still win.
+        for (var v = 1; v <= 60; v++)
+        {
+            await db.StreamAddAsync(ItemStream, [new("op", "put"), new("itemId", itemId), new("json", Body($"Version {v}", ["Drama"]))]);
+            if (v == 30)
+            {
+                await db.StreamAddAsync(ItemStream, [new("op", "put"), new("itemId", retired), new("json", Body("Short-lived", ["Drama"]))]);
+                await db.StreamAddAsync(ItemStream, [new("op", "delete"), new("itemId", retired)]);
+            }
+        }
+        Assert.True(await EventuallyAsync(async () => await ItemStreamDrainedAsync() && (await GetItemAsync(A, itemId)).Title == "Version 60"));
+        Assert.True(await EventuallyAsync(async () => (await GetItemAsync(B, itemId)).Title == "Version 60"));
+        Assert.True((await GetItemAsync(A, retired)).Retired);
+        Assert.True(await EventuallyAsync(async () => (await GetItemAsync(B, retired)).Retired));
+        var reader = await db.StringGetAsync($"{ItemStream}:reader");
+        Assert.Contains(reader.ToString(), (await db.StreamConsumerInfoAsync(ItemStream, "llmrec-catalogue")).Select(c => c.Name.ToString()));
+    }
+
     private async Task<bool> ItemStreamDrainedAsync()
     {
         var group = (await RedisClient.GetDatabase().StreamGroupInfoAsync(ItemStream)).Single();
