@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
 using Orleans.LlmRec.Abstractions;
 using Orleans.LlmRec.IntegrationTests.Infrastructure;
 
@@ -51,5 +53,12 @@ public sealed class EmbeddedDefaultTests : IAsyncLifetime
         var after = await client.GetFeedAsync("embedded-cold", "k=10");
         Assert.Equal(FeedSource.Model, after.Source);
         Assert.DoesNotContain(after.Items, i => i.ItemId == clicked);
+
+        // The live catalogue with no setting (an in-memory log, tag placement): an item published now is served and clicked at once.
+        using var put = await _silo.Client.PutAsJsonAsync("/v1/items/embedded-new", new { title = "Embedded news", tags = new[] { "news" } });
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        Assert.Equal("Embedded news", (await _silo.Client.GetFromJsonAsync<ItemView>("/v1/items/embedded-new", ServiceFixture.Json))!.Title);
+        Assert.Equal(1, (await client.PostEventsAsync(ServiceFixture.Event("embedded-2", "embedded-cold", "embedded-new"))).Accepted);
+        Assert.Contains("embedded-new", (await client.GetUserAsync("embedded-cold")).RecentInteractions.Select(r => r.ItemId));
     }
 }

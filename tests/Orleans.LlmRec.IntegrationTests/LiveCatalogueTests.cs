@@ -18,6 +18,8 @@ namespace Orleans.LlmRec.IntegrationTests;
 public sealed class LiveCatalogueCluster : IAsyncLifetime
 {
     public const string ItemStream = "llmrec:items";
+    public const string EventStream = "llmrec:events";
+    public const string EventDeadLetters = "llmrec:events:dead";
 
     public GenreWorld World { get; private set; } = null!;
     public RedisServer Redis { get; private set; } = null!;
@@ -39,6 +41,10 @@ public sealed class LiveCatalogueCluster : IAsyncLifetime
                 ["Catalogue:LogPollInterval"] = "00:00:00.020",
                 ["Catalogue:ItemStreamEnabled"] = "true",
                 ["Catalogue:ItemStreamKey"] = ItemStream,
+                ["EventStream:Enabled"] = "true",
+                ["EventStream:Key"] = EventStream,
+                ["EventStream:Group"] = "llmrec",
+                ["EventStream:DeadLetterKey"] = EventDeadLetters,
                 ["Feed:ScoringBudget"] = "00:00:05",
                 ["Availability:RequestBudget"] = "00:00:10",
             };
@@ -57,7 +63,7 @@ public sealed class LiveCatalogueCluster : IAsyncLifetime
     }
 }
 
-public sealed class LiveCatalogueTests(LiveCatalogueCluster cluster) : IClassFixture<LiveCatalogueCluster>
+public sealed partial class LiveCatalogueTests(LiveCatalogueCluster cluster) : IClassFixture<LiveCatalogueCluster>
 {
     private const string ItemStream = LiveCatalogueCluster.ItemStream;
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);

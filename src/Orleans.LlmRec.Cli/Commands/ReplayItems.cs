@@ -114,11 +114,15 @@ internal sealed class HttpItemPublisher(Uri baseAddress) : IItemPublisher
 }
 
 /// <summary>
-/// Entries of the silos' item stream (<c>Catalogue:ItemStreamKey</c>): <c>op</c>, <c>itemId</c>, <c>json</c>. The stream
-/// consumer applies them a moment later; an event stream entry on an item not applied yet makes its silo catch up.
+/// Entries of the silos' item stream (<c>Catalogue:ItemStreamKey</c>): <c>op</c>, <c>itemId</c>, <c>json</c>. Each is
+/// awaited until the stream's consumer groups delivered and acknowledged it (the silo appended it to the catalogue log
+/// by then), so a click replayed right after finds the item: a silo catches up from the catalogue log, not from the
+/// item stream, before it calls an item unknown.
 /// </summary>
 internal sealed class RedisItemPublisher(ConnectionMultiplexer connection, string stream) : IItemPublisher
 {
+    private static readonly TimeSpan AppliedWait = TimeSpan.FromSeconds(10);
+
     public async Task<string?> PublishAsync(ReplayItem item, CancellationToken cancellationToken)
     {
         NameValueEntry[] fields = item.Delete
@@ -126,8 +130,16 @@ internal sealed class RedisItemPublisher(ConnectionMultiplexer connection, strin
             : [new("op", "put"), new("itemId", item.ItemId), new("json", item.Body)];
         try
         {
-            await connection.GetDatabase().StreamAddAsync(stream, fields).WaitAsync(cancellationToken);
-            return null;
+            var db = connection.GetDatabase();
+            var id = StreamId(await db.StreamAddAsync(stream, fields).WaitAsync(cancellationToken));
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (waited.Elapsed < AppliedWait)
+            {
+                var groups = await db.StreamGroupInfoAsync(stream);
+                if (groups.Length > 0 && groups.All(g => StreamId(g.LastDeliveredId).CompareTo(id) >= 0 && g.PendingMessageCount == 0)) return null;
+                await Task.Delay(5, cancellationToken);
+            }
+            return $"XADD {stream} {item.ItemId}: not applied by a silo within {AppliedWait.TotalSeconds:N0} s (is Catalogue:ItemStreamEnabled on?)";
         }
         catch (RedisException e)
         {
@@ -136,6 +148,14 @@ internal sealed class RedisItemPublisher(ConnectionMultiplexer connection, strin
     }
 
     public async ValueTask DisposeAsync() => await connection.DisposeAsync();
+
+    /// <summary>A stream entry id (<c>ms-seq</c>) in order: milliseconds, then sequence.</summary>
+    private static (long Ms, long Seq) StreamId(RedisValue id)
+    {
+        var text = id.ToString();
+        var dash = text.IndexOf('-', StringComparison.Ordinal);
+        return dash < 0 ? (0, 0) : (long.Parse(text.AsSpan(0, dash), CultureInfo.InvariantCulture), long.Parse(text.AsSpan(dash + 1), CultureInfo.InvariantCulture));
+    }
 
     public static async Task<RedisItemPublisher> ConnectAsync(Uri target, string stream) =>
         new(await ConnectionMultiplexer.ConnectAsync(RedisReplaySink.RedisTarget(target)), stream);

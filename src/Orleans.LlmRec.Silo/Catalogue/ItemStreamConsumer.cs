@@ -16,7 +16,9 @@ namespace Orleans.LlmRec.Silo.Catalogue;
 /// same path as <c>PUT</c>/<c>DELETE /v1/items/{itemId}</c> (validated, appended to the catalogue log, applied by
 /// every silo). Fields: <c>op</c> = put | delete, <c>itemId</c>, and for put <c>json</c>, the PUT body. An entry that
 /// can never be applied (malformed, invalid, a put of a retired item) goes to <c>Catalogue:ItemStreamDeadLetterKey</c>
-/// with the reason; one that failed for an outage stays pending and is read again.
+/// with the reason; one that failed for an outage stays pending and is read again. One silo reads at a time (a Redis
+/// lease, <c>{ItemStreamKey}:reader</c>): two consumers of one group would apply a producer's put then delete (or two
+/// updates) of one item in either order. A silo that takes the lease over first claims what the last reader left pending.
 /// </summary>
 public sealed partial class ItemStreamConsumer(
     IConnectionMultiplexer redis,
@@ -28,12 +30,37 @@ public sealed partial class ItemStreamConsumer(
     ILogger<ItemStreamConsumer> logger) : BackgroundService
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerOptions.Web) { AllowDuplicateProperties = false };
+    /// <summary>How long the reader's lease lasts unrenewed (a dead reader's successor waits this long at most).</summary>
+    private static readonly TimeSpan ReaderLease = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan LeaseRetry = TimeSpan.FromSeconds(1);
     private readonly CatalogueOptions _options = options.Value;
+    private readonly RedisKey _leaseKey = $"{options.Value.ItemStreamKey}:reader";
+    private long? _renewedAt;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var db = redis.GetDatabase();
         var consumer = $"{Environment.MachineName}-{silo.Value.SiloPort.ToString(CultureInfo.InvariantCulture)}";
+        try
+        {
+            await ConsumeAsync(consumer, stoppingToken);
+        }
+        finally
+        {
+            // Stopping: the next silo need not wait for the lease to lapse.
+            try
+            {
+                if (_renewedAt is not null) await redis.GetDatabase().LockReleaseAsync(_leaseKey, consumer, CommandFlags.FireAndForget);
+            }
+            catch (Exception e) when (e is RedisException or ObjectDisposedException)
+            {
+                // Redis is gone or closing: the lease lapses on its own.
+            }
+        }
+    }
+
+    private async Task ConsumeAsync(string consumer, CancellationToken stoppingToken)
+    {
+        var db = redis.GetDatabase();
         var reader = new EventStreamReader(db, _options.ItemStreamKey, _options.ItemStreamGroup, consumer, 100);
         var groupReady = false;
         var ownPending = true;
@@ -46,6 +73,26 @@ public sealed partial class ItemStreamConsumer(
                 {
                     await reader.EnsureGroupAsync();
                     groupReady = true;
+                }
+                if (_renewedAt is not { } renewed || time.GetElapsedTime(renewed) > ReaderLease / 3)
+                {
+                    if (_renewedAt is not null && await db.LockExtendAsync(_leaseKey, consumer, ReaderLease))
+                    {
+                        _renewedAt = time.GetTimestamp();
+                    }
+                    else if (await db.LockTakeAsync(_leaseKey, consumer, ReaderLease))
+                    {
+                        _renewedAt = time.GetTimestamp();
+                        // The reader before this one may have died holding entries: they come first, in stream order.
+                        await foreach (var _ in reader.ClaimAsync(TimeSpan.Zero, stoppingToken)) { }
+                        ownPending = true;
+                    }
+                    else
+                    {
+                        _renewedAt = null;
+                        await Task.Delay(LeaseRetry, stoppingToken);
+                        continue;
+                    }
                 }
                 var entries = await reader.ReadAsync(ownPending);
                 if (entries.Length == 0)
