@@ -26,11 +26,13 @@ public sealed class EventIngestor(IGrainFactory grains, SiloModel serving, IOpti
     {
         var validation = EventBatchValidator.Validate(batch, serving.Catalogue, options.Value, time.GetUtcNow());
         // An item another silo published a moment ago may not be applied here yet: catch up before calling it unknown.
-        // Only a refused batch is looked at again, so a good batch's items are looked up once, not twice.
+        // Only a refused batch is looked at again, so a good batch's items are looked up once, not twice. It is
+        // validated again even when this catch-up applied nothing: the catalogue tailer may have applied the item
+        // since the first validation.
         if (!validation.IsValid && liveCatalogue is not null && batch is not null
-            && batch.Any(e => e?.ItemId is { } id && !serving.Catalogue.Contains(id))
-            && await liveCatalogue.CatchUpAsync(cancellationToken) > 0)
+            && batch.Any(e => e?.ItemId is { } id && !serving.Catalogue.Contains(id)))
         {
+            await liveCatalogue.CatchUpAsync(cancellationToken);
             validation = EventBatchValidator.Validate(batch, serving.Catalogue, options.Value, time.GetUtcNow());
         }
         if (!validation.IsValid)

@@ -182,9 +182,12 @@ public sealed partial class RedisStreamConsumer : BackgroundService
     private async Task StartAsync(StreamEntry[] entries, CancellationToken cancellationToken)
     {
         var sorted = StreamEntrySorter.Sort(entries, _serving.Catalogue, _rules, _time.GetUtcNow());
-        // An entry may name an item another silo published a moment ago: catch up before setting anything aside.
-        if (sorted.Rejected.Count > 0 && _liveCatalogue is not null && await _liveCatalogue.CatchUpAsync(cancellationToken) > 0)
+        // An entry may name an item another silo published a moment ago: catch up before setting anything aside. Sort
+        // again even when this catch-up applied nothing: the catalogue tailer may have applied the item since the
+        // first sort.
+        if (sorted.Rejected.Count > 0 && _liveCatalogue is not null)
         {
+            await _liveCatalogue.CatchUpAsync(cancellationToken);
             sorted = StreamEntrySorter.Sort(entries, _serving.Catalogue, _rules, _time.GetUtcNow());
         }
         if (sorted.Rejected.Count > 0) await _deadLetters.SetAsideAsync(sorted.Rejected);
