@@ -54,7 +54,7 @@ public class UserStateInRedisTests(ServiceFixture service, ITestOutputHelper out
         var start = DateTimeOffset.UtcNow.AddDays(-1);
         object Event(int i) => ServiceFixture.Event($"{run}-{i}", userId, items[i % items.Count], i % 9 == 0 ? "dislike" : "click", null, start.AddSeconds(i * 13));
         await using var redis = await ConnectionMultiplexer.ConnectAsync(service.Redis.ConnectionString);
-        var key = $"*/user/{userId}/activity-log";
+        var key = $"*/al/{userId}";
         var server = redis.GetServer(redis.GetEndPoints()[0]);
         var lengths = new List<long>();
         // 3 events a request: each write appends a chunk; now and then the value is rewritten as a smaller snapshot.

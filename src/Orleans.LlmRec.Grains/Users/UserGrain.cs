@@ -36,9 +36,6 @@ public sealed partial class UserGrain(
     public const string StorageName = "users";
     public const string StateName = "user";
 
-    /// <summary>The name the activity's own value is stored under (<see cref="ActivityLogs"/>), next to the grain states.</summary>
-    public const string ActivityLogName = "activity-log";
-
     private readonly FeedOptions _options = options.Value;
     private readonly FeedFreshness _freshness = new(freshness);
     private UserLlmSession _llm = null!;
