@@ -187,6 +187,68 @@ public class ActivityLogTests
     }
 
     [Fact]
+    public async Task A_user_of_the_earlier_layout_is_read_from_it_once_and_then_written_in_the_log_form()
+    {
+        // The activity as the earlier layout stored it (an Orleans grain state), read back through the serializer.
+        var earlier = new UserActivity();
+        earlier.History.Apply([.. Enumerable.Range(0, 30).Select(n => Event(n))], Start);
+        earlier.Schedule.PendingChanges = 30;
+        var stored = FakeStorage<UserActivity>.Serializer.SerializeToArray(earlier);
+        var earlierReads = 0;
+        Task<UserActivity?> ReadEarlier()
+        {
+            earlierReads++;
+            return Task.FromResult(FakeStorage<UserActivity>.Serializer.Deserialize<UserActivity>(stored));
+        }
+        ActivityLogState Converting() => new(_store, FakeStorage<UserActivity>.Serializer, "u", ReadEarlier);
+
+        var log = Converting();
+        await log.ReadStateAsync();
+        Assert.Equal(1, earlierReads);
+        AssertSame(earlier, log.State);
+        Assert.True(log.RecordExists);
+        Assert.True(log.FromEarlierLayout);
+        Assert.Null(await _store.ReadAsync("u"));
+
+        // The next write stores the whole activity in the log's form: the earlier layout is never read again.
+        log.State.History.Apply([Event(30)], Start);
+        await log.WriteStateAsync();
+        Assert.False(log.FromEarlierLayout);
+        Assert.Equal(1, log.SnapshotsWritten);
+        var read = Converting();
+        await read.ReadStateAsync();
+        Assert.Equal(1, earlierReads);
+        Assert.False(read.FromEarlierLayout);
+        Assert.Equal(31, read.State.History.TotalInteractions);
+        AssertSame(log.State, read.State);
+        Assert.True(read.State.History.HasSeenEvent("e0"));
+
+        // A user in neither layout starts empty and does not exist.
+        var none = new ActivityLogState(new InMemoryActivityLogStore(), FakeStorage<UserActivity>.Serializer, "v", () => Task.FromResult<UserActivity?>(null));
+        await none.ReadStateAsync();
+        Assert.False(none.RecordExists);
+        Assert.Equal(0, none.State.History.TotalInteractions);
+    }
+
+    [Fact]
+    public async Task A_converted_user_s_first_write_fails_when_another_activation_wrote_the_log_first()
+    {
+        var earlier = FakeStorage<UserActivity>.Serializer.SerializeToArray(new UserActivity());
+        ActivityLogState Converting() => new(_store, FakeStorage<UserActivity>.Serializer, "u",
+            () => Task.FromResult(FakeStorage<UserActivity>.Serializer.Deserialize<UserActivity>(earlier)));
+        var first = Converting();
+        var second = Converting();
+        await first.ReadStateAsync();
+        await second.ReadStateAsync();
+        await ApplyAsync(second, 0, 3, 3, Start);
+        first.State.History.Apply([Event(10)], Start);
+        await Assert.ThrowsAsync<InconsistentStateException>(first.WriteStateAsync);
+        await first.ReadStateAsync();
+        Assert.False(first.FromEarlierLayout);
+        Assert.Equal(3, first.State.History.TotalInteractions);
+    }
+
+    [Fact]
     public async Task A_damaged_value_is_a_format_error()
     {
         var log = Log();
