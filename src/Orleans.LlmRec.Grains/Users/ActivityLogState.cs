@@ -153,7 +153,12 @@ public sealed class ActivityLogs(IActivityLogStore store, Serializer serializer,
     /// <summary>The grain state name the activity had before the activity log.</summary>
     public const string EarlierStateName = "activity";
 
-    public ActivityLogState For(string userId, GrainId grainId) => new(store, serializer, userId, () => ReadEarlierAsync(grainId));
+    /// <remarks>
+    /// The embedded default's memory holds nothing from before the process started, so nothing of an earlier layout:
+    /// only a durable store costs a new user the extra read.
+    /// </remarks>
+    public ActivityLogState For(string userId, GrainId grainId) =>
+        new(store, serializer, userId, store is InMemoryActivityLogStore ? null : () => ReadEarlierAsync(grainId));
 
     private async Task<UserActivity?> ReadEarlierAsync(GrainId grainId)
     {
