@@ -75,7 +75,8 @@ replay() { cli replay --data "$OUT/$1.csv" --format csv --type click --rate 0 --
 memory_usage() {
   local total=0
   for u in $(seq 1 20); do
-    for key in $(rcli --scan --pattern "*/user/$1$u/*"); do total=$((total + $(rcli memory usage "$key" samples 0))); done
+    # The activity log ({ServiceId}/al/{user}) and any Orleans grain state of the user ({ServiceId}/state/user/{user}/...).
+    for key in $(rcli --scan --pattern "*/al/$1$u") $(rcli --scan --pattern "*/user/$1$u/*"); do total=$((total + $(rcli memory usage "$key" samples 0))); done
   done
   echo $((total / 20))
 }

@@ -158,6 +158,97 @@ public class ActivityLogTests
     }
 
     [Fact]
+    public async Task A_typical_user_is_stored_as_an_11_byte_header_and_the_snapshot()
+    {
+        // The state-writes benchmark's typical user: 100 clicks a minute apart on items 1..40,000, in one write.
+        var random = new Random(7);
+        var log = Log();
+        log.State.History.Apply([.. Enumerable.Range(0, 100).Select(i => new UserEvent
+        {
+            EventId = $"replay-{random.NextInt64():x12}",
+            UserId = "u",
+            ItemId = (1 + random.Next(40_000)).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            Type = UserEventType.Click,
+            Timestamp = Start.AddMinutes(i),
+        })], Start.AddHours(1));
+        await log.WriteStateAsync();
+        var value = (await _store.ReadAsync("u"))!;
+        var snapshot = FakeStorage<UserActivity>.Serializer.SerializeToArray(log.State);
+        // Format byte, 8-byte epoch, the snapshot's length in 2 varint bytes (it was a fixed 4).
+        Assert.Equal(ActivityLogCodec.HeaderLength + 2 + snapshot.Length, value.Length);
+        Assert.Equal(snapshot, value[^snapshot.Length..]);
+        // About 8.6 bytes a click (flags, 2–3 byte item id, 1-byte time delta, 4-byte fingerprint) and ~60 of framing.
+        Assert.InRange(value.Length, 100 * 8, 100 * 9 + 60);
+        // A value of the earlier format (1: fixed 4-byte length) is not misread.
+        byte[] earlier = [1, .. value[1..]];
+        var store = new InMemoryActivityLogStore();
+        Assert.True(await store.TryReplaceAsync("u", ActivityLogVersion.Absent, earlier));
+        await Assert.ThrowsAsync<FormatException>(new ActivityLogState(store, FakeStorage<UserActivity>.Serializer, "u").ReadStateAsync);
+    }
+
+    [Fact]
+    public async Task A_user_of_the_earlier_layout_is_read_from_it_once_and_then_written_in_the_log_form()
+    {
+        // The activity as the earlier layout stored it (an Orleans grain state), read back through the serializer.
+        var earlier = new UserActivity();
+        earlier.History.Apply([.. Enumerable.Range(0, 30).Select(n => Event(n))], Start);
+        earlier.Schedule.PendingChanges = 30;
+        var stored = FakeStorage<UserActivity>.Serializer.SerializeToArray(earlier);
+        var earlierReads = 0;
+        Task<UserActivity?> ReadEarlier()
+        {
+            earlierReads++;
+            return Task.FromResult(FakeStorage<UserActivity>.Serializer.Deserialize<UserActivity>(stored));
+        }
+        ActivityLogState Converting() => new(_store, FakeStorage<UserActivity>.Serializer, "u", ReadEarlier);
+
+        var log = Converting();
+        await log.ReadStateAsync();
+        Assert.Equal(1, earlierReads);
+        AssertSame(earlier, log.State);
+        Assert.True(log.RecordExists);
+        Assert.True(log.FromEarlierLayout);
+        Assert.Null(await _store.ReadAsync("u"));
+
+        // The next write stores the whole activity in the log's form: the earlier layout is never read again.
+        log.State.History.Apply([Event(30)], Start);
+        await log.WriteStateAsync();
+        Assert.False(log.FromEarlierLayout);
+        Assert.Equal(1, log.SnapshotsWritten);
+        var read = Converting();
+        await read.ReadStateAsync();
+        Assert.Equal(1, earlierReads);
+        Assert.False(read.FromEarlierLayout);
+        Assert.Equal(31, read.State.History.TotalInteractions);
+        AssertSame(log.State, read.State);
+        Assert.True(read.State.History.HasSeenEvent("e0"));
+
+        // A user in neither layout starts empty and does not exist.
+        var none = new ActivityLogState(new InMemoryActivityLogStore(), FakeStorage<UserActivity>.Serializer, "v", () => Task.FromResult<UserActivity?>(null));
+        await none.ReadStateAsync();
+        Assert.False(none.RecordExists);
+        Assert.Equal(0, none.State.History.TotalInteractions);
+    }
+
+    [Fact]
+    public async Task A_converted_user_s_first_write_fails_when_another_activation_wrote_the_log_first()
+    {
+        var earlier = FakeStorage<UserActivity>.Serializer.SerializeToArray(new UserActivity());
+        ActivityLogState Converting() => new(_store, FakeStorage<UserActivity>.Serializer, "u",
+            () => Task.FromResult(FakeStorage<UserActivity>.Serializer.Deserialize<UserActivity>(earlier)));
+        var first = Converting();
+        var second = Converting();
+        await first.ReadStateAsync();
+        await second.ReadStateAsync();
+        await ApplyAsync(second, 0, 3, 3, Start);
+        first.State.History.Apply([Event(10)], Start);
+        await Assert.ThrowsAsync<InconsistentStateException>(first.WriteStateAsync);
+        await first.ReadStateAsync();
+        Assert.False(first.FromEarlierLayout);
+        Assert.Equal(3, first.State.History.TotalInteractions);
+    }
+
+    [Fact]
     public async Task A_damaged_value_is_a_format_error()
     {
         var log = Log();

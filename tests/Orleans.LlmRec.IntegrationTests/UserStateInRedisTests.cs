@@ -1,4 +1,8 @@
 using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.LlmRec.Abstractions;
+using Orleans.LlmRec.Grains.Users;
+using Orleans.Storage;
 using Orleans.LlmRec.IntegrationTests.Infrastructure;
 using StackExchange.Redis;
 using Xunit.Abstractions;
@@ -54,7 +58,7 @@ public class UserStateInRedisTests(ServiceFixture service, ITestOutputHelper out
         var start = DateTimeOffset.UtcNow.AddDays(-1);
         object Event(int i) => ServiceFixture.Event($"{run}-{i}", userId, items[i % items.Count], i % 9 == 0 ? "dislike" : "click", null, start.AddSeconds(i * 13));
         await using var redis = await ConnectionMultiplexer.ConnectAsync(service.Redis.ConnectionString);
-        var key = $"*/user/{userId}/activity-log";
+        var key = $"*/al/{userId}";
         var server = redis.GetServer(redis.GetEndPoints()[0]);
         var lengths = new List<long>();
         // 3 events a request: each write appends a chunk; now and then the value is rewritten as a smaller snapshot.
@@ -74,6 +78,36 @@ public class UserStateInRedisTests(ServiceFixture service, ITestOutputHelper out
         Assert.Equal(before.DislikedItems, after.DislikedItems);
         var again = await service.PostEventsAsync([.. Enumerable.Range(0, 450).Select(Event)]);
         Assert.Equal((0, 450), (again.Accepted, again.Duplicates));
+    }
+
+    [Fact]
+    public async Task A_user_stored_by_the_earlier_layout_keeps_their_history_and_is_rewritten_in_the_activity_log()
+    {
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var userId = $"earlier-{run}";
+        var items = service.World.PopularItems();
+        var start = DateTimeOffset.UtcNow.AddDays(-1);
+        UserEvent Event(int i) => new() { EventId = $"{run}-{i}", UserId = userId, ItemId = items[i % items.Count], Type = UserEventType.Click, Timestamp = start.AddSeconds(i * 17) };
+        // Written as the silo's grain storage wrote the activity before the activity log: the grain state "activity".
+        var earlier = new UserActivity();
+        Assert.Equal(40, earlier.History.Apply([.. Enumerable.Range(0, 40).Select(Event)], start).Applied);
+        var grainId = service.Silo.Services.GetRequiredService<IGrainFactory>().GetGrain<IUserGrain>(userId).GetGrainId();
+        var storage = service.Silo.Services.GetRequiredKeyedService<IGrainStorage>(UserGrain.StorageName);
+        await storage.WriteStateAsync(ActivityLogs.EarlierStateName, grainId, new GrainState<UserActivity>(earlier));
+
+        var read = await service.GetUserAsync(userId);
+        Assert.Equal(40, read.TotalInteractions);
+        var resent = await service.PostEventsAsync(ServiceFixture.Event($"{run}-3", userId, items[3], timestamp: start.AddSeconds(3 * 17)));
+        Assert.Equal((0, 1), (resent.Accepted, resent.Duplicates));
+        Assert.Equal(1, (await service.PostEventsAsync(ServiceFixture.Event($"{run}-new", userId, items[0]))).Accepted);
+
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(service.Redis.ConnectionString);
+        var server = redis.GetServer(redis.GetEndPoints()[0]);
+        Assert.Single(server.Keys(pattern: $"*/al/{userId}"));
+        await service.RestartSiloAsync();
+        var after = await service.GetUserAsync(userId);
+        Assert.Equal(41, after.TotalInteractions);
+        Assert.Equal(read.RecentInteractions, after.RecentInteractions.Skip(1));
     }
 
     [Fact]

@@ -23,7 +23,7 @@ public class WriteConflictTests(ServiceFixture service)
         await using var redis = await ConnectionMultiplexer.ConnectAsync(service.Redis.ConnectionString);
         var server = redis.GetServer(redis.GetEndPoints()[0]);
         var key = Assert.Single(server.Keys(pattern: $"*{userId}*").ToList());
-        Assert.EndsWith("/activity-log", key.ToString(), StringComparison.Ordinal);
+        Assert.EndsWith($"/al/{userId}", key.ToString(), StringComparison.Ordinal);
         var database = redis.GetDatabase();
         var stored = (byte[])(await database.StringGetAsync(key))!;
         // Another writer (a duplicate activation after a partition, an operator's repair) appended an event the active

@@ -4,7 +4,7 @@ namespace Orleans.LlmRec.Grains.Users;
 
 /// <summary>
 /// The stored form of a user's <see cref="UserActivity"/> (<see cref="IActivityLogStore"/>): a header (format byte,
-/// 8-byte random epoch), the snapshot's length (4 bytes) and the snapshot (the activity as Orleans serializes it),
+/// 8-byte random epoch), the snapshot's length (a varint: 2 bytes for a typical user) and the snapshot (the activity as Orleans serializes it),
 /// then the chunks written since, each a varint length and a body. A body holds what one write changed: the
 /// interactions added (<see cref="HistoryRecordCodec"/>, times as deltas from the history's last record), replayed
 /// through <see cref="UserHistory.AddInteraction"/> exactly as they were first applied, and the few values that are
@@ -13,14 +13,14 @@ namespace Orleans.LlmRec.Grains.Users;
 /// </summary>
 public static class ActivityLogCodec
 {
-    /// <summary>First byte of the value.</summary>
-    public const byte FormatVersion = 1;
+    /// <summary>First byte of the value (1 had a fixed 4-byte snapshot length; it is not read).</summary>
+    public const byte FormatVersion = 2;
 
     /// <summary>Format byte and epoch.</summary>
     public const int HeaderLength = 1 + sizeof(ulong);
 
-    /// <summary>Header and the snapshot's length: where the snapshot starts.</summary>
-    public const int SnapshotStart = HeaderLength + sizeof(uint);
+    /// <summary>Longest varint of a snapshot's length.</summary>
+    private const int MaxLengthPrefix = 5;
 
     private const int PendingChangesSet = 1, PendingSinceSet = 2, RequestedAtSet = 4, OlderIdsArrivedAtSet = 8, KnownFlags = 15;
 
@@ -39,10 +39,12 @@ public static class ActivityLogCodec
     /// <summary>A whole value: header, snapshot, no chunks.</summary>
     public static byte[] Snapshot(ulong epoch, ReadOnlySpan<byte> snapshot)
     {
-        var value = new byte[SnapshotStart + snapshot.Length];
+        Span<byte> prefix = stackalloc byte[MaxLengthPrefix];
+        var prefixLength = HistoryRecordCodec.WriteVarint(prefix, (ulong)snapshot.Length);
+        var value = new byte[HeaderLength + prefixLength + snapshot.Length];
         Header(epoch).CopyTo(value, 0);
-        BinaryPrimitives.WriteUInt32LittleEndian(value.AsSpan(HeaderLength), (uint)snapshot.Length);
-        snapshot.CopyTo(value.AsSpan(SnapshotStart));
+        prefix[..prefixLength].CopyTo(value.AsSpan(HeaderLength));
+        snapshot.CopyTo(value.AsSpan(HeaderLength + prefixLength));
         return value;
     }
 
@@ -91,7 +93,7 @@ public static class ActivityLogCodec
             at += HistoryRecordCodec.WriteVarint(body.AsSpan(at), ZigZag(now.OlderIdsArrivedAt - written.OlderIdsArrivedAt));
         }
         body[0] = (byte)flags;
-        Span<byte> prefix = stackalloc byte[5];
+        Span<byte> prefix = stackalloc byte[MaxLengthPrefix];
         var prefixLength = HistoryRecordCodec.WriteVarint(prefix, (ulong)at);
         var chunk = new byte[prefixLength + at];
         prefix[..prefixLength].CopyTo(chunk);
@@ -107,15 +109,16 @@ public static class ActivityLogCodec
     {
         ArgumentNullException.ThrowIfNull(value);
         ArgumentNullException.ThrowIfNull(deserialize);
-        if (value.Length < SnapshotStart || value[0] != FormatVersion)
+        if (value.Length <= HeaderLength || value[0] != FormatVersion)
         {
             throw new FormatException($"Not a stored user activity (format byte {(value.Length == 0 ? "missing" : value[0].ToString(System.Globalization.CultureInfo.InvariantCulture))}, {value.Length} bytes).");
         }
         var epoch = BinaryPrimitives.ReadUInt64LittleEndian(value.AsSpan(1));
-        var snapshotLength = BinaryPrimitives.ReadUInt32LittleEndian(value.AsSpan(HeaderLength));
-        if (snapshotLength > value.Length - SnapshotStart) throw new FormatException("Truncated user activity snapshot.");
-        var end = SnapshotStart + (int)snapshotLength;
-        var activity = deserialize(value.AsMemory(SnapshotStart, (int)snapshotLength));
+        var start = HeaderLength;
+        var snapshotLength = HistoryRecordCodec.ReadVarint(value, ref start);
+        if (snapshotLength > (ulong)(value.Length - start)) throw new FormatException("Truncated user activity snapshot.");
+        var end = start + (int)snapshotLength;
+        var activity = deserialize(value.AsMemory(start, (int)snapshotLength));
         var at = end;
         try
         {

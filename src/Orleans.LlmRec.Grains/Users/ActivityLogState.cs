@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
 using Orleans.Storage;
 
@@ -11,9 +12,12 @@ namespace Orleans.LlmRec.Grains.Users;
 /// append. Behaves as Orleans' <see cref="IPersistentState{TState}"/> does for <see cref="UserStateStore"/>: every
 /// write is conditional on the value last read or written (<see cref="Etag"/>), and a write that finds another value
 /// throws <see cref="InconsistentStateException"/> (the caller re-reads and re-applies). What a write stores is
-/// taken before it awaits, so changes made while it is in flight are left for the next write.
+/// taken before it awaits, so changes made while it is in flight are left for the next write. A user with no stored
+/// value may still have one of the earlier layout (<paramref name="readEarlierLayout"/>): it is read in its place, and
+/// the first write stores it in this form (a snapshot, conditional on the value still being absent).
 /// </summary>
-public sealed class ActivityLogState(IActivityLogStore store, Serializer serializer, string userId) : IPersistentState<UserActivity>
+public sealed class ActivityLogState(IActivityLogStore store, Serializer serializer, string userId,
+    Func<Task<UserActivity?>>? readEarlierLayout = null) : IPersistentState<UserActivity>
 {
     /// <summary>
     /// Chunks may grow to a quarter of the snapshot's size (<see cref="TailShare"/>), but to at least this many bytes
@@ -34,7 +38,10 @@ public sealed class ActivityLogState(IActivityLogStore store, Serializer seriali
 
     public string? Etag => _version.Length == 0 ? null : _version.ToString();
 
-    public bool RecordExists => _version.Length > 0;
+    public bool RecordExists => _version.Length > 0 || FromEarlierLayout;
+
+    /// <summary>True while the activity read was the earlier layout's and has not been written in this form yet.</summary>
+    public bool FromEarlierLayout { get; private set; }
 
     /// <summary>Bytes stored now (header, snapshot and chunks), and how many of them are chunks.</summary>
     public long StoredBytes => _version.Length;
@@ -47,9 +54,12 @@ public sealed class ActivityLogState(IActivityLogStore store, Serializer seriali
     public async Task ReadStateAsync()
     {
         var value = await store.ReadAsync(userId);
+        FromEarlierLayout = false;
         if (value is null)
         {
-            State = new UserActivity();
+            var earlier = readEarlierLayout is null ? null : await readEarlierLayout();
+            State = earlier ?? new UserActivity();
+            FromEarlierLayout = earlier is not null;
             _version = ActivityLogVersion.Absent;
             _snapshotEnd = 0;
         }
@@ -82,6 +92,7 @@ public sealed class ActivityLogState(IActivityLogStore store, Serializer seriali
         _version = new ActivityLogVersion(value.Length, epoch);
         _snapshotEnd = value.Length;
         _written = now;
+        FromEarlierLayout = false;
         SnapshotsWritten++;
     }
 
@@ -91,6 +102,7 @@ public sealed class ActivityLogState(IActivityLogStore store, Serializer seriali
         State = new UserActivity();
         _version = ActivityLogVersion.Absent;
         _snapshotEnd = 0;
+        FromEarlierLayout = false;
         _written = Written.Of(State);
     }
 
@@ -129,8 +141,30 @@ public sealed class ActivityLogState(IActivityLogStore store, Serializer seriali
     }
 }
 
-/// <summary>The silo's <see cref="IActivityLogStore"/> and serializer, handing each user grain its <see cref="ActivityLogState"/>.</summary>
-public sealed class ActivityLogs(IActivityLogStore store, Serializer serializer)
+/// <summary>
+/// The silo's <see cref="IActivityLogStore"/> and serializer, handing each user grain its <see cref="ActivityLogState"/>.
+/// Users stored before the activity log (until session 7) have their activity as the Orleans grain state
+/// <see cref="EarlierStateName"/> in the grain storage <see cref="UserGrain.StorageName"/>: it is read, only when the
+/// log has nothing for the user, and written back in the log's form by the user's next write (the old entry is left
+/// as it is, never read again once the log holds the user).
+/// </summary>
+public sealed class ActivityLogs(IActivityLogStore store, Serializer serializer, IServiceProvider services)
 {
-    public ActivityLogState For(string userId) => new(store, serializer, userId);
+    /// <summary>The grain state name the activity had before the activity log.</summary>
+    public const string EarlierStateName = "activity";
+
+    /// <remarks>
+    /// The embedded default's memory holds nothing from before the process started, so nothing of an earlier layout:
+    /// only a durable store costs a new user the extra read.
+    /// </remarks>
+    public ActivityLogState For(string userId, GrainId grainId) =>
+        new(store, serializer, userId, store is InMemoryActivityLogStore ? null : () => ReadEarlierAsync(grainId));
+
+    private async Task<UserActivity?> ReadEarlierAsync(GrainId grainId)
+    {
+        if (services.GetKeyedService<IGrainStorage>(UserGrain.StorageName) is not { } storage) return null;
+        var state = new GrainState<UserActivity>(new UserActivity());
+        await storage.ReadStateAsync(EarlierStateName, grainId, state);
+        return state.RecordExists ? state.State : null;
+    }
 }

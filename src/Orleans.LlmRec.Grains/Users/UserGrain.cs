@@ -36,9 +36,6 @@ public sealed partial class UserGrain(
     public const string StorageName = "users";
     public const string StateName = "user";
 
-    /// <summary>The name the activity's own value is stored under (<see cref="ActivityLogs"/>), next to the grain states.</summary>
-    public const string ActivityLogName = "activity-log";
-
     private readonly FeedOptions _options = options.Value;
     private readonly FeedFreshness _freshness = new(freshness);
     private UserLlmSession _llm = null!;
@@ -51,7 +48,7 @@ public sealed partial class UserGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         // Memory may hold changes storage does not after a failed write: a fresh activation reads what was stored.
-        var activity = activityLogs.For(UserId);
+        var activity = activityLogs.For(UserId, this.GetGrainId());
         await activity.ReadStateAsync();
         _store = new UserStateStore(settings, activity, _options.MaxWriteAttempts, logger, UserId, _ => DeactivateOnIdle());
         _llm = new UserLlmSession(UserId, this.AsReference<IUserLlmResults>(), llm, serving.Catalogue, logger, State, this, OnProfileTimerAsync);

@@ -5,8 +5,10 @@ using StackExchange.Redis;
 namespace Orleans.LlmRec.Silo.Redis;
 
 /// <summary>
-/// Users' activity values (<see cref="IActivityLogStore"/>) as Redis strings, one per user, at
-/// <c>{ServiceId}/state/user/{userId}/activity-log</c> (next to the grain state Orleans' Redis storage keeps). Each write
+/// Users' activity values (<see cref="IActivityLogStore"/>) as Redis strings, one per user, at <c>{ServiceId}/al/{userId}</c>
+/// ("activity log"; short because a typical user's whole entry is about a kilobyte and Redis keeps the key with it:
+/// session 7's first <c>{ServiceId}/state/user/{userId}/activity-log</c> cost 16 more bytes per user, and is not read).
+/// Orleans' own keys start <c>{ServiceId}/state/</c>, so the two never meet. Each write
 /// is one script that checks the value is still the writer's version (its length, and the header with the epoch) and
 /// then APPENDs the chunk or SETs the new snapshot. Redis replicates and logs a script by its effects, so the AOF and
 /// the replicas get the APPEND with the chunk's bytes, not the whole value (checked against redis-server 7.0: the AOF
@@ -36,7 +38,7 @@ public sealed class RedisActivityLogStore(IConnectionMultiplexer redis, string s
         """;
 
     /// <summary>The key of <paramref name="userId"/>'s activity under <paramref name="serviceId"/>.</summary>
-    public static string KeyOf(string serviceId, string userId) => $"{serviceId}/state/user/{userId}/{UserGrain.ActivityLogName}";
+    public static string KeyOf(string serviceId, string userId) => $"{serviceId}/al/{userId}";
 
     public async Task<byte[]?> ReadAsync(string userId)
     {
