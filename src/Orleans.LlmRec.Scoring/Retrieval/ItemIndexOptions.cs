@@ -11,7 +11,7 @@ namespace Orleans.LlmRec.Scoring.Retrieval;
 public sealed class ItemIndexOptions : IValidatableObject
 {
     public const string SectionName = "ItemIndex";
-    private const int ItemsPerExpansion = 640;
+    private const int ItemsPerExpansion = 500;
     private const int MinExpansionSearch = 64;
     private const int MaxExpansionSearch = 4_096;
 
@@ -54,9 +54,10 @@ public sealed class ItemIndexOptions : IValidatableObject
     public int ResolvedExpansionSearch(int itemCount) => ExpansionSearch > 0 ? ExpansionSearch : ExpansionSearchFor(itemCount);
 
     /// <summary>
-    /// The search expansion chosen by catalogue size: one per 640 items, in [64, 4096]. It grows linearly because the
+    /// The search expansion chosen by catalogue size: one per 500 items, in [64, 4096]. It grows linearly because the
     /// items that tie closely with a user's top 100 grow with the catalogue: on clustered 64-dimensional vectors a
-    /// fixed ef 256 serves recall@100 0.999 at 10⁵ items but 0.84 at 10⁶, where this rule's 1,562 serves 0.968
+    /// fixed ef 256 serves recall@100 0.999 at 10⁵ items but 0.81–0.84 at 10⁶; at 10⁶ ef 1,562 served 0.940–0.968
+    /// depending on the build and the users, ef 2,000–2,048 0.968–0.975 at the same search p99 on 2 cores
     /// (bench/RESULTS.md, "Candidate retrieval"). Below 10⁵ items the feed asks for more candidates than this anyway (a search examines at
     /// least as many as it returns).
     /// </summary>
