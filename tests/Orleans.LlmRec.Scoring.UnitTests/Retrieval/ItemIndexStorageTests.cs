@@ -19,7 +19,7 @@ public sealed class ItemIndexStorageTests
     public void Quantized_storage_keeps_recall_at_100_as_served_near_full(ItemIndexQuantization quantization)
     {
         var data = new ClusteredVectors(itemCount: 6_000, Dimension, seed: 31);
-        using var index = ItemVectorIndex.Build(data.Vectors, data.Biases, data.ItemCount, Dimension, new ItemIndexOptions { Quantization = quantization });
+        using var index = ItemVectorIndex.Build(data.Vectors, data.Biases, data.ItemCount, Dimension, new ItemIndexOptions { Quantization = quantization, BuildThreads = 1 });
 
         Assert.True(RecallAsServed(data, index, users: 40) >= 0.97, $"{quantization}: recall@100 as served {RecallAsServed(data, index, 40):0.000}");
     }
@@ -30,7 +30,7 @@ public sealed class ItemIndexStorageTests
     public void Items_added_beyond_the_built_norms_rank_by_their_score_among_the_graphs(ItemIndexQuantization quantization)
     {
         var data = new ClusteredVectors(itemCount: 2_000, Dimension, seed: 33);
-        using var index = ItemVectorIndex.Build(data.Vectors, data.Biases, data.ItemCount, Dimension, new ItemIndexOptions { Quantization = quantization });
+        using var index = ItemVectorIndex.Build(data.Vectors, data.Biases, data.ItemCount, Dimension, new ItemIndexOptions { Quantization = quantization, BuildThreads = 1 });
         var user = data.User();
         // Both far outside the built norms, so scored beside the graph and merged by score with the graph's results:
         // one beats every item, the other loses to every item, and neither may take the other's place.
@@ -50,7 +50,7 @@ public sealed class ItemIndexStorageTests
     public void A_saved_index_loads_back_with_the_same_items_and_takes_updates(ItemIndexQuantization quantization)
     {
         var data = new ClusteredVectors(itemCount: 3_000, Dimension, seed: 34);
-        var options = new ItemIndexOptions { Quantization = quantization };
+        var options = new ItemIndexOptions { Quantization = quantization, BuildThreads = 1 };
         var path = Path.Combine(Path.GetTempPath(), $"llmrec-index-{Guid.NewGuid():N}.usearch");
         try
         {
@@ -97,7 +97,7 @@ public sealed class ItemIndexStorageTests
         // 8-bit storage scales queries into [−1, 1] by the items' radius and clamps what lies beyond: users of a model
         // are often longer than its items.
         var data = new ClusteredVectors(itemCount: 4_000, Dimension, seed: 36);
-        using var index = ItemVectorIndex.Build(data.Vectors, data.Biases, data.ItemCount, Dimension, new ItemIndexOptions { Quantization = quantization });
+        using var index = ItemVectorIndex.Build(data.Vectors, data.Biases, data.ItemCount, Dimension, new ItemIndexOptions { Quantization = quantization, BuildThreads = 1 });
 
         Assert.True(RecallAsServed(data, index, users: 30, userLength: 25f) >= 0.97, $"{quantization}: recall@100 as served {RecallAsServed(data, index, 30, 25f):0.000}");
     }
@@ -108,7 +108,7 @@ public sealed class ItemIndexStorageTests
         // 32-bit storage only: under 8-bit storage a clamped query's distances no longer give back the score, so the
         // merge of outliers with the graph's finds is approximate there (docs/STATUS.md, issue 12).
         var data = new ClusteredVectors(itemCount: 4_000, Dimension, seed: 36);
-        using var index = ItemVectorIndex.Build(data.Vectors, data.Biases, data.ItemCount, Dimension, new ItemIndexOptions { Quantization = ItemIndexQuantization.Float32 });
+        using var index = ItemVectorIndex.Build(data.Vectors, data.Biases, data.ItemCount, Dimension, new ItemIndexOptions { Quantization = ItemIndexQuantization.Float32, BuildThreads = 1 });
         var user = data.User().Select(x => x * 25f).ToArray();
         var top = data.ExactTop(user, 10);
         // Scored exactly beside the graph, between the exact 4th and 5th items: neither first nor missing.
