@@ -158,35 +158,6 @@ public class ActivityLogTests
     }
 
     [Fact]
-    public async Task A_typical_user_is_stored_as_an_11_byte_header_and_the_snapshot()
-    {
-        // The state-writes benchmark's typical user: 100 clicks a minute apart on items 1..40,000, in one write.
-        var random = new Random(7);
-        var log = Log();
-        log.State.History.Apply([.. Enumerable.Range(0, 100).Select(i => new UserEvent
-        {
-            EventId = $"replay-{random.NextInt64():x12}",
-            UserId = "u",
-            ItemId = (1 + random.Next(40_000)).ToString(System.Globalization.CultureInfo.InvariantCulture),
-            Type = UserEventType.Click,
-            Timestamp = Start.AddMinutes(i),
-        })], Start.AddHours(1));
-        await log.WriteStateAsync();
-        var value = (await _store.ReadAsync("u"))!;
-        var snapshot = FakeStorage<UserActivity>.Serializer.SerializeToArray(log.State);
-        // Format byte, 8-byte epoch, the snapshot's length in 2 varint bytes (it was a fixed 4).
-        Assert.Equal(ActivityLogCodec.HeaderLength + 2 + snapshot.Length, value.Length);
-        Assert.Equal(snapshot, value[^snapshot.Length..]);
-        // About 8.6 bytes a click (flags, 2–3 byte item id, 1-byte time delta, 4-byte fingerprint) and ~60 of framing.
-        Assert.InRange(value.Length, 100 * 8, 100 * 9 + 60);
-        // A value of the earlier format (1: fixed 4-byte length) is not misread.
-        byte[] earlier = [1, .. value[1..]];
-        var store = new InMemoryActivityLogStore();
-        Assert.True(await store.TryReplaceAsync("u", ActivityLogVersion.Absent, earlier));
-        await Assert.ThrowsAsync<FormatException>(new ActivityLogState(store, FakeStorage<UserActivity>.Serializer, "u").ReadStateAsync);
-    }
-
-    [Fact]
     public async Task A_user_of_the_earlier_layout_is_read_from_it_once_and_then_written_in_the_log_form()
     {
         // The activity as the earlier layout stored it (an Orleans grain state), read back through the serializer.

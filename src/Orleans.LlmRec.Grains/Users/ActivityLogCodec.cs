@@ -4,17 +4,22 @@ namespace Orleans.LlmRec.Grains.Users;
 
 /// <summary>
 /// The stored form of a user's <see cref="UserActivity"/> (<see cref="IActivityLogStore"/>): a header (format byte,
-/// 8-byte random epoch), the snapshot's length (a varint: 2 bytes for a typical user) and the snapshot (the activity as Orleans serializes it),
-/// then the chunks written since, each a varint length and a body. A body holds what one write changed: the
-/// interactions added (<see cref="HistoryRecordCodec"/>, times as deltas from the history's last record), replayed
+/// 8-byte random epoch), the snapshot (<see cref="ActivitySnapshotCodec"/>, self-delimiting), then the chunks written
+/// since, each a varint length and a body. A body holds what one write changed: the interactions added
+/// (<see cref="HistoryRecordCodec.WriteCompact"/>, times as deltas from the history's last record), replayed
 /// through <see cref="UserHistory.AddInteraction"/> exactly as they were first applied, and the few values that are
 /// set rather than added (<see cref="ActivityScalars"/>), only those that changed (the arrival clock as a delta). A change that is not an append
 /// (fingerprints forgotten after an idle hour, a seeded history) is written as a new snapshot.
+/// Format 2 (until session 8: the snapshot's varint length, the snapshot as Orleans serializes it, chunks of
+/// <see cref="HistoryRecordCodec.Write"/> records) is still read; its user's next write is a format-3 snapshot.
 /// </summary>
 public static class ActivityLogCodec
 {
-    /// <summary>First byte of the value (1 had a fixed 4-byte snapshot length; it is not read).</summary>
-    public const byte FormatVersion = 2;
+    /// <summary>First byte of the value written (1 had a fixed 4-byte snapshot length; it is not read).</summary>
+    public const byte FormatVersion = 3;
+
+    /// <summary>The format before (an Orleans-serialized snapshot): read, never written.</summary>
+    public const byte OrleansSnapshotFormat = 2;
 
     /// <summary>Format byte and epoch.</summary>
     public const int HeaderLength = 1 + sizeof(ulong);
@@ -24,29 +29,22 @@ public static class ActivityLogCodec
 
     private const int PendingChangesSet = 1, PendingSinceSet = 2, RequestedAtSet = 4, OlderIdsArrivedAtSet = 8, KnownFlags = 15;
 
-    public static byte[] Header(ulong epoch)
+    public static byte[] Header(ulong epoch) => Header(FormatVersion, epoch);
+
+    public static byte[] Header(byte format, ulong epoch)
     {
         var header = new byte[HeaderLength];
-        header[0] = FormatVersion;
+        header[0] = format;
         BinaryPrimitives.WriteUInt64LittleEndian(header.AsSpan(1), epoch);
         return header;
     }
 
     /// <summary>True when <paramref name="value"/> is the stored value of <paramref name="version"/> (what a conditional write checks).</summary>
     public static bool IsVersion(ReadOnlySpan<byte> value, ActivityLogVersion version) =>
-        value.Length == version.Length && (version.Length == 0 || value[..HeaderLength].SequenceEqual(Header(version.Epoch)));
+        value.Length == version.Length && (version.Length == 0 || value[..HeaderLength].SequenceEqual(version.Header()));
 
     /// <summary>A whole value: header, snapshot, no chunks.</summary>
-    public static byte[] Snapshot(ulong epoch, ReadOnlySpan<byte> snapshot)
-    {
-        Span<byte> prefix = stackalloc byte[MaxLengthPrefix];
-        var prefixLength = HistoryRecordCodec.WriteVarint(prefix, (ulong)snapshot.Length);
-        var value = new byte[HeaderLength + prefixLength + snapshot.Length];
-        Header(epoch).CopyTo(value, 0);
-        prefix[..prefixLength].CopyTo(value.AsSpan(HeaderLength));
-        snapshot.CopyTo(value.AsSpan(HeaderLength + prefixLength));
-        return value;
-    }
+    public static byte[] Snapshot(ulong epoch, UserActivity activity) => ActivitySnapshotCodec.Write(activity, Header(epoch));
 
     /// <summary>
     /// A chunk (length-prefixed) holding the last <paramref name="added"/> interactions of <paramref name="activity"/>
@@ -65,9 +63,11 @@ public static class ActivityLogCodec
         var body = new byte[size];
         var at = 1;
         at += HistoryRecordCodec.WriteVarint(body.AsSpan(at), (ulong)added);
+        // A chunk's first record always writes its flags: a chunk reads the same whatever was stored before it.
+        var recordFlags = HistoryRecordCodec.NoFlags;
         for (var i = first; i < interactions.Count; i++)
         {
-            at += HistoryRecordCodec.Write(body.AsSpan(at), interactions[i], ticks);
+            at += HistoryRecordCodec.WriteCompact(body.AsSpan(at), interactions[i], ticks, ref recordFlags);
             ticks = interactions[i].Timestamp.UtcTicks;
         }
         var flags = 0;
@@ -102,42 +102,51 @@ public static class ActivityLogCodec
     }
 
     /// <summary>
-    /// Reads a stored value: the snapshot (<paramref name="deserialize"/>) with every chunk replayed on it. Throws
-    /// <see cref="FormatException"/> for anything that is not such a value.
+    /// Reads a stored value: the snapshot with every chunk replayed on it (<paramref name="deserialize"/> reads a
+    /// format-2 snapshot). Throws <see cref="FormatException"/> for anything that is not such a value.
     /// </summary>
     public static (UserActivity Activity, ActivityLogVersion Version, int SnapshotLength) Read(byte[] value, Func<ReadOnlyMemory<byte>, UserActivity> deserialize)
     {
         ArgumentNullException.ThrowIfNull(value);
         ArgumentNullException.ThrowIfNull(deserialize);
-        if (value.Length <= HeaderLength || value[0] != FormatVersion)
+        if (value.Length <= HeaderLength || value[0] is not (FormatVersion or OrleansSnapshotFormat))
         {
             throw new FormatException($"Not a stored user activity (format byte {(value.Length == 0 ? "missing" : value[0].ToString(System.Globalization.CultureInfo.InvariantCulture))}, {value.Length} bytes).");
         }
+        var format = value[0];
         var epoch = BinaryPrimitives.ReadUInt64LittleEndian(value.AsSpan(1));
-        var start = HeaderLength;
-        var snapshotLength = HistoryRecordCodec.ReadVarint(value, ref start);
-        if (snapshotLength > (ulong)(value.Length - start)) throw new FormatException("Truncated user activity snapshot.");
-        var end = start + (int)snapshotLength;
-        var activity = deserialize(value.AsMemory(start, (int)snapshotLength));
-        var at = end;
+        var at = HeaderLength;
         try
         {
+            UserActivity activity;
+            if (format == FormatVersion)
+            {
+                activity = ActivitySnapshotCodec.Read(value, ref at);
+            }
+            else
+            {
+                var snapshotLength = HistoryRecordCodec.ReadVarint(value, ref at);
+                if (snapshotLength > (ulong)(value.Length - at)) throw new FormatException("Truncated user activity snapshot.");
+                activity = deserialize(value.AsMemory(at, (int)snapshotLength));
+                at += (int)snapshotLength;
+            }
+            var end = at;
             while (at < value.Length)
             {
                 var length = checked((int)HistoryRecordCodec.ReadVarint(value, ref at));
                 if (length > value.Length - at) throw new FormatException("Truncated user activity chunk.");
-                Replay(activity, value.AsSpan(at, length));
+                Replay(activity, value.AsSpan(at, length), format);
                 at += length;
             }
+            return (activity, new ActivityLogVersion(value.Length, epoch, format), end);
         }
         catch (Exception e) when (e is ArgumentOutOfRangeException or IndexOutOfRangeException or OverflowException)
         {
-            throw new FormatException("Malformed user activity chunk.", e);
+            throw new FormatException("Malformed user activity value.", e);
         }
-        return (activity, new ActivityLogVersion(value.Length, epoch), end);
     }
 
-    private static void Replay(UserActivity activity, ReadOnlySpan<byte> body)
+    private static void Replay(UserActivity activity, ReadOnlySpan<byte> body, byte format)
     {
         var flags = body[0];
         if ((flags & ~KnownFlags) != 0) throw new FormatException($"Unknown user activity chunk flags {flags}.");
@@ -147,7 +156,13 @@ public static class ActivityLogCodec
         // Before the records: adding them never changes it (only Apply does, after them), but read it as the writer did.
         var olderIdsArrivedAt = history.OlderIdsArrivedAt;
         var ticks = history.Count > 0 ? history.Interactions[^1].Timestamp.UtcTicks : 0;
-        for (var i = 0; i < added; i++) history.AddInteraction(HistoryRecordCodec.Read(body, ref at, ref ticks));
+        var recordFlags = HistoryRecordCodec.NoFlags;
+        for (var i = 0; i < added; i++)
+        {
+            history.AddInteraction(format == FormatVersion
+                ? HistoryRecordCodec.ReadCompact(body, ref at, ref ticks, ref recordFlags)
+                : HistoryRecordCodec.Read(body, ref at, ref ticks));
+        }
         var schedule = activity.Schedule;
         if ((flags & PendingChangesSet) != 0) schedule.PendingChanges = checked((int)UnZigZag(HistoryRecordCodec.ReadVarint(body, ref at)));
         if ((flags & PendingSinceSet) != 0) schedule.PendingSince = ReadTime(body, ref at);
@@ -156,22 +171,24 @@ public static class ActivityLogCodec
         if (at != body.Length) throw new FormatException("A user activity chunk has bytes left over.");
     }
 
-    /// <summary>0 for none; else 1, the UTC ticks and the offset in minutes (zigzag varints).</summary>
+    /// <summary>0 for none; else 1 and the instant (<see cref="WriteInstant"/>).</summary>
     private static int WriteTime(Span<byte> span, DateTimeOffset? time)
     {
-        if (time is not { } t)
-        {
-            span[0] = 0;
-            return 1;
-        }
-        span[0] = 1;
-        var at = 1 + HistoryRecordCodec.WriteVarint(span[1..], ZigZag(t.UtcTicks));
-        return at + HistoryRecordCodec.WriteVarint(span[at..], ZigZag(t.TotalOffsetMinutes));
+        span[0] = time.HasValue ? (byte)1 : (byte)0;
+        return time is { } t ? 1 + WriteInstant(span[1..], t) : 1;
     }
 
-    private static DateTimeOffset? ReadTime(ReadOnlySpan<byte> body, ref int at)
+    private static DateTimeOffset? ReadTime(ReadOnlySpan<byte> body, ref int at) => body[at++] == 0 ? null : ReadInstant(body, ref at);
+
+    /// <summary>The UTC ticks and the offset in minutes (zigzag varints).</summary>
+    internal static int WriteInstant(Span<byte> span, DateTimeOffset time)
     {
-        if (body[at++] == 0) return null;
+        var at = HistoryRecordCodec.WriteVarint(span, ZigZag(time.UtcTicks));
+        return at + HistoryRecordCodec.WriteVarint(span[at..], ZigZag(time.TotalOffsetMinutes));
+    }
+
+    internal static DateTimeOffset ReadInstant(ReadOnlySpan<byte> body, ref int at)
+    {
         var ticks = UnZigZag(HistoryRecordCodec.ReadVarint(body, ref at));
         var offset = TimeSpan.FromMinutes(UnZigZag(HistoryRecordCodec.ReadVarint(body, ref at)));
         return new DateTimeOffset(ticks + offset.Ticks, offset);
@@ -180,9 +197,9 @@ public static class ActivityLogCodec
     /// <summary>The same instant and offset (DateTimeOffset's own equality ignores the offset, which a replay must restore too).</summary>
     internal static bool Same(DateTimeOffset? a, DateTimeOffset? b) => a is { } x ? b is { } y && x.EqualsExact(y) : b is null;
 
-    private static ulong ZigZag(long value) => (ulong)((value << 1) ^ (value >> 63));
+    internal static ulong ZigZag(long value) => (ulong)((value << 1) ^ (value >> 63));
 
-    private static long UnZigZag(ulong value) => (long)(value >> 1) ^ -(long)(value & 1);
+    internal static long UnZigZag(ulong value) => (long)(value >> 1) ^ -(long)(value & 1);
 }
 
 /// <summary>The values of a <see cref="UserActivity"/> a write sets rather than adds to: a chunk carries those that changed.</summary>

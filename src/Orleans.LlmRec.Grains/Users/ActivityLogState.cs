@@ -87,7 +87,7 @@ public sealed class ActivityLogState(IActivityLogStore store, Serializer seriali
             }
         }
         var epoch = NextEpoch();
-        var value = ActivityLogCodec.Snapshot(epoch, serializer.SerializeToArray(activity));
+        var value = ActivityLogCodec.Snapshot(epoch, activity);
         if (!await store.TryReplaceAsync(userId, _version, value)) throw Conflict();
         _version = new ActivityLogVersion(value.Length, epoch);
         _snapshotEnd = value.Length;
@@ -108,12 +108,12 @@ public sealed class ActivityLogState(IActivityLogStore store, Serializer seriali
 
     /// <summary>
     /// How many interactions were added since the last write, when what changed since is only that (and scalars): the
-    /// value exists, no fingerprints were forgotten, the seeding flag is as written, and the interaction before the
+    /// value exists in the current format, no fingerprints were forgotten, the seeding flag is as written, and the interaction before the
     /// added ones is still in the history to time the first from (or there was none). Null when a snapshot is needed.
     /// </summary>
     private int? AppendableSinceWritten(UserActivity activity, Written now)
     {
-        if (_version.Length == 0 || now.OlderIdsForgotten != _written.OlderIdsForgotten || now.Seeded != _written.Seeded) return null;
+        if (_version.Length == 0 || _version.Format != ActivityLogCodec.FormatVersion || now.OlderIdsForgotten != _written.OlderIdsForgotten || now.Seeded != _written.Seeded) return null;
         var added = now.Total - _written.Total;
         var count = activity.History.Count;
         return added >= 0 && (added < count || (added == count && _written.Total == 0)) ? added : null;

@@ -23,14 +23,15 @@ public interface IActivityLogStore
 
 /// <summary>
 /// Which stored value a writer saw: its length and its header (format byte and the random epoch a snapshot write
-/// draws). Appends only lengthen a value and a rewrite draws a new epoch, so equal versions mean the same value.
+/// draws). Appends only lengthen a value and a rewrite draws a new epoch, so equal versions mean the same value. A
+/// value of an earlier <paramref name="Format"/> is only ever replaced (by a snapshot in the current one).
 /// </summary>
-public readonly record struct ActivityLogVersion(long Length, ulong Epoch)
+public readonly record struct ActivityLogVersion(long Length, ulong Epoch, byte Format = ActivityLogCodec.FormatVersion)
 {
     public static readonly ActivityLogVersion Absent = new(0, 0);
 
     /// <summary>The header bytes a stored value of this version starts with (what a store compares).</summary>
-    public byte[] Header() => ActivityLogCodec.Header(Epoch);
+    public byte[] Header() => ActivityLogCodec.Header(Format, Epoch);
 
     public override string ToString() => $"{Epoch:x16}:{Length}";
 }

@@ -5,12 +5,17 @@ using Orleans.LlmRec.Abstractions;
 namespace Orleans.LlmRec.Grains.Users;
 
 /// <summary>
-/// One <see cref="InteractionRecord"/> in the stored history (format 2), about 8 bytes for a click on a numeric item
-/// id with a de-duplication fingerprint. A flags byte: the event type (bits 0–2), a value (bit 3), a numeric item id
-/// (bit 4), a fingerprint (bit 5) and the time unit (bits 6–7: seconds, milliseconds, ticks, ticks with a UTC offset).
-/// Then the item id (a varint when it is canonical decimal, else a varint length and UTF-8), the time as a zigzag
-/// varint delta from the previous record in that unit (2 bytes of offset minutes for the last unit), the value (one
-/// byte of half-steps when exact, else 255 and a 4-byte float), and the fingerprint (4 bytes).
+/// One <see cref="InteractionRecord"/> in a stored history, about 8 bytes for a click on a numeric item id with a
+/// de-duplication fingerprint. A flags byte: the event type (bits 0–2), a value (bit 3), a numeric item id (bit 4), a
+/// fingerprint (bit 5) and the time unit (bits 6–7: seconds, milliseconds, ticks, ticks with a UTC offset). Then the
+/// item id (a varint when it is canonical decimal, else a varint length and UTF-8), the time as a zigzag varint delta
+/// from the previous record in that unit (2 bytes of offset minutes for the last unit), the value (one byte of
+/// half-steps when exact, else 255 and a 4-byte float), and the fingerprint (4 bytes).
+/// Two layouts of the same fields: <see cref="Write"/> (format 2: the flags byte first, every record on its own; the
+/// in-memory window of <see cref="InteractionHistory"/> and format-2 activity logs) and <see cref="WriteCompact"/>
+/// (the activity log's format 3): the item varint first with one more low bit saying "same flags as the record
+/// before", the flags byte only when they differ. A user's records mostly share their flags (clicks on numeric ids,
+/// whole seconds apart), so a record is about 7 bytes.
 /// </summary>
 internal static class HistoryRecordCodec
 {
@@ -22,37 +27,106 @@ internal static class HistoryRecordCodec
     private const int Seconds = 0, Milliseconds = 1, Ticks = 2, TicksWithOffset = 3;
     private const byte FloatValue = 255;
 
-    /// <summary>Bytes <see cref="Write"/> may need for <paramref name="record"/>.</summary>
+    /// <summary>What a compact record sequence starts from: no record before, so the first writes its flags.</summary>
+    public const int NoFlags = -1;
+
+    /// <summary>Bytes <see cref="Write"/> or <see cref="WriteCompact"/> may need for <paramref name="record"/>.</summary>
     public static int MaxLength(InteractionRecord record) => 1 + 10 + Encoding.UTF8.GetMaxByteCount(record.ItemId.Length) + 10 + 2 + 5 + 4;
 
-    /// <summary>Writes <paramref name="record"/>, timed relative to <paramref name="previousTicks"/> (UTC ticks); returns the bytes written.</summary>
+    /// <summary>Writes <paramref name="record"/> (format 2), timed relative to <paramref name="previousTicks"/> (UTC ticks); returns the bytes written.</summary>
     public static int Write(Span<byte> span, InteractionRecord record, long previousTicks)
+    {
+        var flags = FlagsOf(record, previousTicks, out var item);
+        span[0] = (byte)flags;
+        var at = 1 + WriteVarint(span[1..], item);
+        at += WriteItemText(span[at..], record, flags);
+        return at + WriteRest(span[at..], record, previousTicks, flags);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="record"/> (format 3) after a record of <paramref name="previousFlags"/>
+    /// (<see cref="NoFlags"/> for the first), timed relative to <paramref name="previousTicks"/>; returns the bytes
+    /// written and sets <paramref name="previousFlags"/> to the record's.
+    /// </summary>
+    public static int WriteCompact(Span<byte> span, InteractionRecord record, long previousTicks, ref int previousFlags)
+    {
+        var flags = FlagsOf(record, previousTicks, out var item);
+        var same = flags == previousFlags;
+        // Canonical ids are below 10¹⁸ and UTF-8 lengths far smaller: one more bit never overflows.
+        var at = WriteVarint(span, (item << 1) | (same ? 1UL : 0UL));
+        if (!same) span[at++] = (byte)flags;
+        at += WriteItemText(span[at..], record, flags);
+        previousFlags = flags;
+        return at + WriteRest(span[at..], record, previousTicks, flags);
+    }
+
+    /// <summary>Reads the format-2 record at <paramref name="at"/> (advancing it); <paramref name="previousTicks"/> becomes its UTC ticks.</summary>
+    public static InteractionRecord Read(ReadOnlySpan<byte> data, ref int at, ref long previousTicks)
+    {
+        var flags = data[at++];
+        var item = ReadVarint(data, ref at);
+        return ReadRest(data, ref at, ref previousTicks, flags, item);
+    }
+
+    /// <summary>Reads the format-3 record at <paramref name="at"/> after one of <paramref name="previousFlags"/> (which becomes this one's).</summary>
+    public static InteractionRecord ReadCompact(ReadOnlySpan<byte> data, ref int at, ref long previousTicks, ref int previousFlags)
+    {
+        var head = ReadVarint(data, ref at);
+        if ((head & 1) == 0) previousFlags = data[at++];
+        else if (previousFlags == NoFlags) throw new FormatException("The first record of a stored history repeats flags it has none of.");
+        return ReadRest(data, ref at, ref previousTicks, previousFlags, head >> 1);
+    }
+
+    /// <summary>
+    /// An item id on its own (a disliked item): a varint of its number with a low bit 1 when it is canonical decimal,
+    /// else of its UTF-8 length with a low bit 0 and the bytes.
+    /// </summary>
+    public static int WriteItemId(Span<byte> span, string itemId)
+    {
+        if (TryParseCanonical(itemId, out var number)) return WriteVarint(span, (number << 1) | 1);
+        var length = Encoding.UTF8.GetByteCount(itemId);
+        var at = WriteVarint(span, (ulong)length << 1);
+        return at + Encoding.UTF8.GetBytes(itemId, span[at..]);
+    }
+
+    public static string ReadItemId(ReadOnlySpan<byte> data, ref int at)
+    {
+        var head = ReadVarint(data, ref at);
+        if ((head & 1) != 0) return (head >> 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var length = checked((int)(head >> 1));
+        var itemId = Encoding.UTF8.GetString(data.Slice(at, length));
+        at += length;
+        return itemId;
+    }
+
+    /// <summary>The record's flags, and the varint after them: the item id's number when numeric, else its UTF-8 length.</summary>
+    private static int FlagsOf(InteractionRecord record, long previousTicks, out ulong item)
     {
         if ((int)record.Type is < 0 or > TypeMask) throw new ArgumentOutOfRangeException(nameof(record), record.Type, "Event types beyond 7 need a new history format.");
         var delta = record.Timestamp.UtcTicks - previousTicks;
-        var offset = (short)record.Timestamp.TotalOffsetMinutes;
-        var unit = offset != 0 ? TicksWithOffset
+        var unit = record.Timestamp.Offset != TimeSpan.Zero ? TicksWithOffset
             : delta % TimeSpan.TicksPerSecond == 0 ? Seconds
             : delta % TimeSpan.TicksPerMillisecond == 0 ? Milliseconds
             : Ticks;
-        var numeric = TryParseCanonical(record.ItemId, out var number);
-        var at = 1;
-        if (numeric)
-        {
-            at += WriteVarint(span[at..], number);
-        }
-        else
-        {
-            var length = Encoding.UTF8.GetBytes(record.ItemId, span[(at + 5)..]);
-            var prefix = WriteVarint(span[at..], (ulong)length);
-            if (prefix < 5) span.Slice(at + 5, length).CopyTo(span[(at + prefix)..]);
-            at += prefix + length;
-        }
+        var numeric = TryParseCanonical(record.ItemId, out item);
+        if (!numeric) item = (ulong)Encoding.UTF8.GetByteCount(record.ItemId);
+        return (int)record.Type | (record.Value.HasValue ? HasValue : 0) | (numeric ? NumericItem : 0)
+            | (record.EventFingerprint.HasValue ? HasFingerprint : 0) | (unit << UnitShift);
+    }
+
+    private static int WriteItemText(Span<byte> span, InteractionRecord record, int flags) =>
+        (flags & NumericItem) != 0 ? 0 : Encoding.UTF8.GetBytes(record.ItemId, span);
+
+    /// <summary>Time, value and fingerprint.</summary>
+    private static int WriteRest(Span<byte> span, InteractionRecord record, long previousTicks, int flags)
+    {
+        var delta = record.Timestamp.UtcTicks - previousTicks;
+        var unit = flags >> UnitShift;
         var units = unit switch { Seconds => delta / TimeSpan.TicksPerSecond, Milliseconds => delta / TimeSpan.TicksPerMillisecond, _ => delta };
-        at += WriteVarint(span[at..], (ulong)((units << 1) ^ (units >> 63)));
+        var at = WriteVarint(span, (ulong)((units << 1) ^ (units >> 63)));
         if (unit == TicksWithOffset)
         {
-            BinaryPrimitives.WriteInt16LittleEndian(span[at..], offset);
+            BinaryPrimitives.WriteInt16LittleEndian(span[at..], (short)record.Timestamp.TotalOffsetMinutes);
             at += 2;
         }
         if (record.Value is { } value)
@@ -74,23 +148,20 @@ internal static class HistoryRecordCodec
             BinaryPrimitives.WriteUInt32LittleEndian(span[at..], fingerprint);
             at += 4;
         }
-        span[0] = (byte)((int)record.Type | (record.Value.HasValue ? HasValue : 0) | (numeric ? NumericItem : 0)
-            | (record.EventFingerprint.HasValue ? HasFingerprint : 0) | (unit << UnitShift));
         return at;
     }
 
-    /// <summary>Reads the record at <paramref name="at"/> (advancing it); <paramref name="previousTicks"/> becomes its UTC ticks.</summary>
-    public static InteractionRecord Read(ReadOnlySpan<byte> data, ref int at, ref long previousTicks)
+    /// <summary>Everything after the flags and the item varint (<paramref name="item"/>).</summary>
+    private static InteractionRecord ReadRest(ReadOnlySpan<byte> data, ref int at, ref long previousTicks, int flags, ulong item)
     {
-        var flags = data[at++];
         string itemId;
         if ((flags & NumericItem) != 0)
         {
-            itemId = ReadVarint(data, ref at).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            itemId = item.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
         else
         {
-            var length = checked((int)ReadVarint(data, ref at));
+            var length = checked((int)item);
             itemId = Encoding.UTF8.GetString(data.Slice(at, length));
             at += length;
         }

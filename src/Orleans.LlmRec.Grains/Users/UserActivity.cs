@@ -11,6 +11,9 @@ public sealed class UserActivity
     [Id(0)] public UserHistory History { get; private set; } = new();
 
     [Id(1)] public ProfileSchedule Schedule { get; private set; } = new();
+
+    /// <summary>An activity as a stored snapshot holds it (<see cref="ActivitySnapshotCodec"/>).</summary>
+    internal static UserActivity Of(UserHistory history, ProfileSchedule schedule) => new() { History = history, Schedule = schedule };
 }
 
 /// <summary>Which stored parts of a user a change touched (what the next write must store).</summary>

@@ -89,6 +89,16 @@ public sealed class UserHistory
     /// <summary>Sets <see cref="OlderIdsArrivedAt"/> as a stored write left it (replaying <see cref="ActivityLogCodec"/>'s chunks).</summary>
     internal void RestoreOlderIdsArrivedAt(long unixSeconds) => OlderIdsArrivedAt = unixSeconds;
 
+    /// <summary>A history as a stored snapshot holds it (<see cref="ActivitySnapshotCodec"/>): each part set as it was, nothing replayed.</summary>
+    internal static UserHistory Restore(IEnumerable<InteractionRecord> interactions, IEnumerable<uint> olderEventIds, List<string> dislikedItems,
+        int totalInteractions, bool seeded, long olderIdsArrivedAt)
+    {
+        var history = new UserHistory { DislikedItems = dislikedItems, TotalInteractions = totalInteractions, SeededFromTrainingData = seeded, OlderIdsArrivedAt = olderIdsArrivedAt };
+        foreach (var record in interactions) history.Interactions.Add(record);
+        foreach (var id in olderEventIds) history.OlderEventIds.Add(id);
+        return history;
+    }
+
     /// <summary>Records one event unless its id's fingerprint is among the remembered ones (<see cref="EventIdCapacity"/>).</summary>
     public bool TryRecord(UserEvent userEvent)
     {
