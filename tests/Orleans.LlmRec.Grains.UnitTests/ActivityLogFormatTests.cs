@@ -74,20 +74,6 @@ public class ActivityLogFormatTests
         }
     }
 
-    private static void AssertSame(UserActivity expected, UserActivity actual)
-    {
-        Assert.Equal(expected.History.Interactions, actual.History.Interactions);
-        Assert.Equal(expected.History.Interactions.Select(r => r.Timestamp.Offset), actual.History.Interactions.Select(r => r.Timestamp.Offset));
-        Assert.Equal(expected.History.OlderEventIds, actual.History.OlderEventIds);
-        Assert.Equal(expected.History.DislikedItems, actual.History.DislikedItems);
-        Assert.Equal(expected.History.TotalInteractions, actual.History.TotalInteractions);
-        Assert.Equal(expected.History.OlderIdsArrivedAt, actual.History.OlderIdsArrivedAt);
-        Assert.Equal(expected.History.SeededFromTrainingData, actual.History.SeededFromTrainingData);
-        Assert.Equal(expected.Schedule.PendingChanges, actual.Schedule.PendingChanges);
-        Assert.True(ActivityLogCodec.Same(expected.Schedule.PendingSince, actual.Schedule.PendingSince));
-        Assert.True(ActivityLogCodec.Same(expected.Schedule.RequestedAt, actual.Schedule.RequestedAt));
-    }
-
     [Fact]
     public async Task A_typical_user_is_a_format_3_value_of_about_eight_bytes_a_click()
     {
@@ -143,7 +129,7 @@ public class ActivityLogFormatTests
 
         var value = ActivityLogCodec.Snapshot(5, activity);
         var (read, version, snapshotEnd) = ActivityLogCodec.Read(value, _ => throw new InvalidOperationException("Format 3 needs no Orleans serializer."));
-        AssertSame(activity, read);
+        ActivityLogTests.AssertSame(activity, read);
         Assert.Equal(["dislike-me", "7"], read.History.DislikedItems);
         Assert.True(read.History.SeededFromTrainingData);
         Assert.Equal(new ActivityLogVersion(value.Length, 5), version);
@@ -152,9 +138,9 @@ public class ActivityLogFormatTests
         // The older fingerprints and their clock, past the history's 200 records.
         history.Apply([.. Enumerable.Range(0, 230).Select(i => new UserEvent { EventId = $"x{i}", UserId = "u", ItemId = $"{i}", Type = UserEventType.Click, Timestamp = Start.AddHours(i) })], Start.AddDays(2));
         Assert.NotEmpty(history.OlderEventIds);
-        AssertSame(activity, ActivityLogCodec.Read(ActivityLogCodec.Snapshot(6, activity), _ => null!).Activity);
+        ActivityLogTests.AssertSame(activity, ActivityLogCodec.Read(ActivityLogCodec.Snapshot(6, activity), _ => null!).Activity);
         // An empty activity too.
-        AssertSame(new UserActivity(), ActivityLogCodec.Read(ActivityLogCodec.Snapshot(7, new UserActivity()), _ => null!).Activity);
+        ActivityLogTests.AssertSame(new UserActivity(), ActivityLogCodec.Read(ActivityLogCodec.Snapshot(7, new UserActivity()), _ => null!).Activity);
     }
 
     [Fact]
@@ -183,7 +169,7 @@ public class ActivityLogFormatTests
 
         var log = Log("old");
         await log.ReadStateAsync();
-        AssertSame(expected.State, log.State);
+        ActivityLogTests.AssertSame(expected.State, log.State);
         Assert.Equal(stored.Length, log.StoredBytes);
         Assert.Equal(53, log.TailBytes);
         Assert.Equal(0, log.State.History.Apply([Format2Event(12), Format2Event(215)], Start.AddMinutes(220)).Applied);
@@ -199,7 +185,7 @@ public class ActivityLogFormatTests
         Assert.True(value.Length < stored.Length - 100, $"{value.Length} bytes, was {stored.Length}");
         var read = Log("old");
         await read.ReadStateAsync();
-        AssertSame(log.State, read.State);
+        ActivityLogTests.AssertSame(log.State, read.State);
         // The next write appends; a writer still holding the format-2 version conflicts.
         log.State.History.Apply([Format2Event(217)], Start.AddMinutes(221));
         await log.WriteStateAsync();
@@ -208,7 +194,7 @@ public class ActivityLogFormatTests
         stale.State.History.Apply([Format2Event(300)], Start.AddMinutes(221));
         await Assert.ThrowsAsync<InconsistentStateException>(stale.WriteStateAsync);
         await read.ReadStateAsync();
-        AssertSame(log.State, read.State);
+        ActivityLogTests.AssertSame(log.State, read.State);
         Assert.Equal(218, read.State.History.TotalInteractions);
     }
 
@@ -225,7 +211,7 @@ public class ActivityLogFormatTests
             await log.WriteStateAsync();
             var read = Log();
             await read.ReadStateAsync();
-            AssertSame(log.State, read.State);
+            ActivityLogTests.AssertSame(log.State, read.State);
             Assert.Equal(log.Etag, read.Etag);
         }
         Assert.True(log.SnapshotsWritten < 10, $"{log.SnapshotsWritten} snapshots");

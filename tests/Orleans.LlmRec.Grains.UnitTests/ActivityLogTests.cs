@@ -37,7 +37,7 @@ public class ActivityLogTests
         }
     }
 
-    private static void AssertSame(UserActivity expected, UserActivity actual)
+    internal static void AssertSame(UserActivity expected, UserActivity actual)
     {
         Assert.Equal(expected.History.Interactions, actual.History.Interactions);
         Assert.Equal(expected.History.Interactions.Select(r => r.Timestamp.Offset), actual.History.Interactions.Select(r => r.Timestamp.Offset));
@@ -47,8 +47,8 @@ public class ActivityLogTests
         Assert.Equal(expected.History.OlderIdsArrivedAt, actual.History.OlderIdsArrivedAt);
         Assert.Equal(expected.History.SeededFromTrainingData, actual.History.SeededFromTrainingData);
         Assert.Equal(expected.Schedule.PendingChanges, actual.Schedule.PendingChanges);
-        Assert.True(expected.Schedule.PendingSince?.EqualsExact(actual.Schedule.PendingSince!.Value) ?? actual.Schedule.PendingSince is null);
-        Assert.Equal(expected.Schedule.RequestedAt, actual.Schedule.RequestedAt);
+        Assert.True(ActivityLogCodec.Same(expected.Schedule.PendingSince, actual.Schedule.PendingSince));
+        Assert.True(ActivityLogCodec.Same(expected.Schedule.RequestedAt, actual.Schedule.RequestedAt));
     }
 
     [Theory]
