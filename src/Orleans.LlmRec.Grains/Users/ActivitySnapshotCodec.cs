@@ -86,8 +86,10 @@ internal static class ActivitySnapshotCodec
         var parts = (Parts)data[at++];
         if ((parts & ~Parts.Known) != 0) throw new FormatException($"Unknown parts {(int)parts} in a stored activity snapshot.");
         var total = checked((int)HistoryRecordCodec.ReadVarint(data, ref at));
+        // Bounded by the bytes left (a record takes at least two), not by today's capacities: a snapshot written under a
+        // larger one still reads, keeping the newest records as InteractionHistory does.
         var count = checked((int)HistoryRecordCodec.ReadVarint(data, ref at));
-        if (count > UserHistory.HistoryCapacity) throw new FormatException($"A stored history of {count} records (at most {UserHistory.HistoryCapacity}).");
+        if (count > (data.Length - at) / 2) throw new FormatException($"A stored history of {count} records in {data.Length - at} bytes.");
         var records = new InteractionRecord[count];
         long ticks = 0;
         var flags = HistoryRecordCodec.NoFlags;
@@ -103,7 +105,7 @@ internal static class ActivitySnapshotCodec
         }
         var disliked = new List<string>();
         var dislikes = (parts & Parts.DislikedItems) != 0 ? checked((int)HistoryRecordCodec.ReadVarint(data, ref at)) : 0;
-        if (dislikes > UserHistory.DislikedCapacity) throw new FormatException($"{dislikes} stored disliked items (at most {UserHistory.DislikedCapacity}).");
+        if (dislikes > data.Length - at) throw new FormatException($"{dislikes} stored disliked items in {data.Length - at} bytes.");
         for (var i = 0; i < dislikes; i++) disliked.Add(HistoryRecordCodec.ReadItemId(data, ref at));
         var schedule = new ProfileSchedule
         {
