@@ -16,6 +16,7 @@
 #              vs the bare Kestrel ceiling, click-to-feed p99, HTTP ingestion, Redis Streams ingestion (200k prefilled
 #              events), each with silo and Redis CPU per request/event; ends with one table for bench/RESULTS.md (~2 min)
 #   SILO_ARGS="--EventStream:MaxBatchesInFlight=1" bench/serving.sh ...   adds silo settings
+#   SILO_ENV="DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=70" bench/serving.sh ...   environment for the silo only
 #   OUT, REDIS_PORT, HTTP, SILO_PORT, GATEWAY_PORT: where to publish, and the ports (to run beside another copy)
 #   AUTH=1 bench/serving.sh ...   access control and rate limits on: one API key (llmrec keys new) that every request
 #     carries (LLMREC_API_KEY), limits set high enough never to refuse, so only their cost is measured; side by side
@@ -70,7 +71,7 @@ start() {
   redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --appendonly yes --appendfsync everysec --save "" --dir "$OUT/redis" > "$OUT/redis.log" 2>&1 &
   REDIS_PID=$!
   sleep 0.5
-  dotnet "$OUT/silo/Orleans.LlmRec.Silo.dll" --urls "$HTTP" \
+  env ${SILO_ENV:-} dotnet "$OUT/silo/Orleans.LlmRec.Silo.dll" --urls "$HTTP" \
     --Silo:Clustering=Redis --Silo:Storage=Redis --Silo:RedisConnectionString=127.0.0.1:$REDIS_PORT \
     --Silo:AdvertisedAddress=127.0.0.1 --Silo:SiloPort=$SILO_PORT --Silo:GatewayPort=$GATEWAY_PORT \
     --Catalogue:DatasetPath="$DATA" --Catalogue:Format=ml-latest-small --Model:Directory="$OUT/model" \

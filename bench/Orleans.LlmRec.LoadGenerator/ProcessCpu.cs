@@ -10,9 +10,13 @@ namespace Orleans.LlmRec.LoadGenerator;
 /// </summary>
 internal sealed record WatchedProcess(string Name, int Pid)
 {
-    /// <summary>Parses <c>silo=1234,redis=5678</c>.</summary>
+    /// <summary>The load generator itself (its client; in the ceiling's window, the client and the bare server).</summary>
+    public const string Self = "load";
+
+    /// <summary>Parses <c>silo=1234,redis=5678</c>; the load generator itself is watched too when any other process is.</summary>
     public static IReadOnlyList<WatchedProcess> ParseList(string? text) =>
-        string.IsNullOrWhiteSpace(text) ? [] : text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Parse).ToList();
+        string.IsNullOrWhiteSpace(text) ? []
+        : [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Parse), new(Self, Environment.ProcessId)];
 
     private static WatchedProcess Parse(string entry)
     {

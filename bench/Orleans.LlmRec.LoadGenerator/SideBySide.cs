@@ -27,7 +27,7 @@ internal static class SideBySide
         Console.WriteLine("| side by side, one silo start | figure | goal | silo CPU | Redis CPU |");
         Console.WriteLine("| --- | ---: | --- | ---: | ---: |");
         Console.WriteLine($"| cached feed vs bare Kestrel (16 in flight) | {feed.PerSecond:N0} vs {ceiling.PerSecond:N0} req/s = **{100 * feed.PerSecond / ceiling.PerSecond:F0} %**, " +
-            $"p99 {Ms(feed.Percentile(0.99))} vs {Ms(ceiling.Percentile(0.99))} | ≥ 80 % | {Cpu(feed, "silo", "feed")} | |");
+            $"p99 {Ms(feed.Percentile(0.99))} vs {Ms(ceiling.Percentile(0.99))} | ≥ 80 % | {Cpu(feed, "silo", "feed")} (bare server {BareServerCpu(feed, ceiling)}) | |");
         Console.WriteLine($"| click-to-feed (1 in flight) | p99 **{Ms(freshness.Percentile(0.99))}** (p50 {Ms(freshness.Percentile(0.5))}; click p99 {Ms(click.Percentile(0.99))}) | ≤ 2 ms | | |");
         Console.WriteLine($"| HTTP ingestion (batches of {batch}, 8 in flight) | **{http.ItemsPerSecond:N0} events/s** | ≥ 50k | {Cpu(http, "silo", "event")} | {Cpu(http, "redis", "event")} |");
         if (streams is not null)
@@ -36,6 +36,17 @@ internal static class SideBySide
                 $"{Micro(streams.CpuMicrosecondsPerEvent("silo"), "event")} | {Micro(streams.CpuMicrosecondsPerEvent("redis"), "event")} |");
         }
         Console.WriteLine($"errors: feed {feed.Errors}, ceiling {ceiling.Errors}, click {click.Errors}, freshness {freshness.Errors}, HTTP ingestion {http.Errors}");
+    }
+
+    /// <summary>
+    /// The bare server's CPU per request: the load generator's CPU per request while it also served the ceiling, less
+    /// its CPU per request as a client of the silo (the same client work), as one compares with the silo's.
+    /// </summary>
+    private static string BareServerCpu(Measurement feed, Measurement ceiling)
+    {
+        double? PerRequest(Measurement m) => m.CpuSeconds.TryGetValue(WatchedProcess.Self, out var s) && m.Operations > 0 ? s * 1e6 / m.Operations : null;
+        // Only meaningful when the client costs the same per request in both windows (a quiet machine, both saturated).
+        return PerRequest(ceiling) - PerRequest(feed) is { } bare ? bare > 0 ? "≈ " + Micro(bare, "request") : "not measurable here" : "";
     }
 
     private static string Ms(double milliseconds) => milliseconds.ToString("F2", CultureInfo.InvariantCulture) + " ms";

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
@@ -9,16 +10,64 @@ namespace Orleans.LlmRec.Silo.Security;
 /// The configured keys by hash: a presented key is hashed once and looked up, never compared as text. The set is
 /// replaced whole when the key file changes (<see cref="ApiKeyFileWatcher"/>): a request sees the old set or the new.
 /// </summary>
+/// <remarks>
+/// Each set also keeps the principal of every key that was presented and found in it (<see cref="PrincipalFor"/>), so
+/// a key's later requests are neither hashed nor turned into claims again. The principals live and die with their set:
+/// a rotation that revokes a key swaps in a set with no principals, so the key stops working at the rotation poll that
+/// saw the file change, as before. Only keys the set holds are kept, each under the one text that hashes to it, so the
+/// cache holds at most as many principals as there are configured keys: a client presenting random keys adds nothing.
+/// </remarks>
 public sealed class ApiKeyStore(IOptions<SecurityOptions> options)
 {
-    private Dictionary<string, ApiKeyEntry> _byHash = options.Value.Keys.ToDictionary(k => k.Sha256, StringComparer.Ordinal);
+    private KeySet _keys = new(options.Value.Keys);
 
-    public ApiKeyEntry? Find(string key) => Volatile.Read(ref _byHash).GetValueOrDefault(ApiKeyFormat.Hash(key));
+    public ApiKeyEntry? Find(string key) => Volatile.Read(ref _keys).Find(key);
 
-    public int Count => Volatile.Read(ref _byHash).Count;
+    /// <summary>The principal of a key of the current set (the same object for each request presenting it), or null for an unknown key.</summary>
+    public ClaimsPrincipal? PrincipalFor(string key) => Volatile.Read(ref _keys).PrincipalFor(key);
 
-    /// <summary>Serves exactly <paramref name="keys"/> from now on.</summary>
-    public void Replace(IEnumerable<ApiKeyEntry> keys) => Volatile.Write(ref _byHash, keys.ToDictionary(k => k.Sha256, StringComparer.Ordinal));
+    public int Count => Volatile.Read(ref _keys).Count;
+
+    /// <summary>Principals kept for the current set (at most <see cref="Count"/>).</summary>
+    public int CachedPrincipals => Volatile.Read(ref _keys).CachedPrincipals;
+
+    /// <summary>Serves exactly <paramref name="keys"/> from now on; principals made for the previous set are no longer answered.</summary>
+    public void Replace(IEnumerable<ApiKeyEntry> keys) => Volatile.Write(ref _keys, new KeySet(keys));
+
+    private sealed class KeySet(IEnumerable<ApiKeyEntry> keys)
+    {
+        private readonly Dictionary<string, ApiKeyEntry> _byHash = keys.ToDictionary(k => k.Sha256, StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, ClaimsPrincipal> _principals = new(StringComparer.Ordinal);
+
+        public int Count => _byHash.Count;
+
+        public int CachedPrincipals => _principals.Count;
+
+        public ApiKeyEntry? Find(string key) => _byHash.GetValueOrDefault(ApiKeyFormat.Hash(key));
+
+        public ClaimsPrincipal? PrincipalFor(string key)
+        {
+            if (_principals.TryGetValue(key, out var principal)) return principal;
+            if (Find(key) is not { } entry) return null;
+            return _principals.GetOrAdd(key, ApiKeyPrincipal.For(entry));
+        }
+    }
+}
+
+/// <summary>
+/// A key's identity in the service's claims: which credential it is, its name, its scopes, its user. One object is
+/// shared by every request presenting the key (<see cref="ApiKeyStore.PrincipalFor"/>): nothing on the request path
+/// adds claims or identities to a principal (claims transformation is the framework's no-op).
+/// </summary>
+public static class ApiKeyPrincipal
+{
+    public static ClaimsPrincipal For(ApiKeyEntry entry)
+    {
+        var claims = new List<Claim> { new(LlmRecClaims.Credential, "key:" + entry.Name), new(ClaimTypes.Name, entry.Name) };
+        claims.AddRange(entry.Scopes.Select(s => new Claim(LlmRecClaims.Scope, s)));
+        if (entry.UserId is { } user) claims.Add(new Claim(LlmRecClaims.User, user));
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, ApiKeyAuthenticationHandler.SchemeName));
+    }
 }
 
 /// <summary>
@@ -35,11 +84,7 @@ public sealed class ApiKeyAuthenticationHandler(
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         if (KeyOf(Request) is not { } key) return Task.FromResult(AuthenticateResult.NoResult());
-        if (keys.Find(key) is not { } entry) return Task.FromResult(AuthenticateResult.Fail("The API key is not known (revoked, or mistyped)."));
-        var claims = new List<Claim> { new(LlmRecClaims.Credential, "key:" + entry.Name), new(ClaimTypes.Name, entry.Name) };
-        claims.AddRange(entry.Scopes.Select(s => new Claim(LlmRecClaims.Scope, s)));
-        if (entry.UserId is { } user) claims.Add(new Claim(LlmRecClaims.User, user));
-        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
+        if (keys.PrincipalFor(key) is not { } principal) return Task.FromResult(AuthenticateResult.Fail("The API key is not known (revoked, or mistyped)."));
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));
     }
 
