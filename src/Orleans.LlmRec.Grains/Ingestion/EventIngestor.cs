@@ -42,7 +42,9 @@ public sealed class EventIngestor(IGrainFactory grains, SiloModel serving, IOpti
         {
             return IngestResult.Refused(validation.Errors);
         }
-        return IngestResult.Applied(await ApplyAsync(validation.Events, _joined.ApplyAsync, cancellationToken));
+        return IngestResult.Applied(options.Value.JoinConcurrentBatches
+            ? await ApplyAsync(validation.Events, _joined.ApplyAsync, cancellationToken)
+            : await ApplyAsync(validation.Events, cancellationToken));
     }
 
     /// <summary>
