@@ -22,6 +22,9 @@ public interface IEventIngestor
 
 public sealed class EventIngestor(IGrainFactory grains, SiloModel serving, IOptions<IngestionOptions> options, TimeProvider time, LiveCatalogue? liveCatalogue = null) : IEventIngestor
 {
+    /// <summary>Concurrent batches' events of one user share a grain call (HTTP only: the stream path joins its reads itself).</summary>
+    private readonly JoinedUserCalls _joined = new(grains);
+
     public async Task<IngestResult> IngestAsync(IReadOnlyList<IncomingEvent?>? batch, CancellationToken cancellationToken = default)
     {
         var validation = EventBatchValidator.Validate(batch, serving.Catalogue, options.Value, time.GetUtcNow());
@@ -39,7 +42,9 @@ public sealed class EventIngestor(IGrainFactory grains, SiloModel serving, IOpti
         {
             return IngestResult.Refused(validation.Errors);
         }
-        return IngestResult.Applied(await ApplyAsync(validation.Events, cancellationToken));
+        return IngestResult.Applied(options.Value.JoinConcurrentBatches
+            ? await ApplyAsync(validation.Events, _joined.ApplyAsync, cancellationToken)
+            : await ApplyAsync(validation.Events, cancellationToken));
     }
 
     /// <summary>
@@ -48,10 +53,14 @@ public sealed class EventIngestor(IGrainFactory grains, SiloModel serving, IOpti
     /// one call to that user's grain. A failure for any user throws <see cref="EventsNotAppliedException"/>, which names
     /// the users whose events were applied.
     /// </summary>
-    public async Task<IngestResponse> ApplyAsync(IReadOnlyList<UserEvent> events, CancellationToken cancellationToken = default)
+    public Task<IngestResponse> ApplyAsync(IReadOnlyList<UserEvent> events, CancellationToken cancellationToken = default) =>
+        ApplyAsync(events, (user, ofUser) => grains.GetUserGrain(user).ApplyEventsAsync(ofUser), cancellationToken);
+
+    private static async Task<IngestResponse> ApplyAsync(IReadOnlyList<UserEvent> events, Func<string, IReadOnlyList<UserEvent>, Task<ApplyResult>> applyToUser,
+        CancellationToken cancellationToken)
     {
         var perUser = events.GroupBy(e => e.UserId, StringComparer.Ordinal).ToList();
-        var calls = perUser.Select(g => grains.GetUserGrain(g.Key).ApplyEventsAsync(g.ToList())).ToArray();
+        var calls = perUser.Select(g => applyToUser(g.Key, g.ToList())).ToArray();
         ApplyResult[] results;
         try
         {

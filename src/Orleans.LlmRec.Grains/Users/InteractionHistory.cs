@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Runtime.InteropServices;
 
 namespace Orleans.LlmRec.Grains.Users;
 
@@ -17,6 +18,13 @@ public sealed class InteractionHistory : IReadOnlyList<InteractionRecord>
 
     private readonly List<InteractionRecord> _records;
 
+    /// <summary>
+    /// Each record's event-id fingerprint (0 for a record without one), in record order: the duplicate check of every
+    /// ingested event scans these 4-byte values with vector instructions instead of walking 200 record objects, which
+    /// was 6 % of the silo's CPU under HTTP ingestion.
+    /// </summary>
+    private readonly List<uint> _fingerprints;
+
     /// <summary>The encoded records, oldest first, in <c>_encoded[_encodedStart.._encodedEnd]</c>.</summary>
     private byte[] _encoded;
     private int _encodedStart;
@@ -31,6 +39,7 @@ public sealed class InteractionHistory : IReadOnlyList<InteractionRecord>
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         Capacity = capacity;
         _records = new List<InteractionRecord>(Math.Min(capacity, 16));
+        _fingerprints = new List<uint>(Math.Min(capacity, 16));
         _encoded = new byte[64];
     }
 
@@ -49,13 +58,30 @@ public sealed class InteractionHistory : IReadOnlyList<InteractionRecord>
         _encodedEnd += HistoryRecordCodec.Write(_encoded.AsSpan(_encodedEnd), record, _lastTicks);
         _lastTicks = record.Timestamp.UtcTicks;
         _records.Add(record);
+        _fingerprints.Add(record.EventFingerprint ?? 0);
         if (_records.Count <= Capacity) return null;
         var dropped = _records[0];
         _records.RemoveAt(0);
+        _fingerprints.RemoveAt(0);
         var ticks = _baseTicks;
         HistoryRecordCodec.Read(_encoded.AsSpan(0, _encodedEnd), ref _encodedStart, ref ticks);
         _baseTicks = ticks;
         return dropped;
+    }
+
+    /// <summary>True when a kept record carries this event-id fingerprint.</summary>
+    public bool ContainsFingerprint(uint fingerprint)
+    {
+        var fingerprints = CollectionsMarshal.AsSpan(_fingerprints);
+        for (var from = 0; from < fingerprints.Length;)
+        {
+            var at = fingerprints[from..].IndexOf(fingerprint);
+            if (at < 0) return false;
+            // A 0 also stands for "no fingerprint": only a record that has one counts.
+            if (_records[from + at].EventFingerprint == fingerprint) return true;
+            from += at + 1;
+        }
+        return false;
     }
 
     public IEnumerator<InteractionRecord> GetEnumerator() => _records.GetEnumerator();

@@ -77,13 +77,14 @@ public sealed class UserHistory
             OlderEventIds.Clear();
             OlderIdsForgotten++;
         }
-        var applied = 0;
-        foreach (var e in events)
+        List<int>? duplicates = null;
+        for (var i = 0; i < events.Count; i++)
         {
-            if (TryRecord(e)) applied++;
+            if (!TryRecord(events[i])) (duplicates ??= []).Add(i);
         }
         OlderIdsArrivedAt = OlderEventIds.Count == 0 ? 0 : (arrivedAt ?? DateTimeOffset.UtcNow).ToUnixTimeSeconds();
-        return new ApplyResult { Applied = applied, Duplicates = events.Count - applied };
+        var skipped = duplicates?.Count ?? 0;
+        return new ApplyResult { Applied = events.Count - skipped, Duplicates = skipped, DuplicateIndexes = duplicates };
     }
 
     /// <summary>Sets <see cref="OlderIdsArrivedAt"/> as a stored write left it (replaying <see cref="ActivityLogCodec"/>'s chunks).</summary>
@@ -115,14 +116,7 @@ public sealed class UserHistory
         return true;
     }
 
-    private bool HasSeen(uint fingerprint)
-    {
-        foreach (var record in Interactions)
-        {
-            if (record.EventFingerprint == fingerprint) return true;
-        }
-        return OlderEventIds.Contains(fingerprint);
-    }
+    private bool HasSeen(uint fingerprint) => Interactions.ContainsFingerprint(fingerprint) || OlderEventIds.Contains(fingerprint);
 
     /// <summary>
     /// Starts a user the model was trained on from their training history (newest <see cref="HistoryCapacity"/>), so
