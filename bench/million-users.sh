@@ -104,6 +104,11 @@ stream_bytes=$(rcli memory usage llmrec:events:prefill samples 0)
 heap0=$(heap_bytes baseline)
 
 dotnet "$OUT/load/llmrec-load.dll" drain --redis "127.0.0.1:$REDIS_PORT" --from llmrec:events:prefill
+# The drain command gives up after 10 minutes (a loaded machine): wait here until the group has nothing left either.
+drained() { rcli xinfo groups llmrec:events | awk 'p == "pending" || p == "lag" { if ($1 != "0") busy = 1 } { p = $1 } END { exit busy }'; }
+extra=0
+until drained || (( extra >= 1800 )); do sleep 5; extra=$((extra + 5)); done
+(( extra > 0 )) && echo "drained ${extra}s after the drain command returned"
 rss1=$(rss_kb "$SILO_PID")
 mem1=$(info memory used_memory)
 aof1=$(info persistence aof_current_size)
@@ -125,12 +130,12 @@ if [[ "$DEACTIVATION_WAIT" -gt 0 ]]; then
   # minute): poll the activation count until none are left (or DEACTIVATION_WAIT runs out), then read RSS when the
   # collection ended, SETTLE seconds later (what the GC gave back by itself), and after one full blocking GC forced
   # from outside (a dotnet-gcdump heap dump, which also says what stays live), and SETTLE seconds after that.
-  waited=0; began=""; ended=""; peak=$rss1
-  while (( waited < DEACTIVATION_WAIT )); do
-    sleep 5; waited=$((waited + 5))
+  began=""; ended=""; peak=$rss1; start=$SECONDS; shown=0
+  while (( SECONDS - start < DEACTIVATION_WAIT )); do
+    sleep 5; waited=$((SECONDS - start))
     now=$(active_users); r=$(rss_kb "$SILO_PID"); (( r > peak )) && peak=$r
     [[ -z "$began" && "$now" -lt "$activations" ]] && began=$waited
-    (( waited % 60 == 0 )) && echo "  ${waited}s after the drain: $now active user grains, RSS $((r / 1024)) MB"
+    (( waited >= shown + 60 )) && { shown=$waited; echo "  ${waited}s after the drain: $now active user grains, RSS $((r / 1024)) MB"; }
     [[ "$now" -le 0 ]] && { ended=$waited; break; }
   done
   rss2=$(rss_kb "$SILO_PID")
