@@ -7,8 +7,11 @@
 #   bench/million-users.sh                      USERS=1000000 MEAN=5 (the full run: needs a quiet machine)
 #   USERS=50000 bench/million-users.sh          a reduced run that proves the script
 #   OUT, REDIS_PORT, HTTP, SILO_PORT, GATEWAY_PORT, MAX_PER_USER, IDLE (Silo:IdleDeactivation, default 00:02:00),
-#   DEACTIVATION_WAIT (seconds to wait for idle deactivation; 0 skips it). Keep IDLE above the drain time, or the
-#   grains collected during the drain make the per-grain RSS figure a mix.
+#   DEACTIVATION_WAIT (at most this many seconds polling the activation count until Orleans has collected every user
+#   grain; 0 skips it), SETTLE (seconds between the RSS readings after it, default 30), SILO_ARGS (more silo settings,
+#   e.g. --Silo:ReclaimAfterDeactivations=0). Keep IDLE above the drain time, or the grains collected during the
+#   drain make the per-grain RSS figure a mix. After the collection: RSS, RSS after SETTLE, after one forced full GC
+#   (a dotnet-gcdump heap dump, whose live-type table goes to $OUT/idle.gcdump.txt) and SETTLE after that.
 #   GCDUMP=1: also a heap dump (dotnet-gcdump, `dotnet tool install -g dotnet-gcdump`) before, after the drain and
 #   after deactivation: live managed bytes per active grain (no GC slack) and the largest types, in $OUT/*.gcdump.txt
 #
@@ -27,6 +30,7 @@ SILO_PORT=${SILO_PORT:-11201}
 GATEWAY_PORT=${GATEWAY_PORT:-30201}
 IDLE=${IDLE:-00:02:00}
 DEACTIVATION_WAIT=${DEACTIVATION_WAIT:-300}
+SETTLE=${SETTLE:-30}
 ITEMS=40000
 mkdir -p "$OUT"
 export PATH="$PATH:$HOME/.dotnet/tools"
@@ -87,7 +91,8 @@ dotnet "$OUT/silo/Orleans.LlmRec.Silo.dll" --urls "$HTTP" \
   --Silo:AdvertisedAddress=127.0.0.1 --Silo:SiloPort=$SILO_PORT --Silo:GatewayPort=$GATEWAY_PORT \
   --Silo:IdleDeactivation="$IDLE" --Catalogue:DatasetPath="$OUT/catalogue/ratings.csv" --Catalogue:Format=csv \
   --Catalogue:TrainingHistoryPerUser=0 --Model:Directory="$OUT/model" \
-  --EventStream:Enabled=true --Logging:LogLevel:Default=Warning ${SILO_ARGS:-} > "$OUT/silo.log" 2>&1 &
+  --EventStream:Enabled=true --Logging:LogLevel:Default=Warning \
+  --Logging:LogLevel:Orleans.LlmRec.Silo.Memory=Information ${SILO_ARGS:-} > "$OUT/silo.log" 2>&1 &
 SILO_PID=$!
 for _ in $(seq 1 240); do curl -sf "$HTTP/health" > /dev/null && break; sleep 0.5; done
 sleep 2
@@ -99,6 +104,11 @@ stream_bytes=$(rcli memory usage llmrec:events:prefill samples 0)
 heap0=$(heap_bytes baseline)
 
 dotnet "$OUT/load/llmrec-load.dll" drain --redis "127.0.0.1:$REDIS_PORT" --from llmrec:events:prefill
+# The drain command gives up after 10 minutes (a loaded machine): wait here until the group has nothing left either.
+drained() { rcli xinfo groups llmrec:events | awk 'p == "pending" || p == "lag" { if ($1 != "0") busy = 1 } { p = $1 } END { exit busy }'; }
+extra=0
+until drained || (( extra >= 1800 )); do sleep 5; extra=$((extra + 5)); done
+(( extra > 0 )) && echo "drained ${extra}s after the drain command returned"
 rss1=$(rss_kb "$SILO_PID")
 mem1=$(info memory used_memory)
 aof1=$(info persistence aof_current_size)
@@ -116,8 +126,29 @@ echo "Redis bytes received while consuming: $(( (net1 - net0) / EVENTS )) per ev
 echo "silo RSS: $((rss0 / 1024)) MB -> $((rss1 / 1024)) MB; $(( (rss1 - rss0) * 1024 / (activations > 0 ? activations : 1) )) bytes per active user grain (RSS, GC slack included)"
 [[ -n "${GCDUMP:-}" ]] && echo "silo live managed heap: $((heap0 / 1024 / 1024)) MB -> $((heap1 / 1024 / 1024)) MB; $(( (heap1 - heap0) / (activations > 0 ? activations : 1) )) bytes per active user grain (heap dump; top types in $OUT/drained.gcdump.txt)"
 if [[ "$DEACTIVATION_WAIT" -gt 0 ]]; then
-  sleep "$DEACTIVATION_WAIT"
+  # Orleans collects idle activations every collection quantum (half of IDLE when that is under a minute, else one
+  # minute): poll the activation count until none are left (or DEACTIVATION_WAIT runs out), then read RSS when the
+  # collection ended, SETTLE seconds later (what the GC gave back by itself), and after one full blocking GC forced
+  # from outside (a dotnet-gcdump heap dump, which also says what stays live), and SETTLE seconds after that.
+  began=""; ended=""; peak=$rss1; start=$SECONDS; shown=0
+  while (( SECONDS - start < DEACTIVATION_WAIT )); do
+    sleep 5; waited=$((SECONDS - start))
+    now=$(active_users); r=$(rss_kb "$SILO_PID"); (( r > peak )) && peak=$r
+    [[ -z "$began" && "$now" -lt "$activations" ]] && began=$waited
+    (( waited >= shown + 60 )) && { shown=$waited; echo "  ${waited}s after the drain: $now active user grains, RSS $((r / 1024)) MB"; }
+    [[ "$now" -le 0 ]] && { ended=$waited; break; }
+  done
   rss2=$(rss_kb "$SILO_PID")
-  echo "after ${DEACTIVATION_WAIT}s idle (Silo:IdleDeactivation=$IDLE): silo RSS $((rss2 / 1024)) MB, active user grains $(active_users)"
-  [[ -n "${GCDUMP:-}" ]] && echo "  live managed heap after deactivation: $(( $(heap_bytes idle) / 1024 / 1024 )) MB; RSS after the dump's full GC $(( $(rss_kb "$SILO_PID") / 1024 )) MB"
+  if [[ -n "$ended" ]]; then done_at="all $activations gone at ${ended}s"; else done_at="not done after ${DEACTIVATION_WAIT}s: $(active_users) left"; fi
+  echo "idle collection (Silo:IdleDeactivation=$IDLE): began ${began:-?}s after the drain, $done_at; peak RSS $((peak / 1024)) MB"
+  sleep "$SETTLE"
+  rss3=$(rss_kb "$SILO_PID")
+  line="silo RSS: baseline $((rss0 / 1024)) MB, drained $((rss1 / 1024)) MB, collection done $((rss2 / 1024)) MB, +${SETTLE}s $((rss3 / 1024)) MB"
+  if command -v dotnet-gcdump > /dev/null; then
+    heap2=$(GCDUMP=1 heap_bytes idle)
+    rss4=$(rss_kb "$SILO_PID"); sleep "$SETTLE"; rss5=$(rss_kb "$SILO_PID")
+    line="$line, after a full GC $((rss4 / 1024)) MB, +${SETTLE}s $((rss5 / 1024)) MB; live managed heap $((heap2 / 1024 / 1024)) MB (types: $OUT/idle.gcdump.txt)"
+  fi
+  echo "$line"
+  grep -h "compacted the heap" "$OUT/silo.log" | sed 's/^/  silo: /' || true
 fi

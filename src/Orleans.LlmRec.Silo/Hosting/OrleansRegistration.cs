@@ -6,6 +6,7 @@ using Orleans.LlmRec.Grains.Users;
 using Orleans.LlmRec.Silo.Apis;
 using Orleans.LlmRec.Silo.Cluster;
 using Orleans.LlmRec.Silo.Configuration;
+using Orleans.LlmRec.Silo.Memory;
 using Orleans.LlmRec.Silo.Redis;
 using Orleans.Serialization;
 using Orleans.Storage;
@@ -76,6 +77,14 @@ public static class OrleansRegistration
                 o.CollectionAge = options.IdleDeactivation;
                 o.CollectionQuantum = CollectionQuantumFor(options.IdleDeactivation);
             });
+            silo.Configure<GrainDirectoryOptions>(o => o.CacheSize = options.DirectoryCacheSize);
+            if (options.ReclaimAfterDeactivations > 0)
+            {
+                // Memory back after a wave of idle grains left (src/Orleans.LlmRec.Silo/README.md, "Memory per active grain").
+                silo.Services.AddSingleton<ActivationCount>();
+                silo.Services.AddHostedService(sp => new IdleMemoryReclaimer(sp.GetRequiredService<ActivationCount>(),
+                    new ReclaimPolicy(options.ReclaimAfterDeactivations), TimeSpan.FromSeconds(10), sp.GetRequiredService<ILogger<IdleMemoryReclaimer>>()));
+            }
             // Failure detection (probes, votes): tuned for a fast failover (Cluster/FailoverDefaults), then Orleans' own
             // options from Silo:Membership, which override them key by key.
             silo.Services.Configure<ClusterMembershipOptions>(FailoverDefaults.Membership);
