@@ -24,8 +24,8 @@ public static class RetrievalRun
     /// [--quantization Float32[,Float16,BFloat16,Int8]] [--factor 4[,8]] [--cache DIR] [--latency-only | --build-only | --recall-only | --stages]</c>.
     /// <c>--ef 0</c> is the default rule (by catalogue size); the latency rows use the shipped default (<c>ItemIndex:ExpansionSearch</c> 0).
     /// <c>--build-only</c> measures the index's build and memory alone (no export, recall or latency); <c>--recall-only</c>
-    /// skips the ONNX export and the feed latency; <c>--stages</c> times the approximate feed's stages at each <c>--ef</c>
-    /// (<see cref="RetrievalStages"/>). <c>--cache DIR</c> saves each built index there and loads it on the
+    /// skips the ONNX export and the feed latency; <c>--stages</c> adds the approximate feed's stages at the default ef
+    /// after the latency rows (<see cref="RetrievalStages"/>). <c>--cache DIR</c> saves each built index there and loads it on the
     /// next run with the same items and settings (a 1M-item build takes minutes).
     /// </summary>
     public static async Task<int> RunAsync(string[] args)
@@ -44,7 +44,7 @@ public static class RetrievalRun
         var quantizations = (Arguments.Text(args, "--quantization") ?? new ItemIndexOptions().Quantization.ToString()).Split(',').Select(Enum.Parse<ItemIndexQuantization>).ToArray();
         var factors = Arguments.IntList(args, "--factor", [CandidateFactor]);
         var recallOnly = args.Contains("--recall-only");
-        var stagesOnly = args.Contains("--stages");
+        var stages = args.Contains("--stages");
         var cache = Arguments.Text(args, "--cache");
         Console.WriteLine($"# Candidate retrieval: clustered d = {ClusteredModel.Dimension}, {userCount} users, {excluded} excluded items each, pool {Pool}, candidates factor × pool + exclusions");
         Console.WriteLine($"# {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, USearch {Cloud.Unum.USearch.USearchCapabilities.Version()}, load average before: {Machine.LoadAverage()}");
@@ -52,7 +52,7 @@ public static class RetrievalRun
         {
             using var data = new ClusteredModel(items, seed: 2026 + items, export: !buildOnly && !recallOnly);
             var users = data.Users(userCount, excluded, seed: 17);
-            var exactTop = latencyOnly || buildOnly || stagesOnly ? [] : ExactTops(data, users);
+            var exactTop = latencyOnly || buildOnly ? [] : ExactTops(data, users);
             foreach (var metric in metrics)
             {
                 foreach (var (connectivity, quantization) in connectivities.SelectMany(m => quantizations.Select(q => (m, q))))
@@ -60,20 +60,12 @@ public static class RetrievalRun
                     var options = new ItemIndexOptions { Connectivity = connectivity, Metric = metric, ExpansionAdd = expansionAdd, Quantization = quantization };
                     using var index = BuildOrLoad(data, options, cache);
                     if (buildOnly) continue;
-                    if (stagesOnly)
-                    {
-                        foreach (var ef in expansions)
-                        {
-                            index.SetExpansionSearch(ef > 0 ? ef : options.ResolvedExpansionSearch(data.ItemCount));
-                            await RetrievalStages.RunAsync(data, index, users, requests, Pool, factors[0]);
-                        }
-                        continue;
-                    }
                     if (!latencyOnly) Sweep(data, index, users, exactTop, expansions, factors, options);
                     index.SetExpansionSearch(options.ResolvedExpansionSearch(data.ItemCount));
                     if (!recallOnly && metric == metrics[0] && connectivity == connectivities[0] && quantization == quantizations[0])
                     {
                         await ServeAsync(data, index, users, requests, concurrencies, factors[0]);
+                        if (stages) await RetrievalStages.RunAsync(data, index, users, requests, Pool, factors[0]);
                     }
                 }
             }
