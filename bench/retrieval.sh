@@ -13,6 +13,9 @@
 #   EF=0,256,512,1024,2048         the expansion sweep (0 = the default rule)
 #   STORAGE=Int8,Float32           storage kinds (the first one's index serves the latency rows)
 #   CACHE=/tmp/retrieval-cache     keep built indexes there and load them on the next run (build time then not measured)
+#   EF_ADD=256  M=16               the graph's build settings, when not the defaults (the cache holds one index per setting)
+# After the latency rows, the approximate feed's stages one at a time (search wall / thread CPU, ONNX re-score wall /
+# process CPU, a managed re-score for comparison, GCs and bytes allocated per feed).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,4 +23,4 @@ dotnet build "$root/bench/Orleans.LlmRec.Benchmarks/Orleans.LlmRec.Benchmarks.cs
 uptime
 dotnet "$root/bench/Orleans.LlmRec.Benchmarks/bin/Release/net10.0/Orleans.LlmRec.Benchmarks.dll" retrieval \
   --items "${ITEMS:-10000,100000,1000000}" --users 500 --requests 300 --concurrency 1,8 --ef "${EF:-0,256}" \
-  --quantization "${STORAGE:-Int8}" ${CACHE:+--cache "$CACHE"}
+  --quantization "${STORAGE:-Int8}" ${EF_ADD:+--ef-add "$EF_ADD"} ${M:+--connectivity "$M"} --stages ${CACHE:+--cache "$CACHE"}

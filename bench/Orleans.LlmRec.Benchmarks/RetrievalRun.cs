@@ -21,10 +21,11 @@ public static class RetrievalRun
     /// <summary>
     /// Usage: <c>retrieval [--items N,N] [--users 500] [--excluded 50] [--requests 200] [--concurrency 1,8]
     /// [--ef 0,64,128,256,512] [--connectivity 16[,32]] [--metric Euclidean[,InnerProduct]] [--ef-add 128]
-    /// [--quantization Float32[,Float16,BFloat16,Int8]] [--factor 4[,8]] [--cache DIR] [--latency-only | --build-only | --recall-only]</c>.
+    /// [--quantization Float32[,Float16,BFloat16,Int8]] [--factor 4[,8]] [--cache DIR] [--latency-only | --build-only | --recall-only | --stages]</c>.
     /// <c>--ef 0</c> is the default rule (by catalogue size); the latency rows use the shipped default (<c>ItemIndex:ExpansionSearch</c> 0).
     /// <c>--build-only</c> measures the index's build and memory alone (no export, recall or latency); <c>--recall-only</c>
-    /// skips the ONNX export and the feed latency. <c>--cache DIR</c> saves each built index there and loads it on the
+    /// skips the ONNX export and the feed latency; <c>--stages</c> adds the approximate feed's stages at the default ef
+    /// after the latency rows (<see cref="RetrievalStages"/>). <c>--cache DIR</c> saves each built index there and loads it on the
     /// next run with the same items and settings (a 1M-item build takes minutes).
     /// </summary>
     public static async Task<int> RunAsync(string[] args)
@@ -43,6 +44,7 @@ public static class RetrievalRun
         var quantizations = (Arguments.Text(args, "--quantization") ?? new ItemIndexOptions().Quantization.ToString()).Split(',').Select(Enum.Parse<ItemIndexQuantization>).ToArray();
         var factors = Arguments.IntList(args, "--factor", [CandidateFactor]);
         var recallOnly = args.Contains("--recall-only");
+        var stages = args.Contains("--stages");
         var cache = Arguments.Text(args, "--cache");
         Console.WriteLine($"# Candidate retrieval: clustered d = {ClusteredModel.Dimension}, {userCount} users, {excluded} excluded items each, pool {Pool}, candidates factor × pool + exclusions");
         Console.WriteLine($"# {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, USearch {Cloud.Unum.USearch.USearchCapabilities.Version()}, load average before: {Machine.LoadAverage()}");
@@ -63,6 +65,7 @@ public static class RetrievalRun
                     if (!recallOnly && metric == metrics[0] && connectivity == connectivities[0] && quantization == quantizations[0])
                     {
                         await ServeAsync(data, index, users, requests, concurrencies, factors[0]);
+                        if (stages) await RetrievalStages.RunAsync(data, index, users, requests, Pool, factors[0]);
                     }
                 }
             }
@@ -101,14 +104,15 @@ public static class RetrievalRun
         ItemIndexOptions options)
     {
         Console.WriteLine();
-        Console.WriteLine("| items | metric | M | storage | ef search | recall@100 (index top 100) | recall@100 as served (candidates re-scored) | candidates | search p50 µs | search p99 µs |");
-        Console.WriteLine("| ---: | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        Console.WriteLine("| items | metric | M | storage | ef search | recall@100 (index top 100) | recall@100 as served (candidates re-scored) | candidates | search p50 µs | search p99 µs | search CPU p50 / p99 µs |");
+        Console.WriteLine("| ---: | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var (setting, factor) in expansions.SelectMany(e => factors.Select(f => (e, f))))
         {
             var ef = setting > 0 ? setting : ItemIndexOptions.ExpansionSearchFor(data.ItemCount);
             index.SetExpansionSearch(ef);
             double raw = 0, served = 0;
             var times = new List<double>(users.Length);
+            var cpuTimes = new List<double>(users.Length);
             var count = Pool * factor + users[0].Excluded.Length;
             for (var u = 0; u < users.Length; u++)
             {
@@ -116,7 +120,9 @@ public static class RetrievalRun
                 var exact = exactTop[u].Take(Pool).ToHashSet();
                 raw += index.Search(vector, Pool).Count(exact.Contains) / (double)Pool;
                 var clock = Stopwatch.StartNew();
+                var cpu = CpuClock.ThreadMicroseconds();
                 var candidates = index.Search(vector, count);
+                cpuTimes.Add(CpuClock.ThreadMicroseconds() - cpu);
                 times.Add(clock.Elapsed.TotalMicroseconds);
                 var servedTop = candidates.Where(i => Array.BinarySearch(excluded, i) < 0)
                     .OrderByDescending(i => Score(data, vector, i)).Take(Pool);
@@ -125,8 +131,9 @@ public static class RetrievalRun
                 served += servedTop.Count(exactServed.Contains) / (double)Pool;
             }
             times.Sort();
+            cpuTimes.Sort();
             var efText = setting > 0 ? Invariant($"{ef}") : Invariant($"{ef} (by size)");
-            Console.WriteLine(Invariant($"| {data.ItemCount:N0} | {options.Metric} | {options.Connectivity} | {options.Quantization} | {efText} | {raw / users.Length:0.000} | {served / users.Length:0.000} | {count} | {Percentile(times, 0.5):0} | {Percentile(times, 0.99):0} |"));
+            Console.WriteLine(Invariant($"| {data.ItemCount:N0} | {options.Metric} | {options.Connectivity} | {options.Quantization} | {efText} | {raw / users.Length:0.000} | {served / users.Length:0.000} | {count} | {Percentile(times, 0.5):0} | {Percentile(times, 0.99):0} | {Percentile(cpuTimes, 0.5):0} / {Percentile(cpuTimes, 0.99):0} |"));
         }
     }
 

@@ -91,6 +91,8 @@ public sealed class ApproximateCandidatesTests : IAsyncLifetime
         var outcome = await pipeline.BuildAsync(user);
         Assert.False(outcome.Degraded);
         Assert.NotNull(_scorer.Requests.Last().Candidates);
+        // Exclusions were dropped when the candidates were chosen; the scorer is not asked to mask them again.
+        Assert.True(_scorer.Requests.Last().ExcludedItems.IsEmpty);
         Assert.Equal(20, outcome.Scored.Count);
         foreach (var scored in outcome.Scored)
         {

@@ -99,6 +99,12 @@ internal sealed class FakeScorer(ItemCatalogue catalogue, ModelSnapshot model) :
         var scores = new float[model.ItemCount];
         model.Model.ScoreAll(request.UserVector.Span, request.UserBias, scores);
         foreach (var excluded in request.ExcludedItems.Span) scores[excluded] = float.NegativeInfinity;
+        if (request.Candidates is { } candidates)
+        {
+            // Only the candidates are scored (IScorer's contract), as the ONNX candidates graph does.
+            var named = new HashSet<int>(candidates);
+            for (var i = 0; i < scores.Length; i++) if (!named.Contains(i)) scores[i] = float.NegativeInfinity;
+        }
         var best = Enumerable.Range(0, scores.Length)
             .Where(i => !float.IsNegativeInfinity(scores[i]))
             .OrderByDescending(i => scores[i]).ThenBy(i => i)

@@ -180,9 +180,11 @@ public sealed partial class FeedPipeline
         if (k <= 0) return (_newItems?.Merge(input, [], pool, candidates.NewItems) ?? [], input.Model.Version);
         var embedding = input.Embedding!;
         // The scorer knows the trained items only: the exclusions (sorted) of items published since are for NewItemScoring.
+        // The index's candidates were rid of the exclusions when chosen: sending them again would only make the
+        // scorer mask them (a set built per request) for nothing.
         var request = new ScoringRequest(embedding.Vector, embedding.Bias, k)
         {
-            ExcludedItems = candidates.Excluded.AsMemory(0, TrainedPrefix(candidates.Excluded, Catalogue.Count)),
+            ExcludedItems = candidates.FromIndex ? ReadOnlyMemory<int>.Empty : candidates.Excluded.AsMemory(0, TrainedPrefix(candidates.Excluded, Catalogue.Count)),
             Candidates = candidates.Candidates,
         };
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

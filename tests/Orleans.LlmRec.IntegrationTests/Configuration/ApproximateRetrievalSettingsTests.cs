@@ -24,10 +24,11 @@ public class ApproximateRetrievalSettingsTests
         Assert.Equal(4, settings.Feed.ApproximateCandidateFactor);
         Assert.Equal(16, settings.ItemIndex.Connectivity);
         Assert.Equal(ItemIndexMetric.Euclidean, settings.ItemIndex.Metric);
-        // 8-bit storage and ef by catalogue size: recall@100 as served 0.968 at 1M items at ef 2,048 (bench/RESULTS.md).
+        // 8-bit storage, ef add 256 and ef by catalogue size: recall@100 as served 0.973 at 1M items at ef 1,536 (bench/RESULTS.md).
+        Assert.Equal(256, settings.ItemIndex.ExpansionAdd);
         Assert.Equal(ItemIndexQuantization.Int8, settings.ItemIndex.Quantization);
         Assert.Equal(0, settings.ItemIndex.ExpansionSearch);
-        Assert.Equal(2_000, settings.ItemIndex.ResolvedExpansionSearch(1_000_000));
+        Assert.Equal(1_562, settings.ItemIndex.ResolvedExpansionSearch(1_000_000));
     }
 
     [Fact]

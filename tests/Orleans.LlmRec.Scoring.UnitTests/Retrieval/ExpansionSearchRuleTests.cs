@@ -9,9 +9,9 @@ public sealed class ExpansionSearchRuleTests
     [Theory]
     [InlineData(1_000, 64)]
     [InlineData(10_000, 64)]
-    [InlineData(100_000, 200)]
-    [InlineData(300_000, 600)]
-    [InlineData(1_000_000, 2_000)]
+    [InlineData(100_000, 156)]
+    [InlineData(300_000, 468)]
+    [InlineData(1_000_000, 1_562)]
     [InlineData(50_000_000, 4_096)]
     public void The_expansion_grows_with_the_catalogue_between_bounds(int items, int expected)
     {
@@ -33,9 +33,19 @@ public sealed class ExpansionSearchRuleTests
         using var bySetting = ItemVectorIndex.Build(data.Vectors, data.Biases, 100, data.Dimension, new ItemIndexOptions { ExpansionSearch = 300 });
 
         Assert.Equal(ItemIndexOptions.ExpansionSearchFor(64_000), byRule.ExpansionSearch);
-        Assert.Equal(128, byRule.ExpansionSearch);
+        Assert.Equal(100, byRule.ExpansionSearch);
         Assert.Equal(300, bySetting.ExpansionSearch);
         Assert.Equal(300, new ItemIndexOptions { ExpansionSearch = 300 }.ResolvedExpansionSearch(1_000_000));
+    }
+
+    [Fact]
+    public void The_graph_is_built_with_256_candidates_per_insertion_unless_set()
+    {
+        Assert.Equal(256, new ItemIndexOptions().ExpansionAdd);
+        var options = new ItemIndexOptions { ExpansionAdd = 4 };
+        var results = new List<ValidationResult>();
+        Assert.False(Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true));
+        Assert.Contains(results, r => r.ErrorMessage!.Contains("ItemIndex:ExpansionAdd", StringComparison.Ordinal));
     }
 
     [Theory]
