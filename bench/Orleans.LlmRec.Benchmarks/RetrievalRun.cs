@@ -21,7 +21,7 @@ public static class RetrievalRun
     /// <summary>
     /// Usage: <c>retrieval [--items N,N] [--users 500] [--excluded 50] [--requests 200] [--concurrency 1,8]
     /// [--ef 0,64,128,256,512] [--connectivity 16[,32]] [--metric Euclidean[,InnerProduct]] [--ef-add 128]
-    /// [--quantization Float32[,Float16,BFloat16,Int8]] [--factor 4[,8]] [--cache DIR] [--latency-only | --build-only | --recall-only | --stages]</c>.
+    /// [--quantization Float32[,Float16,BFloat16,Int8]] [--factor 4[,8]] [--cache DIR] [--serve-ef N] [--latency-only | --build-only | --recall-only | --stages]</c>.
     /// <c>--ef 0</c> is the default rule (by catalogue size); the latency rows use the shipped default (<c>ItemIndex:ExpansionSearch</c> 0).
     /// <c>--build-only</c> measures the index's build and memory alone (no export, recall or latency); <c>--recall-only</c>
     /// skips the ONNX export and the feed latency; <c>--stages</c> adds the approximate feed's stages at the default ef
@@ -46,6 +46,8 @@ public static class RetrievalRun
         var recallOnly = args.Contains("--recall-only");
         var stages = args.Contains("--stages");
         var cache = Arguments.Text(args, "--cache");
+        // The ef the latency and stage rows search with: the shipped rule unless set, to weigh a lower ef's tail against its recall.
+        var servedExpansion = Arguments.Int(args, "--serve-ef", 0);
         Console.WriteLine($"# Candidate retrieval: clustered d = {ClusteredModel.Dimension}, {userCount} users, {excluded} excluded items each, pool {Pool}, candidates factor × pool + exclusions");
         Console.WriteLine($"# {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, USearch {Cloud.Unum.USearch.USearchCapabilities.Version()}, load average before: {Machine.LoadAverage()}");
         foreach (var items in itemCounts)
@@ -61,7 +63,7 @@ public static class RetrievalRun
                     using var index = BuildOrLoad(data, options, cache);
                     if (buildOnly) continue;
                     if (!latencyOnly) Sweep(data, index, users, exactTop, expansions, factors, options);
-                    index.SetExpansionSearch(options.ResolvedExpansionSearch(data.ItemCount));
+                    index.SetExpansionSearch(servedExpansion > 0 ? servedExpansion : options.ResolvedExpansionSearch(data.ItemCount));
                     if (!recallOnly && metric == metrics[0] && connectivity == connectivities[0] && quantization == quantizations[0])
                     {
                         await ServeAsync(data, index, users, requests, concurrencies, factors[0]);

@@ -11,7 +11,7 @@ namespace Orleans.LlmRec.Scoring.Retrieval;
 public sealed class ItemIndexOptions : IValidatableObject
 {
     public const string SectionName = "ItemIndex";
-    private const int ItemsPerExpansion = 640;
+    private const int ItemsPerExpansion = 1_000;
     private const int MinExpansionSearch = 64;
     private const int MaxExpansionSearch = 4_096;
 
@@ -58,11 +58,12 @@ public sealed class ItemIndexOptions : IValidatableObject
     public int ResolvedExpansionSearch(int itemCount) => ExpansionSearch > 0 ? ExpansionSearch : ExpansionSearchFor(itemCount);
 
     /// <summary>
-    /// The search expansion chosen by catalogue size: one per 640 items, in [64, 4096]. It grows linearly because the
+    /// The search expansion chosen by catalogue size: one per 1,000 items, in [64, 4096]. It grows linearly because the
     /// items that tie closely with a user's top 100 grow with the catalogue: on clustered 64-dimensional vectors a
     /// fixed ef 256 serves recall@100 0.999 at 10⁵ items but 0.81–0.84 at 10⁶. At 10⁶ with ef add 128 even ef 2,000
-    /// served only 0.955–0.968; with ef add 256 (the default) ef 1,536 serves 0.973 and 2,000 0.982 (500 users;
-    /// bench/RESULTS.md, "Candidate retrieval"). Below 10⁵ items the feed asks for more candidates than this anyway (a search examines at
+    /// served only 0.955–0.968; with ef add 256 (the default) ef 1,024 serves 0.962, 1,536 0.973 and 2,000 0.982 (500
+    /// users; bench/RESULTS.md, "Candidate retrieval"). One per 1,000 keeps the feed's p99 within 5 ms at 10⁶ items on
+    /// two cores (the search's tail grows with ef: its p99 is 3.3 ms at 1,024 and 5.3 ms at 1,562). Below 10⁵ items the feed asks for more candidates than this anyway (a search examines at
     /// least as many as it returns).
     /// </summary>
     public static int ExpansionSearchFor(int itemCount) => Math.Clamp(itemCount / ItemsPerExpansion, MinExpansionSearch, MaxExpansionSearch);

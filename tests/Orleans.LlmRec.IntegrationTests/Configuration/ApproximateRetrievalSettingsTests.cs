@@ -28,7 +28,7 @@ public class ApproximateRetrievalSettingsTests
         Assert.Equal(256, settings.ItemIndex.ExpansionAdd);
         Assert.Equal(ItemIndexQuantization.Int8, settings.ItemIndex.Quantization);
         Assert.Equal(0, settings.ItemIndex.ExpansionSearch);
-        Assert.Equal(1_562, settings.ItemIndex.ResolvedExpansionSearch(1_000_000));
+        Assert.Equal(1_000, settings.ItemIndex.ResolvedExpansionSearch(1_000_000));
     }
 
     [Fact]

@@ -9,9 +9,9 @@ public sealed class ExpansionSearchRuleTests
     [Theory]
     [InlineData(1_000, 64)]
     [InlineData(10_000, 64)]
-    [InlineData(100_000, 156)]
-    [InlineData(300_000, 468)]
-    [InlineData(1_000_000, 1_562)]
+    [InlineData(100_000, 100)]
+    [InlineData(300_000, 300)]
+    [InlineData(1_000_000, 1_000)]
     [InlineData(50_000_000, 4_096)]
     public void The_expansion_grows_with_the_catalogue_between_bounds(int items, int expected)
     {
@@ -28,12 +28,12 @@ public sealed class ExpansionSearchRuleTests
     [Fact]
     public void An_index_built_with_0_takes_the_rule_and_a_setting_wins_over_it()
     {
-        var data = new ClusteredVectors(itemCount: 64_000, dimension: 8, seed: 2, clusters: 4);
+        var data = new ClusteredVectors(itemCount: 80_000, dimension: 8, seed: 2, clusters: 4);
         using var byRule = ItemVectorIndex.Build(data.Vectors, data.Biases, data.ItemCount, data.Dimension, new ItemIndexOptions());
         using var bySetting = ItemVectorIndex.Build(data.Vectors, data.Biases, 100, data.Dimension, new ItemIndexOptions { ExpansionSearch = 300 });
 
-        Assert.Equal(ItemIndexOptions.ExpansionSearchFor(64_000), byRule.ExpansionSearch);
-        Assert.Equal(100, byRule.ExpansionSearch);
+        Assert.Equal(ItemIndexOptions.ExpansionSearchFor(80_000), byRule.ExpansionSearch);
+        Assert.Equal(80, byRule.ExpansionSearch);
         Assert.Equal(300, bySetting.ExpansionSearch);
         Assert.Equal(300, new ItemIndexOptions { ExpansionSearch = 300 }.ResolvedExpansionSearch(1_000_000));
     }
