@@ -74,7 +74,7 @@ public static class ActivityLogCodec
         if (now.PendingChanges != written.PendingChanges)
         {
             flags |= PendingChangesSet;
-            at += HistoryRecordCodec.WriteVarint(body.AsSpan(at), ZigZag(now.PendingChanges));
+            at += HistoryRecordCodec.WriteVarint(body.AsSpan(at), HistoryRecordCodec.ZigZag(now.PendingChanges));
         }
         if (!Same(now.PendingSince, written.PendingSince))
         {
@@ -90,7 +90,7 @@ public static class ActivityLogCodec
         {
             flags |= OlderIdsArrivedAtSet;
             // From the value before the chunk (what replay holds then): a few seconds or minutes, 1–2 bytes, not 5.
-            at += HistoryRecordCodec.WriteVarint(body.AsSpan(at), ZigZag(now.OlderIdsArrivedAt - written.OlderIdsArrivedAt));
+            at += HistoryRecordCodec.WriteVarint(body.AsSpan(at), HistoryRecordCodec.ZigZag(now.OlderIdsArrivedAt - written.OlderIdsArrivedAt));
         }
         body[0] = (byte)flags;
         Span<byte> prefix = stackalloc byte[MaxLengthPrefix];
@@ -164,10 +164,10 @@ public static class ActivityLogCodec
                 : HistoryRecordCodec.Read(body, ref at, ref ticks));
         }
         var schedule = activity.Schedule;
-        if ((flags & PendingChangesSet) != 0) schedule.PendingChanges = checked((int)UnZigZag(HistoryRecordCodec.ReadVarint(body, ref at)));
+        if ((flags & PendingChangesSet) != 0) schedule.PendingChanges = checked((int)HistoryRecordCodec.UnZigZag(HistoryRecordCodec.ReadVarint(body, ref at)));
         if ((flags & PendingSinceSet) != 0) schedule.PendingSince = ReadTime(body, ref at);
         if ((flags & RequestedAtSet) != 0) schedule.RequestedAt = ReadTime(body, ref at);
-        if ((flags & OlderIdsArrivedAtSet) != 0) history.RestoreOlderIdsArrivedAt(olderIdsArrivedAt + UnZigZag(HistoryRecordCodec.ReadVarint(body, ref at)));
+        if ((flags & OlderIdsArrivedAtSet) != 0) history.RestoreOlderIdsArrivedAt(olderIdsArrivedAt + HistoryRecordCodec.UnZigZag(HistoryRecordCodec.ReadVarint(body, ref at)));
         if (at != body.Length) throw new FormatException("A user activity chunk has bytes left over.");
     }
 
@@ -183,23 +183,19 @@ public static class ActivityLogCodec
     /// <summary>The UTC ticks and the offset in minutes (zigzag varints).</summary>
     internal static int WriteInstant(Span<byte> span, DateTimeOffset time)
     {
-        var at = HistoryRecordCodec.WriteVarint(span, ZigZag(time.UtcTicks));
-        return at + HistoryRecordCodec.WriteVarint(span[at..], ZigZag(time.TotalOffsetMinutes));
+        var at = HistoryRecordCodec.WriteVarint(span, HistoryRecordCodec.ZigZag(time.UtcTicks));
+        return at + HistoryRecordCodec.WriteVarint(span[at..], HistoryRecordCodec.ZigZag(time.TotalOffsetMinutes));
     }
 
     internal static DateTimeOffset ReadInstant(ReadOnlySpan<byte> body, ref int at)
     {
-        var ticks = UnZigZag(HistoryRecordCodec.ReadVarint(body, ref at));
-        var offset = TimeSpan.FromMinutes(UnZigZag(HistoryRecordCodec.ReadVarint(body, ref at)));
+        var ticks = HistoryRecordCodec.UnZigZag(HistoryRecordCodec.ReadVarint(body, ref at));
+        var offset = TimeSpan.FromMinutes(HistoryRecordCodec.UnZigZag(HistoryRecordCodec.ReadVarint(body, ref at)));
         return new DateTimeOffset(ticks + offset.Ticks, offset);
     }
 
     /// <summary>The same instant and offset (DateTimeOffset's own equality ignores the offset, which a replay must restore too).</summary>
     internal static bool Same(DateTimeOffset? a, DateTimeOffset? b) => a is { } x ? b is { } y && x.EqualsExact(y) : b is null;
-
-    internal static ulong ZigZag(long value) => (ulong)((value << 1) ^ (value >> 63));
-
-    internal static long UnZigZag(ulong value) => (long)(value >> 1) ^ -(long)(value & 1);
 }
 
 /// <summary>The values of a <see cref="UserActivity"/> a write sets rather than adds to: a chunk carries those that changed.</summary>

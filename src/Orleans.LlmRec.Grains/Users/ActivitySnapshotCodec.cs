@@ -59,7 +59,7 @@ internal static class ActivitySnapshotCodec
             at += HistoryRecordCodec.WriteCompact(span[at..], record, ticks, ref flags);
             ticks = record.Timestamp.UtcTicks;
         }
-        if ((parts & Parts.OlderIdsArrivedAt) != 0) at += HistoryRecordCodec.WriteVarint(span[at..], ActivityLogCodec.ZigZag(history.OlderIdsArrivedAt));
+        if ((parts & Parts.OlderIdsArrivedAt) != 0) at += HistoryRecordCodec.WriteVarint(span[at..], HistoryRecordCodec.ZigZag(history.OlderIdsArrivedAt));
         if ((parts & Parts.OlderEventIds) != 0)
         {
             at += HistoryRecordCodec.WriteVarint(span[at..], (ulong)history.OlderEventIds.Count);
@@ -74,7 +74,7 @@ internal static class ActivitySnapshotCodec
             at += HistoryRecordCodec.WriteVarint(span[at..], (ulong)history.DislikedItems.Count);
             foreach (var item in history.DislikedItems) at += HistoryRecordCodec.WriteItemId(span[at..], item);
         }
-        if ((parts & Parts.PendingChanges) != 0) at += HistoryRecordCodec.WriteVarint(span[at..], ActivityLogCodec.ZigZag(schedule.PendingChanges));
+        if ((parts & Parts.PendingChanges) != 0) at += HistoryRecordCodec.WriteVarint(span[at..], HistoryRecordCodec.ZigZag(schedule.PendingChanges));
         if (schedule.PendingSince is { } since) at += ActivityLogCodec.WriteInstant(span[at..], since);
         if (schedule.RequestedAt is { } requested) at += ActivityLogCodec.WriteInstant(span[at..], requested);
         return buffer[..at];
@@ -94,7 +94,7 @@ internal static class ActivitySnapshotCodec
         long ticks = 0;
         var flags = HistoryRecordCodec.NoFlags;
         for (var i = 0; i < count; i++) records[i] = HistoryRecordCodec.ReadCompact(data, ref at, ref ticks, ref flags);
-        var arrivedAt = (parts & Parts.OlderIdsArrivedAt) != 0 ? ActivityLogCodec.UnZigZag(HistoryRecordCodec.ReadVarint(data, ref at)) : 0;
+        var arrivedAt = (parts & Parts.OlderIdsArrivedAt) != 0 ? HistoryRecordCodec.UnZigZag(HistoryRecordCodec.ReadVarint(data, ref at)) : 0;
         var olderCount = (parts & Parts.OlderEventIds) != 0 ? HistoryRecordCodec.ReadVarint(data, ref at) : 0;
         if (olderCount > (ulong)(data.Length - at) / sizeof(uint)) throw new FormatException("Truncated event-id fingerprints in a stored activity snapshot.");
         var older = new uint[olderCount];
@@ -109,7 +109,7 @@ internal static class ActivitySnapshotCodec
         for (var i = 0; i < dislikes; i++) disliked.Add(HistoryRecordCodec.ReadItemId(data, ref at));
         var schedule = new ProfileSchedule
         {
-            PendingChanges = (parts & Parts.PendingChanges) != 0 ? checked((int)ActivityLogCodec.UnZigZag(HistoryRecordCodec.ReadVarint(data, ref at))) : 0,
+            PendingChanges = (parts & Parts.PendingChanges) != 0 ? checked((int)HistoryRecordCodec.UnZigZag(HistoryRecordCodec.ReadVarint(data, ref at))) : 0,
             PendingSince = (parts & Parts.PendingSince) != 0 ? ActivityLogCodec.ReadInstant(data, ref at) : null,
             RequestedAt = (parts & Parts.RequestedAt) != 0 ? ActivityLogCodec.ReadInstant(data, ref at) : null,
         };

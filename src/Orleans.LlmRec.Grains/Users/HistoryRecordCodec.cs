@@ -11,8 +11,8 @@ namespace Orleans.LlmRec.Grains.Users;
 /// item id (a varint when it is canonical decimal, else a varint length and UTF-8), the time as a zigzag varint delta
 /// from the previous record in that unit (2 bytes of offset minutes for the last unit), the value (one byte of
 /// half-steps when exact, else 255 and a 4-byte float), and the fingerprint (4 bytes).
-/// Two layouts of the same fields: <see cref="Write"/> (format 2: the flags byte first, every record on its own; the
-/// in-memory window of <see cref="InteractionHistory"/> and format-2 activity logs) and <see cref="WriteCompact"/>
+/// Two layouts of the same fields: <see cref="Write"/> (format 2: the flags byte first, every record on its own;
+/// <see cref="InteractionHistory.Encode"/> and format-2 activity logs) and <see cref="WriteCompact"/>
 /// (the activity log's format 3): the item varint first with one more low bit saying "same flags as the record
 /// before", the flags byte only when they differ. A user's records mostly share their flags (clicks on numeric ids,
 /// whole seconds apart), so a record is about 7 bytes.
@@ -100,9 +100,15 @@ internal static class HistoryRecordCodec
     }
 
     /// <summary>The record's flags, and the varint after them: the item id's number when numeric, else its UTF-8 length.</summary>
-    private static int FlagsOf(InteractionRecord record, long previousTicks, out ulong item)
+    /// <summary>Throws when <paramref name="record"/> has no stored form (what a history checks before keeping it).</summary>
+    public static void ThrowIfNotStorable(InteractionRecord record)
     {
         if ((int)record.Type is < 0 or > TypeMask) throw new ArgumentOutOfRangeException(nameof(record), record.Type, "Event types beyond 7 need a new history format.");
+    }
+
+    private static int FlagsOf(InteractionRecord record, long previousTicks, out ulong item)
+    {
+        ThrowIfNotStorable(record);
         var delta = record.Timestamp.UtcTicks - previousTicks;
         var unit = record.Timestamp.Offset != TimeSpan.Zero ? TicksWithOffset
             : delta % TimeSpan.TicksPerSecond == 0 ? Seconds
@@ -123,7 +129,7 @@ internal static class HistoryRecordCodec
         var delta = record.Timestamp.UtcTicks - previousTicks;
         var unit = flags >> UnitShift;
         var units = unit switch { Seconds => delta / TimeSpan.TicksPerSecond, Milliseconds => delta / TimeSpan.TicksPerMillisecond, _ => delta };
-        var at = WriteVarint(span, (ulong)((units << 1) ^ (units >> 63)));
+        var at = WriteVarint(span, ZigZag(units));
         if (unit == TicksWithOffset)
         {
             BinaryPrimitives.WriteInt16LittleEndian(span[at..], (short)record.Timestamp.TotalOffsetMinutes);
@@ -166,7 +172,7 @@ internal static class HistoryRecordCodec
             at += length;
         }
         var zigzag = ReadVarint(data, ref at);
-        var units = (long)(zigzag >> 1) ^ -(long)(zigzag & 1);
+        var units = UnZigZag(zigzag);
         var unit = flags >> UnitShift;
         var ticks = previousTicks + unit switch { Seconds => units * TimeSpan.TicksPerSecond, Milliseconds => units * TimeSpan.TicksPerMillisecond, _ => units };
         var offset = TimeSpan.Zero;
@@ -218,6 +224,11 @@ internal static class HistoryRecordCodec
         }
         return true;
     }
+
+    /// <summary>A signed value as an unsigned one small in magnitude either way (0, −1, 1, −2 … → 0, 1, 2, 3 …), for a varint.</summary>
+    public static ulong ZigZag(long value) => (ulong)((value << 1) ^ (value >> 63));
+
+    public static long UnZigZag(ulong value) => (long)(value >> 1) ^ -(long)(value & 1);
 
     public static int WriteVarint(Span<byte> span, ulong value)
     {

@@ -4,12 +4,11 @@ using System.Runtime.InteropServices;
 namespace Orleans.LlmRec.Grains.Users;
 
 /// <summary>
-/// A user's bounded interaction history, oldest first. In memory it is a list of <see cref="InteractionRecord"/>; in
-/// storage it is one compact byte array (<see cref="Encode"/>, records in <see cref="HistoryRecordCodec"/>'s format),
-/// because it is written with every event. Each record is encoded once, when it is added, into a window of bytes that
-/// moves with the records (appended at the end, the oldest dropped from the start): re-encoding all records on every
-/// write was a quarter of the silo's CPU under HTTP ingestion. Times are deltas from the record before, so the window
-/// keeps the time of the last record it dropped as its base. Appending beyond <see cref="Capacity"/> drops the oldest.
+/// A user's bounded interaction history, oldest first, a list of <see cref="InteractionRecord"/>. Appending beyond
+/// <see cref="Capacity"/> drops the oldest. The activity log stores it record by record (<see cref="ActivityLogCodec"/>);
+/// <see cref="Encode"/> (records in <see cref="HistoryRecordCodec"/>'s format 2) is its Orleans-serialized form, which
+/// only a user stored before the activity log has, so it is encoded when asked for, not kept up to date per event.
+/// Times are deltas from the record before, so the history keeps the time of the last record it dropped as its base.
 /// </summary>
 public sealed class InteractionHistory : IReadOnlyList<InteractionRecord>
 {
@@ -25,14 +24,8 @@ public sealed class InteractionHistory : IReadOnlyList<InteractionRecord>
     /// </summary>
     private readonly List<uint> _fingerprints;
 
-    /// <summary>The encoded records, oldest first, in <c>_encoded[_encodedStart.._encodedEnd]</c>.</summary>
-    private byte[] _encoded;
-    private int _encodedStart;
-    private int _encodedEnd;
-
-    /// <summary>UTC ticks of the record before the first kept one (the first one's delta is from it), and of the last.</summary>
+    /// <summary>UTC ticks of the record before the first kept one (the first one's delta is from it).</summary>
     private long _baseTicks;
-    private long _lastTicks;
 
     public InteractionHistory(int capacity)
     {
@@ -40,7 +33,6 @@ public sealed class InteractionHistory : IReadOnlyList<InteractionRecord>
         Capacity = capacity;
         _records = new List<InteractionRecord>(Math.Min(capacity, 16));
         _fingerprints = new List<uint>(Math.Min(capacity, 16));
-        _encoded = new byte[64];
     }
 
     public int Capacity { get; }
@@ -53,19 +45,15 @@ public sealed class InteractionHistory : IReadOnlyList<InteractionRecord>
     public InteractionRecord? Add(InteractionRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        // Encoded first: a record that cannot be encoded must not enter the list without its bytes.
-        EnsureRoomAtEnd(HistoryRecordCodec.MaxLength(record));
-        _encodedEnd += HistoryRecordCodec.Write(_encoded.AsSpan(_encodedEnd), record, _lastTicks);
-        _lastTicks = record.Timestamp.UtcTicks;
+        // Checked first: a record that cannot be stored must not enter the list.
+        HistoryRecordCodec.ThrowIfNotStorable(record);
         _records.Add(record);
         _fingerprints.Add(record.EventFingerprint ?? 0);
         if (_records.Count <= Capacity) return null;
         var dropped = _records[0];
         _records.RemoveAt(0);
         _fingerprints.RemoveAt(0);
-        var ticks = _baseTicks;
-        HistoryRecordCodec.Read(_encoded.AsSpan(0, _encodedEnd), ref _encodedStart, ref ticks);
-        _baseTicks = ticks;
+        _baseTicks = dropped.Timestamp.UtcTicks;
         return dropped;
     }
 
@@ -88,38 +76,22 @@ public sealed class InteractionHistory : IReadOnlyList<InteractionRecord>
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
-    /// <summary>Version byte, count (varint), base ticks (zigzag varint), then the records. A copy of the bytes kept since each record was added.</summary>
+    /// <summary>Version byte, count (varint), base ticks (zigzag varint), then the records.</summary>
     public byte[] Encode()
     {
-        var body = _encoded.AsSpan(_encodedStart, _encodedEnd - _encodedStart);
-        Span<byte> header = stackalloc byte[1 + 10 + 10];
-        header[0] = FormatVersion;
-        var length = 1 + HistoryRecordCodec.WriteVarint(header[1..], (ulong)_records.Count);
-        length += HistoryRecordCodec.WriteVarint(header[length..], (ulong)((_baseTicks << 1) ^ (_baseTicks >> 63)));
-        var buffer = new byte[length + body.Length];
-        header[..length].CopyTo(buffer);
-        body.CopyTo(buffer.AsSpan(length));
-        return buffer;
-    }
-
-    /// <summary>
-    /// Makes room for <paramref name="length"/> bytes after the last record: moves the live bytes to the start, and
-    /// grows the buffer by half when they would fill three quarters of it (so it stays under about 2× the live bytes,
-    /// and a move happens only every few dozen records).
-    /// </summary>
-    private void EnsureRoomAtEnd(int length)
-    {
-        if (_encodedEnd + length <= _encoded.Length) return;
-        var live = _encodedEnd - _encodedStart;
-        var target = _encoded;
-        if (live + length > _encoded.Length / 4 * 3)
+        var size = 1 + 10 + 10;
+        foreach (var record in _records) size += HistoryRecordCodec.MaxLength(record);
+        var buffer = new byte[size];
+        buffer[0] = FormatVersion;
+        var at = 1 + HistoryRecordCodec.WriteVarint(buffer.AsSpan(1), (ulong)_records.Count);
+        at += HistoryRecordCodec.WriteVarint(buffer.AsSpan(at), HistoryRecordCodec.ZigZag(_baseTicks));
+        var ticks = _baseTicks;
+        foreach (var record in _records)
         {
-            target = new byte[Math.Max(_encoded.Length + _encoded.Length / 2, (live + length) * 4 / 3 + 1)];
+            at += HistoryRecordCodec.Write(buffer.AsSpan(at), record, ticks);
+            ticks = record.Timestamp.UtcTicks;
         }
-        _encoded.AsSpan(_encodedStart, live).CopyTo(target);
-        _encoded = target;
-        _encodedStart = 0;
-        _encodedEnd = live;
+        return buffer[..at];
     }
 
     /// <summary>
@@ -134,9 +106,8 @@ public sealed class InteractionHistory : IReadOnlyList<InteractionRecord>
         }
         var at = 1;
         var count = (int)HistoryRecordCodec.ReadVarint(data, ref at);
-        var zigzag = HistoryRecordCodec.ReadVarint(data, ref at);
-        var ticks = (long)(zigzag >> 1) ^ -(long)(zigzag & 1);
-        var history = new InteractionHistory(capacity) { _baseTicks = ticks, _lastTicks = ticks };
+        var ticks = HistoryRecordCodec.UnZigZag(HistoryRecordCodec.ReadVarint(data, ref at));
+        var history = new InteractionHistory(capacity) { _baseTicks = ticks };
         try
         {
             for (var i = 0; i < count; i++) history.Add(HistoryRecordCodec.Read(data, ref at, ref ticks));
