@@ -15,6 +15,8 @@
 #              side-by-side (not in the default list): issue 15's acceptance on ONE silo start, in sequence: cached feeds
 #              vs the bare Kestrel ceiling, click-to-feed p99, HTTP ingestion, Redis Streams ingestion (200k prefilled
 #              events), each with silo and Redis CPU per request/event; ends with one table for bench/RESULTS.md (~2 min)
+#              WARMUP=30 (default 5 s per measurement): on 2 cores a silo is still JIT-compiling its hot path 5 s into a
+#              saturating load, and that compilation counts as its CPU per feed (issue 15, RESULTS "A million users")
 #   SILO_ARGS="--EventStream:MaxBatchesInFlight=1" bench/serving.sh ...   adds silo settings
 #   SILO_ENV="DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=70" bench/serving.sh ...   environment for the silo only
 #   OUT, REDIS_PORT, HTTP, SILO_PORT, GATEWAY_PORT: where to publish, and the ports (to run beside another copy)
@@ -105,7 +107,7 @@ for scenario in $SCENARIOS; do
   case $scenario in
     feed) start; load feed --concurrency 16 --warmup 3 --duration 10 --ceiling ;;
     fresh) start; load fresh --concurrency 1 --warmup 3 --duration 10; load fresh --concurrency 4 --warmup 3 --duration 10 ;;
-    side-by-side) start; load side-by-side --redis "127.0.0.1:$REDIS_PORT" --events "${STREAM_EVENTS:-200000}" --batch 100 --warmup 5 --duration 10 ;;
+    side-by-side) start; load side-by-side --redis "127.0.0.1:$REDIS_PORT" --events "${STREAM_EVENTS:-200000}" --batch 100 --warmup "${WARMUP:-5}" --duration 10 ;;
     items) start; load items --concurrency 1 --warmup 3 --duration 20 ;;
     ingest-http) start; load ingest --concurrency 8 --batch 100 --warmup 3 --duration 10 ;;
     ingest-redis) start; load ingest --redis "127.0.0.1:$REDIS_PORT" --events 100000 --prefill ;;
