@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.Extensions.Hosting;
 using Orleans.LlmRec.LoadGenerator;
 
 // llmrec-load: load against a running silo over loopback. Every scenario prints one line per measurement:
@@ -88,5 +89,14 @@ sideBySide.Options.Add(events);
 sideBySide.Options.Add(batch);
 sideBySide.SetAction(async r => await SideBySide.RunAsync(Read(r), r.GetValue(sideRedis)!, r.GetValue(stream)!, r.GetValue(events), r.GetValue(batch)));
 
-var root = new RootCommand("llmrec-load: load generator for a running Orleans.LlmRec silo (results in bench/RESULTS.md).") { feed, fresh, itemsFresh, ingest, drain, sideBySide };
+var listen = new Option<string>("--listen") { Description = "Where the bare endpoint listens, e.g. http://127.0.0.1:5081.", Required = true };
+var serveCeiling = WithCommon(new Command("serve-ceiling", "Only the bare Kestrel endpoint of --ceiling, in this process until stopped: measured apart from the client (bench/serving.sh feed-apart)."));
+serveCeiling.Options.Add(listen);
+serveCeiling.SetAction(async r =>
+{
+    var (app, _) = await Scenarios.StartCeilingAsync(ReadSettings(r), r.GetValue(listen)!);
+    await using (app) await app.WaitForShutdownAsync();
+});
+
+var root = new RootCommand("llmrec-load: load generator for a running Orleans.LlmRec silo (results in bench/RESULTS.md).") { feed, fresh, itemsFresh, ingest, drain, sideBySide, serveCeiling };
 return await root.Parse(args).InvokeAsync();

@@ -72,6 +72,29 @@ internal static class Scenarios
     /// </summary>
     public static async Task<Measurement> CeilingAsync(LoadSettings s)
     {
+        var (app, bodyBytes) = await StartCeilingAsync(s, "http://127.0.0.1:0");
+        await using var _ = app;
+        var address = new Uri(app.Urls.First());
+        // The ceiling's server is this process, not the watched silo: only this process is watched ("load", the client
+        // and the bare server together); less the client's own CPU in the feed window, it is the bare server's CPU.
+        var watched = ClosedLoop.Watched;
+        ClosedLoop.Watched = [.. watched.Where(p => p.Name == WatchedProcess.Self)];
+        try
+        {
+            return await CachedFeedsAsync(s with { Target = address }, $"ceiling ({bodyBytes:N0} B body)");
+        }
+        finally
+        {
+            ClosedLoop.Watched = watched;
+        }
+    }
+
+    /// <summary>
+    /// The bare Kestrel endpoint of <see cref="CeilingAsync"/>, listening on <paramref name="url"/>: every feed request gets
+    /// the body, ETag and Cache-Control of user 1's feed at <c>s.Target</c>, fetched once now.
+    /// </summary>
+    public static async Task<(WebApplication App, int BodyBytes)> StartCeilingAsync(LoadSettings s, string url)
+    {
         byte[] body;
         string? etag;
         string? cacheControl;
@@ -84,8 +107,8 @@ internal static class Scenarios
         }
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
-        await using var app = builder.Build();
+        builder.WebHost.UseKestrel().UseUrls(url);
+        var app = builder.Build();
         // The same response as the service's: body, content type and the headers a feed carries (ETag, Cache-Control).
         app.MapGet("/v1/users/{userId}/feed", (HttpResponse response) =>
         {
@@ -94,20 +117,8 @@ internal static class Scenarios
             return Results.Bytes(body, "application/json; charset=utf-8");
         });
         await app.StartAsync();
-        var address = new Uri(app.Urls.First());
-        Console.WriteLine($"ceiling: bare Kestrel at {address} answering {body.Length:N0}-byte feed bodies (ETag {etag}, Cache-Control {cacheControl})");
-        // The ceiling's server is this process, not the watched silo: only this process is watched ("load", the client
-        // and the bare server together); less the client's own CPU in the feed window, it is the bare server's CPU.
-        var watched = ClosedLoop.Watched;
-        ClosedLoop.Watched = [.. watched.Where(p => p.Name == WatchedProcess.Self)];
-        try
-        {
-            return await CachedFeedsAsync(s with { Target = address }, $"ceiling ({body.Length:N0} B body)");
-        }
-        finally
-        {
-            ClosedLoop.Watched = watched;
-        }
+        Console.WriteLine($"ceiling: bare Kestrel at {app.Urls.First()} answering {body.Length:N0}-byte feed bodies (ETag {etag}, Cache-Control {cacheControl})");
+        return (app, body.Length);
     }
 
     /// <summary>

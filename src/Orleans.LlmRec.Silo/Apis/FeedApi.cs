@@ -29,7 +29,7 @@ public static class FeedApi
                 "Every feed carries an ETag; a request with that tag in If-None-Match gets 304 Not Modified while the feed is unchanged.")
             .WithTags("Feed")
             .RequireAuthorization(ApiScopes.FeedsRead)
-            .WithMetadata(RequestBudget.SetByEndpoint.Instance)
+            .WithMetadata(RequestBudget.SetByEndpoint.Instance, CachedFeedReads.Route.Instance)
             .Produces<Feed>(StatusCodes.Status200OK, "application/json")
             .Produces(StatusCodes.Status304NotModified)
             .ProducesValidationProblem();
@@ -67,14 +67,37 @@ internal sealed class FeedReads(IServiceProvider services)
         var plain = excluded.Count == 0 && explain != true;
         // A plain read of a feed the user's grain on this silo keeps current is answered here, without a grain call.
         var feed = (plain ? _localFeeds.TryAnswer(userId, count) : null) ?? await AskGrainAsync(userId, count, excluded, explain ?? false);
+        return Answer(http, feed, plain) is { } body ? body : NotModified.Instance;
+    }
+
+    /// <summary>Answers locally cached feeds at all (a silo with <c>Feed:LocalReadRefresh</c> above zero; never an API tier).</summary>
+    public bool AnswersLocally => _localFeeds.Enabled;
+
+    /// <summary>
+    /// A plain read (no <c>exclude</c>, no <c>explain</c>) of <paramref name="k"/> items answered from the silo-local
+    /// cache, exactly as <see cref="GetFeedAsync"/> answers it; null when the endpoint must answer instead: the feed is
+    /// not cached here, or the input is one the endpoint refuses (it writes the 400).
+    /// </summary>
+    public Task? TryAnswerPlain(HttpContext http, string userId, int k)
+    {
+        if (ApiValidation.CheckId(userId, "userId", _maxIdLength) is not null || ApiValidation.CheckK(k, _options.MaxK) is not null) return null;
+        if (_localFeeds.TryAnswer(userId, k) is not { } feed) return null;
+        return Answer(http, feed, plainRead: true) is { } body ? body.ExecuteAsync(http) : NotModified.Instance.ExecuteAsync(http);
+    }
+
+    /// <summary>The feed's default length (a read without <c>k</c>).</summary>
+    public int DefaultK => _options.DefaultK;
+
+    /// <summary>Records <paramref name="feed"/> as served and sets its headers; the body to send, or null for a 304.</summary>
+    private FeedBody? Answer(HttpContext http, Feed feed, bool plainRead)
+    {
         _metrics.FeedServed(feed, http);
-        var body = _bodies.Of(feed, plain);
+        var body = _bodies.Of(feed, plainRead);
         // A client polling its feed sends back the tag it holds: while the feed is unchanged it gets a bodiless 304.
         var headers = http.Response.Headers;
         headers.ETag = body.ETag;
         headers.CacheControl = NoCache;
-        if (http.Request.Headers.IfNoneMatch is { Count: > 0 } held && Matches(held, body.ETag)) return NotModified.Instance;
-        return body;
+        return http.Request.Headers.IfNoneMatch is { Count: > 0 } held && Matches(held, body.ETag) ? null : body;
     }
 
     private static readonly StringValues NoCache = "no-cache";

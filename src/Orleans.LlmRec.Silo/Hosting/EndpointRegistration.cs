@@ -11,6 +11,10 @@ public static class EndpointRegistration
     {
         // First: request lines and headers over the service's limits get a problem+json, not Kestrel's empty answer.
         app.UseRequestLimits();
+        // Plain reads of feeds this silo keeps are answered here (CachedFeedReads); with access control or rate limits
+        // on, only after those have passed the request.
+        var guarded = app.GuardsRequests();
+        if (!guarded) app.UseCachedFeedReads();
         // Plain query strings (?k=20) are read in place instead of parsed into a dictionary per request.
         app.UseSimpleQueries();
         app.UseExceptionHandler();
@@ -18,6 +22,7 @@ public static class EndpointRegistration
         app.UseEmptyErrorProblems();
         // Authentication, scope policies and rate limits (SecurityRegistration); /health and /openapi stay anonymous.
         app.UseLlmRecAccessControl();
+        if (guarded) app.UseCachedFeedReads();
         app.UseLlmRecRequestBudget();
         app.MapOpenApi();
         app.MapLlmRecHealth();

@@ -60,6 +60,13 @@ public static partial class SecurityRegistration
     }
 
     /// <summary>Authentication, authorization and (when on) the request rate limiter, after routing so policies see the route.</summary>
+    /// <summary>True when <see cref="UseLlmRecAccessControl"/> adds anything: access control or rate limits are on.</summary>
+    public static bool GuardsRequests(this WebApplication app)
+    {
+        var security = app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value;
+        return security.IsConfigured || app.Services.GetRequiredService<IOptions<RateLimitOptions>>().Value.IsOn(security);
+    }
+
     public static WebApplication UseLlmRecAccessControl(this WebApplication app)
     {
         var security = app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value;

@@ -84,6 +84,7 @@ public static class ServiceRegistration
                 return (model.Current.Version, model.Catalogue.Generation);
             });
         });
+        services.AddSingleton<CachedFeedReads.Answered>();
         services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(RequestLimits.RaiseKestrelLimits);
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ApiExceptionHandler.ExplainBareStatus);
         services.AddExceptionHandler<ApiExceptionHandler>();
