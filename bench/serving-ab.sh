@@ -4,7 +4,8 @@
 # drifts between runs this is the only fair way to say whether a change moved a figure.
 #
 #   bench/serving-ab.sh /path/to/checkout-A /path/to/checkout-B /path/to/ml-latest-small [scenario ...]
-#   ROUNDS=3 (default 2); each build publishes into /tmp/llmrec-ab-A or -B (REBUILD=1 to publish again)
+#   ROUNDS=3 (default 2); each build publishes into /tmp/llmrec-ab-A or -B (REBUILD=1 to publish again; AB_OUT=/tmp/x
+#   publishes into /tmp/x-A and -B instead, and REDIS_PORT/HTTP/SILO_PORT/GATEWAY_PORT move the ports, to run beside another A/B)
 #   ENV_A / ENV_B: environment for each side's serving.sh, e.g. the cost of access control and rate limits, one build:
 #   ENV_B="AUTH=1" bench/serving-ab.sh . . /path/to/ml-latest-small feed
 set -euo pipefail
@@ -24,6 +25,6 @@ for round in $(seq 1 "${ROUNDS:-2}"); do
     side_env=${ENV_A:-}
     [[ $build == B ]] && side_env=${ENV_B:-}
     echo "######## environment: ${side_env:-(none)}"
-    env $side_env OUT=/tmp/llmrec-ab-$build bash "$tree/bench/serving.sh" "$DATA" $SCENARIOS
+    env $side_env OUT=${AB_OUT:-/tmp/llmrec-ab}-$build bash "$tree/bench/serving.sh" "$DATA" $SCENARIOS
   done
 done

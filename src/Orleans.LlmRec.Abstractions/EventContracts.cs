@@ -31,12 +31,6 @@ public sealed record ApplyResult
 {
     [Id(0)] public int Applied { get; init; }
     [Id(1)] public int Duplicates { get; init; }
-
-    /// <summary>
-    /// Positions (in the applied list, ascending) of the events skipped as duplicates; null when there were none. Lets
-    /// a caller that sent several requests' events in one call tell each request its own count.
-    /// </summary>
-    [Id(2)] public IReadOnlyList<int>? DuplicateIndexes { get; init; }
 }
 
 /// <summary>A user as <c>GET /v1/users/{id}</c> shows them.</summary>

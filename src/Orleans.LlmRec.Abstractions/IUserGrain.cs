@@ -15,12 +15,13 @@ public interface IUserGrain : IGrainWithStringKey
     /// <summary>
     /// Applies events (already validated) in order; events whose id was seen before are skipped. Completes once the
     /// storage write holding them succeeded. Interleaves with the grain's other calls, so events that arrive while a
-    /// write is in flight are stored together by the next one.
+    /// write is in flight are stored together by the next one. The list is not copied for a call within the silo
+    /// (<c>[Immutable]</c>): callers hand over a list they never change again, and the grain only reads it.
     /// </summary>
     [Alias("ApplyEvents")]
     [Orleans.Concurrency.AlwaysInterleave]
     [ResponseTimeout(UserGrainTimeouts.Write)]
-    Task<ApplyResult> ApplyEventsAsync(IReadOnlyList<UserEvent> events);
+    Task<ApplyResult> ApplyEventsAsync([Immutable] IReadOnlyList<UserEvent> events);
 
     [Alias("GetFeed")]
     [ResponseTimeout(UserGrainTimeouts.Feed)]

@@ -144,6 +144,28 @@ public class ActivityLogFormatTests
     }
 
     [Fact]
+    public void A_snapshot_of_records_far_longer_than_the_writers_first_guess_round_trips_and_is_not_padded()
+    {
+        // The snapshot is written into a pooled buffer sized for short ids and grown as records need: 200 records of
+        // 128-character ids (3 UTF-8 bytes each) and many disliked ones outgrow it several times.
+        var activity = new UserActivity();
+        var longId = new string('é', 120);
+        activity.History.Apply([.. Enumerable.Range(0, 260).Select(i => new UserEvent
+        {
+            EventId = $"x{i}", UserId = "u", ItemId = $"{longId}{i:D8}", Type = i % 3 == 0 ? UserEventType.Dislike : UserEventType.View,
+            Timestamp = Start.AddMinutes(i),
+        })], Start.AddDays(1));
+        var value = ActivityLogCodec.Snapshot(9, activity);
+        var (read, version, snapshotEnd) = ActivityLogCodec.Read(value, _ => null!);
+        ActivityLogTests.AssertSame(activity, read);
+        Assert.Equal(activity.History.DislikedItems, read.History.DislikedItems);
+        Assert.Equal(value.Length, snapshotEnd);
+        Assert.Equal(new ActivityLogVersion(value.Length, 9), version);
+        // Exactly what was written: the same activity snapshots to the same bytes again.
+        Assert.Equal(value, ActivityLogCodec.Snapshot(9, read));
+    }
+
+    [Fact]
     public void Every_stored_field_of_the_activity_is_one_the_hand_written_snapshot_knows()
     {
         // ActivitySnapshotCodec writes these by hand: a new [Id] field must be added there (and here).

@@ -8,11 +8,11 @@ namespace Orleans.LlmRec.IntegrationTests;
 /// <summary>Group-committed state writes against a real redis-server: fewer script calls, each key's own result, nothing written for a refused key.</summary>
 public class GroupedScriptCallsTests
 {
-    // Sets KEYS[1] to ARGV[2] when it holds ARGV[1] (or is absent and ARGV[1] is empty); 1 when set, 0 otherwise.
+    // Sets the key to its second argument when it holds the first (or is absent and the first is empty); 1 when set, 0 otherwise.
     private const string CompareAndSet = """
-        local value = redis.call('GET', KEYS[1])
-        if (value or '') ~= ARGV[1] then return 0 end
-        redis.call('SET', KEYS[1], ARGV[2])
+        local value = redis.call('GET', key)
+        if (value or '') ~= ARGV[a + 1] then return 0 end
+        redis.call('SET', key, ARGV[a + 2])
         return 1
         """;
 

@@ -22,9 +22,6 @@ public interface IEventIngestor
 
 public sealed class EventIngestor(IGrainFactory grains, SiloModel serving, IOptions<IngestionOptions> options, TimeProvider time, LiveCatalogue? liveCatalogue = null) : IEventIngestor
 {
-    /// <summary>Concurrent batches' events of one user share a grain call (HTTP only: the stream path joins its reads itself).</summary>
-    private readonly JoinedUserCalls _joined = new(grains);
-
     public async Task<IngestResult> IngestAsync(IReadOnlyList<IncomingEvent?>? batch, CancellationToken cancellationToken = default)
     {
         var validation = EventBatchValidator.Validate(batch, serving.Catalogue, options.Value, time.GetUtcNow());
@@ -42,9 +39,7 @@ public sealed class EventIngestor(IGrainFactory grains, SiloModel serving, IOpti
         {
             return IngestResult.Refused(validation.Errors);
         }
-        return IngestResult.Applied(options.Value.JoinConcurrentBatches
-            ? await ApplyAsync(validation.Events, _joined.ApplyAsync, cancellationToken)
-            : await ApplyAsync(validation.Events, cancellationToken));
+        return IngestResult.Applied(await ApplyAsync(validation.Events, cancellationToken));
     }
 
     /// <summary>
@@ -53,33 +48,59 @@ public sealed class EventIngestor(IGrainFactory grains, SiloModel serving, IOpti
     /// one call to that user's grain. A failure for any user throws <see cref="EventsNotAppliedException"/>, which names
     /// the users whose events were applied.
     /// </summary>
-    public Task<IngestResponse> ApplyAsync(IReadOnlyList<UserEvent> events, CancellationToken cancellationToken = default) =>
-        ApplyAsync(events, (user, ofUser) => grains.GetUserGrain(user).ApplyEventsAsync(ofUser), cancellationToken);
-
-    private static async Task<IngestResponse> ApplyAsync(IReadOnlyList<UserEvent> events, Func<string, IReadOnlyList<UserEvent>, Task<ApplyResult>> applyToUser,
-        CancellationToken cancellationToken)
+    public async Task<IngestResponse> ApplyAsync(IReadOnlyList<UserEvent> events, CancellationToken cancellationToken = default)
     {
-        var perUser = events.GroupBy(e => e.UserId, StringComparer.Ordinal).ToList();
-        var calls = perUser.Select(g => applyToUser(g.Key, g.ToList())).ToArray();
-        ApplyResult[] results;
+        var (users, ofUser) = ByUser(events);
+        var calls = new Task<ApplyResult>[users.Count];
+        for (var i = 0; i < calls.Length; i++) calls[i] = grains.GetUserGrain(users[i]).ApplyEventsAsync(ofUser[i]);
         try
         {
-            results = await Task.WhenAll(calls).WaitAsync(cancellationToken);
+            await Task.WhenAll(calls).WaitAsync(cancellationToken);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
             // Some users' grains may have applied theirs: say which, so a caller knows what a failure left behind.
             var cause = calls.FirstOrDefault(c => c.IsFaulted)?.Exception?.InnerException ?? e;
             throw new EventsNotAppliedException(
-                [.. perUser.Where((_, i) => calls[i].IsCompletedSuccessfully).Select(g => g.Key)],
-                [.. perUser.Where((_, i) => !calls[i].IsCompletedSuccessfully).Select(g => g.Key)],
+                [.. users.Where((_, i) => calls[i].IsCompletedSuccessfully)],
+                [.. users.Where((_, i) => !calls[i].IsCompletedSuccessfully)],
                 cause);
         }
-        return new IngestResponse
+        int accepted = 0, duplicates = 0;
+        foreach (var call in calls)
         {
-            Accepted = results.Sum(r => r.Applied),
-            Duplicates = results.Sum(r => r.Duplicates),
-            Users = perUser.Count,
-        };
+            accepted += call.Result.Applied;
+            duplicates += call.Result.Duplicates;
+        }
+        return new IngestResponse { Accepted = accepted, Duplicates = duplicates, Users = users.Count };
+    }
+
+    /// <summary>
+    /// The batch's users in order of first appearance, each with its events in batch order. A random batch of 100
+    /// reaches ~92 users: a user's events start as a one-element array, a list only from the second.
+    /// </summary>
+    private static (List<string> Users, List<IReadOnlyList<UserEvent>> Events) ByUser(IReadOnlyList<UserEvent> events)
+    {
+        var users = new List<string>(events.Count);
+        var ofUser = new List<IReadOnlyList<UserEvent>>(events.Count);
+        var index = new Dictionary<string, int>(events.Count, StringComparer.Ordinal);
+        foreach (var e in events)
+        {
+            if (!index.TryGetValue(e.UserId, out var at))
+            {
+                index.Add(e.UserId, users.Count);
+                users.Add(e.UserId);
+                ofUser.Add(new[] { e });
+            }
+            else if (ofUser[at] is List<UserEvent> list)
+            {
+                list.Add(e);
+            }
+            else
+            {
+                ofUser[at] = new List<UserEvent>(4) { ofUser[at][0], e };
+            }
+        }
+        return (users, ofUser);
     }
 }

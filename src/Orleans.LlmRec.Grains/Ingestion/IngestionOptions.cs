@@ -34,12 +34,6 @@ public sealed class IngestionOptions : IValidatableObject
     [Range(-1_000_000, 1_000_000, ErrorMessage = "Ingestion:MaxRating must lie in [-1e6, 1e6].")]
     public float MaxRating { get; set; } = 5f;
 
-    /// <summary>
-    /// Concurrent batches' events of one user share one grain call (<see cref="JoinedUserCalls"/>): a user's next call
-    /// waits for the one in flight. Off, every batch calls each of its users at once (as before session 8).
-    /// </summary>
-    public bool JoinConcurrentBatches { get; set; } = true;
-
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (!(MinRating < MaxRating))

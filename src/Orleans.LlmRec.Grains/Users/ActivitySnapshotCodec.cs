@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 
@@ -41,43 +42,66 @@ internal static class ActivitySnapshotCodec
             | (schedule.PendingChanges != 0 ? Parts.PendingChanges : 0)
             | (schedule.PendingSince.HasValue ? Parts.PendingSince : 0)
             | (schedule.RequestedAt.HasValue ? Parts.RequestedAt : 0);
-        // Varints are at most 10 bytes; an item id at most a varint and its UTF-8.
-        var size = header.Length + 1 + 5 * 10 + 2 * 20 + history.OlderEventIds.Count * sizeof(uint);
-        foreach (var record in history.Interactions) size += HistoryRecordCodec.MaxLength(record);
-        foreach (var item in history.DislikedItems) size += 10 + Encoding.UTF8.GetMaxByteCount(item.Length);
-        var buffer = new byte[size];
-        header.CopyTo(buffer);
-        var span = buffer.AsSpan();
-        var at = header.Length;
-        span[at++] = (byte)parts;
-        at += HistoryRecordCodec.WriteVarint(span[at..], (ulong)history.TotalInteractions);
-        at += HistoryRecordCodec.WriteVarint(span[at..], (ulong)history.Count);
-        long ticks = 0;
-        var flags = HistoryRecordCodec.NoFlags;
-        foreach (var record in history.Interactions)
+        // Written into a pooled buffer, grown when a record might not fit: sizing it first visited every record (and its
+        // item id string) twice, and a new buffer was zeroed only to be copied out; ~3 % of the silo under ingestion.
+        var buffer = ArrayPool<byte>.Shared.Rent(header.Length + 1 + 2 * 10 + history.Count * EstimatedRecordBytes);
+        try
         {
-            at += HistoryRecordCodec.WriteCompact(span[at..], record, ticks, ref flags);
-            ticks = record.Timestamp.UtcTicks;
-        }
-        if ((parts & Parts.OlderIdsArrivedAt) != 0) at += HistoryRecordCodec.WriteVarint(span[at..], HistoryRecordCodec.ZigZag(history.OlderIdsArrivedAt));
-        if ((parts & Parts.OlderEventIds) != 0)
-        {
-            at += HistoryRecordCodec.WriteVarint(span[at..], (ulong)history.OlderEventIds.Count);
-            foreach (var id in history.OlderEventIds)
+            header.CopyTo(buffer);
+            var at = header.Length;
+            buffer[at++] = (byte)parts;
+            at += HistoryRecordCodec.WriteVarint(buffer.AsSpan(at), (ulong)history.TotalInteractions);
+            at += HistoryRecordCodec.WriteVarint(buffer.AsSpan(at), (ulong)history.Count);
+            long ticks = 0;
+            var flags = HistoryRecordCodec.NoFlags;
+            foreach (var record in history.Interactions)
             {
-                BinaryPrimitives.WriteUInt32LittleEndian(span[at..], id);
-                at += sizeof(uint);
+                EnsureRoom(ref buffer, at, HistoryRecordCodec.MaxLength(record));
+                at += HistoryRecordCodec.WriteCompact(buffer.AsSpan(at), record, ticks, ref flags);
+                ticks = record.Timestamp.UtcTicks;
             }
+            // Varints are at most 10 bytes; an item id at most a varint and its UTF-8.
+            var rest = 3 * 10 + 2 * 20 + 10 + history.OlderEventIds.Count * sizeof(uint) + 10;
+            foreach (var item in history.DislikedItems) rest += 10 + Encoding.UTF8.GetMaxByteCount(item.Length);
+            EnsureRoom(ref buffer, at, rest);
+            var span = buffer.AsSpan();
+            if ((parts & Parts.OlderIdsArrivedAt) != 0) at += HistoryRecordCodec.WriteVarint(span[at..], HistoryRecordCodec.ZigZag(history.OlderIdsArrivedAt));
+            if ((parts & Parts.OlderEventIds) != 0)
+            {
+                at += HistoryRecordCodec.WriteVarint(span[at..], (ulong)history.OlderEventIds.Count);
+                foreach (var id in history.OlderEventIds)
+                {
+                    BinaryPrimitives.WriteUInt32LittleEndian(span[at..], id);
+                    at += sizeof(uint);
+                }
+            }
+            if ((parts & Parts.DislikedItems) != 0)
+            {
+                at += HistoryRecordCodec.WriteVarint(span[at..], (ulong)history.DislikedItems.Count);
+                foreach (var item in history.DislikedItems) at += HistoryRecordCodec.WriteItemId(span[at..], item);
+            }
+            if ((parts & Parts.PendingChanges) != 0) at += HistoryRecordCodec.WriteVarint(span[at..], HistoryRecordCodec.ZigZag(schedule.PendingChanges));
+            if (schedule.PendingSince is { } since) at += ActivityLogCodec.WriteInstant(span[at..], since);
+            if (schedule.RequestedAt is { } requested) at += ActivityLogCodec.WriteInstant(span[at..], requested);
+            return buffer.AsSpan(0, at).ToArray();
         }
-        if ((parts & Parts.DislikedItems) != 0)
+        finally
         {
-            at += HistoryRecordCodec.WriteVarint(span[at..], (ulong)history.DislikedItems.Count);
-            foreach (var item in history.DislikedItems) at += HistoryRecordCodec.WriteItemId(span[at..], item);
+            ArrayPool<byte>.Shared.Return(buffer);
         }
-        if ((parts & Parts.PendingChanges) != 0) at += HistoryRecordCodec.WriteVarint(span[at..], HistoryRecordCodec.ZigZag(schedule.PendingChanges));
-        if (schedule.PendingSince is { } since) at += ActivityLogCodec.WriteInstant(span[at..], since);
-        if (schedule.RequestedAt is { } requested) at += ActivityLogCodec.WriteInstant(span[at..], requested);
-        return buffer[..at];
+    }
+
+    /// <summary>A first guess at a record's bytes (canonical ids take a few); a longer one grows the buffer.</summary>
+    private const int EstimatedRecordBytes = 24;
+
+    /// <summary>Makes room for <paramref name="needed"/> more bytes after <paramref name="at"/>, in a larger pooled buffer if need be.</summary>
+    private static void EnsureRoom(ref byte[] buffer, int at, int needed)
+    {
+        if (buffer.Length - at >= needed) return;
+        var larger = ArrayPool<byte>.Shared.Rent(Math.Max(buffer.Length * 2, at + needed));
+        buffer.AsSpan(0, at).CopyTo(larger);
+        ArrayPool<byte>.Shared.Return(buffer);
+        buffer = larger;
     }
 
     /// <summary>Reads the snapshot at <paramref name="at"/>, leaving <paramref name="at"/> just after it.</summary>

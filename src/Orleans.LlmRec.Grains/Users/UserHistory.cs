@@ -77,14 +77,13 @@ public sealed class UserHistory
             OlderEventIds.Clear();
             OlderIdsForgotten++;
         }
-        List<int>? duplicates = null;
+        var skipped = 0;
         for (var i = 0; i < events.Count; i++)
         {
-            if (!TryRecord(events[i])) (duplicates ??= []).Add(i);
+            if (!TryRecord(events[i])) skipped++;
         }
         OlderIdsArrivedAt = OlderEventIds.Count == 0 ? 0 : (arrivedAt ?? DateTimeOffset.UtcNow).ToUnixTimeSeconds();
-        var skipped = duplicates?.Count ?? 0;
-        return new ApplyResult { Applied = events.Count - skipped, Duplicates = skipped, DuplicateIndexes = duplicates };
+        return new ApplyResult { Applied = events.Count - skipped, Duplicates = skipped };
     }
 
     /// <summary>Sets <see cref="OlderIdsArrivedAt"/> as a stored write left it (replaying <see cref="ActivityLogCodec"/>'s chunks).</summary>

@@ -43,9 +43,13 @@ public sealed partial class UserStateStore
     {
         _unreadable?.Throw();
         var feed = _settings.State.Feed.Saved;
-        var activity = (parts & StateParts.Activity) != 0 ? _activity.WriteStateAsync() : Task.CompletedTask;
-        var settings = (parts & StateParts.Settings) != 0 ? _settings.WriteStateAsync() : Task.CompletedTask;
-        await Task.WhenAll(activity, settings);
+        // Most writes are the activity's alone: awaited as it is, without a WhenAll of one.
+        switch (parts & StateParts.Both)
+        {
+            case StateParts.Activity: await _activity.WriteStateAsync(); break;
+            case StateParts.Settings: await _settings.WriteStateAsync(); break;
+            case StateParts.Both: await Task.WhenAll(_activity.WriteStateAsync(), _settings.WriteStateAsync()); break;
+        }
         if ((parts & StateParts.Settings) != 0) _settings.State.Feed.MarkWritten(feed);
     }
 

@@ -12,11 +12,13 @@ namespace Orleans.LlmRec.Silo.Apis;
 /// </summary>
 public static class RequestBudget
 {
-    private static readonly AsyncLocal<long?> DeadlineTimestamp = new();
+    private static readonly AsyncLocal<Deadline?> Current = new();
 
     /// <summary>The time left to the current request's deadline; null outside a budgeted request.</summary>
-    public static TimeSpan? Remaining(TimeProvider time) =>
-        DeadlineTimestamp.Value is { } deadline ? time.GetElapsedTime(time.GetTimestamp(), deadline) : null;
+    public static TimeSpan? Remaining(TimeProvider time) => Current.Value?.Remaining(time);
+
+    /// <summary>The current request's deadline; null outside a budgeted request.</summary>
+    internal static Deadline? CurrentDeadline => Current.Value;
 
     public static IApplicationBuilder UseLlmRecRequestBudget(this IApplicationBuilder app)
     {
@@ -42,7 +44,7 @@ public static class RequestBudget
 
     /// <summary>Starts the current request's budget now; call it from the async method that makes the grain calls, before them.</summary>
     public static void SetDeadline(TimeProvider time, TimeSpan budget) =>
-        DeadlineTimestamp.Value = time.GetTimestamp() + (long)(budget.TotalSeconds * time.TimestampFrequency);
+        Current.Value = new Deadline(time.GetTimestamp() + (long)(budget.TotalSeconds * time.TimestampFrequency));
 
     /// <summary>
     /// Runs the rest of the pipeline with the deadline set. No reset afterwards: an async method's changes to async-locals
@@ -51,8 +53,17 @@ public static class RequestBudget
     /// </summary>
     private static async Task WithDeadlineAsync(HttpContext context, RequestDelegate next, long deadline)
     {
-        DeadlineTimestamp.Value = deadline;
-        await next(context);
+        var current = new Deadline(deadline);
+        Current.Value = current;
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            // Its timer, if a grain call started one, is not needed past the request.
+            current.Dispose();
+        }
     }
 
     private static bool Applies(HttpContext context) => Applies(context.Request.Path) && context.GetEndpoint()?.Metadata.GetMetadata<SetByEndpoint>() is null;
@@ -61,23 +72,48 @@ public static class RequestBudget
         path.StartsWithSegments("/v1", StringComparison.OrdinalIgnoreCase) && !path.StartsWithSegments("/v1/admin", StringComparison.OrdinalIgnoreCase);
 }
 
+/// <summary>
+/// A request's deadline, and one expiry token that all its grain calls wait on: made by the first call that needs it, so
+/// a request that fans out to ~92 user grains (a batch of events) starts one timer, not one per call.
+/// </summary>
+internal sealed class Deadline(long timestamp) : IDisposable
+{
+    private CancellationTokenSource? _expiry;
+
+    public TimeSpan Remaining(TimeProvider time) => time.GetElapsedTime(time.GetTimestamp(), timestamp);
+
+    /// <summary>Cancelled at the deadline (<paramref name="remaining"/> from now, as the first caller saw it).</summary>
+    public CancellationToken Expiry(TimeSpan remaining, TimeProvider time)
+    {
+        if (Volatile.Read(ref _expiry) is { } existing) return existing.Token;
+        var created = new CancellationTokenSource(remaining, time);
+        var expiry = Interlocked.CompareExchange(ref _expiry, created, null);
+        if (expiry is null) return created.Token;
+        created.Dispose();
+        return expiry.Token;
+    }
+
+    public void Dispose() => Volatile.Read(ref _expiry)?.Dispose();
+}
+
 /// <summary>Cuts a grain call made for an HTTP request at the request's deadline (<see cref="RequestBudget"/>).</summary>
 public sealed class RequestBudgetCallFilter(TimeProvider time) : IOutgoingGrainCallFilter
 {
     public Task Invoke(IOutgoingGrainCallContext context)
     {
-        if (RequestBudget.Remaining(time) is not { } remaining) return context.Invoke();
+        if (RequestBudget.CurrentDeadline is not { } deadline) return context.Invoke();
+        var remaining = deadline.Remaining(time);
         if (remaining <= TimeSpan.Zero) return Task.FromException(Expired());
-        return WithinAsync(context.Invoke(), remaining);
+        return WithinAsync(context.Invoke(), deadline.Expiry(remaining, time));
     }
 
-    private async Task WithinAsync(Task call, TimeSpan remaining)
+    private static async Task WithinAsync(Task call, CancellationToken expiry)
     {
         try
         {
-            await call.WaitAsync(remaining, time);
+            await call.WaitAsync(expiry);
         }
-        catch (TimeoutException) when (!call.IsCompleted)
+        catch (OperationCanceledException) when (expiry.IsCancellationRequested && !call.IsCompleted)
         {
             // The call goes on; whatever it ends with is nobody's to observe any more.
             _ = call.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);

@@ -33,7 +33,11 @@ public sealed class GroupedScriptCalls
     private long _scriptCalls;
 
     /// <param name="redis">The connection.</param>
-    /// <param name="script">A script on <c>KEYS[1]</c> with <paramref name="argumentsPerKey"/> arguments that returns an integer.</param>
+    /// <param name="script">
+    /// The script for one key, which returns an integer: the key is <c>key</c>, its arguments <c>ARGV[a + 1]</c> to
+    /// <c>ARGV[a + argumentsPerKey]</c>. A body on locals, not <c>KEYS[1]</c>/<c>ARGV[1]</c> copied into new tables: Redis
+    /// runs it once per key, and every table a call builds is Lua allocation and garbage.
+    /// </param>
     /// <param name="argumentsPerKey">How many <c>ARGV</c> entries each call passes.</param>
     public GroupedScriptCalls(IConnectionMultiplexer redis, string script, int argumentsPerKey)
     {
@@ -102,15 +106,11 @@ public sealed class GroupedScriptCalls
 
     /// <summary>The one-key script as a function, run for each key with its own arguments; returns their results in order.</summary>
     private static string Grouped(string script, int argumentsPerKey) => string.Create(CultureInfo.InvariantCulture, $$"""
-        local function one(KEYS, ARGV)
+        local function one(key, a)
         {{script}}
         end
         local results = {}
-        for i = 1, #KEYS do
-          local arguments = {}
-          for j = 1, {{argumentsPerKey}} do arguments[j] = ARGV[(i - 1) * {{argumentsPerKey}} + j] end
-          results[i] = one({ KEYS[i] }, arguments)
-        end
+        for i = 1, #KEYS do results[i] = one(KEYS[i], (i - 1) * {{argumentsPerKey}}) end
         return results
         """);
 
