@@ -78,7 +78,7 @@ public static class RetrievalRun
         return 0;
     }
 
-    private static ItemVectorIndex BuildOrLoad(ClusteredModel data, ItemIndexOptions options, string? cache)
+    internal static ItemVectorIndex BuildOrLoad(ClusteredModel data, ItemIndexOptions options, string? cache)
     {
         var model = data.Model;
         var file = cache is null ? null

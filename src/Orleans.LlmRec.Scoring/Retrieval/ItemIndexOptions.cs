@@ -88,9 +88,10 @@ public sealed class ItemIndexOptions : IValidatableObject
     /// items that tie closely with a user's top 100 grow with the catalogue: on clustered 64-dimensional vectors a
     /// fixed ef 256 serves recall@100 0.999 at 10⁵ items but 0.81–0.84 at 10⁶. At 10⁶ with ef add 128 even ef 2,000
     /// served only 0.955–0.968; with ef add 256 (the default) ef 1,024 serves 0.962, 1,536 0.973 and 2,000 0.982 (500
-    /// users; bench/RESULTS.md, "Candidate retrieval"). One per 1,000 keeps the feed's p99 within 5 ms at 10⁶ items on
-    /// two cores (the search's tail grows with ef: its p99 is 3.3 ms at 1,024 and 5.3 ms at 1,562). Below 10⁵ items the feed asks for more candidates than this anyway (a search examines at
-    /// least as many as it returns).
+    /// users; bench/RESULTS.md, "Candidate retrieval"). The search's tail grows with ef (one graph's p99 is 3.3 ms at
+    /// 1,024 and 5.3 ms at 1,562), so at 10⁶ items the index is split into two shards (<see cref="ShardsFor"/>), each
+    /// searched at the rule for its 500,000 items: two graphs at ef 500 serve 0.975. Below 10⁵ items the feed asks for
+    /// more candidates than this anyway (a search examines at least as many as it returns).
     /// </summary>
     public static int ExpansionSearchFor(int itemCount) => Math.Clamp(itemCount / ItemsPerExpansion, MinExpansionSearch, MaxExpansionSearch);
 
