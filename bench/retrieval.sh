@@ -14,6 +14,7 @@
 #   STORAGE=Int8,Float32           storage kinds (the first one's index serves the latency rows)
 #   SERVE_EF=1024                  the ef of the latency rows (default: the shipped rule)
 #   CACHE=/tmp/retrieval-cache     keep built indexes there and load them on the next run (build time then not measured)
+#   SHARDS=1,2                     shard counts (default 0: the shipped rule, 2 from 500k items on ≥ 2 cores; each gets latency rows)
 #   EF_ADD=256  M=16               the graph's build settings, when not the defaults (the cache holds one index per setting)
 # After the latency rows, the approximate feed's stages one at a time (search wall / thread CPU, ONNX re-score wall /
 # process CPU, a managed re-score for comparison, GCs and bytes allocated per feed).
@@ -24,4 +25,4 @@ dotnet build "$root/bench/Orleans.LlmRec.Benchmarks/Orleans.LlmRec.Benchmarks.cs
 uptime
 dotnet "$root/bench/Orleans.LlmRec.Benchmarks/bin/Release/net10.0/Orleans.LlmRec.Benchmarks.dll" retrieval \
   --items "${ITEMS:-10000,100000,1000000}" --users 500 --requests 300 --concurrency 1,8 --ef "${EF:-0,256}" \
-  --quantization "${STORAGE:-Int8}" ${EF_ADD:+--ef-add "$EF_ADD"} ${M:+--connectivity "$M"} --stages ${CACHE:+--cache "$CACHE"} ${SERVE_EF:+--serve-ef "$SERVE_EF"}
+  --quantization "${STORAGE:-Int8}" ${SHARDS:+--shards "$SHARDS"} ${EF_ADD:+--ef-add "$EF_ADD"} ${M:+--connectivity "$M"} --stages ${CACHE:+--cache "$CACHE"} ${SERVE_EF:+--serve-ef "$SERVE_EF"}

@@ -21,6 +21,8 @@ switch (args.FirstOrDefault())
         return await SweepRun.RunAsync(args[1..]);
     case "retrieval":
         return await RetrievalRun.RunAsync(args[1..]);
+    case "retrieval-pairs":
+        return RetrievalShardPairs.Run(args[1..]);
 }
 
 // In-process and short: the machine has two shared cores, and building a separate benchmark process per run would

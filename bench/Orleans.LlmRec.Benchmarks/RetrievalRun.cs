@@ -21,7 +21,7 @@ public static class RetrievalRun
     /// <summary>
     /// Usage: <c>retrieval [--items N,N] [--users 500] [--excluded 50] [--requests 200] [--concurrency 1,8]
     /// [--ef 0,64,128,256,512] [--connectivity 16[,32]] [--metric Euclidean[,InnerProduct]] [--ef-add 128]
-    /// [--quantization Float32[,Float16,BFloat16,Int8]] [--factor 4[,8]] [--cache DIR] [--serve-ef N] [--latency-only | --build-only | --recall-only | --stages]</c>.
+    /// [--quantization Float32[,Float16,BFloat16,Int8]] [--shards 0[,1,2]] [--factor 4[,8]] [--cache DIR] [--serve-ef N] [--latency-only | --build-only | --recall-only | --stages]</c>.
     /// <c>--ef 0</c> is the default rule (by catalogue size); the latency rows use the shipped default (<c>ItemIndex:ExpansionSearch</c> 0).
     /// <c>--build-only</c> measures the index's build and memory alone (no export, recall or latency); <c>--recall-only</c>
     /// skips the ONNX export and the feed latency; <c>--stages</c> adds the approximate feed's stages at the default ef
@@ -43,6 +43,8 @@ public static class RetrievalRun
         var expansionAdd = Arguments.Int(args, "--ef-add", new ItemIndexOptions().ExpansionAdd);
         var quantizations = (Arguments.Text(args, "--quantization") ?? new ItemIndexOptions().Quantization.ToString()).Split(',').Select(Enum.Parse<ItemIndexQuantization>).ToArray();
         var factors = Arguments.IntList(args, "--factor", [CandidateFactor]);
+        // 0: the shipped rule (by catalogue size and cores); the ef of every row is then per shard.
+        var shardCounts = Arguments.IntList(args, "--shards", [new ItemIndexOptions().Shards]);
         var recallOnly = args.Contains("--recall-only");
         var stages = args.Contains("--stages");
         var cache = Arguments.Text(args, "--cache");
@@ -57,9 +59,9 @@ public static class RetrievalRun
             var exactTop = latencyOnly || buildOnly ? [] : ExactTops(data, users);
             foreach (var metric in metrics)
             {
-                foreach (var (connectivity, quantization) in connectivities.SelectMany(m => quantizations.Select(q => (m, q))))
+                foreach (var (connectivity, quantization, shards) in connectivities.SelectMany(m => quantizations.SelectMany(q => shardCounts.Select(s => (m, q, s)))))
                 {
-                    var options = new ItemIndexOptions { Connectivity = connectivity, Metric = metric, ExpansionAdd = expansionAdd, Quantization = quantization };
+                    var options = new ItemIndexOptions { Connectivity = connectivity, Metric = metric, ExpansionAdd = expansionAdd, Quantization = quantization, Shards = shards };
                     using var index = BuildOrLoad(data, options, cache);
                     if (buildOnly) continue;
                     if (!latencyOnly) Sweep(data, index, users, exactTop, expansions, factors, options);
@@ -76,18 +78,21 @@ public static class RetrievalRun
         return 0;
     }
 
-    private static ItemVectorIndex BuildOrLoad(ClusteredModel data, ItemIndexOptions options, string? cache)
+    internal static ItemVectorIndex BuildOrLoad(ClusteredModel data, ItemIndexOptions options, string? cache)
     {
         var model = data.Model;
         var file = cache is null ? null
             : Path.Combine(cache, Invariant($"clustered-{data.ItemCount}-{options.Metric}-m{options.Connectivity}-add{options.ExpansionAdd}-{options.Quantization}.usearch"));
+        var shards = options.ResolvedShards(data.ItemCount);
         var rssBefore = Rss();
+        var cpuBefore = CpuClock.ProcessMicroseconds();
         var clock = Stopwatch.StartNew();
-        var loaded = file is not null && File.Exists(file);
+        var loaded = file is not null && Enumerable.Range(0, shards).All(s => File.Exists(ItemVectorIndex.ShardPath(file, s, shards)));
         var index = loaded
             ? ItemVectorIndex.Load(file!, model.ItemVectors, model.ItemBias, data.ItemCount, ClusteredModel.Dimension, options)
             : ItemVectorIndex.Build(model.ItemVectors, model.ItemBias, data.ItemCount, ClusteredModel.Dimension, options);
         var seconds = clock.Elapsed.TotalSeconds;
+        var cpuSeconds = (CpuClock.ProcessMicroseconds() - cpuBefore) / 1e6;
         var rssDelta = Rss() - rssBefore;
         if (file is not null && !loaded)
         {
@@ -95,10 +100,11 @@ public static class RetrievalRun
             index.Save(file);
         }
         Console.WriteLine();
-        Console.WriteLine("| items | metric | M | ef add | storage | build threads | build s | index MiB | index B/item | RSS Δ MiB |");
-        Console.WriteLine("| ---: | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |");
+        Console.WriteLine("| items | metric | M | ef add | storage | shards | build threads | build s | build CPU s | index MiB | index B/item | RSS Δ MiB |");
+        Console.WriteLine("| ---: | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         var build = loaded ? "loaded from cache" : Invariant($"{seconds:0.0}");
-        Console.WriteLine(Invariant($"| {data.ItemCount:N0} | {options.Metric} | {options.Connectivity} | {options.ExpansionAdd} | {options.Quantization} | {options.ResolvedBuildThreads} | {build} | {index.MemoryBytes / 1048576.0:0} | {(double)index.MemoryBytes / data.ItemCount:0} | {rssDelta / 1048576.0:0} |"));
+        var buildCpu = loaded ? "—" : Invariant($"{cpuSeconds:0.0}");
+        Console.WriteLine(Invariant($"| {data.ItemCount:N0} | {options.Metric} | {options.Connectivity} | {options.ExpansionAdd} | {options.Quantization} | {index.ShardCount} | {options.ResolvedBuildThreads} | {build} | {buildCpu} | {index.MemoryBytes / 1048576.0:0} | {(double)index.MemoryBytes / data.ItemCount:0} | {rssDelta / 1048576.0:0} |"));
         return index;
     }
 
@@ -106,11 +112,11 @@ public static class RetrievalRun
         ItemIndexOptions options)
     {
         Console.WriteLine();
-        Console.WriteLine("| items | metric | M | storage | ef search | recall@100 (index top 100) | recall@100 as served (candidates re-scored) | candidates | search p50 µs | search p99 µs | search CPU p50 / p99 µs |");
-        Console.WriteLine("| ---: | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        Console.WriteLine("| items | metric | M | storage | shards | ef search (per shard) | recall@100 (index top 100) | recall@100 as served (candidates re-scored) | candidates | search p50 µs | search p99 µs | search process CPU p50 / p99 µs |");
+        Console.WriteLine("| ---: | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var (setting, factor) in expansions.SelectMany(e => factors.Select(f => (e, f))))
         {
-            var ef = setting > 0 ? setting : ItemIndexOptions.ExpansionSearchFor(data.ItemCount);
+            var ef = setting > 0 ? setting : options.ResolvedExpansionSearch(data.ItemCount);
             index.SetExpansionSearch(ef);
             double raw = 0, served = 0;
             var times = new List<double>(users.Length);
@@ -122,9 +128,10 @@ public static class RetrievalRun
                 var exact = exactTop[u].Take(Pool).ToHashSet();
                 raw += index.Search(vector, Pool).Count(exact.Contains) / (double)Pool;
                 var clock = Stopwatch.StartNew();
-                var cpu = CpuClock.ThreadMicroseconds();
+                // Process CPU: the shards' searches run on pool threads too.
+                var cpu = CpuClock.ProcessMicroseconds();
                 var candidates = index.Search(vector, count);
-                cpuTimes.Add(CpuClock.ThreadMicroseconds() - cpu);
+                cpuTimes.Add(CpuClock.ProcessMicroseconds() - cpu);
                 times.Add(clock.Elapsed.TotalMicroseconds);
                 var servedTop = candidates.Where(i => Array.BinarySearch(excluded, i) < 0)
                     .OrderByDescending(i => Score(data, vector, i)).Take(Pool);
@@ -135,7 +142,7 @@ public static class RetrievalRun
             times.Sort();
             cpuTimes.Sort();
             var efText = setting > 0 ? Invariant($"{ef}") : Invariant($"{ef} (by size)");
-            Console.WriteLine(Invariant($"| {data.ItemCount:N0} | {options.Metric} | {options.Connectivity} | {options.Quantization} | {efText} | {raw / users.Length:0.000} | {served / users.Length:0.000} | {count} | {Percentile(times, 0.5):0} | {Percentile(times, 0.99):0} | {Percentile(cpuTimes, 0.5):0} / {Percentile(cpuTimes, 0.99):0} |"));
+            Console.WriteLine(Invariant($"| {data.ItemCount:N0} | {options.Metric} | {options.Connectivity} | {options.Quantization} | {index.ShardCount} | {efText} | {raw / users.Length:0.000} | {served / users.Length:0.000} | {count} | {Percentile(times, 0.5):0} | {Percentile(times, 0.99):0} | {Percentile(cpuTimes, 0.5):0} / {Percentile(cpuTimes, 0.99):0} |"));
         }
     }
 

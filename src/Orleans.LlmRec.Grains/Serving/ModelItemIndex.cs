@@ -143,7 +143,7 @@ public sealed partial class ModelItemIndex : IDisposable
                 BuildTime = clock.Elapsed;
                 Volatile.Write(ref _ready, index);
             }
-            LogBuilt(logger, _version, index.Count, clock.Elapsed.TotalSeconds, index.MemoryBytes / (1024.0 * 1024.0), options.Quantization, index.ExpansionSearch);
+            LogBuilt(logger, _version, index.Count, clock.Elapsed.TotalSeconds, index.MemoryBytes / (1024.0 * 1024.0), options.Quantization, index.ShardCount, index.ExpansionSearch);
         }
         catch (Exception e)
         {
@@ -152,8 +152,8 @@ public sealed partial class ModelItemIndex : IDisposable
     }
 
     [LoggerMessage(Level = LogLevel.Information,
-        Message = "Approximate item index of model {Version}: {Items} items in {Seconds:0.0} s, {Megabytes:0.0} MiB ({Storage} values, search expansion {Expansion})")]
-    private static partial void LogBuilt(ILogger logger, string version, int items, double seconds, double megabytes, ItemIndexQuantization storage, int expansion);
+        Message = "Approximate item index of model {Version}: {Items} items in {Seconds:0.0} s, {Megabytes:0.0} MiB ({Storage} values, {Shards} shard(s) searched at once, search expansion {Expansion} each)")]
+    private static partial void LogBuilt(ILogger logger, string version, int items, double seconds, double megabytes, ItemIndexQuantization storage, int shards, int expansion);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Building the approximate item index of model {Version} failed; feeds keep scoring the whole catalogue")]
     private static partial void LogBuildFailed(ILogger logger, Exception exception, string version);

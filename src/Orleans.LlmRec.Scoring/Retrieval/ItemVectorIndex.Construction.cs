@@ -1,5 +1,3 @@
-using Cloud.Unum.USearch;
-
 namespace Orleans.LlmRec.Scoring.Retrieval;
 
 /// <summary>The index's construction: built from a model's items, or saved and loaded back.</summary>
@@ -9,23 +7,31 @@ public sealed partial class ItemVectorIndex
     {
         _space = space;
         Options = options;
-        _contexts = Math.Max(options.MaxConcurrentSearches, options.ResolvedBuildThreads);
-        _callSlots = new SemaphoreSlim(_contexts, _contexts);
+        var shards = options.ResolvedShards(itemCount);
         ExpansionSearch = options.ResolvedExpansionSearch(itemCount);
-        _handle = UsearchNative.Create(options.Metric == ItemIndexMetric.Euclidean ? MetricKind.L2sq : MetricKind.Ip, StorageOf(options.Quantization),
-            (ulong)space.StoredDimension, (ulong)options.Connectivity, (ulong)options.ExpansionAdd, (ulong)ExpansionSearch);
-        _capacity = Math.Max(capacity, 64);
-        UsearchNative.Reserve(_handle, (int)_capacity, _contexts);
-        _live = new LiveItems((int)_capacity);
+        _shards = new IndexShard[shards];
+        try
+        {
+            for (var s = 0; s < shards; s++) _shards[s] = new IndexShard(space.StoredDimension, options, capacity / shards + 1, ExpansionSearch);
+        }
+        catch
+        {
+            foreach (var shard in _shards) shard?.Dispose();
+            throw;
+        }
+        _live = new LiveItems(Math.Max(capacity, 64));
     }
 
-    /// <summary>The search expansion the index was created with (the setting, or chosen by catalogue size).</summary>
+    /// <summary>
+    /// The search expansion of each shard: the setting, or chosen by the size of a shard (<see cref="ItemIndexOptions.ResolvedExpansionSearch"/>).
+    /// </summary>
     public int ExpansionSearch { get; private set; }
 
     /// <summary>
     /// Builds the index over <paramref name="count"/> items: item <c>i</c> has the vector at
     /// <c>vectors[i·dimension ..]</c> and bias <c>biases[i]</c>, and is found under index <c>i</c>. Inserts on
-    /// <see cref="ItemIndexOptions.BuildThreads"/> threads; the caller runs it off the request path.
+    /// <see cref="ItemIndexOptions.BuildThreads"/> threads (into every shard at once); the caller runs it off the
+    /// request path.
     /// </summary>
     public static ItemVectorIndex Build(float[] vectors, float[] biases, int count, int dimension, ItemIndexOptions options, CancellationToken cancellationToken = default)
     {
@@ -33,7 +39,7 @@ public sealed partial class ItemVectorIndex
         try
         {
             Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = options.ResolvedBuildThreads, CancellationToken = cancellationToken },
-                i => index.Insert(i, vectors.AsSpan(i * dimension, dimension), biases[i]));
+                i => index.Insert(i, vectors.AsSpan(i * dimension, dimension), biases[i], mayGrow: false));
             return index;
         }
         catch
@@ -43,15 +49,18 @@ public sealed partial class ItemVectorIndex
         }
     }
 
-    /// <summary>Writes the graph and the stored vectors to <paramref name="path"/> (for a benchmark's cache, or to skip a rebuild).</summary>
+    /// <summary>
+    /// Writes the graphs and the stored vectors to <paramref name="path"/> (one shard), or to
+    /// <see cref="ShardPath"/>(path, s, S) for each of S shards (for a benchmark's cache, or to skip a rebuild).
+    /// </summary>
     public void Save(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        using (Enter())
-        {
-            UsearchNative.Save(_handle, path);
-        }
+        for (var s = 0; s < _shards.Length; s++) _shards[s].Save(ShardPath(path, s, _shards.Length));
     }
+
+    /// <summary>Where <see cref="Save"/> writes shard <paramref name="shard"/> of <paramref name="shards"/>.</summary>
+    public static string ShardPath(string path, int shard, int shards) => shards == 1 ? path : $"{path}.shard{shard}-of-{shards}";
 
     /// <summary>
     /// Loads what <see cref="Save"/> wrote for the same items (<c>vectors</c>, <c>biases</c>: those the index was built
@@ -63,10 +72,9 @@ public sealed partial class ItemVectorIndex
         var index = Create(vectors, biases, count, dimension, options);
         try
         {
-            UsearchNative.Load(index._handle, path);
-            if (UsearchNative.Size(index._handle) != count) throw new InvalidDataException($"{path} holds {UsearchNative.Size(index._handle)} items, not {count}.");
-            UsearchNative.Reserve(index._handle, (int)index._capacity, index._contexts);
-            UsearchNative.SetExpansionSearch(index._handle, index.ExpansionSearch);
+            for (var s = 0; s < index._shards.Length; s++) index._shards[s].Load(ShardPath(path, s, index._shards.Length), index.ExpansionSearch);
+            var held = index._shards.Sum(s => s.Size);
+            if (held != count) throw new InvalidDataException($"{path} holds {held} items, not {count}.");
             for (var i = 0; i < count; i++) index._live.Set(i);
             return index;
         }
@@ -77,7 +85,10 @@ public sealed partial class ItemVectorIndex
         }
     }
 
-    public void Dispose() => _handle.Dispose();
+    public void Dispose()
+    {
+        foreach (var shard in _shards) shard.Dispose();
+    }
 
     private static ItemVectorIndex Create(float[] vectors, float[] biases, int count, int dimension, ItemIndexOptions options)
     {
@@ -94,12 +105,4 @@ public sealed partial class ItemVectorIndex
         var space = ScoreSpace.For(vectors, biases, count, dimension, options.Metric, options.Quantization);
         return new ItemVectorIndex(space, options, count, count + Math.Max(1_024, count / 16));
     }
-
-    private static ScalarKind StorageOf(ItemIndexQuantization quantization) => quantization switch
-    {
-        ItemIndexQuantization.Float16 => ScalarKind.Float16,
-        ItemIndexQuantization.BFloat16 => ScalarKind.BFloat16,
-        ItemIndexQuantization.Int8 => ScalarKind.Int8,
-        _ => ScalarKind.Float32,
-    };
 }

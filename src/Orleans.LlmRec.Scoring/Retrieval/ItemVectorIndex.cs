@@ -9,6 +9,11 @@ namespace Orleans.LlmRec.Scoring.Retrieval;
 /// user); <see cref="ScoreSpace"/> maps items and users to vectors whose distance orders items as that score
 /// (<see cref="ItemIndexMetric"/>), stored as <see cref="ItemIndexOptions.Quantization"/> says.
 /// <para>
+/// The items may be split into shards (<see cref="ItemIndexOptions.Shards"/>; item <c>i</c> in shard <c>i mod S</c>),
+/// each its own graph: a search asks every shard for the same count at once (<see cref="ShardSearch"/>) and merges by
+/// distance, so a lone request's search takes about one shard's time on as many cores.
+/// </para>
+/// <para>
 /// Thread-safe: any number of threads may search while others <see cref="Add"/> or <see cref="Remove"/> items (updates
 /// are serialised among themselves). A removed item is never returned. Dispose frees the native index once the calls
 /// in progress have returned; calls after that throw <see cref="ObjectDisposedException"/>.
@@ -16,15 +21,10 @@ namespace Orleans.LlmRec.Scoring.Retrieval;
 /// </summary>
 public sealed partial class ItemVectorIndex : IDisposable
 {
-    private readonly UsearchHandle _handle;
+    private readonly IndexShard[] _shards;
     private readonly LiveItems _live;
-    private readonly int _contexts;
-    // USearch serves at most _contexts calls at once; its capacity may only grow while no other call runs.
-    private readonly SemaphoreSlim _callSlots;
-    private readonly ReaderWriterLockSlim _growth = new(LockRecursionPolicy.NoRecursion);
     private readonly Lock _updates = new();
     private readonly ScoreSpace _space;
-    private long _capacity;
     // Items added after the build whose norm exceeds the radius: scored exactly beside the graph (rare, and few).
     private OutlierItem[] _outliers = [];
 
@@ -36,8 +36,11 @@ public sealed partial class ItemVectorIndex : IDisposable
     /// <summary>Items the index holds now.</summary>
     public int Count => _live.Count;
 
-    /// <summary>Bytes the native index holds (graph, vectors and search contexts).</summary>
-    public long MemoryBytes => UsearchNative.MemoryUsage(_handle);
+    /// <summary>How many graphs the items are split into (searched in parallel).</summary>
+    public int ShardCount => _shards.Length;
+
+    /// <summary>Bytes the native indexes hold (graphs, vectors and search contexts).</summary>
+    public long MemoryBytes => _shards.Sum(s => s.MemoryBytes);
 
     /// <summary>
     /// Adds <paramref name="item"/> (a dense item index) with its vector and bias, or replaces what the index holds for
@@ -60,8 +63,7 @@ public sealed partial class ItemVectorIndex : IDisposable
                 _live.Set(item);
                 return;
             }
-            EnsureRoomForOneMore();
-            Insert(item, vector, bias);
+            Insert(item, vector, bias, mayGrow: true);
         }
     }
 
@@ -92,36 +94,27 @@ public sealed partial class ItemVectorIndex : IDisposable
             throw new ArgumentException($"The user vector has {userVector.Length} values; the index has dimension {Dimension}.", nameof(userVector));
         }
         if (items.IsEmpty) return 0;
-        Span<float> query = _space.StoredDimension < 512 ? stackalloc float[_space.StoredDimension] : new float[_space.StoredDimension];
-        _space.WriteQuery(userVector, query);
-        var keys = ArrayPool<ulong>.Shared.Rent(items.Length);
-        var distances = ArrayPool<float>.Shared.Rent(items.Length);
+        var count = items.Length;
+        var query = ArrayPool<float>.Shared.Rent(_space.StoredDimension);
+        var keys = ArrayPool<ulong>.Shared.Rent(count * (_shards.Length + 1));
+        var distances = ArrayPool<float>.Shared.Rent(count * (_shards.Length + 1));
         try
         {
-            int found;
-            using (Enter())
-            {
-                found = UsearchNative.Search(_handle, query, keys.AsSpan(0, items.Length), distances.AsSpan(0, items.Length));
-            }
-            var written = 0;
-            for (var i = 0; i < found; i++)
-            {
-                var item = (int)keys[i];
-                // The native index drops removed items itself; the bit set makes it a promise.
-                if (!_live.Contains(item)) continue;
-                keys[written] = keys[i];
-                distances[written++] = distances[i];
-            }
+            var queryScale = _space.WriteQuery(userVector, query.AsSpan(0, _space.StoredDimension));
+            var written = SearchShards(query.AsMemory(0, _space.StoredDimension), keys, distances, count);
+            // The merged results sit in the buffers' last slice.
+            var merged = keys.AsSpan(count * _shards.Length, written);
             var outliers = Volatile.Read(ref _outliers);
             if (outliers.Length == 0)
             {
-                for (var i = 0; i < written; i++) items[i] = (int)keys[i];
+                for (var i = 0; i < written; i++) items[i] = (int)merged[i];
                 return written;
             }
-            return MergeOutliers(userVector, keys.AsSpan(0, written), distances.AsSpan(0, written), outliers, items);
+            return MergeOutliers(userVector, queryScale, merged, distances.AsSpan(count * _shards.Length, written), outliers, items);
         }
         finally
         {
+            ArrayPool<float>.Shared.Return(query);
             ArrayPool<ulong>.Shared.Return(keys);
             ArrayPool<float>.Shared.Return(distances);
         }
@@ -136,30 +129,37 @@ public sealed partial class ItemVectorIndex : IDisposable
         return found == count ? items : items[..found];
     }
 
-    /// <summary>Changes how many candidates a search examines (for sweeps); waits for the calls in progress.</summary>
+    /// <summary>Changes how many candidates a search of each shard examines (for sweeps); waits for the calls in progress.</summary>
     public void SetExpansionSearch(int expansion)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(expansion, 1);
-        _growth.EnterWriteLock();
-        try
-        {
-            UsearchNative.SetExpansionSearch(_handle, expansion);
-            ExpansionSearch = expansion;
-        }
-        finally
-        {
-            _growth.ExitWriteLock();
-        }
+        foreach (var shard in _shards) shard.SetExpansionSearch(expansion);
+        ExpansionSearch = expansion;
     }
 
-    private void Insert(int item, ReadOnlySpan<float> vector, float bias)
+    /// <summary>
+    /// Searches every shard for its nearest <paramref name="count"/> (shard s into slice s of the buffers) and writes the
+    /// nearest <paramref name="count"/> live ones of all into the last slice; returns how many.
+    /// </summary>
+    private int SearchShards(ReadOnlyMemory<float> query, ulong[] keys, float[] distances, int count)
+    {
+        var last = count * _shards.Length;
+        if (_shards.Length == 1)
+        {
+            var found = _shards[0].Search(query.Span, keys.AsSpan(0, count), distances.AsSpan(0, count));
+            return ShardSearch.Merge(keys, distances, [found], count, _live, keys.AsSpan(last, count), distances.AsSpan(last, count));
+        }
+        var foundPerShard = ShardSearch.Run(_shards, query, keys, distances, count);
+        return ShardSearch.Merge(keys, distances, foundPerShard, count, _live, keys.AsSpan(last, count), distances.AsSpan(last, count));
+    }
+
+    private IndexShard ShardOf(int item) => _shards[item % _shards.Length];
+
+    private void Insert(int item, ReadOnlySpan<float> vector, float bias, bool mayGrow)
     {
         Span<float> stored = _space.StoredDimension < 512 ? stackalloc float[_space.StoredDimension] : new float[_space.StoredDimension];
         _space.WriteItem(vector, bias, stored);
-        using (Enter())
-        {
-            UsearchNative.Add(_handle, (ulong)item, stored);
-        }
+        ShardOf(item).Add((ulong)item, stored, mayGrow);
         _live.Set(item);
     }
 
@@ -173,49 +173,18 @@ public sealed partial class ItemVectorIndex : IDisposable
             Volatile.Write(ref _outliers, [.. outliers[..at], .. outliers[(at + 1)..]]);
             return;
         }
-        using (Enter())
-        {
-            UsearchNative.Remove(_handle, (ulong)item);
-        }
+        ShardOf(item).Remove((ulong)item);
     }
 
-    private void EnsureRoomForOneMore()
-    {
-        var size = UsearchNative.Size(_handle);
-        if (size + 1 <= _capacity) return;
-        _growth.EnterWriteLock();
-        try
-        {
-            _capacity = Math.Max(_capacity + _capacity / 4, _capacity + 1_024);
-            UsearchNative.Reserve(_handle, (int)Math.Min(_capacity, int.MaxValue), _contexts);
-        }
-        finally
-        {
-            _growth.ExitWriteLock();
-        }
-    }
-
-    private CallSlot Enter()
-    {
-        _growth.EnterReadLock();
-        try
-        {
-            _callSlots.Wait();
-        }
-        catch
-        {
-            _growth.ExitReadLock();
-            throw;
-        }
-        return new CallSlot(this);
-    }
-
-    /// <summary>Merges the graph's results with the outliers by score (the graph's scores come back from its distances).</summary>
-    private int MergeOutliers(ReadOnlySpan<float> userVector, ReadOnlySpan<ulong> keys, ReadOnlySpan<float> distances, OutlierItem[] outliers, Span<int> items)
+    /// <summary>
+    /// Merges the graph's results with the outliers by score (the graph's scores come back from its distances, up to
+    /// the rounding of 16- and 8-bit storage; <see cref="ScoreSpace.WriteQuery"/> keeps a long user's query in range).
+    /// </summary>
+    private int MergeOutliers(ReadOnlySpan<float> userVector, float queryScale, ReadOnlySpan<ulong> keys, ReadOnlySpan<float> distances, OutlierItem[] outliers, Span<int> items)
     {
         var userNormSquared = TensorPrimitives.Dot(userVector, userVector);
         var scored = new List<(float Score, int Item)>(keys.Length + outliers.Length);
-        for (var i = 0; i < keys.Length; i++) scored.Add((_space.ScoreOf(distances[i], userNormSquared), (int)keys[i]));
+        for (var i = 0; i < keys.Length; i++) scored.Add((_space.ScoreOf(distances[i], userNormSquared, queryScale), (int)keys[i]));
         foreach (var outlier in outliers)
         {
             if (_live.Contains(outlier.Item)) scored.Add((TensorPrimitives.Dot<float>(userVector, outlier.Vector) + outlier.Bias, outlier.Item));
@@ -236,14 +205,4 @@ public sealed partial class ItemVectorIndex : IDisposable
     }
 
     private sealed record OutlierItem(int Item, float[] Vector, float Bias);
-
-    /// <summary>One native call in progress: a search context and a share of the growth lock.</summary>
-    private readonly struct CallSlot(ItemVectorIndex index) : IDisposable
-    {
-        public void Dispose()
-        {
-            index._callSlots.Release();
-            index._growth.ExitReadLock();
-        }
-    }
 }

@@ -28,7 +28,11 @@ public class ApproximateRetrievalSettingsTests
         Assert.Equal(256, settings.ItemIndex.ExpansionAdd);
         Assert.Equal(ItemIndexQuantization.Int8, settings.ItemIndex.Quantization);
         Assert.Equal(0, settings.ItemIndex.ExpansionSearch);
-        Assert.Equal(1_000, settings.ItemIndex.ResolvedExpansionSearch(1_000_000));
+        // Two graphs of half the items from 500,000 items on two cores or more, each at the rule's ef for its size.
+        Assert.Equal(0, settings.ItemIndex.Shards);
+        Assert.Equal(Environment.ProcessorCount >= 2 ? 2 : 1, settings.ItemIndex.ResolvedShards(1_000_000));
+        Assert.Equal(Environment.ProcessorCount >= 2 ? 500 : 1_000, settings.ItemIndex.ResolvedExpansionSearch(1_000_000));
+        Assert.Equal(1, settings.ItemIndex.ResolvedShards(300_000));
     }
 
     [Fact]
@@ -41,6 +45,7 @@ public class ApproximateRetrievalSettingsTests
             ["ItemIndex:ExpansionSearch"] = "64",
             ["ItemIndex:Metric"] = "InnerProduct",
             ["ItemIndex:Quantization"] = "Float16",
+            ["ItemIndex:Shards"] = "3",
         });
 
         Assert.Equal(1_000, settings.Feed.ApproximateAboveItems);
@@ -48,6 +53,7 @@ public class ApproximateRetrievalSettingsTests
         Assert.Equal(64, settings.ItemIndex.ExpansionSearch);
         Assert.Equal(ItemIndexMetric.InnerProduct, settings.ItemIndex.Metric);
         Assert.Equal(ItemIndexQuantization.Float16, settings.ItemIndex.Quantization);
+        Assert.Equal(3, settings.ItemIndex.ResolvedShards(1_000));
     }
 
     [Theory]
@@ -59,6 +65,7 @@ public class ApproximateRetrievalSettingsTests
     [InlineData("ItemIndex:ExpansionSearch", "4")]
     [InlineData("ItemIndex:MaxConcurrentSearches", "0")]
     [InlineData("ItemIndex:BuildThreads", "-1")]
+    [InlineData("ItemIndex:Shards", "65")]
     public void Out_of_range_values_are_refused_by_name(string key, string value)
     {
         Assert.Contains(key, Refusal(new() { [key] = value }), StringComparison.Ordinal);
