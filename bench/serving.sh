@@ -14,11 +14,11 @@
 #              with `dotnet tool install -g dotnet-counters`). Compare builds with DOTNET_TieredCompilation=0.
 #              side-by-side (not in the default list): issue 15's acceptance on ONE silo start, in sequence: cached feeds
 #              vs the bare Kestrel ceiling, click-to-feed p99, HTTP ingestion, Redis Streams ingestion (200k prefilled
-#              events), each with silo and Redis CPU per request/event; ends with one table for bench/RESULTS.md (~2 min)
+#              events), each with silo and Redis CPU per request/event; ends with one table for bench/RESULTS.md (~3 min)
 #              feed-apart (not in the default list): cached feeds vs the same bare Kestrel endpoint run as a process of its
 #              own (llmrec-load serve-ceiling), so each server's CPU per request is measured alone, as the silo's is; the
 #              side-by-side ceiling shares the client's process and thread pool (~2 min with WARMUP=30)
-#              WARMUP=30 (default 5 s per measurement): on 2 cores a silo is still JIT-compiling its hot path 5 s into a
+#              WARMUP=30 (the default for side-by-side and feed-apart; seconds per measurement): on 2 cores a silo is still JIT-compiling its hot path 5 s into a
 #              saturating load, and that compilation counts as its CPU per feed (issue 15, RESULTS "A million users")
 #   SILO_ARGS="--EventStream:MaxBatchesInFlight=1" bench/serving.sh ...   adds silo settings
 #   SILO_ENV="DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=70" bench/serving.sh ...   environment for the silo only
@@ -110,13 +110,13 @@ for scenario in $SCENARIOS; do
   case $scenario in
     feed) start; load feed --concurrency 16 --warmup 3 --duration 10 --ceiling ;;
     fresh) start; load fresh --concurrency 1 --warmup 3 --duration 10; load fresh --concurrency 4 --warmup 3 --duration 10 ;;
-    side-by-side) start; load side-by-side --redis "127.0.0.1:$REDIS_PORT" --events "${STREAM_EVENTS:-200000}" --batch 100 --warmup "${WARMUP:-5}" --duration 10 ;;
+    side-by-side) start; load side-by-side --redis "127.0.0.1:$REDIS_PORT" --events "${STREAM_EVENTS:-200000}" --batch 100 --warmup "${WARMUP:-30}" --duration 10 ;;
     feed-apart) start
       dotnet "$OUT/load/llmrec-load.dll" serve-ceiling --target "$HTTP" --listen "http://127.0.0.1:${CEILING_PORT:-5081}" > "$OUT/ceiling.log" 2>&1 &
       CEILING_PID=$!
       for _ in $(seq 1 60); do curl -sf -o /dev/null "http://127.0.0.1:${CEILING_PORT:-5081}/v1/users/1/feed" && break; sleep 0.5; done
-      load feed --concurrency 16 --warmup "${WARMUP:-5}" --duration 10
-      dotnet "$OUT/load/llmrec-load.dll" feed --target "http://127.0.0.1:${CEILING_PORT:-5081}" --cpu-of "bare=$CEILING_PID" --concurrency 16 --warmup "${WARMUP:-5}" --duration 10
+      load feed --concurrency 16 --warmup "${WARMUP:-30}" --duration 10
+      dotnet "$OUT/load/llmrec-load.dll" feed --target "http://127.0.0.1:${CEILING_PORT:-5081}" --cpu-of "bare=$CEILING_PID" --concurrency 16 --warmup "${WARMUP:-30}" --duration 10
       kill "$CEILING_PID"; wait "$CEILING_PID" 2>/dev/null || true ;;
     items) start; load items --concurrency 1 --warmup 3 --duration 20 ;;
     ingest-http) start; load ingest --concurrency 8 --batch 100 --warmup 3 --duration 10 ;;
