@@ -73,6 +73,15 @@ public sealed class ScorerOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00", ErrorMessage = "Scoring:MaxBatchWait must lie in [00:00:00, 00:01:00].")]
     public TimeSpan MaxBatchWait { get; set; } = TimeSpan.Zero;
 
+    /// <summary>
+    /// Whether a candidates request (the approximate feed's exact re-score) that finds the scorer idle — nothing
+    /// queued, no batch running — is scored on the caller's thread, a batch of one without the queue's two thread
+    /// hand-offs (bench/RESULTS.md, "Candidate retrieval"). Requests that arrive while the scorer is busy are queued
+    /// and batched as before; batches of <see cref="OnnxScorer.ScoreBatchAsync"/> are never split. Applies only with
+    /// <see cref="MaxBatchWait"/> zero.
+    /// </summary>
+    public bool ScoreLoneCandidatesInline { get; set; } = true;
+
     /// <summary>Requests that may wait for a batch; callers beyond that wait to enqueue (back-pressure).</summary>
     [Range(1, 1_000_000, ErrorMessage = "Scoring:QueueCapacity must lie in [1, 1000000].")]
     public int QueueCapacity { get; set; } = 4096;
