@@ -31,11 +31,12 @@ internal static class RetrievalHandOffs
     private static long _batchEnd;
     private static double _batchSeconds;
 
-    public static async Task RunAsync(ClusteredModel data, ItemVectorIndex index, (float[] Vector, float Bias, int[] Excluded)[] users, int requests, int pool, int factor, int[] concurrencies)
+    public static async Task RunAsync(ClusteredModel data, ItemVectorIndex index, (float[] Vector, float Bias, int[] Excluded)[] users, int requests, int pool, int factor, int[] concurrencies, TimeSpan spin)
     {
         await using var queued = OnnxScorer.Load(data.OnnxPath, new ScorerOptions { ScoreLoneCandidatesInline = false });
         await using var inline = OnnxScorer.Load(data.OnnxPath, new ScorerOptions { ScoreLoneCandidatesInline = true });
-        var arms = new[] { ("queued", queued), ("inline when idle", inline) };
+        // The third arm also spins before the caller sleeps waiting for a pool thread's shard (ShardSearch.SpinBeforeSleeping).
+        (string Name, OnnxScorer Scorer, bool Spins)[] arms = [("queued", queued, false), ("inline when idle", inline, false), ("inline + spin", inline, true)];
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
@@ -53,7 +54,7 @@ internal static class RetrievalHandOffs
         {
             // One at a time: the same user on both arms in turn, the order swapped every other user.
             var samples = arms.Select(_ => new List<double[]>(requests)).ToArray();
-            for (var i = 0; i < 20; i++) foreach (var (_, scorer) in arms) await OneAsync(scorer, i);
+            for (var i = 0; i < 20; i++) foreach (var arm in arms) await OneAsync(arm, i);
             var collections = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
             var pauseBefore = GC.GetTotalPauseDuration();
             await Task.Run(async () =>
@@ -63,14 +64,14 @@ internal static class RetrievalHandOffs
                     for (var turn = 0; turn < arms.Length; turn++)
                     {
                         var arm = (turn + i) % arms.Length;
-                        samples[arm].Add(await OneAsync(arms[arm].Item2, i));
+                        samples[arm].Add(await OneAsync(arms[arm], i));
                     }
                 }
             });
-            var gcs = Invariant($"GCs during the loop (gen 0/1/2, both arms): {GC.CollectionCount(0) - collections.Item1}/{GC.CollectionCount(1) - collections.Item2}/{GC.CollectionCount(2) - collections.Item3}, pause {(GC.GetTotalPauseDuration() - pauseBefore).TotalMilliseconds:0.0} ms");
+            var gcs = Invariant($"GCs during the loop (gen 0/1/2, all arms): {GC.CollectionCount(0) - collections.Item1}/{GC.CollectionCount(1) - collections.Item2}/{GC.CollectionCount(2) - collections.Item3}, pause {(GC.GetTotalPauseDuration() - pauseBefore).TotalMilliseconds:0.0} ms");
             Console.WriteLine();
             Console.WriteLine(Invariant($"Feed hand-offs, {data.ItemCount:N0} items, {index.ShardCount} shard(s) at ef {index.ExpansionSearch}, {requests} feeds per arm one at a time, arms in turn (µs; load {Machine.LoadAverage()}):"));
-            Console.WriteLine("| part | " + string.Join(" | ", arms.Select(a => $"{a.Item1} p50 | p99 | mean of slowest 1 %")) + " |");
+            Console.WriteLine("| part | " + string.Join(" | ", arms.Select(a => $"{a.Name} p50 | p99 | mean of slowest 1 %")) + " |");
             Console.WriteLine("| --- |" + string.Concat(Enumerable.Repeat(" ---: | ---: | ---: |", arms.Length)));
             var tails = samples.Select(s => s.OrderByDescending(row => row[0]).Take(Math.Max(1, s.Count / 100)).ToArray()).ToArray();
             for (var p = 0; p < Parts.Length; p++)
@@ -87,7 +88,7 @@ internal static class RetrievalHandOffs
             for (var a = 0; a < arms.Length; a++)
             {
                 var waited = samples[a].Count(row => row[4] > 0);
-                Console.WriteLine(Invariant($"{arms[a].Item1}: the caller waited for a pool thread's shard in {waited} of {samples[a].Count} feeds and searched every shard itself in {samples[a].Count(row => row[6] == index.ShardCount)}; feeds with a GC {samples[a].Count(row => row[11] > 0)}; scorer inline runs {arms[a].Item2.InlineRuns}"));
+                Console.WriteLine(Invariant($"{arms[a].Name}: the caller waited for a pool thread's shard in {waited} of {samples[a].Count} feeds and searched every shard itself in {samples[a].Count(row => row[6] == index.ShardCount)}; feeds with a GC {samples[a].Count(row => row[11] > 0)}; inline runs of its scorer {arms[a].Scorer.InlineRuns}"));
             }
 
             Console.WriteLine(gcs);
@@ -97,7 +98,8 @@ internal static class RetrievalHandOffs
             {
                 var walls = arms.Select(_ => new List<double>()).ToArray();
                 var seconds = new double[arms.Length];
-                var batchesBefore = arms.Select(a => a.Item2.Statistics).ToArray();
+                var requestsScored = new long[arms.Length];
+                var batchesRun = new long[arms.Length];
                 const int Blocks = 10;
                 for (var block = 0; block < Blocks * arms.Length; block++)
                 {
@@ -105,35 +107,38 @@ internal static class RetrievalHandOffs
                     var next = -1;
                     var perBlock = requests / Blocks;
                     var blockSamples = new double[perBlock];
+                    var before = arms[arm].Scorer.Statistics;
                     var clock = Stopwatch.StartNew();
                     await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
                     {
                         for (var i = Interlocked.Increment(ref next); i < perBlock; i = Interlocked.Increment(ref next))
                         {
-                            blockSamples[i] = await FeedAsync(arms[arm].Item2, block * perBlock + i);
+                            blockSamples[i] = await FeedAsync(arms[arm], block * perBlock + i);
                         }
                     })));
                     seconds[arm] += clock.Elapsed.TotalSeconds;
+                    requestsScored[arm] += arms[arm].Scorer.Statistics.Requests - before.Requests;
+                    batchesRun[arm] += arms[arm].Scorer.Statistics.Batches - before.Batches;
                     walls[arm].AddRange(blockSamples);
                 }
                 Console.WriteLine(Invariant($"{concurrency} at once, {Blocks} blocks of {requests / Blocks} feeds per arm, alternating (ms; load {Machine.LoadAverage()}):"));
                 for (var a = 0; a < arms.Length; a++)
                 {
                     var sorted = walls[a].Order().ToArray();
-                    var statistics = arms[a].Item2.Statistics;
-                    var batches = statistics.Batches - batchesBefore[a].Batches;
-                    var scored = statistics.Requests - batchesBefore[a].Requests;
-                    Console.WriteLine(Invariant($"| {arms[a].Item1} | p50 {At(sorted, 0.5) / 1000:0.00} | p99 {At(sorted, 0.99) / 1000:0.00} | {sorted.Length / seconds[a]:0} feeds/s | {scored / (double)Math.Max(1, batches):0.0} requests per batch |"));
+                    Console.WriteLine(Invariant($"| {arms[a].Name} | p50 {At(sorted, 0.5) / 1000:0.00} | p99 {At(sorted, 0.99) / 1000:0.00} | {sorted.Length / seconds[a]:0} feeds/s | {requestsScored[a] / (double)Math.Max(1, batchesRun[a]):0.0} requests per batch |"));
                 }
             }
         }
         finally
         {
             ShardSearch.Observer = null;
+            ShardSearch.SpinBeforeSleeping = TimeSpan.Zero;
         }
 
-        async Task<double> FeedAsync(OnnxScorer scorer, int i)
+        async Task<double> FeedAsync((string Name, OnnxScorer Scorer, bool Spins) arm, int i)
         {
+            ShardSearch.SpinBeforeSleeping = arm.Spins ? spin : TimeSpan.Zero;
+            var scorer = arm.Scorer;
             var (vector, bias, excluded) = users[i % users.Length];
             var started = Stopwatch.GetTimestamp();
             var candidates = index.Search(vector, pool * factor + excluded.Length).Where(c => Array.BinarySearch(excluded, c) < 0).ToArray();
@@ -141,8 +146,10 @@ internal static class RetrievalHandOffs
             return Stopwatch.GetElapsedTime(started).TotalMicroseconds;
         }
 
-        async Task<double[]> OneAsync(OnnxScorer scorer, int i)
+        async Task<double[]> OneAsync((string Name, OnnxScorer Scorer, bool Spins) arm, int i)
         {
+            ShardSearch.SpinBeforeSleeping = arm.Spins ? spin : TimeSpan.Zero;
+            var scorer = arm.Scorer;
             var (vector, bias, excluded) = users[i % users.Length];
             var runDelay = RunQueueDelayNanoseconds();
             var pause = GC.GetTotalPauseDuration();
