@@ -31,12 +31,11 @@ internal static class RetrievalHandOffs
     private static long _batchEnd;
     private static double _batchSeconds;
 
-    public static async Task RunAsync(ClusteredModel data, ItemVectorIndex index, (float[] Vector, float Bias, int[] Excluded)[] users, int requests, int pool, int factor, int[] concurrencies, TimeSpan spin)
+    public static async Task RunAsync(ClusteredModel data, ItemVectorIndex index, (float[] Vector, float Bias, int[] Excluded)[] users, int requests, int pool, int factor, int[] concurrencies)
     {
         await using var queued = OnnxScorer.Load(data.OnnxPath, new ScorerOptions { ScoreLoneCandidatesInline = false });
         await using var inline = OnnxScorer.Load(data.OnnxPath, new ScorerOptions { ScoreLoneCandidatesInline = true });
-        // The third arm also spins before the caller sleeps waiting for a pool thread's shard (ShardSearch.SpinBeforeSleeping).
-        (string Name, OnnxScorer Scorer, bool Spins)[] arms = [("queued", queued, false), ("inline when idle", inline, false), ("inline + spin", inline, true)];
+        (string Name, OnnxScorer Scorer)[] arms = [("queued", queued), ("inline when idle", inline)];
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
@@ -132,12 +131,10 @@ internal static class RetrievalHandOffs
         finally
         {
             ShardSearch.Observer = null;
-            ShardSearch.SpinBeforeSleeping = TimeSpan.Zero;
         }
 
-        async Task<double> FeedAsync((string Name, OnnxScorer Scorer, bool Spins) arm, int i)
+        async Task<double> FeedAsync((string Name, OnnxScorer Scorer) arm, int i)
         {
-            ShardSearch.SpinBeforeSleeping = arm.Spins ? spin : TimeSpan.Zero;
             var scorer = arm.Scorer;
             var (vector, bias, excluded) = users[i % users.Length];
             var started = Stopwatch.GetTimestamp();
@@ -146,9 +143,8 @@ internal static class RetrievalHandOffs
             return Stopwatch.GetElapsedTime(started).TotalMicroseconds;
         }
 
-        async Task<double[]> OneAsync((string Name, OnnxScorer Scorer, bool Spins) arm, int i)
+        async Task<double[]> OneAsync((string Name, OnnxScorer Scorer) arm, int i)
         {
-            ShardSearch.SpinBeforeSleeping = arm.Spins ? spin : TimeSpan.Zero;
             var scorer = arm.Scorer;
             var (vector, bias, excluded) = users[i % users.Length];
             var runDelay = RunQueueDelayNanoseconds();

@@ -21,7 +21,7 @@ public static class RetrievalRun
     /// <summary>
     /// Usage: <c>retrieval [--items N,N] [--users 500] [--excluded 50] [--requests 200] [--concurrency 1,8]
     /// [--ef 0,64,128,256,512] [--connectivity 16[,32]] [--metric Euclidean[,InnerProduct]] [--ef-add 128]
-    /// [--quantization Float32[,Float16,BFloat16,Int8]] [--shards 0[,1,2]] [--factor 4[,8]] [--cache DIR] [--serve-ef N] [--spin-us 200] [--latency-only | --build-only | --recall-only | --stages | --hand-offs]</c>.
+    /// [--quantization Float32[,Float16,BFloat16,Int8]] [--shards 0[,1,2]] [--factor 4[,8]] [--cache DIR] [--serve-ef N] [--latency-only | --build-only | --recall-only | --stages | --hand-offs]</c>.
     /// <c>--ef 0</c> is the default rule (by catalogue size); the latency rows use the shipped default (<c>ItemIndex:ExpansionSearch</c> 0).
     /// <c>--build-only</c> measures the index's build and memory alone (no export, recall or latency); <c>--recall-only</c>
     /// skips the ONNX export and the feed latency; <c>--stages</c> adds the approximate feed's stages at the default ef
@@ -50,8 +50,6 @@ public static class RetrievalRun
         var recallOnly = args.Contains("--recall-only");
         var stages = args.Contains("--stages");
         var handOffsOnly = args.Contains("--hand-offs");
-        // The third arm of the hand-off comparison: how long a shard search's caller spins before it sleeps.
-        var spinBeforeSleeping = TimeSpan.FromMicroseconds(Arguments.Int(args, "--spin-us", 200));
         latencyOnly |= handOffsOnly;
         var cache = Arguments.Text(args, "--cache");
         // The ef the latency and stage rows search with: the shipped rule unless set, to weigh a lower ef's tail against its recall.
@@ -76,7 +74,7 @@ public static class RetrievalRun
                     {
                         if (!handOffsOnly) await ServeAsync(data, index, users, requests, concurrencies, factors[0]);
                         if (stages && !handOffsOnly) await RetrievalStages.RunAsync(data, index, users, requests, Pool, factors[0]);
-                        if (stages || handOffsOnly) await RetrievalHandOffs.RunAsync(data, index, users, requests, Pool, factors[0], concurrencies, spinBeforeSleeping);
+                        if (stages || handOffsOnly) await RetrievalHandOffs.RunAsync(data, index, users, requests, Pool, factors[0], concurrencies);
                     }
                 }
             }

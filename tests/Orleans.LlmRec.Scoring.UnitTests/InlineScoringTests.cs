@@ -11,6 +11,8 @@ public sealed class InlineScoringTests : IDisposable
     private const string VersionA = "20250101T000000Z-aaaaaa";
     private const string VersionB = "20250102T000000Z-bbbbbb";
 
+    private static readonly ScorerOptions Inline = new() { ScoreLoneCandidatesInline = true };
+
     private readonly TempFolder _folder = new();
     private readonly EmbeddingModel _modelA = TestModels.Random(users: 30, items: 120, dimension: 8, seed: 303);
     private readonly EmbeddingModel _modelB = TestModels.Random(users: 30, items: 120, dimension: 8, seed: 404);
@@ -21,7 +23,7 @@ public sealed class InlineScoringTests : IDisposable
     public async Task ALoneCandidatesRequestIsScoredOnTheCallersThreadWithTheQueuedPathsResult()
     {
         var path = Export(_modelA, VersionA);
-        await using var inline = OnnxScorer.Load(path, new ScorerOptions { ScoreLoneCandidatesInline = true });
+        await using var inline = OnnxScorer.Load(path, Inline);
         await using var queued = OnnxScorer.Load(path, new ScorerOptions { ScoreLoneCandidatesInline = false });
 
         for (var user = 0; user < _modelA.UserCount; user++)
@@ -45,7 +47,7 @@ public sealed class InlineScoringTests : IDisposable
     [Fact]
     public async Task RequestsArrivingWhileOneIsScoredInlineAreQueuedAndAllGetTheirOwnResult()
     {
-        await using var scorer = OnnxScorer.Load(Export(_modelA, VersionA), new ScorerOptions { MaxBatchSize = 64 });
+        await using var scorer = OnnxScorer.Load(Export(_modelA, VersionA), Inline);
         var arrivals = new List<(int User, ScoringRequest Request, Task<ScoringResult> Result)>();
         scorer.InlineRunStarting = _ =>
         {
@@ -72,16 +74,19 @@ public sealed class InlineScoringTests : IDisposable
     public async Task OnlyLoneCandidatesRequestsWithoutABatchWaitRunInline()
     {
         var path = Export(_modelA, VersionA);
-        await using var scorer = OnnxScorer.Load(path);
-        await using var waiting = OnnxScorer.Load(path, new ScorerOptions { MaxBatchWait = TimeSpan.FromMilliseconds(1) });
+        await using var scorer = OnnxScorer.Load(path, Inline);
+        await using var waiting = OnnxScorer.Load(path, new ScorerOptions { ScoreLoneCandidatesInline = true, MaxBatchWait = TimeSpan.FromMilliseconds(1) });
+        await using var byDefault = OnnxScorer.Load(path);
 
         await scorer.ScoreAsync(new ScoringRequest(_modelA.UserVector(0).ToArray(), _modelA.UserBias[0], 5));
         var batch = await scorer.ScoreBatchAsync([Request(_modelA, 1), Request(_modelA, 2)]);
         var withWait = await waiting.ScoreAsync(Request(_modelA, 3));
+        await byDefault.ScoreAsync(Request(_modelA, 4));
 
-        // Full-catalogue requests, explicit batches and scorers with a batch wait all go through the queue.
+        // Full-catalogue requests, explicit batches, scorers with a batch wait and those left at the default all queue.
         Assert.Equal(0, scorer.InlineRuns);
         Assert.Equal(0, waiting.InlineRuns);
+        Assert.Equal(0, byDefault.InlineRuns);
         AssertMatchesReference(_modelA, 1, Request(_modelA, 1), batch[0]);
         AssertMatchesReference(_modelA, 3, Request(_modelA, 3), withWait);
     }
@@ -89,7 +94,7 @@ public sealed class InlineScoringTests : IDisposable
     [Fact]
     public async Task ASwapDuringAnInlineRunKeepsItsModelUntilTheRunEnds()
     {
-        await using var scorer = OnnxScorer.Load(Export(_modelA, VersionA));
+        await using var scorer = OnnxScorer.Load(Export(_modelA, VersionA), Inline);
         var old = scorer.CurrentLoadedModel;
         var pathB = Export(_modelB, VersionB);
         var oldDisposedDuringRun = true;
@@ -116,7 +121,7 @@ public sealed class InlineScoringTests : IDisposable
     [Fact]
     public async Task DisposeDuringAnInlineRunWaitsForItAndThenRefusesRequests()
     {
-        var scorer = OnnxScorer.Load(Export(_modelA, VersionA));
+        var scorer = OnnxScorer.Load(Export(_modelA, VersionA), Inline);
         var serving = scorer.CurrentLoadedModel;
         Task? disposal = null;
         var disposalDoneDuringRun = true;

@@ -33,12 +33,6 @@ internal sealed class ShardSearch : IThreadPoolWorkItem
     /// </summary>
     internal static Action<HandOffTimes>? Observer { get; set; }
 
-    /// <summary>
-    /// How long a caller that has finished its own shards spins (yielding its core to any other runnable thread)
-    /// for the pool threads' shards before it sleeps on the monitor; zero sleeps at once. Set by the paired benchmark.
-    /// </summary>
-    internal static TimeSpan SpinBeforeSleeping { get; set; } = TimeSpan.Zero;
-
     private ShardSearch(IndexShard[] shards, ReadOnlyMemory<float> query, ulong[] keys, float[] distances, int count, bool timed)
     {
         _timed = timed;
@@ -135,14 +129,6 @@ internal sealed class ShardSearch : IThreadPoolWorkItem
     private void WaitForShardsInFlight()
     {
         if (Volatile.Read(ref _remaining) == 0) return;
-        var spin = SpinBeforeSleeping;
-        if (spin > TimeSpan.Zero)
-        {
-            var started = Stopwatch.GetTimestamp();
-            var spinner = default(SpinWait);
-            while (Volatile.Read(ref _remaining) > 0 && Stopwatch.GetElapsedTime(started) < spin) spinner.SpinOnce(sleep1Threshold: -1);
-            if (Volatile.Read(ref _remaining) == 0) return;
-        }
         lock (_found)
         {
             while (Volatile.Read(ref _remaining) > 0) Monitor.Wait(_found);
