@@ -137,8 +137,8 @@ internal sealed class ShardSearch : IThreadPoolWorkItem
 }
 
 /// <summary>
-/// One multi-shard search's <see cref="Stopwatch"/> timestamps (<see cref="ShardSearch.Observer"/>): shards queued, a
-/// pool thread started (0: none before the caller had claimed every shard), the caller finished its own shards, the
+/// One multi-shard search's <see cref="Stopwatch"/> timestamps (<see cref="ShardSearch.Observer"/>): shards queued, the
+/// first pool thread started (0: none had by the time the caller went on), the caller finished its own shards, the
 /// last shard finished, the caller went on; and how many shards the caller searched itself.
 /// </summary>
 internal readonly record struct HandOffTimes(long Queued, long PoolStarted, long CallerFinished, long LastShardFinished, long CallerResumed, int ShardsOnCaller);
