@@ -17,7 +17,9 @@
 #   SHARDS=1,2                     shard counts (default 0: the shipped rule, 2 from 500k items on ≥ 2 cores; each gets latency rows)
 #   EF_ADD=256  M=16               the graph's build settings, when not the defaults (the cache holds one index per setting)
 # After the latency rows, the approximate feed's stages one at a time (search wall / thread CPU, ONNX re-score wall /
-# process CPU, a managed re-score for comparison, GCs and bytes allocated per feed).
+# process CPU, a managed re-score for comparison, GCs and bytes allocated per feed), then each feed split at its hand-offs
+# (shard search, scorer queue, batch run, hand-out, GC pause, run-queue delay) with the scorer's inline path against its
+# queue, paired (RetrievalHandOffs.cs; `retrieval --hand-offs` runs that part alone).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)

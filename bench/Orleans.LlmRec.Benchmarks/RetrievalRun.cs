@@ -21,11 +21,13 @@ public static class RetrievalRun
     /// <summary>
     /// Usage: <c>retrieval [--items N,N] [--users 500] [--excluded 50] [--requests 200] [--concurrency 1,8]
     /// [--ef 0,64,128,256,512] [--connectivity 16[,32]] [--metric Euclidean[,InnerProduct]] [--ef-add 128]
-    /// [--quantization Float32[,Float16,BFloat16,Int8]] [--shards 0[,1,2]] [--factor 4[,8]] [--cache DIR] [--serve-ef N] [--latency-only | --build-only | --recall-only | --stages]</c>.
+    /// [--quantization Float32[,Float16,BFloat16,Int8]] [--shards 0[,1,2]] [--factor 4[,8]] [--cache DIR] [--serve-ef N] [--latency-only | --build-only | --recall-only | --stages | --hand-offs]</c>.
     /// <c>--ef 0</c> is the default rule (by catalogue size); the latency rows use the shipped default (<c>ItemIndex:ExpansionSearch</c> 0).
     /// <c>--build-only</c> measures the index's build and memory alone (no export, recall or latency); <c>--recall-only</c>
     /// skips the ONNX export and the feed latency; <c>--stages</c> adds the approximate feed's stages at the default ef
-    /// after the latency rows (<see cref="RetrievalStages"/>). <c>--cache DIR</c> saves each built index there and loads it on the
+    /// after the latency rows (<see cref="RetrievalStages"/>), then the hand-offs between them and the scorer's inline
+    /// path against its queue, paired (<see cref="RetrievalHandOffs"/>; <c>--hand-offs</c>: that alone, with no sweep or
+    /// latency rows). <c>--cache DIR</c> saves each built index there and loads it on the
     /// next run with the same items and settings (a 1M-item build takes minutes).
     /// </summary>
     public static async Task<int> RunAsync(string[] args)
@@ -47,6 +49,8 @@ public static class RetrievalRun
         var shardCounts = Arguments.IntList(args, "--shards", [new ItemIndexOptions().Shards]);
         var recallOnly = args.Contains("--recall-only");
         var stages = args.Contains("--stages");
+        var handOffsOnly = args.Contains("--hand-offs");
+        latencyOnly |= handOffsOnly;
         var cache = Arguments.Text(args, "--cache");
         // The ef the latency and stage rows search with: the shipped rule unless set, to weigh a lower ef's tail against its recall.
         var servedExpansion = Arguments.Int(args, "--serve-ef", 0);
@@ -68,8 +72,9 @@ public static class RetrievalRun
                     index.SetExpansionSearch(servedExpansion > 0 ? servedExpansion : options.ResolvedExpansionSearch(data.ItemCount));
                     if (!recallOnly && metric == metrics[0] && connectivity == connectivities[0] && quantization == quantizations[0])
                     {
-                        await ServeAsync(data, index, users, requests, concurrencies, factors[0]);
-                        if (stages) await RetrievalStages.RunAsync(data, index, users, requests, Pool, factors[0]);
+                        if (!handOffsOnly) await ServeAsync(data, index, users, requests, concurrencies, factors[0]);
+                        if (stages && !handOffsOnly) await RetrievalStages.RunAsync(data, index, users, requests, Pool, factors[0]);
+                        if (stages || handOffsOnly) await RetrievalHandOffs.RunAsync(data, index, users, requests, Pool, factors[0], concurrencies);
                     }
                 }
             }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 
 namespace Orleans.LlmRec.Scoring.Retrieval;
@@ -19,12 +20,22 @@ internal sealed class ShardSearch : IThreadPoolWorkItem
     private readonly float[] _distances;
     private readonly int[] _found;
     private readonly int _count;
+    private readonly bool _timed;
     private int _claimed;
     private int _remaining;
+    private long _poolStarted;
+    private long _lastFinished;
     private Exception? _failure;
 
-    private ShardSearch(IndexShard[] shards, ReadOnlyMemory<float> query, ulong[] keys, float[] distances, int count)
+    /// <summary>
+    /// Benchmark hook (<c>retrieval --stages</c>): when set, every search of more than one shard reports its hand-off
+    /// times to it. Null when serving, where it costs one read per search.
+    /// </summary>
+    internal static Action<HandOffTimes>? Observer { get; set; }
+
+    private ShardSearch(IndexShard[] shards, ReadOnlyMemory<float> query, ulong[] keys, float[] distances, int count, bool timed)
     {
+        _timed = timed;
         _shards = shards;
         _query = query;
         _keys = keys;
@@ -40,10 +51,14 @@ internal sealed class ShardSearch : IThreadPoolWorkItem
     /// </summary>
     public static int[] Run(IndexShard[] shards, ReadOnlyMemory<float> query, ulong[] keys, float[] distances, int count)
     {
-        var job = new ShardSearch(shards, query, keys, distances, count);
+        var observer = Observer;
+        var job = new ShardSearch(shards, query, keys, distances, count, timed: observer is not null);
+        var queued = observer is null ? 0 : Stopwatch.GetTimestamp();
         for (var s = 1; s < shards.Length; s++) ThreadPool.UnsafeQueueUserWorkItem(job, preferLocal: false);
-        job.Execute();
+        var onCaller = job.SearchUnclaimed();
+        var callerFinished = observer is null ? 0 : Stopwatch.GetTimestamp();
         job.WaitForShardsInFlight();
+        observer?.Invoke(new HandOffTimes(queued, Volatile.Read(ref job._poolStarted), callerFinished, job._lastFinished, Stopwatch.GetTimestamp(), onCaller));
         if (job._failure is not null) ExceptionDispatchInfo.Throw(job._failure);
         return job._found;
     }
@@ -79,9 +94,17 @@ internal sealed class ShardSearch : IThreadPoolWorkItem
         return written;
     }
 
-    /// <summary>Searches shards until none is left unclaimed (the pool's entry point, and the caller's share).</summary>
+    /// <summary>The pool's entry point: searches shards until none is left unclaimed.</summary>
     public void Execute()
     {
+        if (_timed) Interlocked.CompareExchange(ref _poolStarted, Stopwatch.GetTimestamp(), 0);
+        SearchUnclaimed();
+    }
+
+    /// <summary>Searches shards until none is left unclaimed; returns how many this thread searched.</summary>
+    private int SearchUnclaimed()
+    {
+        var searched = 0;
         int shard;
         while ((shard = Interlocked.Increment(ref _claimed) - 1) < _shards.Length)
         {
@@ -93,11 +116,14 @@ internal sealed class ShardSearch : IThreadPoolWorkItem
             {
                 Interlocked.CompareExchange(ref _failure, e, null);
             }
+            searched++;
             if (Interlocked.Decrement(ref _remaining) == 0)
             {
+                if (_timed) _lastFinished = Stopwatch.GetTimestamp();
                 lock (_found) Monitor.PulseAll(_found);
             }
         }
+        return searched;
     }
 
     private void WaitForShardsInFlight()
@@ -109,3 +135,10 @@ internal sealed class ShardSearch : IThreadPoolWorkItem
         }
     }
 }
+
+/// <summary>
+/// One multi-shard search's <see cref="Stopwatch"/> timestamps (<see cref="ShardSearch.Observer"/>): shards queued, the
+/// first pool thread started (0: none had by the time the caller went on), the caller finished its own shards, the
+/// last shard finished, the caller went on; and how many shards the caller searched itself.
+/// </summary>
+internal readonly record struct HandOffTimes(long Queued, long PoolStarted, long CallerFinished, long LastShardFinished, long CallerResumed, int ShardsOnCaller);

@@ -136,6 +136,38 @@ public sealed class ShardedItemIndexTests
     private static ItemIndexOptions Options(int shards) =>
         new() { Shards = shards, ExpansionSearch = 1_000, Quantization = ItemIndexQuantization.Float32, BuildThreads = 1 };
 
+    [Fact]
+    public void The_benchmarks_hand_off_hook_reports_each_search_in_time_order_and_leaves_results_alone()
+    {
+        var data = new ClusteredVectors(itemCount: 900, Dimension, seed: 43, clusters: 8);
+        using var sharded = Build(data, data.ItemCount, shards: 3);
+        var users = Enumerable.Range(0, 20).Select(_ => data.User()).ToArray();
+        var unobserved = users.Select(user => sharded.Search(user, 30)).ToArray();
+        var reports = new System.Collections.Concurrent.ConcurrentQueue<HandOffTimes>();
+
+        ShardSearch.Observer = reports.Enqueue;
+        int[][] observed;
+        try
+        {
+            observed = [.. users.Select(user => sharded.Search(user, 30))];
+        }
+        finally
+        {
+            ShardSearch.Observer = null;
+        }
+
+        Assert.Equal(unobserved, observed);
+        // Searches of other tests running meanwhile may report too.
+        Assert.True(reports.Count >= users.Length);
+        Assert.All(reports, times =>
+        {
+            Assert.InRange(times.ShardsOnCaller, 0, 3);
+            Assert.True(times.Queued <= times.CallerFinished && times.CallerFinished <= times.CallerResumed);
+            Assert.True(times.LastShardFinished <= times.CallerResumed);
+            Assert.True(times.PoolStarted == 0 || times.PoolStarted >= times.Queued);
+        });
+    }
+
     private static ItemVectorIndex Build(ClusteredVectors data, int count, int shards) =>
         ItemVectorIndex.Build(data.Vectors, data.Biases, count, Dimension, Options(shards));
 }
