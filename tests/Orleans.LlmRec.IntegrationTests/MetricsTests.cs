@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Orleans.LlmRec.IntegrationTests.Infrastructure;
+using Orleans.LlmRec.IntegrationTests.Llm;
 
 namespace Orleans.LlmRec.IntegrationTests;
 
@@ -50,6 +51,34 @@ public partial class MetricsTests(ServiceFixture service)
         Assert.True(Total(after, "llmrec_scorer_batch_duration_seconds_count", "provider=\"CPU\"")
             - Total(before, "llmrec_scorer_batch_duration_seconds_count", "provider=\"CPU\"") >= 1);
         Assert.True(Total(after, "llmrec_scorer_batch_size_sum", "provider=\"CPU\"") >= 1);
+    }
+
+    /// <summary>
+    /// Another host in the same process (the in-process silos of other test classes) that counted events and stopped
+    /// must not freeze this silo's counters: OpenTelemetry would merge both hosts' same-named instruments into one
+    /// stream and retire it when the other host's meter is disposed (this failed when <c>ObservabilityConfigTests</c>,
+    /// with its own silo, ran just before these tests).
+    /// </summary>
+    [Fact]
+    public async Task A_second_host_in_the_process_that_stops_does_not_freeze_this_silos_counters()
+    {
+        await using (var other = await LlmSilo.StartAsync(service.World, new Dictionary<string, string>()))
+        {
+            var otherUser = $"other-host-{Guid.NewGuid():N}";
+            await other.Api.PostEventsAsync(ServiceFixture.Event($"{otherUser}-1", otherUser, service.World.PopularItems()[0]));
+            await other.Api.GetFeedAsync(otherUser, "k=5");
+        }
+
+        var before = await ScrapeAsync();
+        var userId = $"after-other-{Guid.NewGuid():N}";
+        await service.PostEventsAsync(ServiceFixture.Event($"{userId}-1", userId, service.World.PopularItems()[0]));
+        await service.GetFeedAsync(userId, "k=5");
+        var after = await ScrapeAsync();
+        Assert.True(Value(after, "llmrec_events_ingested_total", "outcome=\"applied\"") - Value(before, "llmrec_events_ingested_total", "outcome=\"applied\"") >= 1,
+            "this silo's applied-events counter did not move after another in-process host stopped");
+        Assert.True(Total(after, "http_server_request_duration_seconds_count", "http_route=\"/v1/users/{userId}/feed\"")
+            - Total(before, "http_server_request_duration_seconds_count", "http_route=\"/v1/users/{userId}/feed\"") >= 1,
+            "this silo's request-duration histogram did not move after another in-process host stopped");
     }
 
     /// <summary>The sum of a metric's samples (with or without labels) whose labels include <paramref name="label"/>.</summary>

@@ -26,6 +26,13 @@ public class OutagesTests
         { new RedisStorageException("Failed to read grain state for user with ID u1 and storage key k. SerializerException: bad bytes"), null },
         // Orleans' Redis provider: the cause named in the message only.
         { new RedisStorageException("Failed to write grain state for user grain with ID u1 and storage key k. RedisConnectionException: No connection"), OutageKind.Storage },
+        // Orleans' grain directory while a membership change is taken in (bare OrleansExceptions; texts as Orleans 10 words them).
+        { new OrleansException("Current directory at S127.0.0.1:11111:1 is not stable to perform the lookup for grainId user/u1 (it maps to S127.0.0.1:11112:2, which is not a valid silo). Retry later."), OutageKind.Cluster },
+        { new OrleansException("Silo S127.0.0.1:11111:1 is not owner of user/u1, cannot forward LookUpAsync to owner S127.0.0.1:11112:2 because hop limit is reached"), OutageKind.Cluster },
+        { new OrleansException("Trying to register user/u1 on invalid silo: S127.0.0.1:11112:2. Known status: Dead"), OutageKind.Cluster },
+        { new OrleansException("grain call failed", new OrleansException("Trying to register user/u1 on invalid silo: S127.0.0.1:11112:2. Known status: Joining")), OutageKind.Cluster },
+        // Any other OrleansException is not an outage: retrying cannot help.
+        { new OrleansException("Grain extension not installed on target grain."), null },
         { new InvalidOperationException("bug"), null },
         { new EventsNotAppliedException(["a"], ["b"], new ArgumentException("bad")), null },
     };
@@ -35,6 +42,29 @@ public class OutagesTests
     public void Outages_are_found_inside_the_wrappers(Exception failure, OutageKind? expected)
     {
         Assert.Equal(expected, Outages.Classify(failure));
+    }
+
+    /// <summary>
+    /// Orleans gives a directory in flux no exception type, so <see cref="Outages"/> matches its wording: each phrase must
+    /// still be (part of) a string literal of the Orleans.Runtime this build ships, or an Orleans upgrade that reworded it
+    /// would silently turn those 503s back into 500s.
+    /// </summary>
+    [Fact]
+    public void The_directory_in_flux_phrases_are_still_Orleans_own_wording()
+    {
+        var runtime = Path.Combine(AppContext.BaseDirectory, "Orleans.Runtime.dll");
+        Assert.True(File.Exists(runtime), runtime);
+        using var file = File.OpenRead(runtime);
+        using var pe = new System.Reflection.PortableExecutable.PEReader(file);
+        var metadata = System.Reflection.Metadata.PEReaderExtensions.GetMetadataReader(pe);
+        var literals = new List<string>();
+        for (var handle = System.Reflection.Metadata.Ecma335.MetadataTokens.UserStringHandle(1); !handle.IsNil; handle = System.Reflection.Metadata.Ecma335.MetadataReaderExtensions.GetNextHandle(metadata, handle))
+        {
+            literals.Add(metadata.GetUserString(handle));
+        }
+        Assert.NotEmpty(literals);
+        Assert.All(Outages.DirectoryInFluxPhrases, phrase =>
+            Assert.True(literals.Any(l => l.Contains(phrase, StringComparison.Ordinal)), $"'{phrase}' is no longer a literal of {runtime}"));
     }
 
     [Fact]

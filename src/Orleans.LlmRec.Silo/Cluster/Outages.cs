@@ -29,6 +29,9 @@ public static class Outages
     /// <summary>Exception type names that, in a storage error's message, say Redis was unavailable or too slow.</summary>
     private static readonly string[] RedisCauses = ["RedisConnectionException", "RedisServerException", "RedisException", "TimeoutException"];
 
+    /// <summary>The wording of Orleans' grain-directory errors that are a cluster outage (a membership change not yet taken in everywhere).</summary>
+    public static IReadOnlyList<string> DirectoryInFluxPhrases => ClusterFailures.DirectoryInFluxPhrases;
+
     /// <summary>The kind of outage <paramref name="e"/> is, or null when it is something else (a bug, bad data).</summary>
     public static OutageKind? Classify(Exception e) => Classify(e, 0);
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.Playwright;
@@ -14,6 +15,9 @@ namespace Orleans.LlmRec.IntegrationTests.Dashboard;
 [Collection(SecuredServiceCollection.Name)]
 public sealed class DashboardAccessTests(SecuredService service)
 {
+    /// <summary>How long the browser test waits for any one condition: generous, for a loaded 2-core CI machine.</summary>
+    private static readonly TimeSpan Patience = DashboardBrowser.Patience;
+
     private static readonly string[] Routes = ["/dashboard", "/dashboard/stream", "/dashboard/session", "/dashboard/dashboard.js", "/dashboard/api/users/u1", "/dashboard/orleans/"];
 
     [Fact]
@@ -38,7 +42,7 @@ public sealed class DashboardAccessTests(SecuredService service)
         var streamUrl = new Uri(service.Silo.Client.BaseAddress!, "/dashboard/stream").ToString();
         await using var browser = await DashboardBrowser.LaunchAsync();
         var page = browser.Page;
-        var urls = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var urls = new ConcurrentQueue<string>();
         page.Request += (_, request) => urls.Enqueue(request.Url);
 
         // Without a login: the page sends the browser to the login page (served without a credential), the stream is refused.
@@ -56,20 +60,13 @@ public sealed class DashboardAccessTests(SecuredService service)
 
         // The admin key logs in: the dashboard loads, its stream goes live, and the charts fill as feeds are served.
         await LogInAsync(page, service.Keys["admin"]);
-        try
-        {
-            await page.WaitForURLAsync(url, new() { Timeout = 60_000 });
-        }
-        catch (TimeoutException)
-        {
-            Assert.Fail($"not logged in: at {page.Url}, '{await page.InnerTextAsync("body")}'");
-        }
+        await WaitForUrlAsync(browser, urls, u => u == url, "the dashboard after logging in with the admin key");
         await WaitForTextAsync(page, "#conn-status", text => text == "live");
         await WaitForTextAsync(page, "#silo-count", text => text == "1");
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        var deadline = DateTime.UtcNow + Patience;
         for (var i = 0; await page.InnerTextAsync("#feed-rate") is "0" or "–"; i++)
         {
-            Assert.True(DateTime.UtcNow < deadline, "the feed rate on the page never moved");
+            Assert.True(DateTime.UtcNow < deadline, "the feed rate on the page never moved: " + await DescribeAsync(browser, urls));
             using var feed = await service.SendAsync(HttpMethod.Get, $"/v1/users/login-user-{i % 10}/feed", service.Keys["reader"]);
             await Task.Delay(100);
         }
@@ -104,7 +101,7 @@ public sealed class DashboardAccessTests(SecuredService service)
 
         // Logging out ends the session: the stream is refused again.
         await page.ClickAsync("#logout");
-        await page.WaitForURLAsync("**/dashboard/login", new() { Timeout = 60_000 });
+        await WaitForUrlAsync(browser, urls, u => u.EndsWith("/dashboard/login", StringComparison.Ordinal), "the login page after logging out");
         Assert.Equal((int)HttpStatusCode.Unauthorized, (await page.APIRequest.GetAsync(streamUrl)).Status);
 
         Assert.DoesNotContain(urls, u => u.Contains(service.Keys["admin"], StringComparison.Ordinal) || u.Contains(service.Keys["reader"], StringComparison.Ordinal));
@@ -169,12 +166,44 @@ public sealed class DashboardAccessTests(SecuredService service)
 
     private static async Task WaitForTextAsync(IPage page, string selector, Func<string, bool> condition)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        var deadline = DateTime.UtcNow + Patience;
         string text;
         while (!condition(text = await page.InnerTextAsync(selector)))
         {
-            Assert.True(DateTime.UtcNow < deadline, $"{selector} still reads '{text}'");
+            Assert.True(DateTime.UtcNow < deadline, $"{selector} still reads '{text}' at {page.Url}");
             await Task.Delay(100);
         }
+    }
+
+    /// <summary>
+    /// Polls the page's address: Playwright's <c>WaitForURLAsync</c> looks at the address, then waits for the next
+    /// navigation event, so a navigation that lands between the two (the login's <c>location.replace</c> right after
+    /// its fetch, on a loaded machine) is missed and the wait times out on a page already at the address.
+    /// </summary>
+    private static async Task WaitForUrlAsync(DashboardBrowser browser, ConcurrentQueue<string> requested, Func<string, bool> arrived, string what)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (!arrived(browser.Page.Url))
+        {
+            if (DateTime.UtcNow > deadline) Assert.Fail($"not at {what} after {Patience.TotalSeconds} s: {await DescribeAsync(browser, requested)}");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>Where the page is and what it shows, its console errors and its last requests: the diagnosis of a failed wait.</summary>
+    private static async Task<string> DescribeAsync(DashboardBrowser browser, ConcurrentQueue<string> requested)
+    {
+        string text;
+        try
+        {
+            text = await browser.Page.InnerTextAsync("body", new() { Timeout = 5_000 });
+        }
+        catch (PlaywrightException failure)
+        {
+            text = "(no body: " + failure.Message + ")";
+        }
+        if (text.Length > 400) text = text[..400] + "…";
+        return $"at {browser.Page.Url}; page text '{text}'; console errors [{string.Join(" | ", browser.Errors)}]; "
+            + $"last requests [{string.Join(", ", requested.TakeLast(10))}]";
     }
 }

@@ -130,6 +130,12 @@ public sealed class DashboardBrowser : IAsyncDisposable
 {
     public const string ChromiumPath = "/usr/bin/chromium";
 
+    /// <summary>
+    /// Playwright's own limit on each launch, navigation and action (its default is 30 s): a starting chromium and a
+    /// page on a loaded 2-core CI machine can take longer; the tests' own waits are on conditions, bounded likewise.
+    /// </summary>
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
+
     private readonly IPlaywright _playwright;
     private readonly IBrowser _browser;
 
@@ -155,12 +161,15 @@ public sealed class DashboardBrowser : IAsyncDisposable
             ExecutablePath = ChromiumPath,
             Headless = true,
             Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            Timeout = (float)Patience.TotalMilliseconds,
         });
         var page = await browser.NewPageAsync(new()
         {
             ViewportSize = new() { Width = 1400, Height = 900 },
             ExtraHTTPHeaders = headers ?? new Dictionary<string, string>(),
         });
+        page.SetDefaultTimeout((float)Patience.TotalMilliseconds);
+        page.SetDefaultNavigationTimeout((float)Patience.TotalMilliseconds);
         return new DashboardBrowser(playwright, browser, page);
     }
 
