@@ -96,3 +96,23 @@ public sealed class BusiestUsersTests
         Assert.Empty(busiest.TakeTop(3));
     }
 }
+
+/// <summary><see cref="DashboardWatch"/> on a fake clock.</summary>
+public sealed class DashboardWatchTests
+{
+    [Fact]
+    public void A_host_no_dashboard_asked_is_not_watched_and_one_asked_is_until_the_linger_passes()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        time.Advance(TimeSpan.FromDays(3));
+        var watch = new DashboardWatch(time);
+        Assert.False(watch.IsWatched);
+
+        watch.MarkWatched();
+        Assert.True(watch.IsWatched);
+        time.Advance(DashboardWatch.Linger - TimeSpan.FromSeconds(1));
+        Assert.True(watch.IsWatched);
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.False(watch.IsWatched);
+    }
+}
