@@ -6,7 +6,8 @@ namespace Orleans.LlmRec.Silo.Hosting;
 /// <summary>
 /// The operators' dashboard (<see cref="DashboardEndpoints.MapOpsDashboard"/>): a per-host sampler over the service's
 /// own meters on every host, and on silos the grain service that hands a silo's samples to whoever gathers the cluster
-/// view, the one incoming call filter both dashboards need (<see cref="DashboardCallFilter"/>), and Orleans' own dashboard (grain method profiling, /dashboard/orleans).
+/// view, the one incoming call filter both dashboards need (<see cref="DashboardCallFilter"/>), and Orleans' own
+/// dashboard (grain method profiling, /dashboard/orleans).
 /// </summary>
 public static class DashboardRegistration
 {
@@ -30,7 +31,8 @@ public static class DashboardRegistration
         silo.Services.AddSingleton<BusiestUsers>();
         silo.AddDashboard();
         // Orleans' profiler filter is no longer a filter of its own: ours asks it only while its profiler is on.
-        var orleansFilter = silo.Services.FirstOrDefault(d => d.ServiceType == typeof(IIncomingGrainCallFilter) && d.ImplementationType?.FullName == OrleansProfiling.FilterTypeName);
+        var orleansFilter = silo.Services.FirstOrDefault(d =>
+            d.ServiceType == typeof(IIncomingGrainCallFilter) && d.ImplementationType?.FullName == OrleansProfiling.FilterTypeName);
         if (orleansFilter?.ImplementationType is { } filterType)
         {
             silo.Services.Remove(orleansFilter);
