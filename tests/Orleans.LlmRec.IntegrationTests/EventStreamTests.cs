@@ -91,6 +91,22 @@ public class EventStreamTests(StreamClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_click_added_after_the_consumers_went_idle_is_still_applied()
+    {
+        await DrainedAsync();
+        // Nothing added for longer than the quiet spell and the steps up to the idle ceiling (50+100+200+400 ms):
+        // both consumers now read every IdlePollDelay.
+        await Task.Delay(LocalCluster.IdlePollAfter + TimeSpan.FromSeconds(2));
+        var userId = $"xi-{Guid.NewGuid():N}";
+        var clicked = Cluster.World.PopularItems()[5];
+        await Db.StreamAddAsync(LocalCluster.StreamKey, Click($"{userId}-1", userId, clicked));
+
+        var user = await EventuallyAsync(() => Client(0).GetUserAsync(userId), u => u.TotalInteractions > 0, "the click after idle was applied");
+        Assert.Equal([clicked], user.RecentInteractions.Select(r => r.ItemId));
+        await DrainedAsync();
+    }
+
+    [Fact]
     public async Task An_event_id_added_twice_is_applied_once()
     {
         var userId = $"xd-{Guid.NewGuid():N}";

@@ -64,7 +64,7 @@ public sealed partial class ItemStreamConsumer(
         var reader = new EventStreamReader(db, _options.ItemStreamKey, _options.ItemStreamGroup, consumer, 100);
         var groupReady = false;
         var ownPending = true;
-        var delay = TimeSpan.FromMilliseconds(5);
+        var polls = ItemStreamPolls(_options, time);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -98,11 +98,10 @@ public sealed partial class ItemStreamConsumer(
                 if (entries.Length == 0)
                 {
                     ownPending = false;
-                    await Task.Delay(delay, stoppingToken);
-                    delay = TimeSpan.FromMilliseconds(Math.Min(50, delay.TotalMilliseconds * 2));
+                    await Task.Delay(polls.Empty(), time, stoppingToken);
                     continue;
                 }
-                delay = TimeSpan.FromMilliseconds(5);
+                polls.Found();
                 foreach (var entry in entries)
                 {
                     if (await ApplyAsync(db, entry, stoppingToken) is { } reason) await DeadLetterAsync(db, entry, reason);
@@ -122,6 +121,16 @@ public sealed partial class ItemStreamConsumer(
                 await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
             }
         }
+    }
+
+    /// <summary>
+    /// The item stream's pauses: 5 ms doubling to 50 ms after empty reads while publications come, on up to
+    /// <c>Catalogue:IdlePollInterval</c> once none came for <c>Catalogue:IdlePollAfter</c>.
+    /// </summary>
+    public static PollBackoff ItemStreamPolls(CatalogueOptions options, TimeProvider time)
+    {
+        var busyMax = TimeSpan.FromMilliseconds(50);
+        return new(TimeSpan.FromMilliseconds(5), busyMax, options.IdlePollAfter, options.IdlePollInterval > busyMax ? options.IdlePollInterval : busyMax, time);
     }
 
     /// <summary>Applies one entry; returns why it can never be applied, or null when it was (or changed nothing).</summary>

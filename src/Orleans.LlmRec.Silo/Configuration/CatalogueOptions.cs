@@ -36,9 +36,27 @@ public sealed class CatalogueOptions
     [Required(AllowEmptyStrings = false, ErrorMessage = "Catalogue:LogKey must be set.")]
     public string LogKey { get; set; } = "llmrec:catalogue";
 
-    /// <summary>How often a silo looks for other silos' catalogue changes (its own apply at once).</summary>
+    /// <summary>
+    /// How often a silo looks for other silos' catalogue changes (its own apply at once, and so does an event naming an
+    /// item it does not know) while changes are coming; see <see cref="IdlePollAfter"/>.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.005", "00:01:00", ErrorMessage = "Catalogue:LogPollInterval must lie in [00:00:00.005, 00:01:00].")]
     public TimeSpan LogPollInterval { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>
+    /// After this long without a change found, the catalogue log and the item stream count as idle and are read less
+    /// and less often, the pause doubling up to <see cref="IdlePollInterval"/>; the first change found snaps it back.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00", ErrorMessage = "Catalogue:IdlePollAfter must lie in [00:00:00, 01:00:00].")]
+    public TimeSpan IdlePollAfter { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Longest pause between reads of the idle catalogue log (and item stream): another silo's first change after a
+    /// quiet spell reaches this silo's feeds up to this late. At or below <see cref="LogPollInterval"/> the log is polled
+    /// evenly every <see cref="LogPollInterval"/>.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.005", "00:01:00", ErrorMessage = "Catalogue:IdlePollInterval must lie in [00:00:00.005, 00:01:00].")]
+    public TimeSpan IdlePollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>How long a starting silo waits to replay the catalogue log before it serves the trained catalogue alone.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00", ErrorMessage = "Catalogue:LogReplayTimeout must lie in [00:00:01, 00:10:00].")]
@@ -75,4 +93,5 @@ public sealed class CatalogueOptions
     /// <summary>Where item stream entries that can never be applied go, with the reason.</summary>
     [Required(AllowEmptyStrings = false, ErrorMessage = "Catalogue:ItemStreamDeadLetterKey must be set.")]
     public string ItemStreamDeadLetterKey { get; set; } = "llmrec:items:dead";
+
 }

@@ -9,9 +9,14 @@ public sealed class DashboardWatch(TimeProvider time)
     /// <summary>How long after the last request the extras keep being gathered.</summary>
     public static readonly TimeSpan Linger = TimeSpan.FromSeconds(30);
 
-    private long _lastWatchedTicks = long.MinValue;
+    /// <summary>Never watched yet. (A subtraction from <see cref="long.MinValue"/> overflowed: a host no dashboard had
+    /// ever asked counted as watched, and counted every user grain call.)</summary>
+    private const long Never = long.MinValue;
 
-    public bool IsWatched => time.GetTimestamp() - Volatile.Read(ref _lastWatchedTicks) < Linger.TotalSeconds * time.TimestampFrequency;
+    private long _lastWatchedTicks = Never;
+
+    public bool IsWatched => Volatile.Read(ref _lastWatchedTicks) is var last && last != Never
+        && time.GetTimestamp() - last < Linger.TotalSeconds * time.TimestampFrequency;
 
     public void MarkWatched() => Volatile.Write(ref _lastWatchedTicks, time.GetTimestamp());
 }

@@ -51,14 +51,32 @@ public sealed class EventStreamOptions : IValidatableObject
     public int MaxBatchesInFlight { get; set; } = 2;
 
     /// <summary>
-    /// First pause after an empty read; it doubles up to <see cref="MaxPollDelay"/> while the stream stays empty
-    /// (SE.Redis has no blocking read: it would stall the shared connection).
+    /// First pause after an empty read; it doubles up to <see cref="MaxPollDelay"/> while the stream stays empty, and on
+    /// to <see cref="IdlePollDelay"/> once it is idle (SE.Redis has no blocking read: it would stall the shared
+    /// connection). After a read that found entries the next read goes at once.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "00:00:10", ErrorMessage = "EventStream:MinPollDelay must lie in [00:00:00.001, 00:00:10].")]
     public TimeSpan MinPollDelay { get; set; } = TimeSpan.FromMilliseconds(1);
 
+    /// <summary>Longest pause between empty reads while the stream is busy (found entries within <see cref="IdlePollAfter"/>).</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "00:01:00", ErrorMessage = "EventStream:MaxPollDelay must lie in [00:00:00.001, 00:01:00].")]
     public TimeSpan MaxPollDelay { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>
+    /// After this long without an entry the stream counts as idle, and the pause between reads doubles on from
+    /// <see cref="MaxPollDelay"/> up to <see cref="IdlePollDelay"/>; the first entry found snaps it back to
+    /// <see cref="MinPollDelay"/>. A stream with entries at least this often is read as before.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00", ErrorMessage = "EventStream:IdlePollAfter must lie in [00:00:00, 01:00:00].")]
+    public TimeSpan IdlePollAfter { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Longest pause between reads of an idle stream: an idle silo reads about twice a second instead of twenty times,
+    /// and the first event after a quiet spell waits up to this long. Below <see cref="MaxPollDelay"/> (or equal) the
+    /// pause never grows past <see cref="MaxPollDelay"/>.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:01:00", ErrorMessage = "EventStream:IdlePollDelay must lie in [00:00:00.001, 00:01:00].")]
+    public TimeSpan IdlePollDelay { get; set; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>Longest pause between retries while applying fails (Redis or a silo unavailable).</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:05:00", ErrorMessage = "EventStream:MaxRetryDelay must lie in [00:00:00.010, 00:05:00].")]

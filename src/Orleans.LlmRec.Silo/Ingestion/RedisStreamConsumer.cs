@@ -91,7 +91,7 @@ public sealed partial class RedisStreamConsumer : BackgroundService
         LogStarted(_logger, _options.Key, _options.Group, ConsumerName);
         var watch = _deadConsumers.WatchAsync(stoppingToken);
 
-        var pollDelay = _options.MinPollDelay;
+        var polls = StreamBackoff.Polls(_options, _time);
         var retryDelay = _options.MinPollDelay;
         var groupReady = false;
         // First the entries this consumer name read in an earlier life and never acknowledged.
@@ -136,11 +136,10 @@ public sealed partial class RedisStreamConsumer : BackgroundService
                     }
                     // Nothing new: surface a failed read now rather than at the next one.
                     await _applier.DrainAsync(throwOnFailure: true);
-                    await DelayAsync(pollDelay, stoppingToken);
-                    pollDelay = StreamBackoff.NextPollDelay(pollDelay, _options);
+                    await DelayAsync(polls.Empty(), stoppingToken);
                     continue;
                 }
-                pollDelay = _options.MinPollDelay;
+                polls.Found();
                 await StartAsync(entries, stoppingToken);
                 if (_applier.InFlight == 0) retryDelay = _options.MinPollDelay;
             }

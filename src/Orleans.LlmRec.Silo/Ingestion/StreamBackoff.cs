@@ -1,18 +1,21 @@
 namespace Orleans.LlmRec.Silo.Ingestion;
 
-/// <summary>How the consumer's pauses grow: doubled after each empty read or failure, up to the configured maximum.</summary>
+/// <summary>How the consumer's pauses grow: doubled after each empty read (<see cref="PollBackoff"/>) or failure, up to the configured maximum.</summary>
 public static class StreamBackoff
 {
     /// <summary>How often dead consumers' names are looked for: a quarter of their expiry, at least once a minute.</summary>
     public static TimeSpan IdleConsumerCheckInterval(EventStreamOptions options) =>
         TimeSpan.FromMinutes(Math.Max(1, options.IdleConsumerExpiry.TotalMinutes / 4));
 
-    /// <summary>The pause after the next empty read: doubled, up to <see cref="EventStreamOptions.MaxPollDelay"/>.</summary>
-    public static TimeSpan NextPollDelay(TimeSpan current, EventStreamOptions options) => Min(current * 2, options.MaxPollDelay);
+    /// <summary>The pauses between reads of the stream (<see cref="PollBackoff"/>) from the options.</summary>
+    public static PollBackoff Polls(EventStreamOptions options, TimeProvider time) =>
+        new(options.MinPollDelay, options.MaxPollDelay, options.IdlePollAfter, Max(options.IdlePollDelay, options.MaxPollDelay), time);
 
     /// <summary>The pause before the next retry after a failure: doubled (and a little more), up to <see cref="EventStreamOptions.MaxRetryDelay"/>.</summary>
     public static TimeSpan NextRetryDelay(TimeSpan current, EventStreamOptions options) =>
         Min(current * 2 + TimeSpan.FromMilliseconds(10), options.MaxRetryDelay);
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 }

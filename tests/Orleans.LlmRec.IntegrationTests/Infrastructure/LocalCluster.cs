@@ -32,6 +32,10 @@ public sealed class LocalCluster : IAsyncDisposable
     public GenreWorld World { get; }
     public RedisServer Redis { get; }
     public bool EventStream { get; }
+
+    /// <summary>The consumers' <c>EventStream:IdlePollAfter</c> and <c>IdlePollDelay</c>.</summary>
+    public static readonly TimeSpan IdlePollAfter = TimeSpan.FromMilliseconds(300);
+    public static readonly TimeSpan IdlePollDelay = TimeSpan.FromMilliseconds(400);
     public List<SiloProcess> Silos { get; } = [];
 
     /// <param name="requestBudget">
@@ -111,6 +115,9 @@ public sealed class LocalCluster : IAsyncDisposable
             settings["EventStream:DeadLetterKey"] = DeadLetterKey;
             settings["EventStream:ClaimMinIdle"] = ClaimMinIdle.ToString("c", CultureInfo.InvariantCulture);
             settings["EventStream:ClaimInterval"] = "00:00:00.500";
+            // Idle after a short quiet spell, so the tests also cover reads that had backed off to the idle ceiling.
+            settings["EventStream:IdlePollAfter"] = IdlePollAfter.ToString("c", CultureInfo.InvariantCulture);
+            settings["EventStream:IdlePollDelay"] = IdlePollDelay.ToString("c", CultureInfo.InvariantCulture);
         }
         return SiloProcess.StartAsync(name, ports[0], settings, TimeSpan.FromSeconds(90));
     }
