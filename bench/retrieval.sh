@@ -18,8 +18,8 @@
 #   EF_ADD=256  M=16               the graph's build settings, when not the defaults (the cache holds one index per setting)
 # After the latency rows, the approximate feed's stages one at a time (search wall / thread CPU, ONNX re-score wall /
 # process CPU, a managed re-score for comparison, GCs and bytes allocated per feed), then each feed split at its hand-offs
-# (shard search, scorer queue, batch run, hand-out, GC pause, run-queue delay) with the scorer's inline path against its
-# queue, paired (RetrievalHandOffs.cs; `retrieval --hand-offs` runs that part alone).
+# (shard search, scorer queue, batch run, hand-out, GC pause, run-queue delay), one feed at a time and 8 at once
+# (RetrievalHandOffs.cs; `retrieval --hand-offs` runs that part alone).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)

@@ -8,10 +8,7 @@ namespace Orleans.LlmRec.Benchmarks;
 
 /// <summary>
 /// Where the approximate feed's time goes between its stages (<c>retrieval --stages</c>, after <see cref="RetrievalStages"/>),
-/// and the lone-request inline path against the queue, paired: two scorers on the same model, one scoring lone
-/// candidates requests on the caller's thread (<see cref="ScorerOptions.ScoreLoneCandidatesInline"/>) and one queueing
-/// every request, used in turn user by user (one request at a time), or in alternating blocks (several at once), so
-/// the machine's load falls on both arms alike.
+/// on the scorer as served (every request through its queue), one request at a time and then several at once.
 /// <para>One at a time each feed is split by timestamps: the sharded search (the pool thread's start after the
 /// shards were queued, the caller's own shard, its wait for the other and the wake-up after the last one finished,
 /// from <c>ShardSearch.Observer</c>), the candidate filter, the scorer's queue (enqueue → batch start), the batch's run
@@ -33,9 +30,7 @@ internal static class RetrievalHandOffs
 
     public static async Task RunAsync(ClusteredModel data, ItemVectorIndex index, (float[] Vector, float Bias, int[] Excluded)[] users, int requests, int pool, int factor, int[] concurrencies)
     {
-        await using var queued = OnnxScorer.Load(data.OnnxPath, new ScorerOptions { ScoreLoneCandidatesInline = false });
-        await using var inline = OnnxScorer.Load(data.OnnxPath, new ScorerOptions { ScoreLoneCandidatesInline = true });
-        (string Name, OnnxScorer Scorer)[] arms = [("queued", queued), ("inline when idle", inline)];
+        await using var scorer = OnnxScorer.Load(data.OnnxPath, new ScorerOptions());
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
@@ -51,81 +46,43 @@ internal static class RetrievalHandOffs
         ShardSearch.Observer = times => search = times;
         try
         {
-            // One at a time: the same user on both arms in turn, the order swapped every other user.
-            var samples = arms.Select(_ => new List<double[]>(requests)).ToArray();
-            for (var i = 0; i < 20; i++) foreach (var arm in arms) await OneAsync(arm, i);
+            var samples = new List<double[]>(requests);
+            for (var i = 0; i < 20; i++) await OneAsync(i);
             var collections = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
             var pauseBefore = GC.GetTotalPauseDuration();
             await Task.Run(async () =>
             {
-                for (var i = 0; i < requests; i++)
-                {
-                    for (var turn = 0; turn < arms.Length; turn++)
-                    {
-                        var arm = (turn + i) % arms.Length;
-                        samples[arm].Add(await OneAsync(arms[arm], i));
-                    }
-                }
+                for (var i = 0; i < requests; i++) samples.Add(await OneAsync(i));
             });
-            var gcs = Invariant($"GCs during the loop (gen 0/1/2, all arms): {GC.CollectionCount(0) - collections.Item1}/{GC.CollectionCount(1) - collections.Item2}/{GC.CollectionCount(2) - collections.Item3}, pause {(GC.GetTotalPauseDuration() - pauseBefore).TotalMilliseconds:0.0} ms");
+            var gcs = Invariant($"GCs during the loop (gen 0/1/2): {GC.CollectionCount(0) - collections.Item1}/{GC.CollectionCount(1) - collections.Item2}/{GC.CollectionCount(2) - collections.Item3}, pause {(GC.GetTotalPauseDuration() - pauseBefore).TotalMilliseconds:0.0} ms");
             Console.WriteLine();
-            Console.WriteLine(Invariant($"Feed hand-offs, {data.ItemCount:N0} items, {index.ShardCount} shard(s) at ef {index.ExpansionSearch}, {requests} feeds per arm one at a time, arms in turn (µs; load {Machine.LoadAverage()}):"));
-            Console.WriteLine("| part | " + string.Join(" | ", arms.Select(a => $"{a.Name} p50 | p99 | mean of slowest 1 %")) + " |");
-            Console.WriteLine("| --- |" + string.Concat(Enumerable.Repeat(" ---: | ---: | ---: |", arms.Length)));
-            var tails = samples.Select(s => s.OrderByDescending(row => row[0]).Take(Math.Max(1, s.Count / 100)).ToArray()).ToArray();
+            Console.WriteLine(Invariant($"Feed hand-offs, {data.ItemCount:N0} items, {index.ShardCount} shard(s) at ef {index.ExpansionSearch}, {requests} feeds one at a time (µs; load {Machine.LoadAverage()}):"));
+            Console.WriteLine("| part | p50 | p99 | mean of slowest 1 % |");
+            Console.WriteLine("| --- | ---: | ---: | ---: |");
+            var tail = samples.OrderByDescending(row => row[0]).Take(Math.Max(1, samples.Count / 100)).ToArray();
             for (var p = 0; p < Parts.Length; p++)
             {
-                var cells = new List<string>();
-                for (var a = 0; a < arms.Length; a++)
-                {
-                    var values = samples[a].Select(row => row[p]).Where(v => !double.IsNaN(v)).Order().ToArray();
-                    var tail = tails[a].Select(row => row[p]).Where(v => !double.IsNaN(v)).ToArray();
-                    cells.Add(Invariant($"{At(values, 0.5):0} | {At(values, 0.99):0} | {(tail.Length == 0 ? double.NaN : tail.Average()):0.#}"));
-                }
-                Console.WriteLine($"| {Parts[p]} | {string.Join(" | ", cells)} |");
+                var values = samples.Select(row => row[p]).Where(v => !double.IsNaN(v)).Order().ToArray();
+                var slowest = tail.Select(row => row[p]).Where(v => !double.IsNaN(v)).ToArray();
+                Console.WriteLine(Invariant($"| {Parts[p]} | {At(values, 0.5):0} | {At(values, 0.99):0} | {(slowest.Length == 0 ? double.NaN : slowest.Average()):0.#} |"));
             }
-            for (var a = 0; a < arms.Length; a++)
-            {
-                var waited = samples[a].Count(row => row[4] > 0);
-                Console.WriteLine(Invariant($"{arms[a].Name}: the caller waited for a pool thread's shard in {waited} of {samples[a].Count} feeds and searched every shard itself in {samples[a].Count(row => row[6] == index.ShardCount)}; feeds with a GC {samples[a].Count(row => row[11] > 0)}; inline runs of its scorer {arms[a].Scorer.InlineRuns}"));
-            }
-
+            Console.WriteLine(Invariant($"The caller waited for a pool thread's shard in {samples.Count(row => row[4] > 0)} of {samples.Count} feeds and searched every shard itself in {samples.Count(row => row[6] == index.ShardCount)}; feeds with a GC {samples.Count(row => row[11] > 0)}"));
             Console.WriteLine(gcs);
 
-            // Several at once: blocks of feeds per arm, alternating, so both see the same stretch of load.
             foreach (var concurrency in concurrencies.Where(c => c > 1))
             {
-                var walls = arms.Select(_ => new List<double>()).ToArray();
-                var seconds = new double[arms.Length];
-                var requestsScored = new long[arms.Length];
-                var batchesRun = new long[arms.Length];
-                const int Blocks = 10;
-                for (var block = 0; block < Blocks * arms.Length; block++)
+                var walls = new double[requests];
+                var next = -1;
+                var before = scorer.Statistics;
+                var clock = Stopwatch.StartNew();
+                await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
                 {
-                    var arm = block % arms.Length;
-                    var next = -1;
-                    var perBlock = requests / Blocks;
-                    var blockSamples = new double[perBlock];
-                    var before = arms[arm].Scorer.Statistics;
-                    var clock = Stopwatch.StartNew();
-                    await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
-                    {
-                        for (var i = Interlocked.Increment(ref next); i < perBlock; i = Interlocked.Increment(ref next))
-                        {
-                            blockSamples[i] = await FeedAsync(arms[arm], block * perBlock + i);
-                        }
-                    })));
-                    seconds[arm] += clock.Elapsed.TotalSeconds;
-                    requestsScored[arm] += arms[arm].Scorer.Statistics.Requests - before.Requests;
-                    batchesRun[arm] += arms[arm].Scorer.Statistics.Batches - before.Batches;
-                    walls[arm].AddRange(blockSamples);
-                }
-                Console.WriteLine(Invariant($"{concurrency} at once, {Blocks} blocks of {requests / Blocks} feeds per arm, alternating (ms; load {Machine.LoadAverage()}):"));
-                for (var a = 0; a < arms.Length; a++)
-                {
-                    var sorted = walls[a].Order().ToArray();
-                    Console.WriteLine(Invariant($"| {arms[a].Name} | p50 {At(sorted, 0.5) / 1000:0.00} | p99 {At(sorted, 0.99) / 1000:0.00} | {sorted.Length / seconds[a]:0} feeds/s | {requestsScored[a] / (double)Math.Max(1, batchesRun[a]):0.0} requests per batch |"));
-                }
+                    for (var i = Interlocked.Increment(ref next); i < requests; i = Interlocked.Increment(ref next)) walls[i] = await FeedAsync(i);
+                })));
+                var seconds = clock.Elapsed.TotalSeconds;
+                var after = scorer.Statistics;
+                var sorted = walls.Order().ToArray();
+                Console.WriteLine(Invariant($"{concurrency} at once, {requests} feeds (ms; load {Machine.LoadAverage()}): p50 {At(sorted, 0.5) / 1000:0.00} | p99 {At(sorted, 0.99) / 1000:0.00} | {requests / seconds:0} feeds/s | {(after.Requests - before.Requests) / (double)Math.Max(1, after.Batches - before.Batches):0.0} requests per batch"));
             }
         }
         finally
@@ -133,9 +90,8 @@ internal static class RetrievalHandOffs
             ShardSearch.Observer = null;
         }
 
-        async Task<double> FeedAsync((string Name, OnnxScorer Scorer) arm, int i)
+        async Task<double> FeedAsync(int i)
         {
-            var scorer = arm.Scorer;
             var (vector, bias, excluded) = users[i % users.Length];
             var started = Stopwatch.GetTimestamp();
             var candidates = index.Search(vector, pool * factor + excluded.Length).Where(c => Array.BinarySearch(excluded, c) < 0).ToArray();
@@ -143,9 +99,8 @@ internal static class RetrievalHandOffs
             return Stopwatch.GetElapsedTime(started).TotalMicroseconds;
         }
 
-        async Task<double[]> OneAsync((string Name, OnnxScorer Scorer) arm, int i)
+        async Task<double[]> OneAsync(int i)
         {
-            var scorer = arm.Scorer;
             var (vector, bias, excluded) = users[i % users.Length];
             var runDelay = RunQueueDelayNanoseconds();
             var pause = GC.GetTotalPauseDuration();

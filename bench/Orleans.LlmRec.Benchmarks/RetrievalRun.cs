@@ -25,9 +25,8 @@ public static class RetrievalRun
     /// <c>--ef 0</c> is the default rule (by catalogue size); the latency rows use the shipped default (<c>ItemIndex:ExpansionSearch</c> 0).
     /// <c>--build-only</c> measures the index's build and memory alone (no export, recall or latency); <c>--recall-only</c>
     /// skips the ONNX export and the feed latency; <c>--stages</c> adds the approximate feed's stages at the default ef
-    /// after the latency rows (<see cref="RetrievalStages"/>), then the hand-offs between them and the scorer's inline
-    /// path against its queue, paired (<see cref="RetrievalHandOffs"/>; <c>--hand-offs</c>: that alone, with no sweep or
-    /// latency rows). <c>--cache DIR</c> saves each built index there and loads it on the
+    /// after the latency rows (<see cref="RetrievalStages"/>), then the hand-offs between them, one feed at a time and
+    /// several at once (<see cref="RetrievalHandOffs"/>; <c>--hand-offs</c>: that alone, with no sweep or latency rows). <c>--cache DIR</c> saves each built index there and loads it on the
     /// next run with the same items and settings (a 1M-item build takes minutes).
     /// </summary>
     public static async Task<int> RunAsync(string[] args)

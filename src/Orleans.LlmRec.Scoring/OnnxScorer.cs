@@ -12,8 +12,6 @@ namespace Orleans.LlmRec.Scoring;
 /// <c>InferenceSession.Run</c>. <see cref="SwapAsync"/> loads a new model beside the current one and switches to it
 /// atomically: requests already queued finish on the model they started with, and the old sessions are disposed
 /// when the last of them completes. A file that fails any load check is refused and the current model keeps serving.
-/// A lone candidates request that finds the scorer idle is scored on its caller's thread instead
-/// (<see cref="ScorerOptions.ScoreLoneCandidatesInline"/>).
 /// </summary>
 public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
 {
@@ -25,15 +23,7 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
     private readonly SemaphoreSlim _swapLock = new(1, 1);
     private readonly int _selectionParallelism;
     private readonly ScorerCounters _counters = new();
-    private readonly bool _scoreLoneCandidatesInline;
-    private readonly BatchBuffers _inlineBuffers = new();
     private int _completionsInFlight;
-    // Batch loops between taking requests off the queue and queueing their results' hand-out.
-    private int _batchesRunning;
-    // 1 while a lone request is scored on its caller's thread (one at a time: it has one set of buffers), and for good
-    // once disposal has begun.
-    private int _inlineBusy;
-    private long _inlineRuns;
     private LoadedOnnxModel _current;
     private int _disposed;
 
@@ -45,8 +35,6 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
         _logger = logger;
         // Top-k selection of a batch gets as many workers as ONNX Runtime gets intra-op threads for the MatMul.
         _selectionParallelism = options.IntraOpThreads > 0 ? options.IntraOpThreads : Environment.ProcessorCount;
-        // With a batch wait the operator asked for batches over latency (a GPU): every request goes through the queue.
-        _scoreLoneCandidatesInline = options.ScoreLoneCandidatesInline && options.MaxBatchWait == TimeSpan.Zero;
         _queue = Channel.CreateBounded<PendingRequest>(new BoundedChannelOptions(options.QueueCapacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
@@ -90,16 +78,10 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
     /// <summary>The model now serving, for tests that watch disposal of swapped-out models.</summary>
     internal LoadedOnnxModel CurrentLoadedModel => Volatile.Read(ref _current);
 
-    /// <summary>Requests scored on their caller's thread so far (they count as batches of one in <see cref="Statistics"/>).</summary>
-    internal long InlineRuns => Interlocked.Read(ref _inlineRuns);
-
-    /// <summary>Test hook: called on the caller's thread while it holds the inline slot, before its request runs.</summary>
-    internal Action<ScoringRequest>? InlineRunStarting { get; set; }
-
     public async Task<ScoringResult> ScoreAsync(ScoringRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var pending = Enqueue(request, cancellationToken, mayRunInline: true, out var writeTask);
+        var pending = Enqueue(request, cancellationToken, out var writeTask);
         if (writeTask is { } write) await write.ConfigureAwait(false);
         return await pending.ConfigureAwait(false);
     }
@@ -111,8 +93,7 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
         for (var i = 0; i < requests.Count; i++)
         {
             ArgumentNullException.ThrowIfNull(requests[i]);
-            // Never inline: the caller asked for these to be scored together.
-            results[i] = Enqueue(requests[i], cancellationToken, mayRunInline: false, out var writeTask);
+            results[i] = Enqueue(requests[i], cancellationToken, out var writeTask);
             if (writeTask is { } write) await write.ConfigureAwait(false);
         }
         return await Task.WhenAll(results).ConfigureAwait(false);
@@ -165,10 +146,6 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
         // The last batches' results are handed out by work items of their own: every caller's task is completed
         // before DisposeAsync returns, as it was when results were set on the batch loop.
         while (Volatile.Read(ref _completionsInFlight) != 0) await Task.Delay(1).ConfigureAwait(false);
-        // A request being scored inline holds the inline buffers and a model reference: wait for it, and keep the slot
-        // so that no later request starts there (those find the queue closed and are refused).
-        while (Interlocked.CompareExchange(ref _inlineBusy, 1, 0) != 0) await Task.Delay(1).ConfigureAwait(false);
-        _inlineBuffers.Dispose();
         await _swapLock.WaitAsync().ConfigureAwait(false);
         try
         {
@@ -185,10 +162,9 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
 
     /// <summary>
     /// Validates the request against the current model, takes a reference on that model for the request's lifetime
-    /// and queues it, or scores it here when <paramref name="mayRunInline"/> and the scorer is idle (<see cref="TryScoreInline"/>).
-    /// Returns the task of the result; <paramref name="writeTask"/> is set only when the queue is full.
+    /// and queues it. Returns the task of the result; <paramref name="writeTask"/> is set only when the queue is full.
     /// </summary>
-    private Task<ScoringResult> Enqueue(ScoringRequest request, CancellationToken cancellationToken, bool mayRunInline, out Task? writeTask)
+    private Task<ScoringResult> Enqueue(ScoringRequest request, CancellationToken cancellationToken, out Task? writeTask)
     {
         writeTask = null;
         cancellationToken.ThrowIfCancellationRequested();
@@ -202,7 +178,6 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
                 model.Release();
                 return Task.FromResult(new ScoringResult([], model.Info.Version));
             }
-            if (mayRunInline && TryScoreInline(request, model) is { } inline) return inline;
             pending = new PendingRequest(request, model, cancellationToken);
         }
         catch
@@ -215,49 +190,6 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
             writeTask = WriteSlowAsync(pending, cancellationToken);
         }
         return pending.Completion.Task;
-    }
-
-    /// <summary>
-    /// Scores a candidates request on the caller's thread when nothing is queued, no batch is running and no other
-    /// request is scored inline: a batch of one either way, without the two thread hand-offs of the queue (the batch
-    /// loop's wake-up, then the results' work item), each of which can wait for a core on a busy machine. Under
-    /// concurrency requests find the queue or a batch busy and are batched as before. Returns null when the request
-    /// must be queued; otherwise the finished task, with the model reference already released (as a batch does,
-    /// before results are handed out).
-    /// </summary>
-    private Task<ScoringResult>? TryScoreInline(ScoringRequest request, LoadedOnnxModel model)
-    {
-        if (!_scoreLoneCandidatesInline || request.Candidates is null || model.Candidates is null
-            || Volatile.Read(ref _batchesRunning) != 0 || _queue.Reader.Count != 0
-            || Interlocked.CompareExchange(ref _inlineBusy, 1, 0) != 0)
-        {
-            return null;
-        }
-        Task<ScoringResult> outcome;
-        try
-        {
-            InlineRunStarting?.Invoke(request);
-            Interlocked.Increment(ref _inlineRuns);
-            _counters.RecordBatch(1);
-            var started = Stopwatch.GetTimestamp();
-            try
-            {
-                var results = _inlineBuffers.Run(model.Candidates, model.Info, [request], candidates: true);
-                outcome = Task.FromResult(new ScoringResult(results[0], model.Info.Version));
-            }
-            catch (Exception e)
-            {
-                Log.BatchFailed(_logger, e, 1);
-                outcome = Task.FromException<ScoringResult>(e);
-            }
-            ScorerMetrics.RecordBatch(model.ProviderTag, 1, Stopwatch.GetElapsedTime(started));
-        }
-        finally
-        {
-            Volatile.Write(ref _inlineBusy, 0);
-        }
-        model.Release();
-        return outcome;
     }
 
     private async Task WriteSlowAsync(PendingRequest pending, CancellationToken cancellationToken)
@@ -294,17 +226,9 @@ public sealed class OnnxScorer : IScorer, IAsyncDisposable, IDisposable
         var reader = _queue.Reader;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            Interlocked.Increment(ref _batchesRunning);
-            try
-            {
-                await BatchCollector.CollectAsync(reader, batch, _options.MaxBatchSize, _options.MaxBatchWait).ConfigureAwait(false);
-                if (batch.Count > 0) Execute(batch, buffers);
-                batch.Clear();
-            }
-            finally
-            {
-                Interlocked.Decrement(ref _batchesRunning);
-            }
+            await BatchCollector.CollectAsync(reader, batch, _options.MaxBatchSize, _options.MaxBatchWait).ConfigureAwait(false);
+            if (batch.Count > 0) Execute(batch, buffers);
+            batch.Clear();
         }
     }
 

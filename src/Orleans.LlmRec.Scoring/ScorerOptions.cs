@@ -73,17 +73,6 @@ public sealed class ScorerOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00", ErrorMessage = "Scoring:MaxBatchWait must lie in [00:00:00, 00:01:00].")]
     public TimeSpan MaxBatchWait { get; set; } = TimeSpan.Zero;
 
-    /// <summary>
-    /// Whether a candidates request (the approximate feed's exact re-score) that finds the scorer idle — nothing
-    /// queued, no batch running — is scored on the caller's thread, a batch of one without the queue's two thread
-    /// hand-offs. Requests that arrive while the scorer is busy are queued and batched as before; batches of
-    /// <see cref="OnnxScorer.ScoreBatchAsync"/> are never split. Applies only with <see cref="MaxBatchWait"/> zero.
-    /// Off by default: at 1M items it saves about 25 µs a feed (100 µs at p99) one at a time, within the noise of the
-    /// feed's tail, which is the index search; 8 at once most requests then find the scorer idle, so batches shrink
-    /// from about 2.5 requests to 1.2 and feeds per second did not rise (bench/RESULTS.md, "Candidate retrieval").
-    /// </summary>
-    public bool ScoreLoneCandidatesInline { get; set; }
-
     /// <summary>Requests that may wait for a batch; callers beyond that wait to enqueue (back-pressure).</summary>
     [Range(1, 1_000_000, ErrorMessage = "Scoring:QueueCapacity must lie in [1, 1000000].")]
     public int QueueCapacity { get; set; } = 4096;
