@@ -95,22 +95,24 @@ public sealed partial class ItemVectorIndex : IDisposable
         }
         if (items.IsEmpty) return 0;
         var count = items.Length;
+        var perShard = PerShardCount(count, _shards.Length);
+        var mergedAt = perShard * _shards.Length;
         var query = ArrayPool<float>.Shared.Rent(_space.StoredDimension);
-        var keys = ArrayPool<ulong>.Shared.Rent(count * (_shards.Length + 1));
-        var distances = ArrayPool<float>.Shared.Rent(count * (_shards.Length + 1));
+        var keys = ArrayPool<ulong>.Shared.Rent(mergedAt + count);
+        var distances = ArrayPool<float>.Shared.Rent(mergedAt + count);
         try
         {
             var queryScale = _space.WriteQuery(userVector, query.AsSpan(0, _space.StoredDimension));
-            var written = SearchShards(query.AsMemory(0, _space.StoredDimension), keys, distances, count);
+            var written = SearchShards(query.AsMemory(0, _space.StoredDimension), keys, distances, perShard, count);
             // The merged results sit in the buffers' last slice.
-            var merged = keys.AsSpan(count * _shards.Length, written);
+            var merged = keys.AsSpan(mergedAt, written);
             var outliers = Volatile.Read(ref _outliers);
             if (outliers.Length == 0)
             {
                 for (var i = 0; i < written; i++) items[i] = (int)merged[i];
                 return written;
             }
-            return MergeOutliers(userVector, queryScale, merged, distances.AsSpan(count * _shards.Length, written), outliers, items);
+            return MergeOutliers(userVector, queryScale, merged, distances.AsSpan(mergedAt, written), outliers, items);
         }
         finally
         {
@@ -138,19 +140,30 @@ public sealed partial class ItemVectorIndex : IDisposable
     }
 
     /// <summary>
-    /// Searches every shard for its nearest <paramref name="count"/> (shard s into slice s of the buffers) and writes the
-    /// nearest <paramref name="count"/> live ones of all into the last slice; returns how many.
+    /// How many of its nearest items each of <paramref name="shards"/> shards is asked for when a search wants
+    /// <paramref name="count"/>: items are spread over the shards by index (<c>i mod S</c>), so the overall nearest
+    /// <paramref name="count"/> hold about <c>count / S</c> of each shard's; asking each for 1.5 × that + 16 leaves room for
+    /// an uneven share (the excess is many standard deviations of that share at any count worth sharding) while a shard's
+    /// search beam (at least the count asked for) stays narrow when the count exceeds its expansion.
     /// </summary>
-    private int SearchShards(ReadOnlyMemory<float> query, ulong[] keys, float[] distances, int count)
+    internal static int PerShardCount(int count, int shards) =>
+        shards <= 1 ? count : (int)Math.Min(count, (long)Math.Ceiling(count * 1.5 / shards) + 16);
+
+    /// <summary>
+    /// Searches every shard for its nearest <paramref name="perShard"/> (shard s into slice s of the buffers, each
+    /// <paramref name="perShard"/> long) and writes the nearest <paramref name="count"/> live ones of all into the slice
+    /// after them; returns how many.
+    /// </summary>
+    private int SearchShards(ReadOnlyMemory<float> query, ulong[] keys, float[] distances, int perShard, int count)
     {
-        var last = count * _shards.Length;
+        var mergedAt = perShard * _shards.Length;
         if (_shards.Length == 1)
         {
-            var found = _shards[0].Search(query.Span, keys.AsSpan(0, count), distances.AsSpan(0, count));
-            return ShardSearch.Merge(keys, distances, [found], count, _live, keys.AsSpan(last, count), distances.AsSpan(last, count));
+            var found = _shards[0].Search(query.Span, keys.AsSpan(0, perShard), distances.AsSpan(0, perShard));
+            return ShardSearch.Merge(keys, distances, [found], perShard, _live, keys.AsSpan(mergedAt, count), distances.AsSpan(mergedAt, count));
         }
-        var foundPerShard = ShardSearch.Run(_shards, query, keys, distances, count);
-        return ShardSearch.Merge(keys, distances, foundPerShard, count, _live, keys.AsSpan(last, count), distances.AsSpan(last, count));
+        var foundPerShard = ShardSearch.Run(_shards, query, keys, distances, perShard);
+        return ShardSearch.Merge(keys, distances, foundPerShard, perShard, _live, keys.AsSpan(mergedAt, count), distances.AsSpan(mergedAt, count));
     }
 
     private IndexShard ShardOf(int item) => _shards[item % _shards.Length];

@@ -98,6 +98,33 @@ public sealed class ShardedItemIndexTests
         Assert.Throws<ObjectDisposedException>(() => index.Search(data.User(), 5));
     }
 
+    [Fact]
+    public void Each_shard_is_asked_for_its_share_of_a_long_search_and_the_merge_still_finds_the_exact_top()
+    {
+        // 8 shards of ~112 items, a search for 200: each shard is asked for 54 (its share is ~25), not 200.
+        Assert.Equal(54, ItemVectorIndex.PerShardCount(200, 8));
+        var data = new ClusteredVectors(itemCount: 900, Dimension, seed: 43, clusters: 8);
+        using var sharded = Build(data, data.ItemCount, shards: 8);
+        for (var q = 0; q < 10; q++)
+        {
+            var user = data.User();
+            var fromShards = sharded.Search(user, 200);
+            Assert.Equal(200, fromShards.Length);
+            Assert.True(fromShards.Intersect(data.ExactTop(user, 200)).Count() >= 198, "the shards' merged top 200 differs from the exact top 200");
+        }
+    }
+
+    [Theory]
+    [InlineData(450, 1, 450)]
+    [InlineData(450, 2, 354)]
+    [InlineData(450, 4, 185)]
+    [InlineData(30, 2, 30)]
+    [InlineData(1, 64, 1)]
+    public void A_shard_is_asked_for_one_and_a_half_times_its_share_plus_16_never_more_than_the_search(int count, int shards, int expected)
+    {
+        Assert.Equal(expected, ItemVectorIndex.PerShardCount(count, shards));
+    }
+
     [Theory]
     [InlineData(499_999, 2, 1)]
     [InlineData(500_000, 2, 2)]
