@@ -65,9 +65,8 @@ public sealed partial class CatalogueLogTailer(
     }
 
     /// <summary>The tailer's pauses: <c>LogPollInterval</c> while changes come, up to <c>IdlePollInterval</c> once idle.</summary>
-    public static PollBackoff Polls(CatalogueOptions options, TimeProvider time) => new(
-        options.LogPollInterval, options.LogPollInterval, options.IdlePollAfter,
-        options.IdlePollInterval > options.LogPollInterval ? options.IdlePollInterval : options.LogPollInterval, time);
+    public static PollBackoff Polls(CatalogueOptions options, TimeProvider time) => PollBackoff.WithIdleCeiling(
+        options.LogPollInterval, options.LogPollInterval, options.IdlePollAfter, options.IdlePollInterval, time);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Catalogue log replayed: {Applied} change(s), version {Version}")]
     private static partial void LogReplayed(ILogger logger, int applied, string version);

@@ -127,11 +127,8 @@ public sealed partial class ItemStreamConsumer(
     /// The item stream's pauses: 5 ms doubling to 50 ms after empty reads while publications come, on up to
     /// <c>Catalogue:IdlePollInterval</c> once none came for <c>Catalogue:IdlePollAfter</c>.
     /// </summary>
-    public static PollBackoff ItemStreamPolls(CatalogueOptions options, TimeProvider time)
-    {
-        var busyMax = TimeSpan.FromMilliseconds(50);
-        return new(TimeSpan.FromMilliseconds(5), busyMax, options.IdlePollAfter, options.IdlePollInterval > busyMax ? options.IdlePollInterval : busyMax, time);
-    }
+    public static PollBackoff ItemStreamPolls(CatalogueOptions options, TimeProvider time) => PollBackoff.WithIdleCeiling(
+        TimeSpan.FromMilliseconds(5), TimeSpan.FromMilliseconds(50), options.IdlePollAfter, options.IdlePollInterval, time);
 
     /// <summary>Applies one entry; returns why it can never be applied, or null when it was (or changed nothing).</summary>
     private async Task<string?> ApplyAsync(IDatabase db, StreamEntry entry, CancellationToken cancellationToken)

@@ -93,5 +93,4 @@ public sealed class CatalogueOptions
     /// <summary>Where item stream entries that can never be applied go, with the reason.</summary>
     [Required(AllowEmptyStrings = false, ErrorMessage = "Catalogue:ItemStreamDeadLetterKey must be set.")]
     public string ItemStreamDeadLetterKey { get; set; } = "llmrec:items:dead";
-
 }

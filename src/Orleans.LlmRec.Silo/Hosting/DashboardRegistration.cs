@@ -38,14 +38,13 @@ public static class DashboardRegistration
             silo.Services.Remove(orleansFilter);
             silo.Services.AddSingleton(filterType);
             silo.Services.AddSingleton(sp => OrleansProfiling.From(sp, filterType));
-            silo.Services.AddSingleton<IIncomingGrainCallFilter, DashboardCallFilter>();
         }
         else
         {
             // Not this package version's registration: leave Orleans' filter alone, and count users without it.
             silo.Services.AddSingleton(new OrleansProfiling(new PassThroughFilter(), static () => false));
-            silo.Services.AddSingleton<IIncomingGrainCallFilter, DashboardCallFilter>();
         }
+        silo.Services.AddSingleton<IIncomingGrainCallFilter, DashboardCallFilter>();
         return silo;
     }
 

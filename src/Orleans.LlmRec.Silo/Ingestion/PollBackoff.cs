@@ -34,6 +34,14 @@ public sealed class PollBackoff
         _lastFoundAt = time.GetTimestamp();
     }
 
+    /// <summary>
+    /// The pauses for a source read within <paramref name="busyMax"/> while busy and within <paramref name="idleSetting"/>
+    /// once idle; an idle setting at or below <paramref name="busyMax"/> (an operator who wants even polling) reads
+    /// within <paramref name="busyMax"/> throughout.
+    /// </summary>
+    public static PollBackoff WithIdleCeiling(TimeSpan min, TimeSpan busyMax, TimeSpan idleAfter, TimeSpan idleSetting, TimeProvider time) =>
+        new(min, busyMax, idleAfter, idleSetting > busyMax ? idleSetting : busyMax, time);
+
     /// <summary>True once nothing has been found for <c>idleAfter</c>: pauses grow past <c>busyMax</c>.</summary>
     public bool IsIdle => _time.GetElapsedTime(_lastFoundAt) >= _idleAfter;
 

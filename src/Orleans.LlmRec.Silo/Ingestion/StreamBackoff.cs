@@ -9,13 +9,11 @@ public static class StreamBackoff
 
     /// <summary>The pauses between reads of the stream (<see cref="PollBackoff"/>) from the options.</summary>
     public static PollBackoff Polls(EventStreamOptions options, TimeProvider time) =>
-        new(options.MinPollDelay, options.MaxPollDelay, options.IdlePollAfter, Max(options.IdlePollDelay, options.MaxPollDelay), time);
+        PollBackoff.WithIdleCeiling(options.MinPollDelay, options.MaxPollDelay, options.IdlePollAfter, options.IdlePollDelay, time);
 
     /// <summary>The pause before the next retry after a failure: doubled (and a little more), up to <see cref="EventStreamOptions.MaxRetryDelay"/>.</summary>
     public static TimeSpan NextRetryDelay(TimeSpan current, EventStreamOptions options) =>
         Min(current * 2 + TimeSpan.FromMilliseconds(10), options.MaxRetryDelay);
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
-
-    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 }
